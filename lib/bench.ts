@@ -1,0 +1,94 @@
+/**
+ * `npm run bench`: in one run, the median wall time of `npm run synth`, of `kubectl kustomize` over
+ * the same output, of the stock cdk8s flow (the same app under ts-node, which type-checks as it
+ * loads), and of rendering 20 environments against 2, as ratios against the product's targets.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface BenchOptions {
+  /** Repository root (holds main.ts, environments/ and node_modules/). */
+  readonly root: string;
+  /** Timed runs per measurement; the median is reported. */
+  readonly runs: number;
+}
+
+interface Measurement {
+  readonly label: string;
+  readonly medianMs: number;
+  readonly samples: readonly number[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Runs a command `runs` times (after one untimed warm-up) and returns the median wall time. */
+function measure(label: string, runs: number, command: string, args: readonly string[], cwd: string): Measurement {
+  const once = () => {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.status !== 0) throw new Error(`${label}: ${command} ${args.join(' ')} exited ${String(result.status)}: ${result.error?.message ?? result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return ms;
+  };
+  once();
+  const samples = Array.from({ length: runs }, once);
+  return { label, medianMs: median(samples), samples };
+}
+
+/** A folder of `count` environments derived from staging, each with its own namespace and host. */
+function environments(root: string, dir: string, count: number): string {
+  const staging = fs.readFileSync(path.join(root, 'environments', 'staging.yaml'), 'utf8');
+  fs.mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const name = `env${String(i).padStart(2, '0')}`;
+    const text = staging.replace(/^namespace: .*$/m, `namespace: gravl-${name}`).replace(/^host: .*$/m, `host: ${name}.gravl.app`);
+    fs.writeFileSync(path.join(dir, `${name}.yaml`), text);
+  }
+  return dir;
+}
+
+export function runBench(options: BenchOptions): { lines: string[]; ok: boolean } {
+  const { root, runs } = options;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gravl-bench-'));
+  try {
+    const out = path.join(work, 'dist');
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const tsNode = path.join(root, 'node_modules', '.bin', 'ts-node');
+    const main = path.join(root, 'main.ts');
+
+    const synth = measure('npm run synth', runs, npm, ['run', '--silent', 'synth', '--', '--out', out], root);
+    const envNames = fs.readdirSync(out).sort();
+    const kustomizeArgs = envNames.map((env) => path.join(out, env));
+    const kustomize = measure(`kubectl kustomize (${envNames.length} envs)`, runs, 'sh', ['-c', kustomizeArgs.map((d) => `kubectl kustomize '${d}' >/dev/null`).join(' && ')], root);
+    // The stock cdk8s flow: `cdk8s synth` running the app with `npx ts-node main.ts` (cdk8s init's
+    // template), which type-checks every file as it loads it.
+    const cdk8s = path.join(root, 'node_modules', '.bin', 'cdk8s');
+    const stockApp = `npx ts-node ${main} synth --out ${path.join(work, 'stock')}`;
+    const stock = measure('stock flow: cdk8s synth + ts-node', Math.min(runs, 3), cdk8s, ['synth', '--no-check-upgrade', '--app', stockApp, '--output', path.join(work, 'stock-cli')], root);
+    const bareTsNode = measure('  of which ts-node main.ts alone', Math.min(runs, 3), tsNode, [main, 'synth', '--out', path.join(work, 'stock')], root);
+    const node = process.execPath;
+    const two = measure('render 2 environments', runs, node, ['--import', 'tsx', main, 'synth', '--environments', environments(root, path.join(work, 'envs2'), 2), '--out', path.join(work, 'out2')], root);
+    const twenty = measure('render 20 environments', runs, node, ['--import', 'tsx', main, 'synth', '--environments', environments(root, path.join(work, 'envs20'), 20), '--out', path.join(work, 'out20')], root);
+
+    const checks = [
+      { name: 'synth / kustomize', value: synth.medianMs / kustomize.medianMs, target: '<= 10', ok: synth.medianMs / kustomize.medianMs <= 10 },
+      { name: 'stock flow / synth', value: stock.medianMs / synth.medianMs, target: '>= 5', ok: stock.medianMs / synth.medianMs >= 5 },
+      { name: '20 envs / 2 envs', value: twenty.medianMs / two.medianMs, target: '< 2', ok: twenty.medianMs / two.medianMs < 2 },
+    ];
+    const lines = [
+      `median wall time of ${runs} runs (after one warm-up) on ${os.cpus().length} cores, node ${process.version}`,
+      ...[synth, kustomize, stock, bareTsNode, two, twenty].map((m) => `  ${m.label.padEnd(34)} ${m.medianMs.toFixed(0).padStart(6)} ms`),
+      'ratios',
+      ...checks.map((c) => `  ${c.name.padEnd(34)} ${c.value.toFixed(2).padStart(6)}   target ${c.target.padEnd(6)} ${c.ok ? 'ok' : 'MISSED'}`),
+    ];
+    return { lines, ok: checks.every((c) => c.ok) };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

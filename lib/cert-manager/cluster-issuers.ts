@@ -1,0 +1,114 @@
+/**
+ * The ClusterIssuers of a cluster: Let's Encrypt production and staging (ACME, HTTP-01 through
+ * ingress-nginx, DNS-01 through Cloudflare for wildcard names where enabled), a self-signed issuer,
+ * and an internal CA issuer. The CA issuer is only emitted together with the Certificate that
+ * produces its CA secret: in the seeds it was applied without one and stayed Ready=False.
+ */
+import { Construct } from 'constructs';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+  ClusterIssuer,
+  type ClusterIssuerSpecAcmeSolvers,
+} from '../../imports/cert-manager.io';
+import type { IssuerName } from './issuer-names';
+
+const ACME_SERVERS = {
+  'letsencrypt-prod': 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+} as const;
+
+/** DNS-01 through Cloudflare, used for wildcard names (HTTP-01 cannot prove those). */
+export interface CloudflareDns01 {
+  /** Zones whose wildcard names are solved by DNS-01, e.g. gravl.app. */
+  readonly zones: readonly string[];
+  /** Secret, in the cert-manager namespace, with key `api-token`. */
+  readonly apiTokenSecret: string;
+}
+
+export interface InternalCa {
+  readonly commonName: string;
+  /** Lifetime of the root certificate, in hours (e.g. 87600h). */
+  readonly duration: string;
+}
+
+export interface ClusterIssuersProps {
+  /** Contact for Let's Encrypt expiry notices. */
+  readonly acmeEmail: string;
+  /** @default nginx */
+  readonly ingressClassName?: string;
+  /** @default HTTP-01 only */
+  readonly cloudflare?: CloudflareDns01;
+  /**
+   * The internal CA root, issued by the self-signed issuer; without it no internal-ca-issuer.
+   * @default no internal CA
+   */
+  readonly internalCa?: InternalCa;
+  /** Namespace cert-manager reads ClusterIssuer secrets from (its cluster resource namespace). */
+  readonly certManagerNamespace: string;
+}
+
+/** Secret holding the internal CA's key and certificate. */
+export const INTERNAL_CA_SECRET = 'gravl-internal-ca';
+
+export class ClusterIssuers extends Construct {
+  /** The issuers by name. */
+  readonly issuers: ReadonlyMap<IssuerName, ClusterIssuer>;
+  /** The Certificate that produces the internal CA secret, when there is an internal CA. */
+  readonly internalCaCertificate?: Certificate;
+
+  constructor(scope: Construct, id: string, props: ClusterIssuersProps) {
+    super(scope, id);
+    const issuers = new Map<IssuerName, ClusterIssuer>();
+
+    for (const name of ['letsencrypt-prod', 'letsencrypt-staging'] as const) {
+      const solvers: ClusterIssuerSpecAcmeSolvers[] = [{ http01: { ingress: { ingressClassName: props.ingressClassName ?? 'nginx' } } }];
+      if (props.cloudflare) {
+        solvers.push({
+          selector: { dnsNames: props.cloudflare.zones.map((zone) => `*.${zone}`) },
+          dns01: { cloudflare: { apiTokenSecretRef: { name: props.cloudflare.apiTokenSecret, key: 'api-token' } } },
+        });
+      }
+      issuers.set(name, new ClusterIssuer(this, name, {
+        metadata: { name },
+        spec: {
+          acme: {
+            server: ACME_SERVERS[name],
+            email: props.acmeEmail,
+            privateKeySecretRef: { name: `${name}-account-key` },
+            solvers,
+          },
+        },
+      }));
+    }
+
+    const selfSigned = new ClusterIssuer(this, 'selfsigned-issuer', {
+      metadata: { name: 'selfsigned-issuer' },
+      spec: { selfSigned: {} },
+    });
+    issuers.set('selfsigned-issuer', selfSigned);
+
+    if (props.internalCa) {
+      this.internalCaCertificate = new Certificate(this, 'internal-ca', {
+        metadata: { name: INTERNAL_CA_SECRET, namespace: props.certManagerNamespace },
+        spec: {
+          isCa: true,
+          commonName: props.internalCa.commonName,
+          secretName: INTERNAL_CA_SECRET,
+          duration: props.internalCa.duration,
+          renewBefore: '720h',
+          privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+          issuerRef: { name: selfSigned.name, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+        },
+      });
+      const ca = new ClusterIssuer(this, 'internal-ca-issuer', {
+        metadata: { name: 'internal-ca-issuer' },
+        spec: { ca: { secretName: INTERNAL_CA_SECRET } },
+      });
+      ca.node.addDependency(this.internalCaCertificate);
+      issuers.set('internal-ca-issuer', ca);
+    }
+    this.issuers = issuers;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * String formats of the environment files: Kubernetes quantities, container image references,
+ * durations. Each format has a checker (registered with ajv under its name) and a sentence that
+ * tells the user what was expected when a value does not match.
+ */
+
+const BINARY_SUFFIXES: Record<string, number> = {
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+const DECIMAL_SUFFIXES: Record<string, number> = {
+  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+const QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
+
+/**
+ * Parses a Kubernetes quantity ("500m", "1.5", "128Mi", "2Gi") into a number of base units
+ * (cores or bytes). Returns undefined when the string is not a quantity.
+ */
+export function parseQuantity(value: string): number | undefined {
+  const match = QUANTITY.exec(value);
+  if (!match) return undefined;
+  const suffix = match[2] ?? '';
+  const factor = BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix];
+  return factor === undefined ? undefined : Number(match[1]) * factor;
+}
+
+/** CPU: whole or fractional cores, or millicores ("250m", "0.5", "2"). */
+function isCpu(value: string): boolean {
+  return /^(\d+m|\d+(\.\d+)?)$/.test(value) && parseQuantity(value)! > 0;
+}
+
+/** Memory or storage: bytes with an optional binary or decimal suffix ("512Mi", "2Gi"). */
+function isBytes(value: string): boolean {
+  return /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(value) && parseQuantity(value)! > 0;
+}
+
+// registry[:port]/path:tag[@sha256:digest] or path@sha256:digest. A tag is required unless a
+// digest pins the image; `latest` never pins anything.
+const IMAGE = /^(?<name>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+
+/** The parts of an image reference, or undefined when it is not one. */
+export function parseImage(value: string): { name: string; tag?: string; digest?: string } | undefined {
+  const match = IMAGE.exec(value);
+  if (!match?.groups) return undefined;
+  const { name, tag, digest } = match.groups;
+  return { name: name!, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+}
+
+function isPinnedImage(value: string): boolean {
+  const image = parseImage(value);
+  if (!image) return false;
+  if (image.tag === 'latest') return false;
+  return image.tag !== undefined || image.digest !== undefined;
+}
+
+/** Prometheus/Go style durations: "30s", "15d", "1h30m". */
+function isDuration(value: string): boolean {
+  return /^(\d+(ms|s|m|h|d|w|y))+$/.test(value);
+}
+
+/** RFC 1123 DNS label, as Kubernetes names of namespaces and most objects. */
+function isDnsLabel(value: string): boolean {
+  return value.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value);
+}
+
+/** A fully qualified host name ("staging.gravl.app"). */
+function isHostname(value: string): boolean {
+  return value.length <= 253 && value.split('.').length >= 2 && value.split('.').every(isDnsLabel);
+}
+
+interface Format {
+  readonly check: (value: string) => boolean;
+  /** What the user should have written, completing "expected ...". */
+  readonly expected: string;
+}
+
+/** Every custom format, by the name the schema uses. */
+export const FORMATS: Record<string, Format> = {
+  'k8s-cpu': { check: isCpu, expected: 'a CPU quantity such as 250m or 1' },
+  'k8s-bytes': { check: isBytes, expected: 'a memory or storage quantity such as 512Mi or 2Gi' },
+  'pinned-image': {
+    check: isPinnedImage,
+    expected: 'an image pinned to a version tag (not latest) and/or a sha256 digest, such as registry.gravl.app/gravl/backend:1.4.2',
+  },
+  'duration': { check: isDuration, expected: 'a duration such as 30s, 15d or 1h30m' },
+  'dns-label': { check: isDnsLabel, expected: 'a lowercase DNS label (a-z, 0-9 and -, at most 63 characters)' },
+  'hostname': { check: isHostname, expected: 'a fully qualified host name such as staging.gravl.app' },
+  'email': { check: (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), expected: 'an e-mail address' },
+};

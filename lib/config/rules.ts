@@ -1,0 +1,106 @@
+/**
+ * Checks that a schema cannot express: relations between fields, and the production bar. They
+ * walk the whole file where a rule is about a kind of field (every `storageClassName`, every
+ * `image`, every requests/limits pair), so a section added later is covered without a new rule.
+ * They run even when the file breaks the schema, so every problem is reported at once: each rule
+ * reads only values of the type it needs and skips the rest.
+ */
+import { ISSUER_NAMES } from '../cert-manager/issuer-names';
+import { parseImage, parseQuantity } from './formats';
+
+export interface RuleProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+type Visit = (value: unknown, path: readonly (string | number)[]) => void;
+
+function walk(value: unknown, visit: Visit, path: readonly (string | number)[] = []): void {
+  visit(value, path);
+  if (Array.isArray(value)) value.forEach((item, i) => walk(item, visit, [...path, i]));
+  else if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) walk(child, visit, [...path, key]);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value at a path, or undefined where any step is missing. */
+function at(value: unknown, ...path: string[]): unknown {
+  return path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), value);
+}
+
+/** Every rule, over the parsed file. */
+export function checkRules(spec: unknown): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const declared = at(spec, 'cluster', 'storageClasses');
+  const storageClasses = Array.isArray(declared) ? declared.filter((c): c is string => typeof c === 'string') : [];
+  const production = at(spec, 'production') === true;
+
+  walk(spec, (value, path) => {
+    const key = path[path.length - 1];
+
+    // The Loki incident of the seeds: a PVC that asks for a class the cluster does not have stays
+    // Pending and its pod crash-loops. Every volume must name a class the file says exists.
+    if (key === 'storageClassName' && typeof value === 'string' && !storageClasses.includes(value)) {
+      problems.push({
+        path,
+        message: `found StorageClass ${JSON.stringify(value)}, which this cluster does not have; expected one of cluster.storageClasses: ${storageClasses.join(', ')}`,
+      });
+    }
+
+    if (key === 'image' && typeof value === 'string' && production && !parseImage(value)?.digest) {
+      problems.push({ path, message: `found ${JSON.stringify(value)} without a digest, expected a production image pinned by tag and @sha256 digest` });
+    }
+
+    if (isRecord(value) && isRecord(value.requests) && isRecord(value.limits)) {
+      for (const resource of ['cpu', 'memory'] as const) {
+        const request = value.requests[resource];
+        const limit = value.limits[resource];
+        if (typeof request !== 'string' || typeof limit !== 'string') continue;
+        const requested = parseQuantity(request);
+        const limited = parseQuantity(limit);
+        if (requested !== undefined && limited !== undefined && requested > limited) {
+          problems.push({ path: [...path, 'requests', resource], message: `found request ${request} above limit ${limit}, expected a request no larger than its limit` });
+        }
+      }
+    }
+
+    if (key === 'replicas' && typeof value === 'number' && production && value < 2) {
+      problems.push({ path, message: `found ${value}, expected at least 2 replicas in production (with a PodDisruptionBudget)` });
+    }
+
+    if (key === 'autoscaling' && isRecord(value) && typeof value.minReplicas === 'number' && typeof value.maxReplicas === 'number') {
+      const min = value.minReplicas;
+      const max = value.maxReplicas;
+      if (min > max) problems.push({ path: [...path, 'minReplicas'], message: `found ${min} above maxReplicas ${max}, expected minReplicas <= maxReplicas` });
+      if (production && min < 2) problems.push({ path: [...path, 'minReplicas'], message: `found ${min}, expected at least 2 in production` });
+    }
+  });
+
+  const loki = at(spec, 'loki', 'storage');
+  if (!isRecord(loki)) {
+    // the schema reports it
+  } else if (loki.type === 'persistentVolumeClaim') {
+    if (loki.storageClassName === undefined) problems.push({ path: ['loki', 'storage', 'storageClassName'], message: 'found nothing, expected the StorageClass of the PVC (one of cluster.storageClasses)' });
+    if (loki.size === undefined) problems.push({ path: ['loki', 'storage', 'size'], message: 'found nothing, expected the size of the PVC, such as 10Gi' });
+  } else if (loki.storageClassName !== undefined) {
+    problems.push({ path: ['loki', 'storage', 'storageClassName'], message: 'found a StorageClass on emptyDir storage, expected type persistentVolumeClaim to use a StorageClass' });
+  }
+
+  const internalCa = at(spec, 'features', 'internalCa') !== false;
+  const issuers: string[] = ISSUER_NAMES.filter((name) => internalCa || name !== 'internal-ca-issuer');
+  const issuer = at(spec, 'tls', 'clusterIssuer');
+  if (typeof issuer === 'string' && !issuers.includes(issuer)) {
+    problems.push({
+      path: ['tls', 'clusterIssuer'],
+      message: `found ${JSON.stringify(issuer)}, expected one of the ClusterIssuers this environment defines: ${issuers.join(', ')}`,
+    });
+  }
+  if (at(spec, 'features', 'dns01') === true && at(spec, 'tls', 'acme', 'cloudflare') === undefined) {
+    problems.push({ path: ['features', 'dns01'], message: 'found true without tls.acme.cloudflare, expected the Cloudflare zones for the dns01 solver' });
+  }
+  return problems;
+}

@@ -1,0 +1,132 @@
+/**
+ * The environment file: one `environments/<name>.yaml` per cluster. This TypeBox schema is the
+ * single source of the file's shape: ajv validates files against it, TypeScript derives the types
+ * below from it, and `npm run schema` writes it as `environments/environment.schema.json` for
+ * editors (a test keeps that file current).
+ */
+import { Type, type Static, type TObject, type TProperties, type ObjectOptions } from '@sinclair/typebox';
+
+/** A string from a closed list, written as `enum` so that a wrong value gives one error, not one per option. */
+function OneOf<T extends string>(values: readonly T[], description?: string) {
+  return Type.Unsafe<T>({ type: 'string', enum: values, ...(description ? { description } : {}) });
+}
+
+/** An object that rejects keys it does not declare. */
+function Strict<T extends TProperties>(properties: T, options: ObjectOptions = {}): TObject<T> {
+  return Type.Object(properties, { additionalProperties: false, ...options });
+}
+
+const Cpu = Type.String({ format: 'k8s-cpu', description: 'CPU quantity, e.g. 250m or 1' });
+const Bytes = Type.String({ format: 'k8s-bytes', description: 'Memory or storage quantity, e.g. 512Mi or 2Gi' });
+const Image = Type.String({
+  format: 'pinned-image',
+  description: 'Image reference pinned to a version tag and, where the environment is production, a sha256 digest',
+});
+const DnsLabel = Type.String({ format: 'dns-label' });
+const Duration = Type.String({ format: 'duration' });
+
+const ResourceAmounts = Strict({ cpu: Cpu, memory: Bytes });
+
+/** Requests and limits of one container. */
+export const ResourcesSchema = Strict(
+  { requests: ResourceAmounts, limits: ResourceAmounts },
+  { description: 'Requests and limits; every container has both' },
+);
+
+const Autoscaling = Strict(
+  {
+    minReplicas: Type.Integer({ minimum: 1 }),
+    maxReplicas: Type.Integer({ minimum: 1 }),
+    targetCPUUtilizationPercentage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 70 })),
+  },
+  { description: 'HorizontalPodAutoscaler bounds, used where features.autoscaling is on' },
+);
+
+/** A long-running, horizontally scaled workload (backend, frontend). */
+const ScaledWorkload = Strict({
+  image: Image,
+  replicas: Type.Integer({ minimum: 0, description: 'Replicas when no HPA manages the Deployment' }),
+  resources: ResourcesSchema,
+  autoscaling: Type.Optional(Autoscaling),
+});
+
+/** A persistent volume: its size and the StorageClass it asks for. */
+const Volume = Strict({
+  storageClassName: Type.String({ minLength: 1, description: 'Must be one of cluster.storageClasses' }),
+  size: Bytes,
+});
+
+export const EnvironmentSchema = Strict(
+  {
+    production: Type.Boolean({
+      description: 'Applies the production bar: at least 2 replicas with a PodDisruptionBudget, images pinned by digest',
+    }),
+    namespace: DnsLabel,
+    host: Type.String({ format: 'hostname', description: 'Public host name served by the Ingress' }),
+    cluster: Strict({
+      storageClasses: Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'The StorageClasses this cluster has; every volume must ask for one of them',
+      }),
+      podSecurityVersion: Type.Optional(Type.String({ pattern: '^(v1\\.[0-9]+|latest)$', default: 'v1.28' })),
+    }),
+    features: Type.Optional(
+      Strict({
+        autoscaling: Type.Optional(Type.Boolean({ default: false, description: 'HPA for workloads that declare autoscaling bounds' })),
+        dns01: Type.Optional(Type.Boolean({ default: false, description: 'Cloudflare dns01 solver on the ACME issuers (needs tls.acme.cloudflare)' })),
+        internalCa: Type.Optional(Type.Boolean({ default: true, description: 'Self-signed root CA and the internal-ca-issuer ClusterIssuer' })),
+      }),
+    ),
+    tls: Strict({
+      clusterIssuer: Type.String({ minLength: 1, description: 'ClusterIssuer named by the Ingress annotation' }),
+      secretName: Type.Optional(Type.String({ format: 'dns-label', default: 'gravl-tls' })),
+      certManagerNamespace: Type.Optional(Type.String({ format: 'dns-label', default: 'cert-manager' })),
+      acme: Strict({
+        email: Type.String({ format: 'email' }),
+        cloudflare: Type.Optional(
+          Strict({
+            apiTokenSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'cloudflare-api-token' })),
+            zones: Type.Array(Type.String({ format: 'hostname' }), { minItems: 1, uniqueItems: true }),
+          }),
+        ),
+      }),
+      internalCa: Type.Optional(
+        Strict({
+          commonName: Type.Optional(Type.String({ minLength: 1, default: 'Gravl Internal CA' })),
+          duration: Type.Optional(Type.String({ pattern: '^[0-9]+h$', default: '87600h' })),
+        }),
+      ),
+    }),
+    database: Strict({
+      name: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'gravl' })),
+      credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'gravl-db-credentials' })),
+    }),
+    backend: ScaledWorkload,
+    frontend: ScaledWorkload,
+    postgres: Strict({
+      storage: Volume,
+    }),
+    loki: Strict({
+      retention: Type.Optional(Duration),
+      storage: Strict(
+        {
+          type: OneOf(['emptyDir', 'persistentVolumeClaim'] as const),
+          storageClassName: Type.Optional(Volume.properties.storageClassName),
+          size: Type.Optional(Bytes),
+        },
+        { description: 'emptyDir (logs lost on restart; size is its limit) or a PVC of size on a StorageClass the cluster has' },
+      ),
+    }),
+  },
+  {
+    $id: 'https://gravl.app/schemas/environment.schema.json',
+    title: 'Gravl environment',
+    description: 'One cluster: environments/<name>.yaml renders dist/<name>/',
+  },
+);
+
+export type EnvironmentFile = Static<typeof EnvironmentSchema>;
+export type Resources = Static<typeof ResourcesSchema>;
+export type ScaledWorkloadSpec = Static<typeof ScaledWorkload>;
+export type AutoscalingSpec = Static<typeof Autoscaling>;

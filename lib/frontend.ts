@@ -1,0 +1,33 @@
+/**
+ * The Gravl web frontend: static files served by an unprivileged nginx on 8080 (user 101), behind
+ * Service `frontend` on port 80. nginx-unprivileged keeps its pid and temp files under /tmp, the
+ * only writable path.
+ */
+import { Construct } from 'constructs';
+import type { ScaledWorkloadSpec } from './config/schema';
+import { ServiceDeployment } from './service-deployment';
+
+export interface FrontendProps {
+  readonly namespace: string;
+  readonly workload: ScaledWorkloadSpec;
+  /** Autoscale between the workload's autoscaling bounds. @default false */
+  readonly autoscaling?: boolean;
+}
+
+export class Frontend extends ServiceDeployment {
+  constructor(scope: Construct, id: string, props: FrontendProps) {
+    super(scope, id, {
+      namespace: props.namespace,
+      name: 'frontend',
+      component: 'web',
+      image: props.workload.image,
+      replicas: props.workload.replicas,
+      autoscaling: (props.autoscaling ?? false) ? props.workload.autoscaling : undefined,
+      resources: props.workload.resources,
+      user: 101,
+      ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }],
+      healthCheck: { path: '/', port: 'http' },
+      scratchDirs: [{ name: 'tmp', mountPath: '/tmp' }],
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * One environment's whole system, as a cdk8s App whose charts are declared in apply order. This
+ * is where the environment file is sliced into the props of each construct and where constructs
+ * are wired to each other by reference; the constructs never see the environment's name.
+ */
+import { App, Chart } from 'cdk8s';
+import { Backend } from './backend';
+import { ClusterIssuers } from './cert-manager/cluster-issuers';
+import type { Environment } from './config/load';
+import { Frontend } from './frontend';
+import { GravlIngress } from './ingress';
+import { PART_OF } from './labels';
+import { Namespace } from './namespace';
+
+/** Charts chained so that each renders after the one declared before it. */
+class OrderedCharts {
+  private last?: Chart;
+  constructor(private readonly app: App) {}
+
+  /** A new chart, applied after every chart declared before it. */
+  add(id: string): Chart {
+    const chart = new Chart(this.app, id, { labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' } });
+    if (this.last) chart.addDependency(this.last);
+    this.last = chart;
+    return chart;
+  }
+}
+
+/** The construct tree of one environment. */
+export class GravlEnvironment {
+  readonly app: App;
+
+  constructor(env: Environment) {
+    const spec = env.spec;
+    const podSecurityVersion = spec.cluster.podSecurityVersion ?? 'v1.28';
+    const features = { autoscaling: false, dns01: false, internalCa: true, ...spec.features };
+    const database = { name: spec.database.name ?? 'gravl', credentialsSecret: spec.database.credentialsSecret ?? 'gravl-db-credentials' };
+
+    this.app = new App({ outdir: '/nonexistent' });
+    const charts = new OrderedCharts(this.app);
+
+    const namespaces = charts.add('namespaces');
+    const appNamespace = new Namespace(namespaces, 'app', { name: spec.namespace, podSecurityVersion });
+
+    const certManager = charts.add('cert-manager');
+    const internalCa = spec.tls.internalCa;
+    new ClusterIssuers(certManager, 'issuers', {
+      acmeEmail: spec.tls.acme.email,
+      certManagerNamespace: spec.tls.certManagerNamespace ?? 'cert-manager',
+      cloudflare: features.dns01 && spec.tls.acme.cloudflare
+        ? { zones: spec.tls.acme.cloudflare.zones, apiTokenSecret: spec.tls.acme.cloudflare.apiTokenSecret ?? 'cloudflare-api-token' }
+        : undefined,
+      internalCa: features.internalCa
+        ? { commonName: internalCa?.commonName ?? 'Gravl Internal CA', duration: internalCa?.duration ?? '87600h' }
+        : undefined,
+    });
+
+    const backend = new Backend(charts.add('backend'), 'backend', {
+      namespace: appNamespace.name,
+      workload: spec.backend,
+      autoscaling: features.autoscaling,
+      database: {
+        host: `postgres.${appNamespace.name}.svc.cluster.local`,
+        port: 5432,
+        name: database.name,
+        credentialsSecret: database.credentialsSecret,
+      },
+    });
+    const frontend = new Frontend(charts.add('frontend'), 'frontend', {
+      namespace: appNamespace.name,
+      workload: spec.frontend,
+      autoscaling: features.autoscaling,
+    });
+
+    new GravlIngress(charts.add('ingress'), 'ingress', {
+      namespace: appNamespace.name,
+      host: spec.host,
+      clusterIssuer: spec.tls.clusterIssuer,
+      tlsSecretName: spec.tls.secretName ?? 'gravl-tls',
+      routes: [
+        { path: '/api', workload: backend, port: 'http' },
+        { path: '/', workload: frontend, port: 'http' },
+      ],
+    });
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * A namespace with its Pod Security Standard: enforced, audited and warned at one level, each
+ * pinned to a Kubernetes version so that a cluster upgrade cannot tighten or loosen it silently.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+
+export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
+
+export interface NamespaceProps {
+  readonly name: string;
+  /** @default restricted */
+  readonly podSecurity?: PodSecurityLevel;
+  /** Version the Pod Security levels are pinned to, e.g. v1.28. */
+  readonly podSecurityVersion: string;
+}
+
+export class Namespace extends Construct {
+  readonly name: string;
+  readonly podSecurity: PodSecurityLevel;
+  readonly resource: k8s.KubeNamespace;
+
+  constructor(scope: Construct, id: string, props: NamespaceProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.podSecurity = props.podSecurity ?? 'restricted';
+    const labels: Record<string, string> = {};
+    for (const mode of ['enforce', 'audit', 'warn']) {
+      labels[`pod-security.kubernetes.io/${mode}`] = this.podSecurity;
+      labels[`pod-security.kubernetes.io/${mode}-version`] = props.podSecurityVersion;
+    }
+    this.resource = new k8s.KubeNamespace(this, 'namespace', { metadata: { name: props.name, labels } });
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The blocking items of the production sign-off, asserted over the whole rendered output of every
+ * committed environment. Each check is written over kinds of objects, not named ones, so a
+ * workload added later is held to the same bar.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseImage } from '../lib/config/formats';
+import { containersOf, environment, objects, podSpecOf, renderCommitted } from './support/render';
+
+const POD_OWNERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
+
+describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_name, env) => {
+  const production = env.name === 'production';
+  const workloads = env.objects.filter((o) => POD_OWNERS.includes(o.kind));
+
+  it('serves every Ingress host under TLS with an issuer this environment defines', () => {
+    const ingresses = objects(env, 'Ingress');
+    expect(ingresses.length).toBeGreaterThan(0);
+    const issuers = objects(env, 'ClusterIssuer').map((o) => o.metadata.name);
+    for (const ingress of ingresses) {
+      const spec = ingress.spec as { rules: Array<{ host: string }>; tls?: Array<{ hosts: string[]; secretName?: string }> };
+      const issuer = ingress.metadata.annotations?.['cert-manager.io/cluster-issuer'];
+      expect(issuer, `${ingress.metadata.name} names its issuer`).toBeDefined();
+      expect(issuers).toContain(issuer);
+      for (const rule of spec.rules) {
+        const tls = spec.tls?.find((t) => t.hosts.includes(rule.host));
+        expect(tls, `${rule.host} is under TLS`).toBeDefined();
+        expect(tls?.secretName).toMatch(/\S/);
+      }
+      expect(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/force-ssl-redirect']).toBe('true');
+    }
+  });
+
+  it('gives every container requests and limits for CPU and memory', () => {
+    expect(workloads.length).toBeGreaterThan(0);
+    for (const workload of workloads) {
+      for (const container of containersOf(workload)) {
+        const where = `${workload.kind} ${workload.metadata.name}/${container.name}`;
+        for (const kind of ['requests', 'limits']) {
+          expect(container.resources?.[kind]?.cpu, `${where} ${kind}.cpu`).toBeDefined();
+          expect(container.resources?.[kind]?.memory, `${where} ${kind}.memory`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('gives every long-running container startup, readiness and liveness probes', () => {
+    for (const workload of workloads.filter((w) => LONG_RUNNING.includes(w.kind))) {
+      for (const container of podSpecOf(workload)!.containers as Array<Record<string, unknown>>) {
+        const where = `${workload.kind} ${workload.metadata.name}/${String(container.name)}`;
+        expect(container.startupProbe, `${where} startupProbe`).toBeDefined();
+        expect(container.readinessProbe, `${where} readinessProbe`).toBeDefined();
+        expect(container.livenessProbe, `${where} livenessProbe`).toBeDefined();
+      }
+    }
+  });
+
+  it('runs every pod in a restricted namespace to the restricted Pod Security Standard', () => {
+    const restricted = new Set(
+      objects(env, 'Namespace')
+        .filter((ns) => ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted')
+        .map((ns) => ns.metadata.name),
+    );
+    for (const workload of workloads.filter((w) => restricted.has(w.metadata.namespace!))) {
+      const pod = podSpecOf(workload)!;
+      expect(pod.securityContext?.runAsNonRoot, `${workload.metadata.name} runAsNonRoot`).toBe(true);
+      expect(pod.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
+      expect(pod.hostNetwork ?? false).toBe(false);
+      for (const container of containersOf(workload)) {
+        const sc = container.securityContext ?? {};
+        expect(sc.allowPrivilegeEscalation, `${workload.metadata.name}/${container.name}`).toBe(false);
+        expect(sc.capabilities?.drop).toEqual(['ALL']);
+        expect(sc.readOnlyRootFilesystem).toBe(true);
+        expect(sc.privileged ?? false).toBe(false);
+      }
+    }
+  });
+
+  it('labels every namespace it creates with a pinned Pod Security level for enforce, audit and warn', () => {
+    const namespaces = objects(env, 'Namespace');
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const ns of namespaces) {
+      const labels = ns.metadata.labels ?? {};
+      const level = labels['pod-security.kubernetes.io/enforce'];
+      expect(['restricted', 'baseline', 'privileged']).toContain(level);
+      for (const mode of ['enforce', 'audit', 'warn']) {
+        expect(labels[`pod-security.kubernetes.io/${mode}`], `${ns.metadata.name} ${mode}`).toBeDefined();
+        expect(labels[`pod-security.kubernetes.io/${mode}-version`], `${ns.metadata.name} ${mode}-version`).toMatch(/^v1\.\d+$/);
+      }
+    }
+  });
+
+  it('names objects plainly, with no generated hash suffixes', () => {
+    for (const o of env.objects) {
+      expect(o.metadata.name, `${o.kind} ${o.metadata.name}`).not.toMatch(/-c8[0-9a-f]{6,}$|-[0-9a-f]{8,}$/);
+      for (const value of Object.values(o.metadata.labels ?? {})) expect(value).not.toMatch(/-c8[0-9a-f]{6,}$/);
+    }
+  });
+
+  it('pins every image to a version, and in production to a digest', () => {
+    for (const workload of workloads) {
+      for (const container of containersOf(workload)) {
+        const image = parseImage(container.image);
+        expect(image, container.image).toBeDefined();
+        expect(image?.tag ?? image?.digest, container.image).toBeDefined();
+        expect(image?.tag).not.toBe('latest');
+        if (production) expect(image?.digest, container.image).toMatch(/^sha256:[0-9a-f]{64}$/);
+      }
+    }
+  });
+
+  it('gives every workload its own ServiceAccount and mounts no API token it does not need', () => {
+    const accounts = new Set(objects(env, 'ServiceAccount').map((sa) => `${sa.metadata.namespace}/${sa.metadata.name}`));
+    for (const workload of workloads) {
+      const pod = podSpecOf(workload)!;
+      expect(pod.serviceAccountName, `${workload.kind} ${workload.metadata.name}`).toBeDefined();
+      expect(accounts).toContain(`${workload.metadata.namespace}/${pod.serviceAccountName}`);
+      expect(pod.serviceAccountName).not.toBe('default');
+    }
+    for (const workload of workloads.filter((w) => ['backend', 'frontend'].includes(w.metadata.name))) {
+      expect(podSpecOf(workload)!.automountServiceAccountToken).toBe(false);
+    }
+  });
+});
+
+it('renders both signed-off environments', () => {
+  expect(renderCommitted().map((e) => e.name)).toEqual(expect.arrayContaining(['staging', 'production']));
+});
+
+it('runs every production Deployment with at least two replicas, a PodDisruptionBudget and topology spread', () => {
+  const env = environment('production');
+  const deployments = objects(env, 'Deployment');
+  expect(deployments.length).toBeGreaterThan(0);
+  for (const deployment of deployments) {
+    const name = deployment.metadata.name;
+    const hpa = objects(env, 'HorizontalPodAutoscaler').find((h) => (h.spec as any).scaleTargetRef.name === name);
+    const replicas = hpa ? (hpa.spec as any).minReplicas : (deployment.spec as any).replicas;
+    expect(replicas, `${name} replicas`).toBeGreaterThanOrEqual(2);
+    const selector = (deployment.spec as any).selector.matchLabels;
+    const pdb = objects(env, 'PodDisruptionBudget').find((p) => JSON.stringify((p.spec as any).selector.matchLabels) === JSON.stringify(selector));
+    expect(pdb, `${name} PodDisruptionBudget`).toBeDefined();
+    expect(podSpecOf(deployment)!.topologySpreadConstraints?.length, `${name} spread`).toBeGreaterThan(0);
+  }
+});

@@ -1,0 +1,44 @@
+/** Runs the project's commands as a user would, in a child process. */
+import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from './render';
+
+export interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `node --import tsx main.ts <args>` (as the npm scripts run it) from the repository root. */
+export function runMain(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Run {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts'), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    input: options.input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A fresh temporary folder, removed by the caller's afterEach/afterAll through `cleanup`. */
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `gravl-${prefix}-`));
+}
+
+/** Every file under a folder with the sha256 of its bytes, for comparing trees exactly. */
+export function treeDigest(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (sub: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = path.join(sub, entry.name);
+      if (entry.isDirectory()) visit(rel);
+      else out[rel] = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, rel))).digest('hex');
+    }
+  };
+  visit('');
+  return out;
+}

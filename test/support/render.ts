@@ -1,0 +1,88 @@
+/**
+ * Shared test fixtures: the committed environment files, rendered once per test file, and helpers
+ * to derive broken variants of a file by editing its YAML document (so line numbers stay real).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseDocument } from 'yaml';
+import { loadEnvironments, type EnvironmentSource } from '../../lib/config/load';
+import { formatProblem } from '../../lib/config/problems';
+import { renderAll } from '../../lib/synth/synth';
+import type { KubeObject, RenderedEnvironment } from '../../lib/synth/render';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const ENVIRONMENTS_DIR = path.join(ROOT, 'environments');
+
+/** The committed environment files, as main.ts reads them. */
+export function committedSources(): EnvironmentSource[] {
+  return fs
+    .readdirSync(ENVIRONMENTS_DIR)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()
+    .map((n) => ({ file: `environments/${n}`, text: fs.readFileSync(path.join(ENVIRONMENTS_DIR, n), 'utf8') }));
+}
+
+/** The text of one committed environment file. */
+export function committedText(name: string): string {
+  return fs.readFileSync(path.join(ENVIRONMENTS_DIR, `${name}.yaml`), 'utf8');
+}
+
+let rendered: RenderedEnvironment[] | undefined;
+
+/** Every committed environment, rendered in memory. */
+export function renderCommitted(): RenderedEnvironment[] {
+  rendered ??= renderAll(committedSources()).environments;
+  return rendered;
+}
+
+/** One rendered environment by name. */
+export function environment(name: string): RenderedEnvironment {
+  const env = renderCommitted().find((e) => e.name === name);
+  if (!env) throw new Error(`no environment ${name}`);
+  return env;
+}
+
+/** Renders environment files given as text (for variants of the committed ones). */
+export function renderTexts(texts: Record<string, string>): RenderedEnvironment[] {
+  return renderAll(Object.entries(texts).map(([name, text]) => ({ file: `environments/${name}.yaml`, text }))).environments;
+}
+
+/** The objects of a kind (and name) in a rendered environment. */
+export function objects(env: RenderedEnvironment, kind: string, name?: string): KubeObject[] {
+  return env.objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+}
+
+/** Exactly one object; fails the test when there is none or several. */
+export function object(env: RenderedEnvironment, kind: string, name: string): KubeObject {
+  const found = objects(env, kind, name);
+  if (found.length !== 1) throw new Error(`expected one ${kind} ${name} in ${env.name}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** Edits a YAML text through its document, keeping comments and the position of untouched lines. */
+export function edit(text: string, change: (doc: ReturnType<typeof parseDocument>) => void): string {
+  const doc = parseDocument(text);
+  change(doc);
+  return doc.toString();
+}
+
+/** The problem lines that loading these files gives (empty when they are valid). */
+export function problemsOf(texts: Record<string, string>): string[] {
+  const result = loadEnvironments(Object.entries(texts).map(([name, text]) => ({ file: `environments/${name}.yaml`, text })));
+  return result.ok ? [] : result.problems.map(formatProblem);
+}
+
+/** The containers and init containers of a pod-owning object. */
+export function containersOf(o: KubeObject): Array<Record<string, any>> {
+  const spec = podSpecOf(o);
+  return spec ? [...(spec.initContainers ?? []), ...(spec.containers ?? [])] : [];
+}
+
+/** The pod spec of a Deployment, StatefulSet, DaemonSet, Job or CronJob. */
+export function podSpecOf(o: KubeObject): Record<string, any> | undefined {
+  const spec = o.spec as Record<string, any> | undefined;
+  if (o.kind === 'CronJob') return spec?.jobTemplate?.spec?.template?.spec;
+  if (['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet'].includes(o.kind)) return spec?.template?.spec;
+  if (o.kind === 'Pod') return spec;
+  return undefined;
+}

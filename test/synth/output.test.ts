@@ -1,0 +1,49 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse } from 'yaml';
+import { renderAll } from '../../lib/synth/synth';
+import { committedSources, renderCommitted, ROOT } from '../support/render';
+
+describe('rendered output', () => {
+  it('is one NNNN-<chart>.k8s.yaml per chart in apply order plus a kustomization listing them in that order', () => {
+    for (const env of renderCommitted()) {
+      const names = env.files.map((f) => f.name);
+      expect(names[names.length - 1]).toBe('kustomization.yaml');
+      const manifests = names.slice(0, -1);
+      manifests.forEach((name, i) => expect(name).toMatch(new RegExp(`^${String(i).padStart(4, '0')}-[a-z0-9-]+\\.k8s\\.yaml$`)));
+      const kustomization = parse(env.files.at(-1)!.content);
+      expect(kustomization).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', sortOptions: { order: 'fifo' } });
+      expect(kustomization.resources).toEqual(manifests);
+    }
+  });
+
+  it('puts every object in exactly one file, in the order of env.objects', () => {
+    for (const env of renderCommitted()) {
+      const docs = env.files.filter((f) => f.name.endsWith('.k8s.yaml')).flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS()));
+      expect(docs).toEqual(env.objects);
+    }
+  });
+
+  it('is byte-identical when rendered twice', () => {
+    const first = renderAll(committedSources()).environments;
+    const second = renderAll(committedSources()).environments;
+    expect(second.map((e) => e.files)).toEqual(first.map((e) => e.files));
+  });
+
+  it('matches the committed dist/ (run npm run synth and commit dist/ when this fails)', () => {
+    const committed = fs.readdirSync(path.join(ROOT, 'dist')).sort();
+    expect(committed).toEqual(renderCommitted().map((e) => e.name).sort());
+    for (const env of renderCommitted()) {
+      const dir = path.join(ROOT, 'dist', env.name);
+      expect(fs.readdirSync(dir).sort()).toEqual(env.files.map((f) => f.name).sort());
+      for (const file of env.files) expect(fs.readFileSync(path.join(dir, file.name), 'utf8'), `dist/${env.name}/${file.name}`).toBe(file.content);
+    }
+  });
+
+  it.each(['staging', 'production'])('matches the snapshot of the whole %s output', (name) => {
+    const env = renderCommitted().find((e) => e.name === name)!;
+    const whole = env.files.map((f) => `# ${f.name}\n${f.content}`).join('\n');
+    expect(whole).toMatchSnapshot();
+  });
+});
