@@ -2,7 +2,12 @@
  * The one entry point: reads the command line, the process environment and the environment files,
  * and hands plain values to lib/. Commands:
  *
- *   synth [--out DIR] [--environments DIR]   render every environment into DIR/<env>/ (default dist)
+ *   synth [--out DIR] [--environments DIR] [--secrets DIR]
+ *                                            render every environment into DIR/<env>/ (default dist)
+ *   seal --env E --namespace N --name S --key K [--scope strict|namespace-wide|cluster-wide]
+ *        [--type T] [--generate [--length L]] [--keep-newline]
+ *                                            seal a value (standard input, or generated) into
+ *                                            secrets/<env>/sealed-values.yaml
  *   schema                                   write environments/environment.schema.json for editors
  *   bench [--runs N]                         time synth against kustomize and the stock cdk8s flow
  */
@@ -22,15 +27,26 @@ function load<T>(id: string): T {
   return require(id) as T;
 }
 
-/** Reads environments/*.yaml; a .yml file is an error rather than silently skipped. */
-function readEnvironmentSources(dir: string): EnvironmentSource[] {
+/** The sealed values file of an environment, if it has one. */
+function sealedValuesOf(secretsDir: string, name: string): { file: string; text?: string } {
+  const file = path.join(secretsDir, name, 'sealed-values.yaml');
+  const shown = path.relative(process.cwd(), file);
+  return fs.existsSync(file) ? { file: shown, text: fs.readFileSync(file, 'utf8') } : { file: shown };
+}
+
+/** Reads environments/*.yaml (and each one's sealed values); a .yml file is an error rather than silently skipped. */
+function readEnvironmentSources(dir: string, secretsDir: string): EnvironmentSource[] {
   const relative = path.relative(process.cwd(), dir) || '.';
   const names = fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
   const misnamed = names.filter((n) => n.endsWith('.yml'));
   if (misnamed.length > 0) {
     throw new ProblemsError(misnamed.map((n) => ({ file: path.join(relative, n), path: '', message: 'found a .yml file, expected the extension .yaml (environments/<name>.yaml)' })));
   }
-  return names.map((n) => ({ file: path.join(relative, n), text: fs.readFileSync(path.join(dir, n), 'utf8') }));
+  return names.map((n) => ({
+    file: path.join(relative, n),
+    text: fs.readFileSync(path.join(dir, n), 'utf8'),
+    sealedValues: sealedValuesOf(secretsDir, n.replace(/\.yaml$/, '')),
+  }));
 }
 
 async function synthCommand(argv: string[]): Promise<void> {
@@ -39,18 +55,72 @@ async function synthCommand(argv: string[]): Promise<void> {
     options: {
       out: { type: 'string', default: path.join(ROOT, 'dist') },
       environments: { type: 'string', default: path.join(ROOT, 'environments') },
+      secrets: { type: 'string', default: path.join(ROOT, 'secrets') },
     },
     strict: true,
   });
   const { synth, formatSummary } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
   const { copyTree } = load<typeof import('./lib/synth/write')>('./lib/synth/write');
   const outDir = path.resolve(values.out);
-  const summaries = synth(readEnvironmentSources(path.resolve(values.environments)), outDir);
+  const summaries = synth(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)), outDir);
   const shown = path.relative(process.cwd(), outDir) || '.';
   for (const summary of summaries) console.log(formatSummary(shown, summary));
   // Under `cdk8s synth` the CLI wants the manifests in its own (emptied) output folder too.
   const cliOut = process.env.CDK8S_OUTDIR;
   if (cliOut && path.resolve(cliOut) !== outDir) copyTree(outDir, path.resolve(cliOut));
+}
+
+async function sealCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      env: { type: 'string' },
+      namespace: { type: 'string' },
+      name: { type: 'string' },
+      key: { type: 'string' },
+      scope: { type: 'string', default: 'strict' },
+      type: { type: 'string' },
+      generate: { type: 'boolean', default: false },
+      length: { type: 'string', default: '40' },
+      'keep-newline': { type: 'boolean', default: false },
+      secrets: { type: 'string', default: path.join(ROOT, 'secrets') },
+    },
+    strict: true,
+  });
+  const { checkSealRequest, sealIntoValues } = load<typeof import('./lib/secrets/seal-command')>('./lib/secrets/seal-command');
+  const missing = (['env', 'namespace', 'name', 'key'] as const).filter((k) => !values[k]).map((k) => `--${k}: found nothing, expected a value`);
+  const request = {
+    environment: values.env ?? '',
+    namespace: values.namespace ?? '',
+    name: values.name ?? '',
+    key: values.key ?? '',
+    scope: values.scope as 'strict',
+    ...(values.type ? { type: values.type } : {}),
+  };
+  const length = Number(values.length);
+  const problems = [...missing, ...(missing.length ? [] : checkSealRequest(request))];
+  if (!Number.isInteger(length) || length < 32) problems.push(`--length: found ${JSON.stringify(values.length)}, expected a whole number of at least 32`);
+  const dir = path.join(path.resolve(values.secrets), request.environment);
+  const certFile = path.join(dir, 'sealing-cert.pem');
+  if (problems.length === 0 && !fs.existsSync(path.join(ROOT, 'environments', `${request.environment}.yaml`))) problems.push(`--env: found ${JSON.stringify(request.environment)}, expected an environment with a file environments/${request.environment}.yaml`);
+  if (problems.length === 0 && !fs.existsSync(certFile)) problems.push(`${path.relative(process.cwd(), certFile)}: found no sealing certificate, expected the controller's (kubeseal --fetch-cert > ${path.relative(process.cwd(), certFile)})`);
+  if (problems.length > 0) throw new ProblemsError(problems.map((message) => ({ file: 'seal', path: '', message })));
+
+  let value: Buffer | undefined;
+  if (!values.generate) {
+    value = fs.readFileSync(0);
+    // `echo secret | npm run seal` would otherwise seal the newline echo adds.
+    if (!values['keep-newline']) value = Buffer.from(value.toString('utf8').replace(/\r?\n$/, ''), 'utf8');
+  }
+  const valuesFile = path.join(dir, 'sealed-values.yaml');
+  const text = sealIntoValues(
+    { ...request, ...(value ? { value } : {}), length, today: new Date().toISOString().slice(0, 10) },
+    { certificate: fs.readFileSync(certFile, 'utf8'), ...(fs.existsSync(valuesFile) ? { valuesText: fs.readFileSync(valuesFile, 'utf8') } : {}) },
+  );
+  // Written next to the file and renamed over it, so an interrupted write never truncates it.
+  fs.writeFileSync(`${valuesFile}.tmp`, text);
+  fs.renameSync(`${valuesFile}.tmp`, valuesFile);
+  console.log(`sealed ${request.namespace}/${request.name} key ${request.key} (${request.scope}${values.generate ? `, generated ${length} characters` : ''}) into ${path.relative(process.cwd(), valuesFile)}`);
 }
 
 async function schemaCommand(argv: string[]): Promise<void> {
@@ -73,6 +143,7 @@ async function benchCommand(argv: string[]): Promise<void> {
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   synth: synthCommand,
+  seal: sealCommand,
   schema: schemaCommand,
   bench: benchCommand,
 };

@@ -6,6 +6,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { ScaledWorkloadSpec } from './config/schema';
+import type { NetworkPolicies } from './network/network-policies';
+import { internet } from './network/peers';
+import type { Secrets } from './secrets/secrets';
 import { ServiceDeployment } from './service-deployment';
 
 /** Where the backend finds its database. */
@@ -20,6 +23,8 @@ export interface DatabaseConnection {
 export interface BackendProps {
   readonly namespace: string;
   readonly workload: ScaledWorkloadSpec;
+  readonly network: NetworkPolicies;
+  readonly secrets: Secrets;
   /** Autoscale between the workload's autoscaling bounds. @default false */
   readonly autoscaling?: boolean;
   readonly database: DatabaseConnection;
@@ -33,9 +38,11 @@ export const BACKEND_METRICS_PORT = 3001;
 export class Backend extends ServiceDeployment {
   constructor(scope: Construct, id: string, props: BackendProps) {
     const db = props.database;
-    const fromSecret = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: db.credentialsSecret, key } });
+    const credentials = props.secrets.require({ namespace: props.namespace, name: db.credentialsSecret, keys: ['username', 'password'], consumer: 'Deployment backend' });
+    const fromSecret = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: credentials, key } });
     super(scope, id, {
       namespace: props.namespace,
+      network: props.network,
       name: 'backend',
       component: 'api',
       image: props.workload.image,
@@ -59,5 +66,7 @@ export class Backend extends ServiceDeployment {
         { name: 'PGPASSWORD', valueFrom: fromSecret('password') },
       ],
     });
+    // The API calls third-party services over HTTPS, never plain HTTP.
+    this.allowTo(internet('external APIs over HTTPS'), 443);
   }
 }

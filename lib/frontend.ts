@@ -5,10 +5,13 @@
  */
 import { Construct } from 'constructs';
 import type { ScaledWorkloadSpec } from './config/schema';
+import type { NetworkPolicies } from './network/network-policies';
+import { internet } from './network/peers';
 import { ServiceDeployment } from './service-deployment';
 
 export interface FrontendProps {
   readonly namespace: string;
+  readonly network: NetworkPolicies;
   readonly workload: ScaledWorkloadSpec;
   /** Autoscale between the workload's autoscaling bounds. @default false */
   readonly autoscaling?: boolean;
@@ -18,6 +21,7 @@ export class Frontend extends ServiceDeployment {
   constructor(scope: Construct, id: string, props: FrontendProps) {
     super(scope, id, {
       namespace: props.namespace,
+      network: props.network,
       name: 'frontend',
       component: 'web',
       image: props.workload.image,
@@ -29,5 +33,7 @@ export class Frontend extends ServiceDeployment {
       healthCheck: { path: '/', port: 'http' },
       scratchDirs: [{ name: 'tmp', mountPath: '/tmp' }],
     });
+    // Static assets are served from the CDN; the pods fetch from it over HTTPS.
+    this.allowTo(internet('the CDN over HTTPS'), 443);
   }
 }

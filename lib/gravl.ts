@@ -11,6 +11,10 @@ import { Frontend } from './frontend';
 import { GravlIngress } from './ingress';
 import { PART_OF } from './labels';
 import { Namespace } from './namespace';
+import { NetworkPolicies } from './network/network-policies';
+import { STOCK_DNS, STOCK_INGRESS_NGINX } from './network/peers';
+import { Deployer } from './rbac/deployer';
+import { Secrets, type ExternalSource, type SealedSource } from './secrets/secrets';
 
 /** Charts chained so that each renders after the one declared before it. */
 class OrderedCharts {
@@ -29,12 +33,15 @@ class OrderedCharts {
 /** The construct tree of one environment. */
 export class GravlEnvironment {
   readonly app: App;
+  readonly network: NetworkPolicies;
+  readonly secrets: Secrets;
 
   constructor(env: Environment) {
     const spec = env.spec;
     const podSecurityVersion = spec.cluster.podSecurityVersion ?? 'v1.28';
     const features = { autoscaling: false, dns01: false, internalCa: true, ...spec.features };
     const database = { name: spec.database.name ?? 'gravl', credentialsSecret: spec.database.credentialsSecret ?? 'gravl-db-credentials' };
+    const certManagerNamespace = spec.tls.certManagerNamespace ?? 'cert-manager';
 
     this.app = new App({ outdir: '/nonexistent' });
     const charts = new OrderedCharts(this.app);
@@ -42,16 +49,20 @@ export class GravlEnvironment {
     const namespaces = charts.add('namespaces');
     const appNamespace = new Namespace(namespaces, 'app', { name: spec.namespace, podSecurityVersion });
 
-    const certManager = charts.add('cert-manager');
+    this.secrets = new Secrets(charts.add('secrets'), 'secrets', { source: secretSource(env) });
+    this.network = new NetworkPolicies(charts.add('network-policies'), 'network', { namespaces: [appNamespace.name], dns: STOCK_DNS });
+    new Deployer(charts.add('rbac'), 'deployer', { namespace: appNamespace.name });
+
     const internalCa = spec.tls.internalCa;
-    new ClusterIssuers(certManager, 'issuers', {
+    new ClusterIssuers(charts.add('cert-manager'), 'issuers', {
       acmeEmail: spec.tls.acme.email,
-      certManagerNamespace: spec.tls.certManagerNamespace ?? 'cert-manager',
+      certManagerNamespace,
+      secrets: this.secrets,
       cloudflare: features.dns01 && spec.tls.acme.cloudflare
         ? { zones: spec.tls.acme.cloudflare.zones, apiTokenSecret: spec.tls.acme.cloudflare.apiTokenSecret ?? 'cloudflare-api-token' }
         : undefined,
       internalCa: features.internalCa
-        ? { commonName: internalCa?.commonName ?? 'Gravl Internal CA', duration: internalCa?.duration ?? '87600h' }
+        ? { source: internalCa?.source ?? 'selfSigned', commonName: internalCa?.commonName ?? 'Gravl Internal CA', duration: internalCa?.duration ?? '87600h' }
         : undefined,
     });
 
@@ -59,6 +70,8 @@ export class GravlEnvironment {
       namespace: appNamespace.name,
       workload: spec.backend,
       autoscaling: features.autoscaling,
+      network: this.network,
+      secrets: this.secrets,
       database: {
         host: `postgres.${appNamespace.name}.svc.cluster.local`,
         port: 5432,
@@ -70,6 +83,7 @@ export class GravlEnvironment {
       namespace: appNamespace.name,
       workload: spec.frontend,
       autoscaling: features.autoscaling,
+      network: this.network,
     });
 
     new GravlIngress(charts.add('ingress'), 'ingress', {
@@ -77,10 +91,24 @@ export class GravlEnvironment {
       host: spec.host,
       clusterIssuer: spec.tls.clusterIssuer,
       tlsSecretName: spec.tls.secretName ?? 'gravl-tls',
+      controller: STOCK_INGRESS_NGINX,
+      network: this.network,
       routes: [
         { path: '/api', workload: backend, port: 'http' },
         { path: '/', workload: frontend, port: 'http' },
       ],
     });
+
+    // Every construct has declared its flows and the secrets it reads: render them.
+    this.network.finalize();
+    this.secrets.finalize();
   }
+}
+
+function secretSource(env: Environment): SealedSource | ExternalSource {
+  const config = env.spec.secrets;
+  if (config?.provider === 'external' && config.external) {
+    return { kind: 'external', store: config.external.store, refreshInterval: config.external.refreshInterval, keyPrefix: config.external.keyPrefix };
+  }
+  return { kind: 'sealed', environment: env.name, file: env.sealed.file, values: env.sealed.values };
 }

@@ -6,13 +6,15 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import type { NetworkPolicies } from './network/network-policies';
+import type { ForeignPods, NetworkMember } from './network/peers';
 import type { ServiceDeployment } from './service-deployment';
 
 /** A path prefix and the Service port that serves it. */
 export interface IngressRoute {
   readonly path: string;
   readonly workload: ServiceDeployment;
-  /** Name of the Service port. */
+  /** Name of the Service port (the container port of the same name receives the traffic). */
   readonly port: string;
 }
 
@@ -27,15 +29,35 @@ export interface GravlIngressProps {
   readonly routes: readonly IngressRoute[];
   /** @default nginx */
   readonly ingressClassName?: string;
+  /** The ingress controller's pods: the only callers of the routes' workloads from outside. */
+  readonly controller: ForeignPods;
+  readonly network: NetworkPolicies;
 }
+
+/** Port of the pods cert-manager starts to answer HTTP-01 challenges. */
+export const ACME_SOLVER_PORT = 8089;
 
 export class GravlIngress extends Construct {
   readonly resource: k8s.KubeIngress;
   readonly host: string;
 
+  /** The HTTP-01 solver pods cert-manager starts in this namespace while it proves the host. */
+  readonly acmeSolver: NetworkMember;
+
   constructor(scope: Construct, id: string, props: GravlIngressProps) {
     super(scope, id);
     this.host = props.host;
+    // The controller forwards each route to its workload, and the ACME challenge of the host to
+    // the solver pods; no one else reaches them from outside the namespace.
+    for (const route of props.routes) props.network.allow(props.controller, route.workload, [route.port]);
+    this.acmeSolver = {
+      name: 'acme-http01-solver',
+      namespace: props.namespace,
+      selector: { 'acme.cert-manager.io/http01-solver': 'true' },
+      ports: [{ name: 'http', containerPort: ACME_SOLVER_PORT }],
+    };
+    props.network.addMember(this.acmeSolver);
+    props.network.allow(props.controller, this.acmeSolver, ['http']);
     this.resource = new k8s.KubeIngress(this, 'ingress', {
       metadata: {
         name: 'gravl',

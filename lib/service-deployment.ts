@@ -4,10 +4,12 @@
  * PodDisruptionBudget and topology spread. With autoscaling bounds it gets an HPA and leaves
  * `replicas` to it.
  */
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { AutoscalingSpec, Resources } from './config/schema';
-import { selectorLabels, workloadLabels } from './labels';
+import { workloadLabels } from './labels';
+import type { NetworkPolicies } from './network/network-policies';
+import { Workload } from './workload';
 import {
   httpServerProbes,
   resourceRequirements,
@@ -29,6 +31,8 @@ export interface ServicePort {
 
 export interface ServiceDeploymentProps {
   readonly namespace: string;
+  /** The environment's NetworkPolicies: the workload joins as a member and declares its flows there. */
+  readonly network: NetworkPolicies;
   /** Name of the Deployment, Service and ServiceAccount. */
   readonly name: string;
   /** app.kubernetes.io/component, e.g. `api`. */
@@ -53,12 +57,8 @@ export interface ServiceDeploymentProps {
   readonly scratchDirs?: readonly ScratchDir[];
 }
 
-export class ServiceDeployment extends Construct {
-  readonly name: string;
-  readonly namespace: string;
-  /** The labels that select this workload's pods. */
-  readonly selector: Readonly<Record<string, string>>;
-  readonly ports: readonly ServicePort[];
+export class ServiceDeployment extends Workload {
+  readonly servicePorts: readonly ServicePort[];
   readonly serviceAccount: k8s.KubeServiceAccount;
   readonly deployment: k8s.KubeDeployment;
   readonly service: k8s.KubeService;
@@ -66,15 +66,12 @@ export class ServiceDeployment extends Construct {
   readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
 
   constructor(scope: Construct, id: string, props: ServiceDeploymentProps) {
-    super(scope, id);
+    super(scope, id, { name: props.name, namespace: props.namespace, ports: props.ports, network: props.network });
     const scratchDirs = props.scratchDirs ?? [{ name: 'tmp', mountPath: '/tmp' }];
     const env = props.env ?? [];
     const minReplicas = props.autoscaling?.minReplicas ?? props.replicas;
 
-    this.name = props.name;
-    this.namespace = props.namespace;
-    this.ports = props.ports;
-    this.selector = selectorLabels(props.name);
+    this.servicePorts = props.ports;
     const labels = workloadLabels(props.name, props.component, props.image);
     const metadata = { name: props.name, namespace: props.namespace, labels };
 
@@ -104,7 +101,7 @@ export class ServiceDeployment extends Construct {
                 name: props.name,
                 image: props.image,
                 imagePullPolicy: 'IfNotPresent',
-                ports: props.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
+                ports: this.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })),
                 env: [...env],
                 resources: resourceRequirements(props.resources),
                 securityContext: restrictedContainerSecurityContext(),
@@ -164,7 +161,7 @@ export class ServiceDeployment extends Construct {
 
   /** The Service port of a named port. */
   servicePort(name: string): number {
-    const port = this.ports.find((p) => p.name === name);
+    const port = this.servicePorts.find((p) => p.name === name);
     if (!port) throw new Error(`${this.name} has no port named ${name}`);
     return port.servicePort ?? port.containerPort;
   }

@@ -12,6 +12,7 @@ import {
   ClusterIssuer,
   type ClusterIssuerSpecAcmeSolvers,
 } from '../../imports/cert-manager.io';
+import type { Secrets } from '../secrets/secrets';
 import type { IssuerName } from './issuer-names';
 
 const ACME_SERVERS = {
@@ -28,6 +29,11 @@ export interface CloudflareDns01 {
 }
 
 export interface InternalCa {
+  /**
+   * selfSigned: the root is issued in-cluster by selfsigned-issuer and its key never leaves the
+   * cluster; sealed: the CA key pair comes from the sealed values (keys tls.crt and tls.key).
+   */
+  readonly source: 'selfSigned' | 'sealed';
   readonly commonName: string;
   /** Lifetime of the root certificate, in hours (e.g. 87600h). */
   readonly duration: string;
@@ -47,6 +53,8 @@ export interface ClusterIssuersProps {
   readonly internalCa?: InternalCa;
   /** Namespace cert-manager reads ClusterIssuer secrets from (its cluster resource namespace). */
   readonly certManagerNamespace: string;
+  /** Where the secrets the issuers read come from. */
+  readonly secrets: Secrets;
 }
 
 /** Secret holding the internal CA's key and certificate. */
@@ -55,7 +63,7 @@ export const INTERNAL_CA_SECRET = 'gravl-internal-ca';
 export class ClusterIssuers extends Construct {
   /** The issuers by name. */
   readonly issuers: ReadonlyMap<IssuerName, ClusterIssuer>;
-  /** The Certificate that produces the internal CA secret, when there is an internal CA. */
+  /** The Certificate that produces the internal CA secret, when the internal CA is issued in-cluster. */
   readonly internalCaCertificate?: Certificate;
 
   constructor(scope: Construct, id: string, props: ClusterIssuersProps) {
@@ -65,6 +73,7 @@ export class ClusterIssuers extends Construct {
     for (const name of ['letsencrypt-prod', 'letsencrypt-staging'] as const) {
       const solvers: ClusterIssuerSpecAcmeSolvers[] = [{ http01: { ingress: { ingressClassName: props.ingressClassName ?? 'nginx' } } }];
       if (props.cloudflare) {
+        props.secrets.require({ namespace: props.certManagerNamespace, name: props.cloudflare.apiTokenSecret, keys: ['api-token'], consumer: `ClusterIssuer ${name}` });
         solvers.push({
           selector: { dnsNames: props.cloudflare.zones.map((zone) => `*.${zone}`) },
           dns01: { cloudflare: { apiTokenSecretRef: { name: props.cloudflare.apiTokenSecret, key: 'api-token' } } },
@@ -90,23 +99,33 @@ export class ClusterIssuers extends Construct {
     issuers.set('selfsigned-issuer', selfSigned);
 
     if (props.internalCa) {
-      this.internalCaCertificate = new Certificate(this, 'internal-ca', {
-        metadata: { name: INTERNAL_CA_SECRET, namespace: props.certManagerNamespace },
-        spec: {
-          isCa: true,
-          commonName: props.internalCa.commonName,
-          secretName: INTERNAL_CA_SECRET,
-          duration: props.internalCa.duration,
-          renewBefore: '720h',
-          privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
-          issuerRef: { name: selfSigned.name, kind: 'ClusterIssuer', group: 'cert-manager.io' },
-        },
-      });
+      if (props.internalCa.source === 'sealed') {
+        props.secrets.require({
+          namespace: props.certManagerNamespace,
+          name: INTERNAL_CA_SECRET,
+          keys: ['tls.crt', 'tls.key'],
+          type: 'kubernetes.io/tls',
+          consumer: 'ClusterIssuer internal-ca-issuer',
+        });
+      } else {
+        this.internalCaCertificate = new Certificate(this, 'internal-ca', {
+          metadata: { name: INTERNAL_CA_SECRET, namespace: props.certManagerNamespace },
+          spec: {
+            isCa: true,
+            commonName: props.internalCa.commonName,
+            secretName: INTERNAL_CA_SECRET,
+            duration: props.internalCa.duration,
+            renewBefore: '720h',
+            privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+            issuerRef: { name: selfSigned.name, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+          },
+        });
+      }
       const ca = new ClusterIssuer(this, 'internal-ca-issuer', {
         metadata: { name: 'internal-ca-issuer' },
         spec: { ca: { secretName: INTERNAL_CA_SECRET } },
       });
-      ca.node.addDependency(this.internalCaCertificate);
+      if (this.internalCaCertificate) ca.node.addDependency(this.internalCaCertificate);
       issuers.set('internal-ca-issuer', ca);
     }
     this.issuers = issuers;

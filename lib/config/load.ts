@@ -7,6 +7,7 @@ import { isMap, LineCounter, parseDocument, type Document, type Node, type Pair 
 import { FORMATS } from './formats';
 import { describeValue, type Problem } from './problems';
 import { checkRules } from './rules';
+import { parseSealedValues, type SealedValues } from '../secrets/sealed-values';
 import type { EnvironmentFile } from './schema';
 // The JSON rendering of the TypeBox schema in ./schema.ts (a test keeps the two equal). Loading
 // the JSON instead of building the schema with TypeBox keeps TypeBox out of every synth.
@@ -17,6 +18,8 @@ export interface Environment {
   readonly name: string;
   readonly file: string;
   readonly spec: EnvironmentFile;
+  /** The environment's sealed values (empty when it has none). */
+  readonly sealed: { readonly file: string; readonly values: SealedValues };
 }
 
 /** The text of one environment file, as read by main.ts. */
@@ -24,6 +27,8 @@ export interface EnvironmentSource {
   /** Path as the user should see it, e.g. environments/staging.yaml. */
   readonly file: string;
   readonly text: string;
+  /** The environment's sealed values file; text undefined when the file does not exist. */
+  readonly sealedValues?: { readonly file: string; readonly text?: string };
 }
 
 export type LoadResult =
@@ -105,8 +110,11 @@ function loadOne(source: EnvironmentSource):
     const path = joinPath(rule.path);
     if (!reported.has(path)) problems.push({ file, ...locate(rule.path, false), path, message: rule.message });
   }
+  const sealedFile = source.sealedValues?.file ?? `secrets/${name}/sealed-values.yaml`;
+  const sealed = parseSealedValues(sealedFile, source.sealedValues?.text);
+  problems.push(...sealed.problems);
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, environment: { name, file, spec: data as EnvironmentFile } };
+  return { ok: true, environment: { name, file, spec: data as EnvironmentFile, sealed: { file: sealedFile, values: sealed.values } } };
 }
 
 /** Two environment files that would render into the same cluster objects are a mistake. */

@@ -99,6 +99,9 @@ export function checkRules(spec: unknown): RuleProblem[] {
       message: `found ${JSON.stringify(issuer)}, expected one of the ClusterIssuers this environment defines: ${issuers.join(', ')}`,
     });
   }
+  if (at(spec, 'secrets', 'provider') === 'external' && at(spec, 'secrets', 'external') === undefined) {
+    problems.push({ path: ['secrets', 'external'], message: 'found nothing, expected the store, refreshInterval and keyPrefix of the External Secrets provider' });
+  }
   if (at(spec, 'features', 'dns01') === true && at(spec, 'tls', 'acme', 'cloudflare') === undefined) {
     problems.push({ path: ['features', 'dns01'], message: 'found true without tls.acme.cloudflare, expected the Cloudflare zones for the dns01 solver' });
   }

@@ -93,11 +93,27 @@ export const EnvironmentSchema = Strict(
       }),
       internalCa: Type.Optional(
         Strict({
+          source: Type.Optional(OneOf(['selfSigned', 'sealed'] as const, 'selfSigned: a root issued in-cluster by selfsigned-issuer (its key never leaves the cluster); sealed: a CA key pair from the sealed values (secret gravl-internal-ca in the cert-manager namespace)')),
           commonName: Type.Optional(Type.String({ minLength: 1, default: 'Gravl Internal CA' })),
           duration: Type.Optional(Type.String({ pattern: '^[0-9]+h$', default: '87600h' })),
         }),
       ),
     }),
+    secrets: Type.Optional(
+      Strict(
+        {
+          provider: OneOf(['sealed', 'external'] as const),
+          external: Type.Optional(
+            Strict({
+              store: Strict({ kind: OneOf(['SecretStore', 'ClusterSecretStore'] as const), name: DnsLabel }),
+              refreshInterval: Duration,
+              keyPrefix: Type.String({ minLength: 1, description: 'Remote keys are <keyPrefix>/<namespace>/<secret>, one property per key' }),
+            }),
+          ),
+        },
+        { description: 'How secrets reach the cluster: SealedSecrets from secrets/<env>/sealed-values.yaml (default), or ExternalSecrets from a store' },
+      ),
+    ),
     database: Strict({
       name: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'gravl' })),
       credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'gravl-db-credentials' })),

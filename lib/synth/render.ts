@@ -26,10 +26,16 @@ export interface RenderedEnvironment {
   readonly objects: readonly KubeObject[];
 }
 
-/** YAML documents as the output uses them everywhere: block style, no line folding. */
+/**
+ * YAML documents as the output uses them everywhere: block style, no line folding, and strings
+ * quoted wherever a YAML 1.1 reader (kubectl's) would take them for something else: `on`, `yes`,
+ * dates such as `2026-11-22` (a date in an annotation would fail to apply).
+ */
 export function toYaml(objects: readonly unknown[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return objects.map((o) => stringify(o, YAML_OPTIONS)).join('---\n');
 }
+
+const YAML_OPTIONS = { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false } as const;
 
 /** Renders the App's charts in apply order (the order of their dependencies). */
 export function renderEnvironment(name: string, app: App, file: string): RenderedEnvironment {
@@ -50,15 +56,7 @@ export function renderEnvironment(name: string, app: App, file: string): Rendere
 
 /** kubectl applies a kustomization in the order it lists resources when sortOptions says fifo. */
 export function kustomization(resources: readonly string[]): string {
-  return stringify(
-    {
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      sortOptions: { order: 'fifo' },
-      resources,
-    },
-    { lineWidth: 0 },
-  );
+  return toYaml([{ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', sortOptions: { order: 'fifo' }, resources }]);
 }
 
 /** Two objects with the same identity would overwrite each other when applied. */

@@ -12,6 +12,17 @@ import type { KubeObject, RenderedEnvironment } from '../../lib/synth/render';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ENVIRONMENTS_DIR = path.join(ROOT, 'environments');
+export const SECRETS_DIR = path.join(ROOT, 'secrets');
+
+/** An environment file's text as main.ts passes it, with the committed sealed values of the environment of that name. */
+export function sourceFor(name: string, text: string): EnvironmentSource {
+  const sealedFile = path.join(SECRETS_DIR, name, 'sealed-values.yaml');
+  return {
+    file: `environments/${name}.yaml`,
+    text,
+    sealedValues: { file: `secrets/${name}/sealed-values.yaml`, ...(fs.existsSync(sealedFile) ? { text: fs.readFileSync(sealedFile, 'utf8') } : {}) },
+  };
+}
 
 /** The committed environment files, as main.ts reads them. */
 export function committedSources(): EnvironmentSource[] {
@@ -19,7 +30,7 @@ export function committedSources(): EnvironmentSource[] {
     .readdirSync(ENVIRONMENTS_DIR)
     .filter((n) => n.endsWith('.yaml'))
     .sort()
-    .map((n) => ({ file: `environments/${n}`, text: fs.readFileSync(path.join(ENVIRONMENTS_DIR, n), 'utf8') }));
+    .map((n) => sourceFor(n.replace(/\.yaml$/, ''), fs.readFileSync(path.join(ENVIRONMENTS_DIR, n), 'utf8')));
 }
 
 /** The text of one committed environment file. */
@@ -44,7 +55,7 @@ export function environment(name: string): RenderedEnvironment {
 
 /** Renders environment files given as text (for variants of the committed ones). */
 export function renderTexts(texts: Record<string, string>): RenderedEnvironment[] {
-  return renderAll(Object.entries(texts).map(([name, text]) => ({ file: `environments/${name}.yaml`, text }))).environments;
+  return renderAll(Object.entries(texts).map(([name, text]) => sourceFor(name, text))).environments;
 }
 
 /** The objects of a kind (and name) in a rendered environment. */
@@ -68,7 +79,7 @@ export function edit(text: string, change: (doc: ReturnType<typeof parseDocument
 
 /** The problem lines that loading these files gives (empty when they are valid). */
 export function problemsOf(texts: Record<string, string>): string[] {
-  const result = loadEnvironments(Object.entries(texts).map(([name, text]) => ({ file: `environments/${name}.yaml`, text })));
+  const result = loadEnvironments(Object.entries(texts).map(([name, text]) => sourceFor(name, text)));
   return result.ok ? [] : result.problems.map(formatProblem);
 }
 

@@ -47,9 +47,13 @@ describe('npm run synth', () => {
   });
 
   it('renders a new environment from a new file, with no code change', () => {
-    const preview = committedText('staging')
-      .replace('namespace: gravl-staging', 'namespace: gravl-preview')
-      .replace('host: staging.gravl.app', 'host: preview.gravl.app');
+    // A preview cluster takes its secrets from a store: it needs no sealed values of its own.
+    const preview = edit(
+      committedText('staging')
+        .replace('namespace: gravl-staging', 'namespace: gravl-preview')
+        .replace('host: staging.gravl.app', 'host: preview.gravl.app'),
+      (doc) => doc.set('secrets', doc.createNode({ provider: 'external', external: { store: { kind: 'ClusterSecretStore', name: 'gravl' }, refreshInterval: '1h', keyPrefix: 'gravl/preview' } })),
+    );
     const envs = environmentsWith({ 'staging.yaml': committedText('staging'), 'preview.yaml': preview });
     const out = temp('out');
     const run = runMain(['synth', '--environments', envs, '--out', out]);

@@ -1,0 +1,53 @@
+/**
+ * Role `gravl-deployer`: what the GitOps deployer needs to apply and watch the app namespace, and
+ * nothing more. No wildcards; Secrets read-only (they arrive as SealedSecrets, which the deployer
+ * does manage); pods are watched, never exec'd, attached or port-forwarded; no RBAC objects (a
+ * deployer that can write Roles can grant itself anything). Bound to its own ServiceAccount.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+
+const MANAGE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const READ = ['get', 'list', 'watch'];
+
+/** The deployer's rules: every kind the generator renders into an app namespace, and read access to what it watches. */
+export const DEPLOYER_RULES: readonly k8s.PolicyRule[] = [
+  { apiGroups: [''], resources: ['configmaps', 'services', 'serviceaccounts', 'persistentvolumeclaims'], verbs: MANAGE },
+  { apiGroups: [''], resources: ['secrets'], verbs: READ },
+  { apiGroups: [''], resources: ['pods', 'pods/log', 'events', 'endpoints'], verbs: READ },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: MANAGE },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: READ },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: MANAGE },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: MANAGE },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: MANAGE },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: MANAGE },
+  { apiGroups: ['bitnami.com'], resources: ['sealedsecrets'], verbs: MANAGE },
+  { apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: MANAGE },
+  { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: READ },
+];
+
+export interface DeployerProps {
+  readonly namespace: string;
+  /** @default gravl-deployer */
+  readonly name?: string;
+}
+
+export class Deployer extends Construct {
+  readonly role: k8s.KubeRole;
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  readonly binding: k8s.KubeRoleBinding;
+
+  constructor(scope: Construct, id: string, props: DeployerProps) {
+    super(scope, id);
+    const name = props.name ?? 'gravl-deployer';
+    const metadata = { name, namespace: props.namespace, labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'deployer' } };
+    // The deployer authenticates with a short-lived token it requests, never a mounted one.
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
+    this.role = new k8s.KubeRole(this, 'role', { metadata, rules: DEPLOYER_RULES.map((r) => ({ ...r })) });
+    this.binding = new k8s.KubeRoleBinding(this, 'binding', {
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: this.role.name },
+      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: props.namespace }],
+    });
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm run seal`: seals one value for an environment's sealed-secrets controller and writes it into
+ * the environment's sealed values with today's date as its rotation date. The value comes from
+ * standard input or is generated; the plaintext is never written anywhere.
+ */
+import { withSealedValue } from './sealed-values';
+import { generatePassword, publicKeyOfCertificate, seal, SEALING_SCOPES, type SealingScope } from './sealing';
+
+export interface SealRequest {
+  readonly environment: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly key: string;
+  readonly scope: SealingScope;
+  /** Secret type, e.g. kubernetes.io/tls. @default unchanged (Opaque for a new secret) */
+  readonly type?: string;
+  /** The value; undefined to generate one. */
+  readonly value?: Buffer;
+  /** Length of a generated value. @default 40 */
+  readonly length?: number;
+  /** Rotation date to record (YYYY-MM-DD). */
+  readonly today: string;
+}
+
+export interface SealInputs {
+  /** The controller's certificate (PEM). */
+  readonly certificate: string;
+  /** The current sealed values file, or undefined when the environment has none yet. */
+  readonly valuesText?: string;
+}
+
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Checks a request; returns the problems, one sentence each. */
+export function checkSealRequest(request: Omit<SealRequest, 'value' | 'today'>): string[] {
+  const problems: string[] = [];
+  if (!DNS_NAME.test(request.environment)) problems.push(`--env: found ${JSON.stringify(request.environment)}, expected an environment name such as staging`);
+  if (!DNS_NAME.test(request.namespace)) problems.push(`--namespace: found ${JSON.stringify(request.namespace)}, expected a namespace name such as gravl-staging`);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(request.name)) problems.push(`--name: found ${JSON.stringify(request.name)}, expected a Secret name such as gravl-db-credentials`);
+  if (!/^[-._a-zA-Z0-9]+$/.test(request.key)) problems.push(`--key: found ${JSON.stringify(request.key)}, expected a Secret key such as password`);
+  if (!SEALING_SCOPES.includes(request.scope)) problems.push(`--scope: found ${JSON.stringify(request.scope)}, expected one of ${SEALING_SCOPES.join(', ')}`);
+  return problems;
+}
+
+/** Seals the value and returns the new text of the sealed values file. */
+export function sealIntoValues(request: SealRequest, inputs: SealInputs): string {
+  const value = request.value ?? Buffer.from(generatePassword(request.length ?? 40));
+  if (value.length === 0) throw new Error('the value is empty: pass it on standard input, or use --generate');
+  const sealed = seal(publicKeyOfCertificate(inputs.certificate), request, value);
+  const header =
+    ` Sealed values of the ${request.environment} environment: ciphertext only, for its sealed-secrets controller\n` +
+    ` (certificate: secrets/${request.environment}/sealing-cert.pem). Written by npm run seal; do not edit by hand.`;
+  return withSealedValue(
+    inputs.valuesText,
+    { namespace: request.namespace, name: request.name, key: request.key, sealed, rotated: request.today, scope: request.scope, ...(request.type ? { type: request.type } : {}) },
+    header,
+  );
+}

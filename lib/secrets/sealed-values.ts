@@ -1,0 +1,122 @@
+/**
+ * The sealed values of an environment: `secrets/<env>/sealed-values.yaml`, ciphertext only, each
+ * value with the date it was last rotated, written by `npm run seal`. Layout:
+ *
+ *   <namespace>:
+ *     <secret name>:
+ *       scope: strict            # optional: strict (default), namespace-wide or cluster-wide
+ *       type: Opaque             # optional Secret type
+ *       data:
+ *         <key>: { sealed: <base64>, rotated: YYYY-MM-DD }
+ */
+import Ajv from 'ajv';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { describeValue, type Problem } from '../config/problems';
+import type { SealingScope } from './sealing';
+
+export interface SealedValue {
+  readonly sealed: string;
+  /** ISO date (YYYY-MM-DD) the value was last sealed with a new secret. */
+  readonly rotated: string;
+}
+
+export interface SealedSecretEntry {
+  readonly scope?: SealingScope;
+  readonly type?: string;
+  readonly data: Readonly<Record<string, SealedValue>>;
+}
+
+/** namespace -> secret name -> entry */
+export type SealedValues = Readonly<Record<string, Readonly<Record<string, SealedSecretEntry>>>>;
+
+const NAME = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+const SCHEMA = {
+  type: 'object',
+  propertyNames: { pattern: NAME },
+  additionalProperties: {
+    type: 'object',
+    propertyNames: { pattern: NAME },
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['data'],
+      properties: {
+        scope: { enum: ['strict', 'namespace-wide', 'cluster-wide'] },
+        type: { type: 'string', minLength: 1 },
+        data: {
+          type: 'object',
+          minProperties: 1,
+          propertyNames: { pattern: '^[-._a-zA-Z0-9]+$' },
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['sealed', 'rotated'],
+            properties: {
+              sealed: { type: 'string', pattern: '^[A-Za-z0-9+/]+={0,2}$', minLength: 64 },
+              rotated: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+let validateFile: ReturnType<Ajv['compile']> | undefined;
+
+/** Parses and validates a sealed values file; an absent file is an empty one. */
+export function parseSealedValues(file: string, text: string | undefined): { values: SealedValues; problems: Problem[] } {
+  if (text === undefined) return { values: {}, problems: [] };
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      values: {},
+      problems: doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, path: '', message: `invalid YAML: ${e.message.split('\n')[0]}` };
+      }),
+    };
+  }
+  const data: unknown = doc.toJS() ?? {};
+  validateFile ??= new Ajv({ allErrors: true, verbose: true }).compile(SCHEMA);
+  if (!validateFile(data)) {
+    const problems = (validateFile.errors ?? []).map((e) => {
+      const path = e.instancePath.slice(1).split('/').filter(Boolean);
+      const node = path.length ? doc.getIn(path, true) : doc.contents;
+      const offset = (node as { range?: [number] } | undefined)?.range?.[0];
+      const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
+      return {
+        file,
+        ...(pos ? { line: pos.line, column: pos.col } : {}),
+        path: path.join('.'),
+        message: `found ${describeValue(e.data)}, expected ${e.keyword === 'additionalProperties' ? `no key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : e.message ?? 'a valid value'} (the file is written by npm run seal)`,
+      };
+    });
+    return { values: {}, problems };
+  }
+  return { values: data as SealedValues, problems: [] };
+}
+
+/** Writes one sealed value into the file's text, keeping its comments and other entries. */
+export function withSealedValue(
+  text: string | undefined,
+  entry: { namespace: string; name: string; key: string; sealed: string; rotated: string; scope: SealingScope; type?: string },
+  header: string,
+): string {
+  const doc: Document = parseDocument(text ?? '', { uniqueKeys: true });
+  if (!isMap(doc.contents)) {
+    doc.contents = doc.createNode({}) as typeof doc.contents;
+    doc.commentBefore = header;
+  }
+  const base = [entry.namespace, entry.name];
+  const existingScope = doc.getIn([...base, 'scope']) as SealingScope | undefined;
+  const existingKeys = doc.getIn([...base, 'data']);
+  if (existingKeys && (existingScope ?? 'strict') !== entry.scope) {
+    throw new Error(`${entry.namespace}/${entry.name} is sealed with scope ${existingScope ?? 'strict'}; every key of a secret shares one scope (reseal all keys to change it)`);
+  }
+  if (entry.scope !== 'strict') doc.setIn([...base, 'scope'], entry.scope);
+  if (entry.type) doc.setIn([...base, 'type'], entry.type);
+  doc.setIn([...base, 'data', entry.key], doc.createNode({ sealed: entry.sealed, rotated: entry.rotated }));
+  return doc.toString({ lineWidth: 0 });
+}

@@ -1,0 +1,95 @@
+/**
+ * The flows of the sign-off, evaluated over each environment's rendered NetworkPolicies as a stock
+ * cluster would enforce them: every flow the system needs is allowed, everything else is denied.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  namespacesFromObjects,
+  NetworkModel,
+  podsFromObjects,
+  STOCK,
+  type Endpoint,
+  type NetPod,
+  type Protocol,
+} from '../support/network-policy';
+import { renderCommitted } from '../support/render';
+
+type Row = readonly [from: string, to: string, port: number, protocol?: Protocol];
+
+/** Flows that must work. */
+const ALLOWED: readonly Row[] = [
+  ['ingress-nginx', 'backend', 3000],
+  ['ingress-nginx', 'frontend', 8080],
+  ['ingress-nginx', 'acme-http01-solver', 8089],
+  ['backend', 'coredns', 53, 'UDP'],
+  ['backend', 'coredns', 53, 'TCP'],
+  ['frontend', 'coredns', 53, 'UDP'],
+  ['backend', 'internet', 443],
+  ['frontend', 'internet', 443],
+];
+
+/** Flows that must not. */
+const DENIED: readonly Row[] = [
+  ['stranger', 'backend', 3000],
+  ['stranger', 'frontend', 8080],
+  ['stranger', 'acme-http01-solver', 8089],
+  ['internet', 'backend', 3000],
+  ['ingress-nginx', 'backend', 3001],
+  ['frontend', 'backend', 3000],
+  ['backend', 'frontend', 8080],
+  ['backend', 'internet', 80],
+  ['backend', 'cloud-metadata', 80],
+  ['backend', 'private-address', 443],
+  ['backend', 'stranger', 8080],
+  ['backend', 'coredns', 9153],
+  ['acme-http01-solver', 'internet', 443],
+];
+
+describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_name, env) => {
+  const appNamespace = env.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted')!.metadata.name;
+  const model = new NetworkModel(env.objects, namespacesFromObjects(env.objects));
+  const pods = podsFromObjects(env.objects);
+  const solver: NetPod = {
+    kind: 'pod',
+    name: 'acme-http01-solver',
+    namespace: appNamespace,
+    labels: { 'acme.cert-manager.io/http01-solver': 'true' },
+    ip: '10.244.9.9',
+    ports: [{ port: 8089, protocol: 'TCP' }],
+  };
+  const endpoints: Record<string, Endpoint> = {
+    ...Object.fromEntries(pods.map((p) => [p.name, p])),
+    'acme-http01-solver': solver,
+    coredns: STOCK.coreDns,
+    'ingress-nginx': STOCK.ingressNginx,
+    stranger: STOCK.stranger,
+    internet: STOCK.internet,
+    'cloud-metadata': { kind: 'external', name: 'cloud metadata', ip: '169.254.169.254' },
+    'private-address': { kind: 'external', name: 'private address', ip: '10.0.0.5' },
+  };
+  const endpoint = (name: string): Endpoint => {
+    const found = endpoints[name];
+    if (!found) throw new Error(`no endpoint ${name} in ${env.name}`);
+    return found;
+  };
+
+  const rows = (table: readonly Row[]) => table.map(([from, to, port, protocol]) => ({ from, to, port, protocol: protocol ?? ('TCP' as Protocol) }));
+
+  it.each(rows(ALLOWED))('allows $from to reach $to on $port/$protocol', ({ from, to, port, protocol }) => {
+    const verdict = model.allows(endpoint(from), endpoint(to), port, protocol);
+    expect(verdict.allowed, verdict.reason).toBe(true);
+  });
+
+  it.each(rows(DENIED))('denies $from reaching $to on $port/$protocol', ({ from, to, port, protocol }) => {
+    const verdict = model.allows(endpoint(from), endpoint(to), port, protocol);
+    expect(verdict.allowed, verdict.reason).toBe(false);
+  });
+
+  it('isolates every pod it deploys in both directions', () => {
+    const stranger = STOCK.stranger;
+    for (const pod of pods) {
+      expect(model.allows(stranger, pod, 12345).allowed, `${pod.name} ingress`).toBe(false);
+      expect(model.allows(pod, stranger, 12345).allowed, `${pod.name} egress`).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { environment, object, objects, renderCommitted } from '../support/render';
+
+const RBAC_KINDS = ['Role', 'ClusterRole'];
+
+describe('RBAC', () => {
+  it.each([
+    ['staging', 'gravl-staging'],
+    ['production', 'gravl-prod'],
+  ])('%s has Role gravl-deployer in %s, bound to its own ServiceAccount', (name, namespace) => {
+    const env = environment(name);
+    const role = object(env, 'Role', 'gravl-deployer');
+    expect(role.metadata.namespace).toBe(namespace);
+    const binding = object(env, 'RoleBinding', 'gravl-deployer');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gravl-deployer' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'gravl-deployer', namespace }]);
+    expect(object(env, 'ServiceAccount', 'gravl-deployer').metadata.namespace).toBe(namespace);
+  });
+
+  it('lets the deployer manage what it applies and watch rollouts', () => {
+    const rules = (object(environment('staging'), 'Role', 'gravl-deployer') as any).rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    const can = (group: string, resource: string, verb: string) => rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+    for (const [group, resource] of [['apps', 'deployments'], ['', 'services'], ['networking.k8s.io', 'networkpolicies'], ['networking.k8s.io', 'ingresses'], ['bitnami.com', 'sealedsecrets'], ['batch', 'cronjobs']]) {
+      for (const verb of ['get', 'create', 'patch', 'delete']) expect(can(group!, resource!, verb), `${verb} ${group}/${resource}`).toBe(true);
+    }
+    expect(can('', 'pods', 'watch')).toBe(true);
+  });
+
+  it.each(renderCommitted().map((e) => [e.name, e] as const))('%s grants no wildcard, no secret writes, no exec and no RBAC edits in any role', (_name, env) => {
+    const roles = env.objects.filter((o) => RBAC_KINDS.includes(o.kind));
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) {
+      for (const rule of ((role as any).rules ?? []) as Array<{ apiGroups?: string[]; resources?: string[]; verbs: string[]; nonResourceURLs?: string[] }>) {
+        const where = `${role.kind} ${role.metadata.name}`;
+        for (const field of [rule.apiGroups ?? [], rule.resources ?? [], rule.verbs, rule.nonResourceURLs ?? []]) expect(field, where).not.toContain('*');
+        expect(rule.verbs, where).not.toEqual(expect.arrayContaining(['escalate']));
+        expect(rule.verbs, where).not.toEqual(expect.arrayContaining(['bind']));
+        expect(rule.verbs, where).not.toEqual(expect.arrayContaining(['impersonate']));
+        if (rule.resources?.includes('secrets')) expect(rule.verbs.every((v) => ['get', 'list', 'watch'].includes(v)), `${where} secrets ${rule.verbs}`).toBe(true);
+        for (const sub of ['pods/exec', 'pods/attach', 'pods/portforward', 'nodes/proxy']) expect(rule.resources ?? [], where).not.toContain(sub);
+        expect(rule.apiGroups ?? [], where).not.toContain('rbac.authorization.k8s.io');
+      }
+    }
+  });
+
+  it.each(renderCommitted().map((e) => [e.name, e] as const))('%s binds nothing to cluster-admin, admin or edit', (_name, env) => {
+    for (const binding of [...objects(env, 'RoleBinding'), ...objects(env, 'ClusterRoleBinding')]) {
+      expect(['cluster-admin', 'admin', 'edit']).not.toContain((binding.roleRef as any).name);
+    }
+  });
+
+  it.each(renderCommitted().map((e) => [e.name, e] as const))('%s mounts no API token in any pod that does not call the API', (_name, env) => {
+    const callers = new Set<string>(); // workloads that call the API list themselves here when they exist
+    for (const sa of objects(env, 'ServiceAccount')) {
+      if (!callers.has(sa.metadata.name)) expect((sa as any).automountServiceAccountToken, `ServiceAccount ${sa.metadata.name}`).toBe(false);
+    }
+  });
+});
