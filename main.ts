@@ -49,6 +49,18 @@ function readEnvironmentSources(dir: string, secretsDir: string): EnvironmentSou
   }));
 }
 
+const SCHEMA_SOURCE = path.join(ROOT, 'lib', 'config', 'schema.ts');
+const SCHEMA_FILE = path.join(ROOT, 'environments', 'environment.schema.json');
+
+/** Rewrites the JSON Schema from its TypeBox source; returns whether the file changed. */
+function writeSchemaFile(): boolean {
+  const { schemaJson } = load<typeof import('./lib/config/schema-file')>('./lib/config/schema-file');
+  const json = schemaJson();
+  if (fs.existsSync(SCHEMA_FILE) && fs.readFileSync(SCHEMA_FILE, 'utf8') === json) return false;
+  fs.writeFileSync(SCHEMA_FILE, json);
+  return true;
+}
+
 async function synthCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -59,6 +71,10 @@ async function synthCommand(argv: string[]): Promise<void> {
     },
     strict: true,
   });
+  // Synth validates against the JSON rendering of the schema: refresh it when its source changed.
+  if (fs.statSync(SCHEMA_SOURCE).mtimeMs > fs.statSync(SCHEMA_FILE).mtimeMs && writeSchemaFile()) {
+    console.log(`updated ${path.relative(process.cwd(), SCHEMA_FILE)} from ${path.relative(process.cwd(), SCHEMA_SOURCE)}`);
+  }
   const { synth, formatSummary } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
   const { copyTree } = load<typeof import('./lib/synth/write')>('./lib/synth/write');
   const outDir = path.resolve(values.out);
@@ -125,10 +141,8 @@ async function sealCommand(argv: string[]): Promise<void> {
 
 async function schemaCommand(argv: string[]): Promise<void> {
   parseArgs({ args: argv, options: {}, strict: true });
-  const { schemaJson } = load<typeof import('./lib/config/schema-file')>('./lib/config/schema-file');
-  const file = path.join(ROOT, 'environments', 'environment.schema.json');
-  fs.writeFileSync(file, schemaJson());
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  const changed = writeSchemaFile();
+  console.log(`${changed ? 'wrote' : 'unchanged:'} ${path.relative(process.cwd(), SCHEMA_FILE)}`);
 }
 
 async function benchCommand(argv: string[]): Promise<void> {

@@ -4,7 +4,7 @@
  * are wired to each other by reference; the constructs never see the environment's name.
  */
 import { App, Chart } from 'cdk8s';
-import { Backend } from './backend';
+import { Backend, BACKEND_USER } from './backend';
 import { ClusterIssuers } from './cert-manager/cluster-issuers';
 import type { Environment } from './config/load';
 import { Frontend } from './frontend';
@@ -13,8 +13,14 @@ import { PART_OF } from './labels';
 import { Namespace } from './namespace';
 import { NetworkPolicies } from './network/network-policies';
 import { STOCK_DNS, STOCK_INGRESS_NGINX } from './network/peers';
+import { Backups } from './postgres/backups';
+import { Migrations } from './postgres/migrations';
+import { Postgres } from './postgres/postgres';
 import { Deployer } from './rbac/deployer';
 import { Secrets, type ExternalSource, type SealedSource } from './secrets/secrets';
+import { ManualChart } from './synth/render';
+
+const LABELS = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' };
 
 /** Charts chained so that each renders after the one declared before it. */
 class OrderedCharts {
@@ -23,10 +29,15 @@ class OrderedCharts {
 
   /** A new chart, applied after every chart declared before it. */
   add(id: string): Chart {
-    const chart = new Chart(this.app, id, { labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' } });
+    const chart = new Chart(this.app, id, { labels: LABELS });
     if (this.last) chart.addDependency(this.last);
     this.last = chart;
     return chart;
+  }
+
+  /** A chart for manual use only: rendered beside the others, never applied by a sync. */
+  manual(id: string): Chart {
+    return new ManualChart(this.app, id, { labels: LABELS });
   }
 }
 
@@ -66,18 +77,50 @@ export class GravlEnvironment {
         : undefined,
     });
 
+    const pg = spec.postgres;
+    const postgres = new Postgres(charts.add('postgres'), 'postgres', {
+      namespace: appNamespace.name,
+      network: this.network,
+      secrets: this.secrets,
+      image: pg.image,
+      resources: pg.resources,
+      storage: pg.storage,
+      database: database.name,
+      credentialsSecret: database.credentialsSecret,
+      exporter: pg.exporter,
+    });
+    const objectStorage = pg.backup.objectStorage;
+    new Backups(charts.add('postgres-backup'), 'backups', {
+      namespace: appNamespace.name,
+      network: this.network,
+      secrets: this.secrets,
+      database: postgres,
+      schedule: pg.backup.schedule ?? '0 2 * * *',
+      restoreDrillSchedule: pg.backup.restoreDrillSchedule ?? '0 4 * * 0',
+      retain: pg.backup.retain ?? 7,
+      storage: pg.backup.storage,
+      resources: pg.backup.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      objectStorage: objectStorage
+        ? { ...objectStorage, prefix: objectStorage.prefix ?? 'postgres', credentialsSecret: objectStorage.credentialsSecret ?? 'postgres-backup-s3' }
+        : undefined,
+      manualScope: charts.manual('postgres-restore'),
+    });
+    new Migrations(charts.add('migrations'), 'migrations', {
+      namespace: appNamespace.name,
+      network: this.network,
+      database: postgres,
+      image: spec.backend.image,
+      command: spec.backend.migrationCommand ?? ['npm', 'run', 'migrate'],
+      resources: spec.backend.resources,
+      user: BACKEND_USER,
+    });
+
     const backend = new Backend(charts.add('backend'), 'backend', {
       namespace: appNamespace.name,
       workload: spec.backend,
       autoscaling: features.autoscaling,
       network: this.network,
-      secrets: this.secrets,
-      database: {
-        host: `postgres.${appNamespace.name}.svc.cluster.local`,
-        port: 5432,
-        name: database.name,
-        credentialsSecret: database.credentialsSecret,
-      },
+      database: postgres,
     });
     const frontend = new Frontend(charts.add('frontend'), 'frontend', {
       namespace: appNamespace.name,

@@ -12,7 +12,8 @@ const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
 describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_name, env) => {
   const production = env.name === 'production';
-  const workloads = env.objects.filter((o) => POD_OWNERS.includes(o.kind));
+  // The manual Jobs (restore, load test) are held to the same bar as what a sync applies.
+  const workloads = [...env.objects, ...env.manualObjects].filter((o) => POD_OWNERS.includes(o.kind));
 
   it('serves every Ingress host under TLS with an issuer this environment defines', () => {
     const ingresses = objects(env, 'Ingress');
@@ -111,7 +112,7 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
   });
 
   it('gives every workload its own ServiceAccount and mounts no API token it does not need', () => {
-    const accounts = new Set(objects(env, 'ServiceAccount').map((sa) => `${sa.metadata.namespace}/${sa.metadata.name}`));
+    const accounts = new Set([...env.objects, ...env.manualObjects].filter((o) => o.kind === 'ServiceAccount').map((sa) => `${sa.metadata.namespace}/${sa.metadata.name}`));
     for (const workload of workloads) {
       const pod = podSpecOf(workload)!;
       expect(pod.serviceAccountName, `${workload.kind} ${workload.metadata.name}`).toBeDefined();

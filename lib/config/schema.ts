@@ -50,6 +50,9 @@ const ScaledWorkload = Strict({
   autoscaling: Type.Optional(Autoscaling),
 });
 
+/** cron: minute hour day-of-month month day-of-week, in UTC. */
+const CronSchedule = Type.String({ pattern: '^\\S+( \\S+){4}$', description: 'cron schedule in UTC: minute hour day-of-month month day-of-week' });
+
 /** A persistent volume: its size and the StorageClass it asks for. */
 const Volume = Strict({
   storageClassName: Type.String({ minLength: 1, description: 'Must be one of cluster.storageClasses' }),
@@ -118,10 +121,38 @@ export const EnvironmentSchema = Strict(
       name: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'gravl' })),
       credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'gravl-db-credentials' })),
     }),
-    backend: ScaledWorkload,
+    backend: Strict({
+      ...ScaledWorkload.properties,
+      migrationCommand: Type.Optional(
+        Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ['npm', 'run', 'migrate'], description: 'Command of the backend image that applies the database migrations' }),
+      ),
+    }),
     frontend: ScaledWorkload,
     postgres: Strict({
+      image: Image,
+      resources: ResourcesSchema,
       storage: Volume,
+      exporter: Strict({ image: Image, resources: ResourcesSchema }, { description: 'postgres_exporter sidecar' }),
+      backup: Strict({
+        schedule: Type.Optional(CronSchedule),
+        retain: Type.Optional(Type.Integer({ minimum: 1, default: 7, description: 'How many good dumps the backup volume keeps' })),
+        storage: Volume,
+        restoreDrillSchedule: Type.Optional(CronSchedule),
+        resources: Type.Optional(ResourcesSchema),
+        objectStorage: Type.Optional(
+          Strict(
+            {
+              bucket: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' }),
+              prefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!_.*\'()/-]+$', default: 'postgres' })),
+              region: Type.String({ minLength: 1 }),
+              endpoint: Type.Optional(Type.String({ pattern: '^https://' })),
+              image: Image,
+              credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'postgres-backup-s3' })),
+            },
+            { description: 'Also copy every dump to S3-compatible object storage' },
+          ),
+        ),
+      }),
     }),
     loki: Strict({
       retention: Type.Optional(Duration),

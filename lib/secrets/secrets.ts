@@ -117,7 +117,7 @@ export class Secrets extends Construct {
         file: source.file,
         path: `${needed.namespace}.${needed.name}.data.${key}`,
         message:
-          `found no sealed value, expected the one ${[...needed.consumers].join(' and ')} read${needed.consumers.size > 1 ? '' : 's'}: ` +
+          `found no sealed value, expected the one read by ${listing([...needed.consumers])}: ` +
           `npm run seal -- --env ${source.environment} --namespace ${needed.namespace} --name ${needed.name} --key ${key} (value on standard input, or --generate)`,
       }));
     }
@@ -156,4 +156,9 @@ export class Secrets extends Construct {
       },
     });
   }
+}
+
+/** "a", "a and b", "a, b and c". */
+function listing(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }

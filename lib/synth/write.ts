@@ -17,7 +17,10 @@ export function writeAtomically(outDir: string, environments: readonly RenderedE
     for (const env of environments) {
       const dir = path.join(staging, env.name);
       fs.mkdirSync(dir);
-      for (const file of env.files) fs.writeFileSync(path.join(dir, file.name), file.content);
+      for (const file of env.files) {
+        fs.mkdirSync(path.dirname(path.join(dir, file.name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file.name), file.content);
+      }
     }
     swapIn(staging, path.resolve(outDir));
   } catch (error) {

@@ -36,7 +36,7 @@ describe('environment files', () => {
     const text = edit(staging, (doc) => doc.setIn(['backend', 'replcas'], 2));
     const problems = problemsOf({ staging: text });
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^environments\/staging\.yaml:\d+:3: backend\.replcas: found unknown key "replcas", expected one of: image, replicas, resources, autoscaling$/);
+    expect(problems[0]).toMatch(/^environments\/staging\.yaml:\d+:3: backend\.replcas: found unknown key "replcas", expected one of: image, replicas, resources, autoscaling, migrationCommand$/);
   });
 
   it('rejects a wrong type, naming the field, the value and the type expected', () => {

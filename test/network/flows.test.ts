@@ -26,6 +26,12 @@ const ALLOWED: readonly Row[] = [
   ['frontend', 'coredns', 53, 'UDP'],
   ['backend', 'internet', 443],
   ['frontend', 'internet', 443],
+  ['backend', 'postgres', 5432],
+  ['backend-migrate', 'postgres', 5432],
+  ['postgres-backup', 'postgres', 5432],
+  ['postgres-restore-drill', 'postgres', 5432],
+  ['postgres-restore', 'postgres', 5432],
+  ['postgres-backup', 'coredns', 53, 'UDP'],
 ];
 
 /** Flows that must not. */
@@ -43,12 +49,21 @@ const DENIED: readonly Row[] = [
   ['backend', 'stranger', 8080],
   ['backend', 'coredns', 9153],
   ['acme-http01-solver', 'internet', 443],
+  ['frontend', 'postgres', 5432],
+  ['stranger', 'postgres', 5432],
+  ['ingress-nginx', 'postgres', 5432],
+  ['postgres', 'internet', 443],
+  ['postgres', 'backend', 3000],
+  ['postgres-backup', 'internet', 443],
+  ['postgres-backup', 'backend', 3000],
+  ['backend', 'postgres', 9187],
 ];
 
 describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_name, env) => {
   const appNamespace = env.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted')!.metadata.name;
   const model = new NetworkModel(env.objects, namespacesFromObjects(env.objects));
-  const pods = podsFromObjects(env.objects);
+  // Every pod the output can start, the manual Jobs included, by its app.kubernetes.io/name.
+  const pods = podsFromObjects([...env.objects, ...env.manualObjects]);
   const solver: NetPod = {
     kind: 'pod',
     name: 'acme-http01-solver',
@@ -58,7 +73,7 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
     ports: [{ port: 8089, protocol: 'TCP' }],
   };
   const endpoints: Record<string, Endpoint> = {
-    ...Object.fromEntries(pods.map((p) => [p.name, p])),
+    ...Object.fromEntries(pods.map((p) => [p.labels['app.kubernetes.io/name'] ?? p.name, p])),
     'acme-http01-solver': solver,
     coredns: STOCK.coreDns,
     'ingress-nginx': STOCK.ingressNginx,

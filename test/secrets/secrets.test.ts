@@ -44,7 +44,8 @@ describe('secrets', () => {
     }
     expect(error).toBeInstanceOf(ProblemsError);
     expect((error as ProblemsError).message).toBe(
-      'secrets/staging/sealed-values.yaml: gravl-staging.gravl-db-credentials.data.password: found no sealed value, expected the one Deployment backend reads: ' +
+      'secrets/staging/sealed-values.yaml: gravl-staging.gravl-db-credentials.data.password: found no sealed value, expected the one read by ' +
+        'StatefulSet postgres, CronJob postgres-backup, CronJob postgres-restore-drill, Job postgres-restore, Job backend-migrate and Deployment backend: ' +
         'npm run seal -- --env staging --namespace gravl-staging --name gravl-db-credentials --key password (value on standard input, or --generate)',
     );
   });

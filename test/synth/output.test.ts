@@ -8,20 +8,22 @@ import { committedSources, renderCommitted, ROOT } from '../support/render';
 describe('rendered output', () => {
   it('is one NNNN-<chart>.k8s.yaml per chart in apply order plus a kustomization listing them in that order', () => {
     for (const env of renderCommitted()) {
-      const names = env.files.map((f) => f.name);
+      const names = env.files.map((f) => f.name).filter((n) => !n.startsWith('manual/'));
       expect(names[names.length - 1]).toBe('kustomization.yaml');
       const manifests = names.slice(0, -1);
       manifests.forEach((name, i) => expect(name).toMatch(new RegExp(`^${String(i).padStart(4, '0')}-[a-z0-9-]+\\.k8s\\.yaml$`)));
-      const kustomization = parse(env.files.at(-1)!.content);
+      const kustomization = parse(env.files.find((f) => f.name === 'kustomization.yaml')!.content);
       expect(kustomization).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', sortOptions: { order: 'fifo' } });
       expect(kustomization.resources).toEqual(manifests);
     }
   });
 
-  it('puts every object in exactly one file, in the order of env.objects', () => {
+  it('puts every object in exactly one file, in the order of env.objects, and manual ones under manual/', () => {
     for (const env of renderCommitted()) {
-      const docs = env.files.filter((f) => f.name.endsWith('.k8s.yaml')).flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS()));
-      expect(docs).toEqual(env.objects);
+      const docs = (manual: boolean) =>
+        env.files.filter((f) => f.name.endsWith('.k8s.yaml') && f.name.startsWith('manual/') === manual).flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS()));
+      expect(docs(false)).toEqual(env.objects);
+      expect(docs(true)).toEqual(env.manualObjects);
     }
   });
 
@@ -36,7 +38,7 @@ describe('rendered output', () => {
     expect(committed).toEqual(renderCommitted().map((e) => e.name).sort());
     for (const env of renderCommitted()) {
       const dir = path.join(ROOT, 'dist', env.name);
-      expect(fs.readdirSync(dir).sort()).toEqual(env.files.map((f) => f.name).sort());
+      expect(fs.readdirSync(dir, { recursive: true }).filter((n) => String(n).includes('.')).map(String).sort()).toEqual(env.files.map((f) => f.name).sort());
       for (const file of env.files) expect(fs.readFileSync(path.join(dir, file.name), 'utf8'), `dist/${env.name}/${file.name}`).toBe(file.content);
     }
   });

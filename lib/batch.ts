@@ -1,0 +1,88 @@
+/**
+ * Run-to-completion workloads: a Job, or a CronJob that starts one on a schedule. Like every
+ * workload they have their own ServiceAccount (no token) and join the NetworkPolicies, and their
+ * pods meet the restricted bar; they never retry forever or run without a deadline.
+ */
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { workloadLabels } from './labels';
+import type { NetworkPolicies } from './network/network-policies';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod';
+import { Workload } from './workload';
+
+export interface BatchProps {
+  readonly namespace: string;
+  /** Name of the Job or CronJob, its ServiceAccount and its NetworkPolicy member. */
+  readonly name: string;
+  readonly component: string;
+  readonly network: NetworkPolicies;
+  /** The pod's containers, without securityContext (the restricted one is applied). */
+  readonly containers: readonly k8s.Container[];
+  readonly initContainers?: readonly k8s.Container[];
+  readonly volumes?: readonly k8s.Volume[];
+  /** The numeric user (and group) the containers run as. */
+  readonly user: number;
+  /** Group that owns mounted volumes. @default no fsGroup */
+  readonly fsGroup?: number;
+  /** A cron schedule makes a CronJob; without one, a Job. */
+  readonly schedule?: string;
+  /** Seconds the Job may run before it is stopped. */
+  readonly activeDeadlineSeconds: number;
+  /** Retries of a failed pod. */
+  readonly backoffLimit: number;
+  /** Annotations of the Job or CronJob. @default none */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Name of the Job object, when it differs from the workload name (e.g. with a version). @default name */
+  readonly jobName?: string;
+}
+
+export class BatchWorkload extends Workload {
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  readonly job?: k8s.KubeJob;
+  readonly cronJob?: k8s.KubeCronJob;
+
+  constructor(scope: Construct, id: string, props: BatchProps) {
+    super(scope, id, { name: props.name, namespace: props.namespace, ports: [], network: props.network });
+    const labels = workloadLabels(props.name, props.component, props.containers[0]?.image);
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: { name: props.name, namespace: props.namespace, labels },
+      automountServiceAccountToken: false,
+    });
+    const harden = (c: k8s.Container): k8s.Container => ({ imagePullPolicy: 'IfNotPresent', ...c, securityContext: restrictedContainerSecurityContext() });
+    const jobSpec: k8s.JobSpec = {
+      backoffLimit: props.backoffLimit,
+      activeDeadlineSeconds: props.activeDeadlineSeconds,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: this.serviceAccount.name,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: restrictedPodSecurityContext(props.user, props.fsGroup),
+          ...(props.initContainers ? { initContainers: props.initContainers.map(harden) } : {}),
+          containers: props.containers.map(harden),
+          ...(props.volumes ? { volumes: [...props.volumes] } : {}),
+        },
+      },
+    };
+    const metadata = { name: props.jobName ?? props.name, namespace: props.namespace, labels, ...(props.annotations ? { annotations: { ...props.annotations } } : {}) };
+    if (props.schedule) {
+      this.cronJob = new k8s.KubeCronJob(this, 'cronjob', {
+        metadata,
+        spec: {
+          schedule: props.schedule,
+          timeZone: 'Etc/UTC',
+          // A run that is still going (or a missed one) never overlaps the next.
+          concurrencyPolicy: 'Forbid',
+          startingDeadlineSeconds: 600,
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: { metadata: { labels }, spec: jobSpec },
+        },
+      });
+    } else {
+      this.job = new k8s.KubeJob(this, 'job', { metadata, spec: jobSpec });
+    }
+  }
+}

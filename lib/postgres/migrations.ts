@@ -1,0 +1,60 @@
+/**
+ * The migration Job: runs the backend image's migration command against the database, once per
+ * backend version (the Job's name carries the version, as a Job's pod template cannot change).
+ * Its chart is applied after the database and before the backend, and under Argo CD its sync wave
+ * comes first, so the new backend rolls out on a migrated schema. A deadline and a backoff limit
+ * keep a broken migration from retrying forever.
+ */
+import type { Construct } from 'constructs';
+import { parseImage } from '../config/formats';
+import type { Resources } from '../config/schema';
+import { BatchWorkload } from '../batch';
+import type { NetworkPolicies } from '../network/network-policies';
+import { resourceRequirements } from '../pod';
+import type { Postgres } from './postgres';
+
+export interface MigrationsProps {
+  readonly namespace: string;
+  readonly network: NetworkPolicies;
+  readonly database: Postgres;
+  /** The backend image, which holds the migrations. */
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly resources: Resources;
+  /** The numeric user the backend image runs as. */
+  readonly user: number;
+}
+
+/** A DNS-label-safe version of an image: its tag, or the start of its digest. */
+export function imageVersion(image: string): string {
+  const parsed = parseImage(image);
+  const raw = parsed?.tag ?? parsed?.digest?.replace('sha256:', '').slice(0, 12) ?? 'unversioned';
+  return raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'unversioned';
+}
+
+export class Migrations extends BatchWorkload {
+  constructor(scope: Construct, id: string, props: MigrationsProps) {
+    super(scope, id, {
+      namespace: props.namespace,
+      name: 'backend-migrate',
+      jobName: `backend-migrate-${imageVersion(props.image)}`,
+      component: 'migrations',
+      network: props.network,
+      user: props.user,
+      backoffLimit: 2,
+      activeDeadlineSeconds: 600,
+      containers: [
+        {
+          name: 'migrate',
+          image: props.image,
+          command: [...props.command],
+          env: [{ name: 'NODE_ENV', value: 'production' }, ...props.database.clientEnv('Job backend-migrate')],
+          resources: resourceRequirements(props.resources),
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        },
+      ],
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+    });
+    props.database.allowClient(this);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * PostgreSQL: StatefulSet `postgres` (one replica, pod `postgres-0`) behind headless Service
+ * `postgres`, data on a volumeClaimTemplate of the class and size the environment declares,
+ * credentials from the sealed database Secret, and a postgres_exporter sidecar for metrics. The
+ * official image runs as its `postgres` user (999) here, never as root, on a read-only root
+ * filesystem: only the data volume, the socket directory, /tmp and /dev/shm are writable.
+ */
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import type { Resources } from '../config/schema';
+import { workloadLabels } from '../labels';
+import type { NetworkPolicies } from '../network/network-policies';
+import {
+  httpProbe,
+  resourceRequirements,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchMounts,
+  scratchVolumes,
+} from '../pod';
+import type { Secrets } from '../secrets/secrets';
+import { Workload } from '../workload';
+
+export const POSTGRES_PORT = 5432;
+export const POSTGRES_EXPORTER_PORT = 9187;
+/** The `postgres` user of the official image. */
+export const POSTGRES_UID = 999;
+
+export interface PostgresProps {
+  readonly namespace: string;
+  readonly network: NetworkPolicies;
+  readonly secrets: Secrets;
+  readonly image: string;
+  readonly resources: Resources;
+  /** The data volume. */
+  readonly storage: { readonly storageClassName: string; readonly size: string };
+  /** Database the application uses. */
+  readonly database: string;
+  /** Secret with keys `username` and `password` (the database owner). */
+  readonly credentialsSecret: string;
+  readonly exporter: { readonly image: string; readonly resources: Resources };
+}
+
+export class Postgres extends Workload {
+  readonly service: k8s.KubeService;
+  readonly statefulSet: k8s.KubeStatefulSet;
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The database the application uses. */
+  readonly database: string;
+  /** The server's image: clients such as pg_dump use the same one, so their version matches. */
+  readonly image: string;
+  private readonly secrets: Secrets;
+  private readonly credentialsSecret: string;
+
+  constructor(scope: Construct, id: string, props: PostgresProps) {
+    super(scope, id, {
+      name: 'postgres',
+      namespace: props.namespace,
+      network: props.network,
+      ports: [
+        { name: 'postgres', containerPort: POSTGRES_PORT },
+        { name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT },
+      ],
+    });
+    this.database = props.database;
+    this.image = props.image;
+    this.secrets = props.secrets;
+    this.credentialsSecret = props.credentialsSecret;
+    const credentials = props.secrets.require({ namespace: props.namespace, name: props.credentialsSecret, keys: ['username', 'password'], consumer: 'StatefulSet postgres' });
+    const fromSecret = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: credentials, key } });
+    const labels = workloadLabels(this.name, 'database', props.image);
+    const metadata = { name: this.name, namespace: props.namespace, labels };
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata,
+      spec: {
+        // Headless: the name resolves to postgres-0 itself, as the StatefulSet's governing Service.
+        clusterIp: 'None',
+        selector: { ...this.selector },
+        ports: this.ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
+      },
+    });
+
+    const ready = ['sh', '-c', `exec pg_isready --host=127.0.0.1 --port=${POSTGRES_PORT} --username="$POSTGRES_USER" --dbname="$POSTGRES_DB"`];
+    const execProbe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({ exec: { command: ready }, periodSeconds, failureThreshold, timeoutSeconds: 5 });
+    const scratch = [
+      { name: 'run', mountPath: '/var/run/postgresql', sizeLimit: '16Mi' },
+      { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' },
+    ];
+
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata,
+      spec: {
+        serviceName: this.service.name,
+        replicas: 1,
+        selector: { matchLabels: { ...this.selector } },
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        // Deleting or scaling the StatefulSet never deletes the data.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: this.serviceAccount.name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 60,
+            securityContext: restrictedPodSecurityContext(POSTGRES_UID, POSTGRES_UID),
+            containers: [
+              {
+                name: 'postgres',
+                image: props.image,
+                imagePullPolicy: 'IfNotPresent',
+                ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
+                env: [
+                  { name: 'POSTGRES_DB', value: props.database },
+                  { name: 'POSTGRES_USER', valueFrom: fromSecret('username') },
+                  { name: 'POSTGRES_PASSWORD', valueFrom: fromSecret('password') },
+                  // A subdirectory: the volume's root may hold lost+found, which initdb refuses.
+                  { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+                ],
+                resources: resourceRequirements(props.resources),
+                securityContext: restrictedContainerSecurityContext(),
+                // initdb on first start takes a while on slow disks: five minutes before liveness counts.
+                startupProbe: execProbe(5, 60),
+                readinessProbe: execProbe(10, 3),
+                livenessProbe: execProbe(10, 6),
+                volumeMounts: [
+                  { name: 'data', mountPath: '/var/lib/postgresql/data' },
+                  { name: 'shm', mountPath: '/dev/shm' },
+                  ...scratchMounts(scratch),
+                ],
+              },
+              {
+                name: 'exporter',
+                image: props.exporter.image,
+                imagePullPolicy: 'IfNotPresent',
+                ports: [{ name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT, protocol: 'TCP' }],
+                env: [
+                  { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES_PORT}/${props.database}?sslmode=disable` },
+                  { name: 'DATA_SOURCE_USER', valueFrom: fromSecret('username') },
+                  { name: 'DATA_SOURCE_PASS', valueFrom: fromSecret('password') },
+                ],
+                resources: resourceRequirements(props.exporter.resources),
+                securityContext: { ...restrictedContainerSecurityContext(), runAsUser: 65534, runAsGroup: 65534 },
+                startupProbe: httpProbe('/', 'metrics', { periodSeconds: 5, failureThreshold: 12 }),
+                readinessProbe: httpProbe('/', 'metrics', { periodSeconds: 10, failureThreshold: 3 }),
+                livenessProbe: httpProbe('/', 'metrics', { periodSeconds: 10, failureThreshold: 3 }),
+              },
+            ],
+            volumes: [
+              // PostgreSQL's shared memory: the container default of 64Mi is too small for parallel queries.
+              { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('256Mi') } },
+              ...scratchVolumes(scratch),
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: { ...this.selector } },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storage.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  /** The Service's in-cluster DNS name. */
+  get host(): string {
+    return `${this.service.name}.${this.namespace}.svc.cluster.local`;
+  }
+
+  /**
+   * What a client needs to connect as the database owner, as libpq variables (node-postgres and the
+   * PostgreSQL tools read them); the credentials are declared as read by `consumer`
+   * ("Deployment backend"). The client also needs `allowClient` for its network flow.
+   */
+  clientEnv(consumer: string): k8s.EnvVar[] {
+    const credentials = this.secrets.require({ namespace: this.namespace, name: this.credentialsSecret, keys: ['username', 'password'], consumer });
+    return [
+      { name: 'PGHOST', value: this.host },
+      { name: 'PGPORT', value: String(POSTGRES_PORT) },
+      { name: 'PGDATABASE', value: this.database },
+      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: credentials, key: 'username' } } },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: credentials, key: 'password' } } },
+    ];
+  }
+
+  /** Lets a client workload connect to the server. */
+  allowClient(client: Workload): void {
+    client.allowTo(this, 'postgres');
+  }
+}
