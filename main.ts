@@ -8,7 +8,12 @@
  *        [--type T] [--generate [--length L]] [--keep-newline]
  *                                            seal a value (standard input, or generated) into
  *                                            secrets/<env>/sealed-values.yaml
- *   schema                                   write environments/environment.schema.json for editors
+ *   diff [--base GIT_REF] [--format text|markdown] [--exit-code]
+ *                                            what a fresh render changes against dist/ (or dist/ at GIT_REF)
+ *   readiness [DIST_DIR...] [--k6-summary FILE] [--date YYYY-MM-DD]
+ *                                            the go/no-go matrix of rendered output (default dist/*)
+ *   schema                                   write environments/environment.schema.json (for editors)
+ *                                            and the precompiled validators
  *   bench [--runs N]                         time synth against kustomize and the stock cdk8s flow
  */
 import * as fs from 'node:fs';
@@ -49,16 +54,31 @@ function readEnvironmentSources(dir: string, secretsDir: string): EnvironmentSou
   }));
 }
 
-const SCHEMA_SOURCE = path.join(ROOT, 'lib', 'config', 'schema.ts');
+const SCHEMA_SOURCES = [path.join(ROOT, 'lib', 'config', 'schema.ts'), path.join(ROOT, 'lib', 'secrets', 'sealed-values.ts'), path.join(ROOT, 'lib', 'config', 'formats.ts')];
 const SCHEMA_FILE = path.join(ROOT, 'environments', 'environment.schema.json');
+const VALIDATORS_FILE = path.join(ROOT, 'lib', 'config', 'validators.generated.js');
 
-/** Rewrites the JSON Schema from its TypeBox source; returns whether the file changed. */
+/** Rewrites the JSON Schema and the precompiled validators from their sources; returns whether either changed. */
 function writeSchemaFile(): boolean {
-  const { schemaJson } = load<typeof import('./lib/config/schema-file')>('./lib/config/schema-file');
-  const json = schemaJson();
-  if (fs.existsSync(SCHEMA_FILE) && fs.readFileSync(SCHEMA_FILE, 'utf8') === json) return false;
-  fs.writeFileSync(SCHEMA_FILE, json);
-  return true;
+  const { schemaJson, validatorsJs } = load<typeof import('./lib/config/schema-file')>('./lib/config/schema-file');
+  let changed = false;
+  for (const [file, text] of [[SCHEMA_FILE, schemaJson()], [VALIDATORS_FILE, validatorsJs()]] as const) {
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) {
+      // Current already: mark it so, or every synth would check again.
+      const now = new Date();
+      fs.utimesSync(file, now, now);
+      continue;
+    }
+    fs.writeFileSync(file, text);
+    changed = true;
+  }
+  return changed;
+}
+
+/** Whether a source of the schema is newer than what was generated from it. */
+function schemaStale(): boolean {
+  const generated = Math.min(...[SCHEMA_FILE, VALIDATORS_FILE].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)));
+  return SCHEMA_SOURCES.some((f) => fs.statSync(f).mtimeMs > generated);
 }
 
 async function synthCommand(argv: string[]): Promise<void> {
@@ -72,13 +92,11 @@ async function synthCommand(argv: string[]): Promise<void> {
     strict: true,
   });
   // Synth validates against the JSON rendering of the schema: refresh it when its source changed.
-  if (fs.statSync(SCHEMA_SOURCE).mtimeMs > fs.statSync(SCHEMA_FILE).mtimeMs && writeSchemaFile()) {
-    console.log(`updated ${path.relative(process.cwd(), SCHEMA_FILE)} from ${path.relative(process.cwd(), SCHEMA_SOURCE)}`);
-  }
+  if (schemaStale() && writeSchemaFile()) console.log(`updated ${path.relative(process.cwd(), SCHEMA_FILE)} and the validators from lib/config/schema.ts`);
   const { synth, formatSummary } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
   const { copyTree } = load<typeof import('./lib/synth/write')>('./lib/synth/write');
   const outDir = path.resolve(values.out);
-  const summaries = synth(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)), outDir);
+  const summaries = await synth(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)), outDir);
   const shown = path.relative(process.cwd(), outDir) || '.';
   for (const summary of summaries) console.log(formatSummary(shown, summary));
   // Under `cdk8s synth` the CLI wants the manifests in its own (emptied) output folder too.
@@ -139,10 +157,62 @@ async function sealCommand(argv: string[]): Promise<void> {
   console.log(`sealed ${request.namespace}/${request.name} key ${request.key} (${request.scope}${values.generate ? `, generated ${length} characters` : ''}) into ${path.relative(process.cwd(), valuesFile)}`);
 }
 
+async function diffCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      base: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      'exit-code': { type: 'boolean', default: false },
+      environments: { type: 'string', default: path.join(ROOT, 'environments') },
+      secrets: { type: 'string', default: path.join(ROOT, 'secrets') },
+      dist: { type: 'string', default: path.join(ROOT, 'dist') },
+    },
+    strict: true,
+  });
+  if (values.format !== 'text' && values.format !== 'markdown') throw new Error(`--format: found ${JSON.stringify(values.format)}, expected text or markdown`);
+  const { renderAll } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
+  const { readTree, readTreeAtRef, runDiff, treeOf } = load<typeof import('./lib/diff')>('./lib/diff');
+  // The head is rendered in memory: diff never writes dist/.
+  const { environments, production } = renderAll(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)));
+  const dist = path.resolve(values.dist);
+  // --base reads dist/ as committed at that ref of the repository that holds it.
+  const base = values.base ? readTreeAtRef(path.dirname(dist), values.base, dist) : readTree(dist);
+  const result = runDiff({ head: treeOf(environments), base, production: new Set(production), format: values.format });
+  if (result.output) process.stdout.write(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
+  if (values['exit-code'] && result.differs) process.exitCode = 1;
+}
+
+async function readinessCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { 'k6-summary': { type: 'string' }, date: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const { environmentDirs, readDistEnvironment } = load<typeof import('./lib/inspect/dist')>('./lib/inspect/dist');
+  const { readiness, formatText } = load<typeof import('./lib/readiness/report')>('./lib/readiness/report');
+  const { parseK6Summary } = load<typeof import('./lib/readiness/k6')>('./lib/readiness/k6');
+  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) throw new Error(`--date: found ${JSON.stringify(values.date)}, expected YYYY-MM-DD`);
+  const now = values.date ? new Date(`${values.date}T00:00:00Z`) : new Date();
+  const k6Summary = values['k6-summary'] ? parseK6Summary(fs.readFileSync(values['k6-summary'], 'utf8'), values['k6-summary']) : undefined;
+  const dirs = (positionals.length ? positionals : [path.join(ROOT, 'dist')]).flatMap((d) => environmentDirs(path.resolve(d)));
+  if (dirs.length === 0) throw new Error('found no rendered environment (a folder with kustomization.yaml)');
+  let go = true;
+  for (const dir of dirs) {
+    const env = readDistEnvironment(dir);
+    const verdict = readiness({ name: env.name, location: path.relative(process.cwd(), dir) || '.', files: env.files, manualFiles: env.manualFiles, now, ...(k6Summary ? { k6Summary } : {}) });
+    console.log(formatText(verdict));
+    console.log('');
+    go &&= verdict.decision === 'GO';
+  }
+  if (!go) process.exitCode = 1;
+}
+
 async function schemaCommand(argv: string[]): Promise<void> {
   parseArgs({ args: argv, options: {}, strict: true });
   const changed = writeSchemaFile();
-  console.log(`${changed ? 'wrote' : 'unchanged:'} ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+  console.log(`${changed ? 'wrote' : 'unchanged:'} ${path.relative(process.cwd(), SCHEMA_FILE)}, ${path.relative(process.cwd(), VALIDATORS_FILE)}`);
 }
 
 async function benchCommand(argv: string[]): Promise<void> {
@@ -158,6 +228,8 @@ async function benchCommand(argv: string[]): Promise<void> {
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   synth: synthCommand,
   seal: sealCommand,
+  diff: diffCommand,
+  readiness: readinessCommand,
   schema: schemaCommand,
   bench: benchCommand,
 };

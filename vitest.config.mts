@@ -5,7 +5,11 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    // Tests that start processes or servers clean up after themselves; a test never passes by skipping.
+    // Test files share their worker's module cache, so the environments are rendered once per
+    // worker rather than once per file. Tests never change shared state: they copy before they edit.
+    pool: 'threads',
+    isolate: false,
+    // A test never passes by being skipped or singled out.
     allowOnly: false,
     passWithNoTests: false,
   },

@@ -9,10 +9,19 @@ import { ClusterIssuers } from './cert-manager/cluster-issuers';
 import type { Environment } from './config/load';
 import { Frontend } from './frontend';
 import { GravlIngress } from './ingress';
-import { PART_OF } from './labels';
+import { LoadTest } from './load-test/load-test';
+import { ENVIRONMENT_LABEL, PART_OF, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from './labels';
 import { Namespace } from './namespace';
+import { Alloy } from './logging/alloy';
+import { Loki } from './logging/loki';
+import { Alertmanager } from './monitoring/alertmanager';
+import { Grafana } from './monitoring/grafana';
+import { KubeStateMetrics } from './monitoring/kube-state-metrics';
+import { MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE } from './monitoring/names';
+import { NodeExporter } from './monitoring/node-exporter';
+import { Prometheus } from './monitoring/prometheus';
 import { NetworkPolicies } from './network/network-policies';
-import { STOCK_DNS, STOCK_INGRESS_NGINX } from './network/peers';
+import { addressRanges, STOCK_DNS, STOCK_INGRESS_NGINX, type ClusterAddresses } from './network/peers';
 import { Backups } from './postgres/backups';
 import { Migrations } from './postgres/migrations';
 import { Postgres } from './postgres/postgres';
@@ -57,11 +66,30 @@ export class GravlEnvironment {
     this.app = new App({ outdir: '/nonexistent' });
     const charts = new OrderedCharts(this.app);
 
+    const pods = spec.cluster.podAddresses ?? [];
+    const cluster: ClusterAddresses = {
+      nodes: addressRanges('the nodes', spec.cluster.nodeAddresses, pods),
+      apiServer: { ranges: addressRanges('the API server', spec.cluster.apiServer.addresses, pods), ports: spec.cluster.apiServer.ports },
+    };
+
     const namespaces = charts.add('namespaces');
-    const appNamespace = new Namespace(namespaces, 'app', { name: spec.namespace, podSecurityVersion });
+    // What readiness needs to judge the output on its own: which environment this is, whether the
+    // production bar applies, and which StorageClasses the cluster has.
+    const appNamespace = new Namespace(namespaces, 'app', {
+      name: spec.namespace,
+      podSecurityVersion,
+      labels: { [ENVIRONMENT_LABEL]: env.name, [PRODUCTION_LABEL]: String(spec.production) },
+      annotations: { [STORAGE_CLASSES_ANNOTATION]: spec.cluster.storageClasses.join(',') },
+    });
+    const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: MONITORING_NAMESPACE, podSecurityVersion });
+    // Node agents read host paths and use the host network: the only namespace that may.
+    const agentsNamespace = new Namespace(namespaces, 'node-agents', { name: NODE_AGENTS_NAMESPACE, podSecurityVersion, podSecurity: 'privileged' });
 
     this.secrets = new Secrets(charts.add('secrets'), 'secrets', { source: secretSource(env) });
-    this.network = new NetworkPolicies(charts.add('network-policies'), 'network', { namespaces: [appNamespace.name], dns: STOCK_DNS });
+    this.network = new NetworkPolicies(charts.add('network-policies'), 'network', {
+      namespaces: [appNamespace.name, monitoringNamespace.name, agentsNamespace.name],
+      dns: STOCK_DNS,
+    });
     new Deployer(charts.add('rbac'), 'deployer', { namespace: appNamespace.name });
 
     const internalCa = spec.tls.internalCa;
@@ -141,6 +169,95 @@ export class GravlEnvironment {
         { path: '/', workload: frontend, port: 'http' },
       ],
     });
+
+    new LoadTest(charts.manual('load-test'), 'load-test', {
+      namespace: appNamespace.name,
+      network: this.network,
+      image: spec.loadTest.image,
+      resources: spec.loadTest.resources,
+      profile: { vus: spec.loadTest.vus, duration: spec.loadTest.duration },
+      host: spec.host,
+      backend,
+      ingressController: STOCK_INGRESS_NGINX,
+    });
+
+    const logging = spec.logging;
+    const lokiStorage = logging.loki.storage;
+    const loki = new Loki(charts.add('logging'), 'loki', {
+      namespace: monitoringNamespace.name,
+      network: this.network,
+      image: logging.loki.image,
+      resources: logging.loki.resources,
+      retention: logging.loki.retention,
+      storage: lokiStorage.type === 'persistentVolumeClaim'
+        ? { type: 'persistentVolumeClaim', storageClassName: lokiStorage.storageClassName!, size: lokiStorage.size! }
+        : { type: 'emptyDir', ...(lokiStorage.size ? { sizeLimit: lokiStorage.size } : {}) },
+    });
+
+    const monitoring = spec.monitoring;
+    const monitoringChart = charts.add('monitoring');
+    const prometheus = new Prometheus(monitoringChart, 'prometheus', {
+      namespace: monitoringNamespace.name,
+      network: this.network,
+      cluster,
+      appNamespace: appNamespace.name,
+      environment: env.name,
+      image: monitoring.prometheus.image,
+      resources: monitoring.prometheus.resources,
+      retention: monitoring.prometheus.retention,
+      storage: monitoring.prometheus.storage,
+    });
+    const alertmanager = new Alertmanager(monitoringChart, 'alertmanager', {
+      namespace: monitoringNamespace.name,
+      network: this.network,
+      secrets: this.secrets,
+      image: monitoring.alertmanager.image,
+      resources: monitoring.alertmanager.resources,
+      slack: monitoring.alertmanager.slack,
+      email: monitoring.alertmanager.email,
+    });
+    const grafana = new Grafana(monitoringChart, 'grafana', {
+      namespace: monitoringNamespace.name,
+      network: this.network,
+      secrets: this.secrets,
+      appNamespace: appNamespace.name,
+      image: monitoring.grafana.image,
+      resources: monitoring.grafana.resources,
+      prometheus,
+      loki,
+    });
+    const kubeStateMetrics = new KubeStateMetrics(monitoringChart, 'kube-state-metrics', {
+      namespace: monitoringNamespace.name,
+      network: this.network,
+      cluster,
+      image: monitoring.kubeStateMetrics.image,
+      resources: monitoring.kubeStateMetrics.resources,
+    });
+
+    const agents = charts.add('node-agents');
+    new NodeExporter(agents, 'node-exporter', {
+      namespace: agentsNamespace.name,
+      network: this.network,
+      cluster,
+      image: monitoring.nodeExporter.image,
+      resources: monitoring.nodeExporter.resources,
+      scraper: prometheus,
+    });
+    const alloy = new Alloy(agents, 'alloy', {
+      namespace: agentsNamespace.name,
+      network: this.network,
+      cluster,
+      image: logging.alloy.image,
+      resources: logging.alloy.resources,
+      environment: env.name,
+      loki,
+    });
+
+    // What Prometheus scrapes, by the metrics port each workload declares.
+    for (const [target, port] of [[backend, 'metrics'], [postgres, 'metrics'], [alertmanager, 'web'], [grafana, 'http'], [loki, 'http'], [kubeStateMetrics, 'http-metrics'], [alloy, 'http']] as const) {
+      prometheus.scrape({ peer: target, port });
+    }
+    prometheus.allowTo(alertmanager, 'web');
 
     // Every construct has declared its flows and the secrets it reads: render them.
     this.network.finalize();

@@ -7,6 +7,13 @@ import { parseImage } from './config/formats';
 
 export const PART_OF = 'gravl';
 
+/** On the app namespace: the environment's name. */
+export const ENVIRONMENT_LABEL = 'gravl.app/environment';
+/** On the app namespace: "true" where the production bar applies. */
+export const PRODUCTION_LABEL = 'gravl.app/production';
+/** On the app namespace: the StorageClasses the cluster has, comma-separated (readiness checks every claim against them). */
+export const STORAGE_CLASSES_ANNOTATION = 'gravl.app/storage-classes';
+
 /** The labels a Service, a NetworkPolicy or a PodDisruptionBudget selects a workload's pods by. */
 export function selectorLabels(name: string): Record<string, string> {
   return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': PART_OF };

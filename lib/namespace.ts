@@ -13,6 +13,10 @@ export interface NamespaceProps {
   readonly podSecurity?: PodSecurityLevel;
   /** Version the Pod Security levels are pinned to, e.g. v1.28. */
   readonly podSecurityVersion: string;
+  /** More labels. @default none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations. @default none */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export class Namespace extends Construct {
@@ -24,11 +28,13 @@ export class Namespace extends Construct {
     super(scope, id);
     this.name = props.name;
     this.podSecurity = props.podSecurity ?? 'restricted';
-    const labels: Record<string, string> = {};
+    const labels: Record<string, string> = { ...props.labels };
     for (const mode of ['enforce', 'audit', 'warn']) {
       labels[`pod-security.kubernetes.io/${mode}`] = this.podSecurity;
       labels[`pod-security.kubernetes.io/${mode}-version`] = props.podSecurityVersion;
     }
-    this.resource = new k8s.KubeNamespace(this, 'namespace', { metadata: { name: props.name, labels } });
+    this.resource = new k8s.KubeNamespace(this, 'namespace', {
+      metadata: { name: props.name, labels, ...(props.annotations ? { annotations: { ...props.annotations } } : {}) },
+    });
   }
 }

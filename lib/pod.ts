@@ -71,11 +71,24 @@ export function httpProbe(path: string, port: string, timing: { periodSeconds: n
   };
 }
 
-/** The three probes of a long-running HTTP server, as signed off: a 30 s startup budget, then readiness and liveness every 10 s. */
-export function httpServerProbes(path: string, port: string): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
+/** Where the probes of an HTTP server differ from the signed-off defaults. */
+export interface HttpProbeOptions {
+  /** How long the server may take to start before liveness counts. @default 30 (as signed off) */
+  readonly startupSeconds?: number;
+  /** Path of the liveness probe. @default the readiness path */
+  readonly livenessPath?: string;
+  /** Path and port of the readiness probe. @default the path and the port */
+  readonly readinessPath?: string;
+  readonly readinessPort?: string;
+  /** Failed liveness checks, 10 s apart, before a restart. @default 3 */
+  readonly livenessFailures?: number;
+}
+
+/** The three probes of a long-running HTTP server: a startup budget, then readiness and liveness every 10 s. */
+export function httpServerProbes(path: string, port: string, options: HttpProbeOptions = {}): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
   return {
-    startupProbe: httpProbe(path, port, { periodSeconds: 5, failureThreshold: 6 }),
-    readinessProbe: httpProbe(path, port, { periodSeconds: 10, failureThreshold: 3 }),
-    livenessProbe: httpProbe(path, port, { periodSeconds: 10, failureThreshold: 3 }),
+    startupProbe: httpProbe(path, port, { periodSeconds: 5, failureThreshold: Math.ceil((options.startupSeconds ?? 30) / 5) }),
+    readinessProbe: httpProbe(options.readinessPath ?? path, options.readinessPort ?? port, { periodSeconds: 10, failureThreshold: 3 }),
+    livenessProbe: httpProbe(options.livenessPath ?? path, port, { periodSeconds: 10, failureThreshold: options.livenessFailures ?? 3 }),
   };
 }

@@ -7,7 +7,7 @@
 import { Construct } from 'constructs';
 import { selectorLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
-import type { FlowPort, MemberPort, NetworkMember, Peer } from './network/peers';
+import type { ClusterAddresses, FlowPort, MemberPort, NetworkMember, Peer } from './network/peers';
 
 export interface WorkloadProps {
   readonly name: string;
@@ -44,6 +44,11 @@ export abstract class Workload extends Construct implements NetworkMember {
   /** Lets this workload connect to `peer` on the given ports (names are the peer's). */
   allowTo(peer: Peer, ...ports: FlowPort[]): void {
     this.network.allow(this, peer, ports);
+  }
+
+  /** Lets this workload call the Kubernetes API server. */
+  allowToApiServer(cluster: ClusterAddresses): void {
+    for (const range of cluster.apiServer.ranges) this.allowTo(range, ...cluster.apiServer.ports);
   }
 
   /** The container port of a named port. */

@@ -129,9 +129,9 @@ it('renders both signed-off environments', () => {
   expect(renderCommitted().map((e) => e.name)).toEqual(expect.arrayContaining(['staging', 'production']));
 });
 
-it('runs every production Deployment with at least two replicas, a PodDisruptionBudget and topology spread', () => {
+it('runs every production Deployment of the app with at least two replicas, a PodDisruptionBudget and topology spread', () => {
   const env = environment('production');
-  const deployments = objects(env, 'Deployment');
+  const deployments = objects(env, 'Deployment').filter((d) => d.metadata.namespace === 'gravl-prod');
   expect(deployments.length).toBeGreaterThan(0);
   for (const deployment of deployments) {
     const name = deployment.metadata.name;

@@ -69,6 +69,18 @@ function isHostname(value: string): boolean {
   return value.length <= 253 && value.split('.').length >= 2 && value.split('.').every(isDnsLabel);
 }
 
+/** An IPv4 CIDR block ("10.0.0.0/8"). */
+function isCidr(value: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  return match !== null && match.slice(1, 5).every((o) => Number(o) <= 255) && Number(match[5]) <= 32;
+}
+
+/** host:port of a mail server ("smtp.gravl.app:587"). */
+function isHostPort(value: string): boolean {
+  const match = /^([^:\s]+):(\d{1,5})$/.exec(value);
+  return match !== null && isHostname(match[1]!) && Number(match[2]) > 0 && Number(match[2]) < 65536;
+}
+
 interface Format {
   readonly check: (value: string) => boolean;
   /** What the user should have written, completing "expected ...". */
@@ -86,5 +98,12 @@ export const FORMATS: Record<string, Format> = {
   'duration': { check: isDuration, expected: 'a duration such as 30s, 15d or 1h30m' },
   'dns-label': { check: isDnsLabel, expected: 'a lowercase DNS label (a-z, 0-9 and -, at most 63 characters)' },
   'hostname': { check: isHostname, expected: 'a fully qualified host name such as staging.gravl.app' },
+  'cidr': { check: isCidr, expected: 'an IPv4 CIDR block such as 10.0.0.0/8' },
+  'host-port': { check: isHostPort, expected: 'host:port, such as smtp.gravl.app:587' },
   'email': { check: (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), expected: 'an e-mail address' },
 };
+
+/** The formats as ajv takes them, by name: registered when compiling, and called by the precompiled validators. */
+export const FORMAT_CHECKS: Record<string, { readonly type: 'string'; readonly validate: (value: string) => boolean }> = Object.fromEntries(
+  Object.entries(FORMATS).map(([name, f]) => [name, { type: 'string', validate: f.check }]),
+);

@@ -2,9 +2,11 @@
  * Parses and validates environment files. Pure: main.ts reads the files and passes their text, so
  * the same code serves synth, tests and tools. Every problem in every file is reported at once.
  */
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { isMap, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { FORMATS } from './formats';
+import { validators, valueAt } from './validators';
 import { describeValue, type Problem } from './problems';
 import { checkRules } from './rules';
 import { parseSealedValues, type SealedValues } from '../secrets/sealed-values';
@@ -34,17 +36,6 @@ export interface EnvironmentSource {
 export type LoadResult =
   | { readonly ok: true; readonly environments: readonly Environment[] }
   | { readonly ok: false; readonly problems: readonly Problem[] };
-
-let compiled: ReturnType<Ajv['compile']> | undefined;
-
-function validator() {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate: format.check });
-    compiled = ajv.compile(EnvironmentSchema);
-  }
-  return compiled;
-}
 
 /** The environment's name: the file name without `.yaml`. */
 export function environmentName(file: string): string {
@@ -81,18 +72,25 @@ function loadOne(source: EnvironmentSource):
     };
   }
 
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map((error) => {
-        const pos = lineCounter.linePos(error.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: '', message: `invalid YAML: ${firstLine(error.message)}` };
-      }),
-    };
+  // The fast parser reads a good file; the one that keeps positions reads a file that has problems,
+  // to say where they are.
+  let data: unknown;
+  let parsed: ReturnType<typeof withPositions> | undefined;
+  try {
+    data = load(text, { schema: CORE_SCHEMA });
+  } catch {
+    parsed = withPositions(text);
+    if (parsed.doc.errors.length > 0) {
+      return {
+        ok: false,
+        problems: parsed.doc.errors.map((error) => {
+          const pos = parsed!.lineCounter.linePos(error.pos[0]);
+          return { file, line: pos.line, column: pos.col, path: '', message: `invalid YAML: ${firstLine(error.message)}` };
+        }),
+      };
+    }
+    data = parsed.doc.toJS({ maxAliasCount: 100 });
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || data === undefined) {
     return { ok: false, problems: [{ file, path: '', message: 'found an empty file, expected a mapping of environment settings (see environments/staging.yaml)' }] };
   }
@@ -100,9 +98,12 @@ function loadOne(source: EnvironmentSource):
     return { ok: false, problems: [{ file, line: 1, column: 1, path: '', message: `found ${describeValue(data)}, expected a mapping of environment settings` }] };
   }
 
-  const locate = locator(doc, lineCounter);
-  const validate = validator();
-  const problems = validate(data) ? [] : schemaProblems(validate.errors ?? [], file, locate);
+  const locate: Locate = (path, key) => {
+    parsed ??= withPositions(text);
+    return locator(parsed.doc, parsed.lineCounter)(path, key);
+  };
+  const validate = validators().environment;
+  const problems = validate(data) ? [] : schemaProblems(validate.errors ?? [], data, file, locate);
   // Rules run on invalid files too, so the user sees every problem at once; a rule and the schema
   // may both object to one field, which is said once.
   const reported = new Set(problems.map((p) => p.path));
@@ -115,6 +116,11 @@ function loadOne(source: EnvironmentSource):
   problems.push(...sealed.problems);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, environment: { name, file, spec: data as EnvironmentFile, sealed: { file: sealedFile, values: sealed.values } } };
+}
+
+function withPositions(text: string): { doc: Document; lineCounter: LineCounter } {
+  const lineCounter = new LineCounter();
+  return { doc: parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true }), lineCounter };
 }
 
 /** Two environment files that would render into the same cluster objects are a mistake. */
@@ -175,7 +181,7 @@ function schemaAt(pointer: string): Record<string, unknown> | undefined {
   return node as Record<string, unknown> | undefined;
 }
 
-function schemaProblems(errors: readonly ErrorObject[], file: string, locate: Locate): Problem[] {
+function schemaProblems(errors: readonly ErrorObject[], data: unknown, file: string, locate: Locate): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
@@ -195,7 +201,7 @@ function schemaProblems(errors: readonly ErrorObject[], file: string, locate: Lo
         break;
       }
       default:
-        problem = { path, key: false, message: `found ${describeValue(error.data)}, expected ${expectation(error)}` };
+        problem = { path, key: false, message: `found ${describeValue(valueAt(data, path))}, expected ${expectation(error)}` };
     }
     const line = `${joinPath(problem.path)}|${problem.message}`;
     if (seen.has(line)) continue;

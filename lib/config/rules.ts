@@ -80,14 +80,15 @@ export function checkRules(spec: unknown): RuleProblem[] {
     }
   });
 
-  const loki = at(spec, 'loki', 'storage');
+  const lokiPath = ['logging', 'loki', 'storage'];
+  const loki = at(spec, ...lokiPath);
   if (!isRecord(loki)) {
     // the schema reports it
   } else if (loki.type === 'persistentVolumeClaim') {
-    if (loki.storageClassName === undefined) problems.push({ path: ['loki', 'storage', 'storageClassName'], message: 'found nothing, expected the StorageClass of the PVC (one of cluster.storageClasses)' });
-    if (loki.size === undefined) problems.push({ path: ['loki', 'storage', 'size'], message: 'found nothing, expected the size of the PVC, such as 10Gi' });
+    if (loki.storageClassName === undefined) problems.push({ path: [...lokiPath, 'storageClassName'], message: 'found nothing, expected the StorageClass of the PVC (one of cluster.storageClasses)' });
+    if (loki.size === undefined) problems.push({ path: [...lokiPath, 'size'], message: 'found nothing, expected the size of the PVC, such as 10Gi' });
   } else if (loki.storageClassName !== undefined) {
-    problems.push({ path: ['loki', 'storage', 'storageClassName'], message: 'found a StorageClass on emptyDir storage, expected type persistentVolumeClaim to use a StorageClass' });
+    problems.push({ path: [...lokiPath, 'storageClassName'], message: 'found a StorageClass on emptyDir storage, expected type persistentVolumeClaim to use a StorageClass' });
   }
 
   const internalCa = at(spec, 'features', 'internalCa') !== false;

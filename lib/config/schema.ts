@@ -42,6 +42,11 @@ const Autoscaling = Strict(
   { description: 'HorizontalPodAutoscaler bounds, used where features.autoscaling is on' },
 );
 
+/** A component of the platform: its pinned image and its container's resources, plus its own settings. */
+function Component<T extends TProperties>(properties: T) {
+  return Strict({ image: Image, resources: ResourcesSchema, ...properties });
+}
+
 /** A long-running, horizontally scaled workload (backend, frontend). */
 const ScaledWorkload = Strict({
   image: Image,
@@ -73,6 +78,23 @@ export const EnvironmentSchema = Strict(
         description: 'The StorageClasses this cluster has; every volume must ask for one of them',
       }),
       podSecurityVersion: Type.Optional(Type.String({ pattern: '^(v1\\.[0-9]+|latest)$', default: 'v1.28' })),
+      nodeAddresses: Type.Array(Type.String({ format: 'cidr' }), {
+        minItems: 1,
+        description: 'Where the nodes are: Prometheus scrapes the kubelets and node-exporter there (NetworkPolicies can name hosts only by address)',
+      }),
+      apiServer: Strict(
+        {
+          addresses: Type.Array(Type.String({ format: 'cidr' }), { minItems: 1 }),
+          ports: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 1 }),
+        },
+        { description: 'Where the API server is (its endpoints, not the kubernetes Service IP), for the workloads that call it' },
+      ),
+      podAddresses: Type.Optional(
+        Type.Array(Type.String({ format: 'cidr' }), {
+          minItems: 1,
+          description: 'The pod network, left out of the node and API server ranges so those rules never open pods',
+        }),
+      ),
     }),
     features: Type.Optional(
       Strict({
@@ -117,6 +139,17 @@ export const EnvironmentSchema = Strict(
         { description: 'How secrets reach the cluster: SealedSecrets from secrets/<env>/sealed-values.yaml (default), or ExternalSecrets from a store' },
       ),
     ),
+    gitops: Strict(
+      {
+        repoURL: Type.String({ pattern: '^(https://|ssh://|git@)\\S+$', description: 'Git repository Argo CD reads dist/<env>/ from' }),
+        targetRevision: Type.Optional(Type.String({ minLength: 1, default: 'main' })),
+        destinationServer: Type.Optional(Type.String({ pattern: '^https://', default: 'https://kubernetes.default.svc' })),
+        project: Type.Optional(Type.String({ format: 'dns-label', default: 'default' })),
+        argocdNamespace: Type.Optional(Type.String({ format: 'dns-label', default: 'argocd' })),
+        automated: Type.Optional(Type.Boolean({ default: true, description: 'Sync on every commit (with self-heal and pruning); off: a person presses sync' })),
+      },
+      { description: 'The Argo CD Application that syncs this environment (dist/argocd/gravl-<env>.yaml)' },
+    ),
     database: Strict({
       name: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'gravl' })),
       credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'gravl-db-credentials' })),
@@ -154,16 +187,38 @@ export const EnvironmentSchema = Strict(
         ),
       }),
     }),
-    loki: Strict({
-      retention: Type.Optional(Duration),
-      storage: Strict(
-        {
-          type: OneOf(['emptyDir', 'persistentVolumeClaim'] as const),
-          storageClassName: Type.Optional(Volume.properties.storageClassName),
-          size: Type.Optional(Bytes),
-        },
-        { description: 'emptyDir (logs lost on restart; size is its limit) or a PVC of size on a StorageClass the cluster has' },
-      ),
+    monitoring: Strict({
+      prometheus: Component({ retention: Duration, storage: Volume }),
+      alertmanager: Component({
+        slack: Strict({ channel: Type.String({ pattern: '^#[a-z0-9_-]+$', description: 'Channel of the incoming webhook (the URL itself is sealed)' }) }),
+        email: Strict({
+          to: Type.String({ format: 'email' }),
+          from: Type.String({ format: 'email' }),
+          smarthost: Type.String({ format: 'host-port' }),
+          username: Type.Optional(Type.String({ minLength: 1, description: 'SMTP user; default the from address (the password is sealed)' })),
+        }),
+      }),
+      grafana: Component({}),
+      kubeStateMetrics: Component({}),
+      nodeExporter: Component({}),
+    }),
+    loadTest: Component({
+      vus: Type.Integer({ minimum: 1, maximum: 1000, description: 'Virtual users (signed off: 10)' }),
+      duration: Duration,
+    }),
+    logging: Strict({
+      loki: Component({
+        retention: Duration,
+        storage: Strict(
+          {
+            type: OneOf(['emptyDir', 'persistentVolumeClaim'] as const),
+            storageClassName: Type.Optional(Volume.properties.storageClassName),
+            size: Type.Optional(Bytes),
+          },
+          { description: 'emptyDir (logs lost on restart; size is its limit) or a PVC of size on a StorageClass the cluster has' },
+        ),
+      }),
+      alloy: Component({}),
     }),
   },
   {

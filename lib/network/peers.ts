@@ -1,3 +1,5 @@
+import { cidrContains } from './cidr';
+
 /**
  * The parties of network flows: workloads this generator deploys (members), pods it does not own
  * but must talk to (CoreDNS, the ingress controller), and address ranges outside the cluster.
@@ -70,3 +72,19 @@ export const STOCK_INGRESS_NGINX: ForeignPods = {
   namespace: 'ingress-nginx',
   podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' },
 };
+
+/** Address ranges of the cluster's own machines, which NetworkPolicies can only name by address. */
+export interface ClusterAddresses {
+  /** Where the nodes are (kubelets, host-network agents). */
+  readonly nodes: readonly AddressRange[];
+  /** Where the API server is, and its ports. */
+  readonly apiServer: { readonly ranges: readonly AddressRange[]; readonly ports: readonly number[] };
+}
+
+/** One peer per CIDR, each leaving out the excluded ranges that fall inside it (the pod network). */
+export function addressRanges(description: string, cidrs: readonly string[], exclude: readonly string[] = []): AddressRange[] {
+  return cidrs.map((cidr) => {
+    const except = exclude.filter((e) => e !== cidr && cidrContains(cidr, e));
+    return { kind: 'addresses', description, cidr, ...(except.length ? { except } : {}) };
+  });
+}

@@ -11,7 +11,7 @@ import type { Resources } from '../config/schema';
 import { workloadLabels } from '../labels';
 import type { NetworkPolicies } from '../network/network-policies';
 import {
-  httpProbe,
+  httpServerProbes,
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -145,9 +145,7 @@ export class Postgres extends Workload {
                 ],
                 resources: resourceRequirements(props.exporter.resources),
                 securityContext: { ...restrictedContainerSecurityContext(), runAsUser: 65534, runAsGroup: 65534 },
-                startupProbe: httpProbe('/', 'metrics', { periodSeconds: 5, failureThreshold: 12 }),
-                readinessProbe: httpProbe('/', 'metrics', { periodSeconds: 10, failureThreshold: 3 }),
-                livenessProbe: httpProbe('/', 'metrics', { periodSeconds: 10, failureThreshold: 3 }),
+                ...httpServerProbes('/', 'metrics', { startupSeconds: 60 }),
               },
             ],
             volumes: [

@@ -9,9 +9,10 @@
  *       data:
  *         <key>: { sealed: <base64>, rotated: YYYY-MM-DD }
  */
-import Ajv from 'ajv';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { describeValue, type Problem } from '../config/problems';
+import { validators, valueAt } from '../config/validators';
 import type { SealingScope } from './sealing';
 
 export interface SealedValue {
@@ -30,7 +31,9 @@ export interface SealedSecretEntry {
 export type SealedValues = Readonly<Record<string, Readonly<Record<string, SealedSecretEntry>>>>;
 
 const NAME = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
-const SCHEMA = {
+/** The file's JSON Schema (precompiled with the environment schema, see lib/config/validators.ts). */
+export const SEALED_VALUES_SCHEMA = {
+  $id: 'https://gravl.app/schemas/sealed-values.schema.json',
   type: 'object',
   propertyNames: { pattern: NAME },
   additionalProperties: {
@@ -62,11 +65,17 @@ const SCHEMA = {
   },
 } as const;
 
-let validateFile: ReturnType<Ajv['compile']> | undefined;
 
 /** Parses and validates a sealed values file; an absent file is an empty one. */
 export function parseSealedValues(file: string, text: string | undefined): { values: SealedValues; problems: Problem[] } {
   if (text === undefined) return { values: {}, problems: [] };
+  // Fast path: a good file needs no positions.
+  try {
+    const fast: unknown = load(text, { schema: CORE_SCHEMA }) ?? {};
+    if (validators().sealedValues(fast)) return { values: fast as SealedValues, problems: [] };
+  } catch {
+    // read again below, with positions
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -79,7 +88,7 @@ export function parseSealedValues(file: string, text: string | undefined): { val
     };
   }
   const data: unknown = doc.toJS() ?? {};
-  validateFile ??= new Ajv({ allErrors: true, verbose: true }).compile(SCHEMA);
+  const validateFile = validators().sealedValues;
   if (!validateFile(data)) {
     const problems = (validateFile.errors ?? []).map((e) => {
       const path = e.instancePath.slice(1).split('/').filter(Boolean);
@@ -90,7 +99,7 @@ export function parseSealedValues(file: string, text: string | undefined): { val
         file,
         ...(pos ? { line: pos.line, column: pos.col } : {}),
         path: path.join('.'),
-        message: `found ${describeValue(e.data)}, expected ${e.keyword === 'additionalProperties' ? `no key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : e.message ?? 'a valid value'} (the file is written by npm run seal)`,
+        message: `found ${describeValue(valueAt(data, path))}, expected ${e.keyword === 'additionalProperties' ? `no key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : e.message ?? 'a valid value'} (the file is written by npm run seal)`,
       };
     });
     return { values: {}, problems };

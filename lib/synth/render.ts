@@ -2,8 +2,8 @@
  * Turns one environment's cdk8s App into the files of `dist/<env>/`: one `NNNN-<chart>.k8s.yaml`
  * per chart in apply order, and a `kustomization.yaml` that lists them in that order.
  */
-import { Chart, type App } from 'cdk8s';
-import { stringify } from 'yaml';
+import { ApiObject, Chart, DependencyGraph, type App } from 'cdk8s';
+import { yamlText } from '../yaml';
 import { ProblemsError, type Problem } from '../config/problems';
 
 /** A rendered Kubernetes object, as plain JSON. */
@@ -19,10 +19,19 @@ export interface RenderedFile {
   readonly content: string;
 }
 
+/** A file of objects, before it is written. */
+export interface ManifestFile {
+  readonly name: string;
+  readonly objects: readonly KubeObject[];
+}
+
 export interface RenderedEnvironment {
   readonly name: string;
   /** Paths relative to dist/<env>/. */
   readonly files: readonly RenderedFile[];
+  /** The manifests the kustomization applies, in order, and the manual ones. */
+  readonly manifests: readonly ManifestFile[];
+  readonly manualManifests: readonly ManifestFile[];
   /** Every object of the kustomization, in apply order. */
   readonly objects: readonly KubeObject[];
   /** Objects rendered for manual use (dist/<env>/manual/), never applied by a sync. */
@@ -46,40 +55,65 @@ export class ManualChart extends Chart {
 /** Folder of dist/<env>/ that holds the manual charts. */
 export const MANUAL_DIR = 'manual';
 
-/**
- * YAML documents as the output uses them everywhere: block style, no line folding, and strings
- * quoted wherever a YAML 1.1 reader (kubectl's) would take them for something else: `on`, `yes`,
- * dates such as `2026-11-22` (a date in an annotation would fail to apply).
- */
-export function toYaml(objects: readonly unknown[]): string {
-  return objects.map((o) => stringify(o, YAML_OPTIONS)).join('---\n');
+/** Argo CD applies lower waves first and waits for them to be healthy: the chart index is the wave. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/** A copy of an object with its sync wave. */
+function inWave(o: KubeObject, wave: number): KubeObject {
+  return { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [SYNC_WAVE_ANNOTATION]: String(wave) } } };
 }
 
-const YAML_OPTIONS = { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false } as const;
+/** A multi-document YAML file of objects. */
+export function toYaml(objects: readonly unknown[]): string {
+  return objects.map(yamlText).join('---\n');
+}
 
 /** Renders the App's charts in apply order (the order of their dependencies). */
 export function renderEnvironment(name: string, app: App, file: string): RenderedEnvironment {
-  const files: RenderedFile[] = [];
-  const manualFiles: RenderedFile[] = [];
-  const objects: KubeObject[] = [];
-  const manualObjects: KubeObject[] = [];
+  const manifests: ManifestFile[] = [];
+  const manualManifests: ManifestFile[] = [];
+  validateTree(app, file);
   // App.charts is topologically sorted by chart dependencies; the charts of an environment are
   // chained in the order they are declared, so this is the apply order.
   let index = 0;
   for (const chart of app.charts) {
-    const chartObjects = chart.toJson() as KubeObject[];
+    const chartObjects = chartObjectsOf(chart);
     if (chartObjects.length === 0) continue;
-    if (ManualChart.isManual(chart)) {
-      manualFiles.push({ name: `${MANUAL_DIR}/${chart.node.id}.k8s.yaml`, content: toYaml(chartObjects) });
-      manualObjects.push(...chartObjects);
-      continue;
+    if (ManualChart.isManual(chart)) manualManifests.push({ name: `${MANUAL_DIR}/${chart.node.id}.k8s.yaml`, objects: chartObjects });
+    else {
+      const wave = index++;
+      manifests.push({ name: `${String(wave).padStart(4, '0')}-${chart.node.id}.k8s.yaml`, objects: chartObjects.map((o) => inWave(o, wave)) });
     }
-    files.push({ name: `${String(index++).padStart(4, '0')}-${chart.node.id}.k8s.yaml`, content: toYaml(chartObjects) });
-    objects.push(...chartObjects);
   }
+  // Manual files have no apply order: they are kept in name order, as a folder lists them.
+  manualManifests.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const objects = manifests.flatMap((m) => m.objects);
+  const manualObjects = manualManifests.flatMap((m) => m.objects);
   checkUnique([...objects, ...manualObjects], file);
-  files.push({ name: 'kustomization.yaml', content: kustomization(files.map((f) => f.name)) });
-  return { name, files: [...files, ...manualFiles], objects, manualObjects };
+  const files: RenderedFile[] = [
+    ...manifests.map((m) => ({ name: m.name, content: toYaml(m.objects) })),
+    { name: 'kustomization.yaml', content: kustomization(manifests.map((m) => m.name)) },
+    ...manualManifests.map((m) => ({ name: m.name, content: toYaml(m.objects) })),
+  ];
+  return { name, files, manifests, manualManifests, objects, manualObjects };
+}
+
+/**
+ * Every construct's validations (Node.addValidation), once for the whole tree. Chart.toJson would
+ * run them and resolve the app's dependencies again for every chart; the dependencies here are
+ * explicit (charts chained, objects ordered within a chart), so one pass is enough.
+ */
+function validateTree(app: App, file: string): void {
+  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `${c.node.path}: ${e}`));
+  if (errors.length > 0) throw new ProblemsError(errors.map((message) => ({ file, path: '', message })));
+}
+
+/** The chart's objects in dependency order, as JSON (what Chart.toJson returns). */
+function chartObjectsOf(chart: Chart): KubeObject[] {
+  return new DependencyGraph(chart.node)
+    .topology()
+    .filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart)
+    .map((o) => o.toJson() as KubeObject);
 }
 
 /** kubectl applies a kustomization in the order it lists resources when sortOptions says fifo. */

@@ -5,27 +5,52 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RenderedEnvironment } from './render';
+import type { RenderedFile } from './render';
 
-/** Replaces `outDir` with a folder holding one subfolder per environment. */
-export function writeAtomically(outDir: string, environments: readonly RenderedEnvironment[]): void {
-  const parent = path.dirname(path.resolve(outDir));
-  const base = path.basename(outDir);
-  fs.mkdirSync(parent, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(parent, `${base}.tmp-`));
-  try {
-    for (const env of environments) {
-      const dir = path.join(staging, env.name);
-      fs.mkdirSync(dir);
-      for (const file of env.files) {
-        fs.mkdirSync(path.dirname(path.join(dir, file.name)), { recursive: true });
-        fs.writeFileSync(path.join(dir, file.name), file.content);
+/**
+ * The next output, being written beside the current one: files are written as soon as they are
+ * rendered (the writes proceed while the next environment renders), and `commit` swaps the whole
+ * folder in. Until then, and after `abort`, the current output is untouched.
+ */
+export class StagedOutput {
+  private readonly target: string;
+  private readonly staging: string;
+  private readonly writes: Promise<void>[] = [];
+  private readonly dirs = new Set<string>();
+
+  constructor(outDir: string) {
+    this.target = path.resolve(outDir);
+    fs.mkdirSync(path.dirname(this.target), { recursive: true });
+    this.staging = fs.mkdtempSync(path.join(path.dirname(this.target), `${path.basename(this.target)}.tmp-`));
+  }
+
+  /** Starts writing files (paths relative to the output folder). */
+  write(files: readonly RenderedFile[]): void {
+    for (const file of files) {
+      const full = path.join(this.staging, file.name);
+      const dir = path.dirname(full);
+      if (!this.dirs.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        this.dirs.add(dir);
       }
+      this.writes.push(fs.promises.writeFile(full, file.content));
     }
-    swapIn(staging, path.resolve(outDir));
-  } catch (error) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw error;
+  }
+
+  /** Waits for every write, then replaces the output folder with the new one. */
+  async commit(): Promise<void> {
+    try {
+      await Promise.all(this.writes);
+      swapIn(this.staging, this.target);
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+  }
+
+  /** Drops the new output; the current one stays as it was. */
+  abort(): void {
+    fs.rmSync(this.staging, { recursive: true, force: true });
   }
 }
 

@@ -62,11 +62,11 @@ describe('environment files', () => {
 
   it('rejects a volume on a StorageClass the cluster does not list (the Loki incident)', () => {
     const text = edit(staging, (doc) => {
-      doc.setIn(['loki', 'storage'], doc.createNode({ type: 'persistentVolumeClaim', storageClassName: 'standard', size: '10Gi' }));
+      doc.setIn(['logging', 'loki', 'storage'], doc.createNode({ type: 'persistentVolumeClaim', storageClassName: 'standard', size: '10Gi' }));
     });
     expect(problemsOf({ staging: text })).toEqual([
       expect.stringMatching(
-        /^environments\/staging\.yaml:\d+:\d+: loki\.storage\.storageClassName: found StorageClass "standard", which this cluster does not have; expected one of cluster\.storageClasses: local-path$/,
+        /^environments\/staging\.yaml:\d+:\d+: logging\.loki\.storage\.storageClassName: found StorageClass "standard", which this cluster does not have; expected one of cluster\.storageClasses: local-path$/,
       ),
     ]);
   });
@@ -77,11 +77,11 @@ describe('environment files', () => {
   });
 
   it('rejects a Loki PVC without a StorageClass or size', () => {
-    const text = edit(staging, (doc) => doc.setIn(['loki', 'storage'], doc.createNode({ type: 'persistentVolumeClaim' })));
+    const text = edit(staging, (doc) => doc.setIn(['logging', 'loki', 'storage'], doc.createNode({ type: 'persistentVolumeClaim' })));
     const problems = problemsOf({ staging: text });
     expect(problems).toEqual([
-      expect.stringContaining('loki.storage.storageClassName: found nothing, expected the StorageClass of the PVC'),
-      expect.stringContaining('loki.storage.size: found nothing, expected the size of the PVC'),
+      expect.stringContaining('logging.loki.storage.storageClassName: found nothing, expected the StorageClass of the PVC'),
+      expect.stringContaining('logging.loki.storage.size: found nothing, expected the size of the PVC'),
     ]);
   });
 

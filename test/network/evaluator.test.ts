@@ -10,7 +10,7 @@ import {
   type NetExternal,
   type NetPod,
   type Protocol,
-} from '../support/network-policy';
+} from '../../lib/inspect/network-policy';
 
 const APP = 'gravl-staging';
 const OTHER = 'gravl-other';
@@ -694,5 +694,24 @@ describe('STOCK', () => {
       (STOCK.coreDns.labels as Record<string, string>)['k8s-app'] = 'changed';
     }).toThrow(TypeError);
     expect(STOCK.coreDns.labels['k8s-app']).toBe('kube-dns');
+  });
+});
+
+describe('isAllowed', () => {
+  it('answers as allows() does, for every pair of rendered and stock endpoints on every declared port', () => {
+    for (const env of renderCommitted()) {
+      const model = new NetworkModel(env.objects, namespacesFromObjects(env.objects));
+      const endpoints: Endpoint[] = [...podsFromObjects([...env.objects, ...env.manualObjects]), STOCK.coreDns, STOCK.ingressNginx, STOCK.stranger, STOCK.internet];
+      let compared = 0;
+      for (const from of endpoints) {
+        for (const to of endpoints) {
+          for (const port of [...(to.kind === 'pod' ? to.ports : []), { port: 443, protocol: 'TCP' as const }]) {
+            expect(model.isAllowed(from, to, port.port, port.protocol), `${from.name} -> ${to.name}:${port.port}`).toBe(model.allows(from, to, port.port, port.protocol).allowed);
+            compared++;
+          }
+        }
+      }
+      expect(compared).toBeGreaterThan(500);
+    }
   });
 });

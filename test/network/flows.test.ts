@@ -11,7 +11,7 @@ import {
   type Endpoint,
   type NetPod,
   type Protocol,
-} from '../support/network-policy';
+} from '../../lib/inspect/network-policy';
 import { renderCommitted } from '../support/render';
 
 type Row = readonly [from: string, to: string, port: number, protocol?: Protocol];
@@ -32,6 +32,20 @@ const ALLOWED: readonly Row[] = [
   ['postgres-restore-drill', 'postgres', 5432],
   ['postgres-restore', 'postgres', 5432],
   ['postgres-backup', 'coredns', 53, 'UDP'],
+  ['prometheus', 'backend', 3001],
+  ['prometheus', 'postgres', 9187],
+  ['prometheus', 'alertmanager', 9093],
+  ['prometheus', 'kube-state-metrics', 8080],
+  ['prometheus', 'loki', 3100],
+  ['prometheus', 'grafana', 3000],
+  ['prometheus', 'alloy', 12345],
+  ['alloy', 'loki', 3100],
+  ['grafana', 'prometheus', 9090],
+  ['grafana', 'loki', 3100],
+  ['alertmanager', 'internet', 443],
+  ['load-test', 'internet', 443],
+  ['load-test', 'ingress-nginx', 443],
+  ['load-test', 'backend', 3001],
 ];
 
 /** Flows that must not. */
@@ -57,6 +71,18 @@ const DENIED: readonly Row[] = [
   ['postgres-backup', 'internet', 443],
   ['postgres-backup', 'backend', 3000],
   ['backend', 'postgres', 9187],
+  ['backend', 'prometheus', 9090],
+  ['stranger', 'grafana', 3000],
+  ['stranger', 'prometheus', 9090],
+  ['stranger', 'loki', 3100],
+  ['backend', 'loki', 3100],
+  ['alertmanager', 'backend', 3000],
+  ['loki', 'internet', 443],
+  ['prometheus', 'internet', 443],
+  ['grafana', 'internet', 443],
+  ['alloy', 'internet', 443],
+  ['alloy', 'postgres', 5432],
+  ['load-test', 'postgres', 5432],
 ];
 
 describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_name, env) => {

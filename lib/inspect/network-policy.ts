@@ -1,13 +1,14 @@
 /**
- * A NetworkPolicy evaluator for tests: given rendered `networking.k8s.io/v1` NetworkPolicy objects
- * and the namespaces of a cluster, it answers "may endpoint A reach endpoint B on port P?" the way
- * the Kubernetes NetworkPolicy specification defines it, and says which policies and rules decided.
+ * A NetworkPolicy evaluator: given rendered `networking.k8s.io/v1` NetworkPolicy objects and the
+ * namespaces of a cluster, it answers "may endpoint A reach endpoint B on port P?" the way the
+ * Kubernetes NetworkPolicy specification defines it, and says which policies and rules decided.
+ * The tests' flow tables, `npm run readiness` and the network diagram of READINESS.md use it.
  *
  * Pods are modelled by one representative pod per workload (`podsFromObjects`), plus the pods
- * every cluster has (`STOCK`). Policies are checked as the API server validates them, so a test
- * never reasons about a policy the cluster would refuse.
+ * every cluster has (`STOCK`). Policies are checked as the API server validates them, so no
+ * answer is given about a policy the cluster would refuse.
  */
-import type { KubeObject } from '../../lib/synth/render';
+import type { KubeObject } from '../synth/render';
 
 /** The protocols a NetworkPolicy port may name. */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -143,9 +144,43 @@ export class NetworkModel {
     };
   }
 
+  /**
+   * The same answer as {@link allows}, without the reason: for callers that ask many times (the
+   * network picture asks every pair of workloads on every port). Endpoints are checked by `allows`.
+   */
+  isAllowed(from: Endpoint, to: Endpoint, port: number, protocol: Protocol = 'TCP'): boolean {
+    const sideAllows = (direction: Direction, subject: NetPod, peer: Endpoint): boolean => {
+      const selecting = this.selecting(direction, subject);
+      return (
+        selecting.length === 0 ||
+        selecting.some((policy) =>
+          policy[direction]!.some(
+            (rule) =>
+              (rule.peers.length === 0 || rule.peers.some((p) => this.peerMatches(p, policy.namespace, peer))) &&
+              (rule.ports.length === 0 || rule.ports.some((p) => portMatches(p, port, protocol, to))),
+          ),
+        )
+      );
+    };
+    return (from.kind !== 'pod' || sideAllows('egress', from, to)) && (to.kind !== 'pod' || sideAllows('ingress', to, from));
+  }
+
+  private readonly selectingCache = new Map<string, readonly Policy[]>();
+
+  /** The policies of `subject`'s namespace that select it and isolate it in `direction`. */
+  private selecting(direction: Direction, subject: NetPod): readonly Policy[] {
+    const key = `${direction}\0${subject.namespace}\0${JSON.stringify(subject.labels)}`;
+    let found = this.selectingCache.get(key);
+    if (!found) {
+      found = this.policies.filter((p) => p[direction] !== undefined && p.namespace === subject.namespace && selects(p.podSelector, subject.labels));
+      this.selectingCache.set(key, found);
+    }
+    return found;
+  }
+
   /** Evaluates one direction for `subject`, the pod whose policies apply; `peer` is the other side. */
   private side(direction: Direction, subject: NetPod, peer: Endpoint, destination: Endpoint, port: number, protocol: Protocol): Verdict {
-    const selecting = this.policies.filter((p) => p[direction] !== undefined && p.namespace === subject.namespace && selects(p.podSelector, subject.labels));
+    const selecting = this.selecting(direction, subject);
     if (selecting.length === 0) return { allowed: true, reason: `not isolated for ${direction} (no policy selects it)` };
     const isolatedBy = `isolated for ${direction} by ${selecting.map((p) => p.id).join(', ')}`;
     const matched: string[] = [];

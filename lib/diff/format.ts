@@ -1,0 +1,142 @@
+/**
+ * The two renderings of a diff report: plain text for a terminal, and Markdown for a pull-request
+ * comment.
+ */
+import { stringify } from 'yaml';
+import type { DiffReport, EnvironmentDiff, FieldChange, ObjectDiff } from './compare';
+import type { RiskFlag } from './risk';
+
+/** What an absent field shows as. */
+export const ABSENT = '(absent)';
+
+/** GitHub refuses comments longer than 65536 characters; this leaves room for a header. */
+const MARKDOWN_LIMIT = 60_000;
+
+/**
+ * The report as text: risk flags first under a `RISK` heading, then per environment one line per
+ * object (`+` added, `-` removed, `~` changed) with the changed fields indented beneath. Empty
+ * when nothing differs.
+ */
+export function formatText(report: DiffReport): string {
+  const lines: string[] = [];
+  if (report.risks.length > 0) {
+    lines.push(`RISK: ${count(report.risks.length, 'risky change')}`);
+    for (const r of report.risks) lines.push(`  ! ${formatRisk(r)}`);
+    lines.push('');
+  }
+  for (const env of report.environments) {
+    if (env.status === 'unchanged') continue;
+    lines.push(`${env.name}: ${summary(env)}`);
+    for (const o of env.objects) {
+      lines.push(`  ${SIGN[o.change]} ${o.id}`);
+      if (o.change === 'changed') for (const f of o.fields) lines.push(`      ${formatField(f)}`);
+    }
+    lines.push('');
+  }
+  return lines.length === 0 ? '' : lines.join('\n');
+}
+
+/**
+ * The report as a pull-request comment: a summary table (added, removed, changed and risky counts
+ * per environment), the risk flags, and per environment the added and removed objects and each
+ * changed object's fields in a collapsible `<details>` block. Says "no changes" when nothing
+ * differs. A report too long for a comment keeps everything but the field details.
+ */
+export function formatMarkdown(report: DiffReport): string {
+  const full = markdown(report, true);
+  return full.length <= MARKDOWN_LIMIT ? full : markdown(report, false);
+}
+
+/** `path: old -> new`, with `(absent)` for a side that does not have the field. */
+export function formatField(field: FieldChange): string {
+  const show = (v: unknown): string => (field.redacted && typeof v === 'string' ? v : formatValue(v));
+  return `${field.path}: ${show(field.old)} -> ${show(field.new)}`;
+}
+
+/** A value on one line: scalars as YAML writes them (strings quoted where they could be misread), maps and lists in flow style. */
+export function formatValue(value: unknown): string {
+  if (value === undefined) return ABSENT;
+  if (typeof value === 'string' && (value.includes(' -> ') || value === ABSENT)) return JSON.stringify(value);
+  const text = stringify(value, { collectionStyle: 'flow', lineWidth: 0, aliasDuplicateObjects: false }).trimEnd();
+  return text.includes('\n') ? JSON.stringify(value) : text;
+}
+
+const SIGN: Readonly<Record<ObjectDiff['change'], string>> = { added: '+', removed: '-', changed: '~' };
+
+function summary(env: EnvironmentDiff): string {
+  const counts = `${env.added.length} added, ${env.removed.length} removed, ${env.changed.length} changed`;
+  if (env.status === 'added') return `new environment (${counts})`;
+  if (env.status === 'removed') return `environment removed (${counts})`;
+  return counts;
+}
+
+function markdown(report: DiffReport, details: boolean): string {
+  const out: string[] = ['### Rendered manifests: object diff', ''];
+  const differing = report.environments.filter((e) => e.status !== 'unchanged');
+  if (differing.length === 0) {
+    const names = report.environments.map((e) => code(e.name)).join(', ');
+    out.push(`No changes: every object is the same${names ? ` in ${names}` : ''}.`);
+    return out.join('\n') + '\n';
+  }
+  out.push('| environment | added | removed | changed | risky |', '| --- | ---: | ---: | ---: | ---: |');
+  for (const env of report.environments) {
+    const label = env.status === 'added' ? ' (new)' : env.status === 'removed' ? ' (removed)' : '';
+    const risky = env.risks.length > 0 ? `⚠️ **${env.risks.length}**` : '0';
+    out.push(`| ${code(env.name)}${label} | ${env.added.length} | ${env.removed.length} | ${env.changed.length} | ${risky} |`);
+  }
+  out.push('');
+  if (report.risks.length > 0) {
+    out.push(`#### ⚠️ Risky changes (${report.risks.length})`, '');
+    for (const r of report.risks) out.push(`- ⚠️ **${r.severity}** ${code(r.environment)} ${code(r.objectId)}: ${escapeMarkdown(r.message)}`);
+    out.push('');
+  }
+  for (const env of differing) {
+    out.push(`#### ${code(env.name)}: ${escapeMarkdown(summary(env))}`, '');
+    const addedOrRemoved = env.objects.filter((o) => o.change !== 'changed');
+    if (addedOrRemoved.length > 0) out.push(...fence(addedOrRemoved.map((o) => `${SIGN[o.change]} ${o.id}`).join('\n'), 'diff'), '');
+    for (const o of env.changed) {
+      const warn = env.risks.some((r) => r.objectId === o.id) ? '⚠️ ' : '';
+      const title = `${warn}<code>~ ${escapeHtml(o.id)}</code>: ${count(o.fields.length, 'field')}`;
+      if (!details) {
+        out.push(`- ${title}`);
+        continue;
+      }
+      out.push('<details>', `<summary>${title}</summary>`, '', ...fence(o.fields.map(formatField).join('\n'), 'text'), '', '</details>', '');
+    }
+    if (!details && env.changed.length > 0) out.push('');
+  }
+  if (!details) out.push('_Field details are left out: they would make this comment too long. `npm run diff` prints them._', '');
+  return out.join('\n');
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A fenced code block whose fence is longer than any run of backticks in the text. */
+function fence(text: string, language: string): string[] {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const marks = '`'.repeat(Math.max(3, longest + 1));
+  return [`${marks}${language}`, text, marks];
+}
+
+/** Inline code that stays inline code whatever backticks the text holds. */
+function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const marks = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${marks}${pad}${text}${pad}${marks}`;
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_[\]<>|~]/g, '\\$&');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** One risk flag on one line: `[severity] environment: Kind namespace/name: reason`. */
+export function formatRisk(flag: RiskFlag): string {
+  return `[${flag.severity}] ${flag.environment}: ${flag.objectId}: ${flag.message}`;
+}

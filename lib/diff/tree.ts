@@ -1,0 +1,161 @@
+/**
+ * Rendered trees: every environment of a `dist/` folder as its objects in apply order, read from
+ * the working tree, from a git commit, or from environments rendered in memory.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { MANUAL_DIR, type KubeObject, type RenderedEnvironment } from '../synth/render';
+
+/** Environment name -> its objects, in apply order (file order, then document order). */
+export type Tree = ReadonlyMap<string, readonly KubeObject[]>;
+
+const MANIFEST = /\.k8s\.yaml$/;
+
+/**
+ * Reads `<distDir>/<env>/*.k8s.yaml`: every `.k8s.yaml` file of each subfolder, in file-name order
+ * (which is the apply order), then those of its `manual/` folder (objects applied on purpose only).
+ * Other files (`kustomization.yaml`, `READINESS.md`) are ignored, and a subfolder holding no
+ * `.k8s.yaml` file is not an environment.
+ * @throws Error when the folder does not exist or a file is not valid Kubernetes YAML.
+ */
+export function readTree(distDir: string): Tree {
+  if (!fs.existsSync(distDir) || !fs.statSync(distDir).isDirectory()) throw new Error(`${distDir}: not a folder of rendered environments`);
+  const files = new Map<string, Array<{ name: string; text: string }>>();
+  for (const env of fs.readdirSync(distDir, { withFileTypes: true })) {
+    if (!env.isDirectory()) continue;
+    for (const sub of ['', MANUAL_DIR]) {
+      const dir = path.join(distDir, env.name, sub);
+      if (!fs.existsSync(dir)) continue;
+      for (const file of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (!file.isFile() || !MANIFEST.test(file.name)) continue;
+        const list = files.get(env.name) ?? [];
+        list.push({ name: path.posix.join(env.name, sub, file.name), text: fs.readFileSync(path.join(dir, file.name), 'utf8') });
+        files.set(env.name, list);
+      }
+    }
+  }
+  return buildTree(files);
+}
+
+/**
+ * Reads `<distPath>/<env>/*.k8s.yaml` as committed at a git ref, with the same rules as
+ * {@link readTree}. A ref at which `distPath` does not exist gives an empty tree (every environment
+ * of the other side is then reported as added).
+ * @param repoDir a folder inside the git repository
+ * @param ref a commit, branch or tag (anything `git rev-parse` resolves to a commit)
+ * @param distPath the rendered folder: relative to the repository root, or an absolute path inside the repository
+ * @default distPath 'dist'
+ * @throws Error naming the ref when it does not resolve to a commit, when repoDir is not in a git
+ *   repository, or when an absolute distPath is outside it.
+ */
+export function readTreeAtRef(repoDir: string, ref: string, distPath = 'dist'): Tree {
+  const commit = resolveCommit(repoDir, ref);
+  const prefix = repositoryPath(repoDir, distPath);
+  // --full-tree: paths from the repository root, whatever folder inside it repoDir is.
+  const listing = git(repoDir, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', prefix === '' ? '.' : `${prefix}/`]);
+  const blobs: Array<{ env: string; name: string; oid: string }> = [];
+  for (const entry of listing.split('\0')) {
+    if (entry === '') continue;
+    // `<mode> <type> <oid>\t<path>`
+    const tab = entry.indexOf('\t');
+    const [, type, oid] = entry.slice(0, tab).split(' ');
+    const file = entry.slice(tab + 1);
+    const rest = (prefix === '' ? file : file.slice(prefix.length + 1)).split('/');
+    const manifest = rest.length === 2 || (rest.length === 3 && rest[1] === MANUAL_DIR);
+    if (type !== 'blob' || !oid || !manifest || !MANIFEST.test(rest[rest.length - 1]!)) continue;
+    blobs.push({ env: rest[0]!, name: rest.join('/'), oid });
+  }
+  const texts = readBlobs(repoDir, blobs.map((b) => b.oid));
+  const files = new Map<string, Array<{ name: string; text: string }>>();
+  blobs.forEach((b, i) => {
+    const list = files.get(b.env) ?? [];
+    list.push({ name: `${b.name} at ${ref}`, text: texts[i]! });
+    files.set(b.env, list);
+  });
+  return buildTree(files);
+}
+
+/** The tree of environments rendered in memory (what `npm run synth` would write). */
+export function treeOf(environments: readonly RenderedEnvironment[]): Tree {
+  return new Map([...environments].sort((a, b) => compareNames(a.name, b.name)).map((e) => [e.name, [...e.objects, ...e.manualObjects]]));
+}
+
+/** Code-point order, the same on every machine (unlike localeCompare). */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function buildTree(files: ReadonlyMap<string, ReadonlyArray<{ name: string; text: string }>>): Tree {
+  const tree = new Map<string, KubeObject[]>();
+  for (const env of [...files.keys()].sort(compareNames)) {
+    const objects: KubeObject[] = [];
+    const sorted = [...files.get(env)!].sort((a, b) => compareNames(a.name, b.name));
+    for (const file of sorted) objects.push(...parseManifest(file.name, file.text));
+    tree.set(env, objects);
+  }
+  return tree;
+}
+
+function parseManifest(name: string, text: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  parseAllDocuments(text).forEach((doc, index) => {
+    if (doc.errors.length > 0) throw new Error(`${name}: document ${index + 1} is not valid YAML: ${doc.errors[0]!.message}`);
+    const value: unknown = doc.toJS({ maxAliasCount: -1 });
+    if (value === null || value === undefined) return;
+    if (!isKubeObject(value)) throw new Error(`${name}: document ${index + 1} is not a Kubernetes object (expected apiVersion, kind and metadata.name)`);
+    objects.push(value);
+  });
+  return objects;
+}
+
+function isKubeObject(value: unknown): value is KubeObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  const metadata = o.metadata as Record<string, unknown> | undefined;
+  return typeof o.apiVersion === 'string' && typeof o.kind === 'string' && typeof metadata === 'object' && metadata !== null && typeof metadata.name === 'string';
+}
+
+/** `distPath` relative to the repository root, in git's spelling ('' for the root itself). */
+function repositoryPath(repoDir: string, distPath: string): string {
+  if (!path.isAbsolute(distPath)) return path.posix.normalize(distPath.split(path.sep).join('/')).replace(/^(\.\/)+|\/+$/g, '').replace(/^\.$/, '');
+  const root = git(repoDir, ['rev-parse', '--show-toplevel']).trim();
+  const relative = path.relative(fs.realpathSync(root), fs.existsSync(distPath) ? fs.realpathSync(distPath) : distPath);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new Error(`${distPath}: not inside the git repository at ${root}`);
+  return relative.split(path.sep).join('/');
+}
+
+function resolveCommit(repoDir: string, ref: string): string {
+  try {
+    git(repoDir, ['rev-parse', '--git-dir']);
+  } catch {
+    throw new Error(`${repoDir}: not inside a git repository, so git ref "${ref}" cannot be read`);
+  }
+  try {
+    return git(repoDir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]).trim();
+  } catch {
+    throw new Error(`unknown git ref "${ref}": expected a commit, branch or tag of this repository`);
+  }
+}
+
+/** Every blob in one `git cat-file --batch` process, however many files the tree holds. */
+function readBlobs(repoDir: string, oids: readonly string[]): string[] {
+  if (oids.length === 0) return [];
+  const out = execFileSync('git', ['cat-file', '--batch'], { cwd: repoDir, input: oids.join('\n') + '\n', maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  const texts: string[] = [];
+  let at = 0;
+  for (const oid of oids) {
+    const eol = out.indexOf(0x0a, at);
+    const header = out.subarray(at, eol).toString('utf8').split(' ');
+    if (header[0] !== oid || header[1] !== 'blob') throw new Error(`git cat-file: unexpected answer for ${oid}: ${header.join(' ')}`);
+    const size = Number(header[2]);
+    texts.push(out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+    at = eol + 1 + size + 1;
+  }
+  return texts;
+}
+
+function git(cwd: string, args: readonly string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+}

@@ -1,0 +1,89 @@
+/**
+ * Alertmanager: StatefulSet `alertmanager` routing Prometheus's alerts by severity to Slack and
+ * e-mail. The Slack webhook URL and the SMTP password are files mounted from a sealed Secret, never
+ * written in the config. It may reach Slack over HTTPS and the mail server on its port, nothing else.
+ */
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { yamlText } from '../yaml';
+import type { Resources } from '../config/schema';
+import type { NetworkPolicies } from '../network/network-policies';
+import { internet } from '../network/peers';
+import { httpServerProbes, resourceRequirements } from '../pod';
+import { PodWorkload } from '../pod-workload';
+import type { Secrets } from '../secrets/secrets';
+import { alertmanagerConfig } from './alertmanager-config';
+import { ALERTMANAGER, ALERTMANAGER_SECRETS_DIR } from './names';
+
+export interface AlertmanagerProps {
+  readonly namespace: string;
+  readonly network: NetworkPolicies;
+  readonly secrets: Secrets;
+  readonly image: string;
+  readonly resources: Resources;
+  readonly slack: { readonly channel: string };
+  readonly email: { readonly to: string; readonly from: string; readonly smarthost: string; readonly username?: string };
+}
+
+/** Secret holding the receivers' credentials, as files. */
+export const ALERTMANAGER_SECRET = 'alertmanager-receivers';
+const USER = 65534;
+
+export class Alertmanager extends PodWorkload {
+  readonly config: k8s.KubeConfigMap;
+
+  constructor(scope: Construct, id: string, props: AlertmanagerProps) {
+    const configText = yamlText(alertmanagerConfig({ slack: props.slack, email: props.email }));
+    const secret = props.secrets.require({
+      namespace: props.namespace,
+      name: ALERTMANAGER_SECRET,
+      keys: ['slack-webhook-url', 'smtp-password'],
+      consumer: 'StatefulSet alertmanager',
+    });
+    const port = { name: ALERTMANAGER.port.name, containerPort: ALERTMANAGER.port.port };
+    super(scope, id, {
+      kind: 'StatefulSet',
+      namespace: props.namespace,
+      name: ALERTMANAGER.service,
+      component: 'alerting',
+      network: props.network,
+      user: USER,
+      fsGroup: USER,
+      servicePorts: [port],
+      configs: [configText],
+      containers: [
+        {
+          name: 'alertmanager',
+          image: props.image,
+          args: [
+            '--config.file=/etc/alertmanager/alertmanager.yml',
+            '--storage.path=/alertmanager',
+            `--web.listen-address=:${port.containerPort}`,
+            // One replica: no gossip with peers.
+            '--cluster.listen-address=',
+          ],
+          ports: [{ name: port.name, containerPort: port.containerPort, protocol: 'TCP' }],
+          resources: resourceRequirements(props.resources),
+          ...httpServerProbes('/-/ready', port.name, { startupSeconds: 60, livenessPath: '/-/healthy' }),
+          volumeMounts: [
+            { name: 'config', mountPath: '/etc/alertmanager/alertmanager.yml', subPath: 'alertmanager.yml', readOnly: true },
+            { name: 'receivers', mountPath: ALERTMANAGER_SECRETS_DIR, readOnly: true },
+            { name: 'data', mountPath: '/alertmanager' },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'config', configMap: { name: 'alertmanager-config' } },
+        { name: 'receivers', secret: { secretName: secret, defaultMode: 0o440 } },
+        // Silences and the notification log: lost on a restart, rebuilt from Prometheus's alerts.
+        { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      ],
+    });
+    this.config = new k8s.KubeConfigMap(this, 'config', {
+      metadata: { name: 'alertmanager-config', namespace: props.namespace, labels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' } },
+      data: { 'alertmanager.yml': configText },
+    });
+    this.allowTo(internet('Slack over HTTPS'), 443);
+    this.allowTo(internet('the mail server'), Number(props.email.smarthost.split(':')[1]));
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Grafana: Deployment `grafana` with the Prometheus and Loki data sources (fixed uids) and the
+ * three sign-off dashboards (Request Rate, Latency, Error Rate) provisioned from ConfigMaps, and the
+ * admin account from a sealed Secret. No internet egress: update checks and analytics are off.
+ */
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { yamlText } from '../yaml';
+import type { Resources } from '../config/schema';
+import type { NetworkPolicies } from '../network/network-policies';
+import { httpServerProbes, resourceRequirements } from '../pod';
+import { PodWorkload } from '../pod-workload';
+import type { Secrets } from '../secrets/secrets';
+import { dashboards, grafanaDashboardProvider, grafanaDatasources } from './dashboards';
+import { GRAFANA, GRAFANA_DASHBOARDS_DIR } from './names';
+
+export interface GrafanaProps {
+  readonly namespace: string;
+  readonly network: NetworkPolicies;
+  readonly secrets: Secrets;
+  readonly appNamespace: string;
+  readonly image: string;
+  readonly resources: Resources;
+  /** Prometheus and Loki, which Grafana queries. */
+  readonly prometheus: PodWorkload;
+  readonly loki: PodWorkload;
+}
+
+/** Secret holding the admin account. */
+export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+/** The `grafana` user of the Grafana images. */
+const USER = 472;
+
+export class Grafana extends PodWorkload {
+  constructor(scope: Construct, id: string, props: GrafanaProps) {
+    const datasources = yamlText(grafanaDatasources({ prometheusUrl: `http://${props.prometheus.host}:${props.prometheus.port('web')}`, lokiUrl: `http://${props.loki.host}:${props.loki.port('http')}` }));
+    const provider = yamlText(grafanaDashboardProvider());
+    const boards = Object.fromEntries(Object.entries(dashboards({ namespace: props.appNamespace })).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`]));
+    const admin = props.secrets.require({ namespace: props.namespace, name: GRAFANA_ADMIN_SECRET, keys: ['admin-user', 'admin-password'], consumer: 'Deployment grafana' });
+    const port = { name: GRAFANA.port.name, containerPort: GRAFANA.port.port };
+    super(scope, id, {
+      kind: 'Deployment',
+      namespace: props.namespace,
+      name: GRAFANA.service,
+      component: 'dashboards',
+      network: props.network,
+      user: USER,
+      fsGroup: USER,
+      servicePorts: [port],
+      configs: [datasources, provider, ...Object.values(boards)],
+      containers: [
+        {
+          name: 'grafana',
+          image: props.image,
+          ports: [{ name: port.name, containerPort: port.containerPort, protocol: 'TCP' }],
+          env: [
+            { name: 'GF_SECURITY_ADMIN_USER', valueFrom: { secretKeyRef: { name: admin, key: 'admin-user' } } },
+            { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: admin, key: 'admin-password' } } },
+            { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
+            { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
+            { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
+            { name: 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', value: 'false' },
+            { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
+            { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
+          ],
+          resources: resourceRequirements(props.resources),
+          ...httpServerProbes('/api/health', port.name, { startupSeconds: 120, livenessFailures: 6 }),
+          volumeMounts: [
+            { name: 'data', mountPath: '/var/lib/grafana' },
+            { name: 'tmp', mountPath: '/tmp' },
+            { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
+            { name: 'dashboard-provider', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
+            { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
+          ],
+        },
+      ],
+      volumes: [
+        // Everything Grafana shows is provisioned from the ConfigMaps: its database can start empty.
+        { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+        { name: 'datasources', configMap: { name: 'grafana-datasources' } },
+        { name: 'dashboard-provider', configMap: { name: 'grafana-dashboard-provider' } },
+        { name: 'dashboards', configMap: { name: 'grafana-dashboards' } },
+      ],
+    });
+    const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' };
+    const configMap = (cid: string, name: string, data: Record<string, string>) =>
+      new k8s.KubeConfigMap(this, cid, { metadata: { name, namespace: props.namespace, labels }, data });
+    configMap('datasources', 'grafana-datasources', { 'datasources.yaml': datasources });
+    configMap('dashboard-provider', 'grafana-dashboard-provider', { 'dashboards.yaml': provider });
+    configMap('dashboards', 'grafana-dashboards', boards);
+
+    this.allowTo(props.prometheus, 'web');
+    this.allowTo(props.loki, 'http');
+  }
+}

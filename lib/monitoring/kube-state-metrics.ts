@@ -1,0 +1,79 @@
+/**
+ * kube-state-metrics: Deployment `kube-state-metrics`, the source of the alert rules' facts about
+ * pods (CrashLoopBackOff), container limits, CronJobs (backup failing or stale) and volumes. It
+ * reads, cluster-wide, only the kinds it is told to export, and its ClusterRole grants exactly those.
+ */
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import type { Resources } from '../config/schema';
+import type { NetworkPolicies } from '../network/network-policies';
+import type { ClusterAddresses } from '../network/peers';
+import { httpServerProbes, resourceRequirements } from '../pod';
+import { PodWorkload } from '../pod-workload';
+import { KUBE_STATE_METRICS } from './names';
+
+export interface KubeStateMetricsProps {
+  readonly namespace: string;
+  readonly network: NetworkPolicies;
+  readonly cluster: ClusterAddresses;
+  readonly image: string;
+  readonly resources: Resources;
+}
+
+/** The kinds exported: the `--resources` flag and the ClusterRole, from one list. */
+const EXPORTED: ReadonlyArray<{ flag: string; group: string; resource: string }> = [
+  { flag: 'cronjobs', group: 'batch', resource: 'cronjobs' },
+  { flag: 'daemonsets', group: 'apps', resource: 'daemonsets' },
+  { flag: 'deployments', group: 'apps', resource: 'deployments' },
+  { flag: 'horizontalpodautoscalers', group: 'autoscaling', resource: 'horizontalpodautoscalers' },
+  { flag: 'jobs', group: 'batch', resource: 'jobs' },
+  { flag: 'namespaces', group: '', resource: 'namespaces' },
+  { flag: 'nodes', group: '', resource: 'nodes' },
+  { flag: 'persistentvolumeclaims', group: '', resource: 'persistentvolumeclaims' },
+  { flag: 'persistentvolumes', group: '', resource: 'persistentvolumes' },
+  { flag: 'pods', group: '', resource: 'pods' },
+  { flag: 'statefulsets', group: 'apps', resource: 'statefulsets' },
+];
+
+export class KubeStateMetrics extends PodWorkload {
+  constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
+    const metrics = { name: KUBE_STATE_METRICS.port.name, containerPort: KUBE_STATE_METRICS.port.port };
+    const telemetry = { name: 'telemetry', containerPort: 8081 };
+    super(scope, id, {
+      kind: 'Deployment',
+      namespace: props.namespace,
+      name: KUBE_STATE_METRICS.service,
+      component: 'metrics',
+      network: props.network,
+      user: 65534,
+      servicePorts: [metrics],
+      ports: [metrics, telemetry],
+      callsApi: true,
+      containers: [
+        {
+          name: 'kube-state-metrics',
+          image: props.image,
+          args: [`--port=${metrics.containerPort}`, `--telemetry-port=${telemetry.containerPort}`, `--resources=${EXPORTED.map((e) => e.flag).join(',')}`],
+          ports: [
+            { name: metrics.name, containerPort: metrics.containerPort, protocol: 'TCP' },
+            { name: telemetry.name, containerPort: telemetry.containerPort, protocol: 'TCP' },
+          ],
+          resources: resourceRequirements(props.resources),
+          ...httpServerProbes('/livez', metrics.name, { startupSeconds: 60, readinessPath: '/readyz', readinessPort: telemetry.name }),
+        },
+      ],
+    });
+    const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' };
+    const groups = [...new Set(EXPORTED.map((e) => e.group))];
+    const role = new k8s.KubeClusterRole(this, 'cluster-role', {
+      metadata: { name: 'gravl-kube-state-metrics', labels },
+      rules: groups.map((group) => ({ apiGroups: [group], resources: EXPORTED.filter((e) => e.group === group).map((e) => e.resource), verbs: ['list', 'watch'] })),
+    });
+    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
+      metadata: { name: 'gravl-kube-state-metrics', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
+      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: props.namespace }],
+    });
+    this.allowToApiServer(props.cluster);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Prometheus: StatefulSet `prometheus` with its configuration and alert rules in ConfigMaps, data
+ * on a claim of the environment's class, retention from the environment. It finds its targets
+ * through Kubernetes discovery, so its ServiceAccount may read exactly what discovery reads
+ * (Services, Endpoints and Pods in the namespaces it scrapes; nodes) and the kubelets' metrics
+ * (`nodes/metrics`), nothing else. Each scrape target opens its metrics port to it.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { yamlText } from '../yaml';
+import type { Resources } from '../config/schema';
+import { httpServerProbes, resourceRequirements } from '../pod';
+import type { NetworkPolicies } from '../network/network-policies';
+import type { ClusterAddresses, Peer } from '../network/peers';
+import { PodWorkload } from '../pod-workload';
+import { alertRules, type AlertRuleOptions } from './alert-rules';
+import { CERT_MANAGER, KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE } from './names';
+import { prometheusConfig, prometheusDiscoveryNamespaces } from './prometheus-config';
+
+/** A workload Prometheus scrapes, and the name of its metrics port. */
+export interface ScrapeTarget {
+  readonly peer: Peer;
+  readonly port: string | number;
+}
+
+export interface PrometheusProps {
+  readonly namespace: string;
+  readonly network: NetworkPolicies;
+  readonly cluster: ClusterAddresses;
+  /** The app namespace (backend, postgres). */
+  readonly appNamespace: string;
+  /** The environment's name, as the `environment` label of every series and alert. */
+  readonly environment: string;
+  readonly image: string;
+  readonly resources: Resources;
+  /** How long samples are kept, e.g. 15d. */
+  readonly retention: string;
+  readonly storage: { readonly storageClassName: string; readonly size: string };
+  /** Thresholds of the alert rules. @default the signed-off ones */
+  readonly alertRules?: Omit<AlertRuleOptions, 'namespace'>;
+}
+
+/** The `nobody` user of the Prometheus images. */
+const USER = 65534;
+
+export class Prometheus extends PodWorkload {
+  readonly config: k8s.KubeConfigMap;
+  readonly rules: k8s.KubeConfigMap;
+
+  constructor(scope: Construct, id: string, props: PrometheusProps) {
+    const configText = yamlText(prometheusConfig({ namespace: props.appNamespace, environment: props.environment }));
+    const rulesText = yamlText(alertRules({ namespace: props.appNamespace, ...props.alertRules }));
+    const port = { name: PROMETHEUS.port.name, containerPort: PROMETHEUS.port.port };
+    super(scope, id, {
+      kind: 'StatefulSet',
+      namespace: props.namespace,
+      name: PROMETHEUS.service,
+      component: 'metrics',
+      network: props.network,
+      user: USER,
+      fsGroup: USER,
+      servicePorts: [port],
+      callsApi: true,
+      configs: [configText, rulesText],
+      containers: [
+        {
+          name: 'prometheus',
+          image: props.image,
+          args: [
+            '--config.file=/etc/prometheus/prometheus.yml',
+            '--storage.tsdb.path=/prometheus',
+            `--storage.tsdb.retention.time=${props.retention}`,
+            `--web.listen-address=:${port.containerPort}`,
+          ],
+          ports: [{ name: port.name, containerPort: port.containerPort, protocol: 'TCP' }],
+          resources: resourceRequirements(props.resources),
+          // Replaying the write-ahead log after a restart can take minutes on a full volume.
+          ...httpServerProbes('/-/ready', port.name, { startupSeconds: 600, livenessPath: '/-/healthy', livenessFailures: 6 }),
+          volumeMounts: [
+            { name: 'config', mountPath: '/etc/prometheus/prometheus.yml', subPath: 'prometheus.yml', readOnly: true },
+            { name: 'rules', mountPath: PROMETHEUS_RULES_DIR, readOnly: true },
+            { name: 'data', mountPath: '/prometheus' },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'config', configMap: { name: 'prometheus-config' } },
+        { name: 'rules', configMap: { name: 'prometheus-rules' } },
+      ],
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'data' },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: props.storage.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
+          },
+        },
+      ],
+      podSpec: { terminationGracePeriodSeconds: 120 },
+    });
+    const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' };
+    this.config = new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'prometheus-config', namespace: props.namespace, labels }, data: { 'prometheus.yml': configText } });
+    this.rules = new k8s.KubeConfigMap(this, 'rules', { metadata: { name: 'prometheus-rules', namespace: props.namespace, labels }, data: { [PROMETHEUS_RULES_FILE]: rulesText } });
+
+    new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount, namespaces: prometheusDiscoveryNamespaces({ namespace: props.appNamespace }) });
+
+    // Discovery, the kubelets (and cAdvisor) on every node, cert-manager's controller, itself.
+    this.allowToApiServer(props.cluster);
+    for (const node of props.cluster.nodes) this.allowTo(node, KUBELET_PORT);
+    this.allowTo(
+      { kind: 'pods', description: 'the cert-manager controller', namespace: 'cert-manager', podLabels: CERT_MANAGER.podLabel },
+      CERT_MANAGER.metricsPort,
+    );
+    this.allowFrom(this, port.name);
+  }
+
+  /** Scrapes a workload: opens its metrics port to Prometheus. */
+  scrape(target: ScrapeTarget): void {
+    this.allowTo(target.peer, target.port);
+  }
+}
+
+interface DiscoveryAccessProps {
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  readonly namespaces: readonly string[];
+}
+
+/**
+ * What Prometheus's discovery reads: Services, Endpoints and Pods in each namespace it scrapes
+ * (a Role there, not a cluster-wide grant), nodes, and the kubelets' `/metrics` (`nodes/metrics`,
+ * never the far stronger `nodes/proxy`).
+ */
+class DiscoveryAccess extends Construct {
+  constructor(scope: Construct, id: string, props: DiscoveryAccessProps) {
+    super(scope, id);
+    const account = props.serviceAccount;
+    const subject = { kind: 'ServiceAccount', name: account.name, namespace: account.metadata.namespace! };
+    const name = 'gravl-prometheus';
+    const labels = { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/part-of': 'gravl' };
+    const clusterRole = new k8s.KubeClusterRole(this, 'nodes', {
+      metadata: { name, labels },
+      rules: [
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+      ],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'nodes-binding', {
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.name },
+      subjects: [subject],
+    });
+    for (const namespace of props.namespaces) {
+      const role = new k8s.KubeRole(this, `discovery-${namespace}`, {
+        metadata: { name, namespace, labels },
+        rules: [{ apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] }],
+      });
+      new k8s.KubeRoleBinding(this, `discovery-${namespace}-binding`, {
+        metadata: { name, namespace, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
+        subjects: [subject],
+      });
+    }
+  }
+}

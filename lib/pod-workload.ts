@@ -1,0 +1,121 @@
+/**
+ * A long-running workload of the platform (Prometheus, Alertmanager, Grafana, Loki, the node
+ * agents): its own ServiceAccount, a Deployment, StatefulSet or DaemonSet whose containers meet the
+ * restricted bar unless the workload says why not, and a Service on named ports. Config it mounts
+ * is hashed into a pod annotation, so a changed ConfigMap rolls the pods.
+ */
+import * as crypto from 'node:crypto';
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { workloadLabels } from './labels';
+import type { NetworkPolicies } from './network/network-policies';
+import type { MemberPort } from './network/peers';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod';
+import { Workload } from './workload';
+
+export interface PodWorkloadProps {
+  readonly kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
+  readonly namespace: string;
+  readonly name: string;
+  readonly component: string;
+  readonly network: NetworkPolicies;
+  /** Containers; each gets the restricted securityContext merged under its own. */
+  readonly containers: readonly k8s.Container[];
+  readonly volumes?: readonly k8s.Volume[];
+  /** The numeric user (and group) the pod runs as. */
+  readonly user: number;
+  /** Group that owns mounted volumes. @default no fsGroup */
+  readonly fsGroup?: number;
+  /** Ports the Service exposes (container ports of the same names). @default no Service */
+  readonly servicePorts?: readonly MemberPort[];
+  /** Ports the pods listen on, for NetworkPolicies. @default the Service's ports */
+  readonly ports?: readonly MemberPort[];
+  /** @default false */
+  readonly headless?: boolean;
+  /** Whether the pods call the Kubernetes API (mounts the ServiceAccount token). @default false */
+  readonly callsApi?: boolean;
+  /** Text of every config the pods load (ConfigMap data): its hash in an annotation rolls them on change. */
+  readonly configs?: readonly string[];
+  /** StatefulSet claims. */
+  readonly volumeClaimTemplates?: readonly k8s.KubePersistentVolumeClaimProps[];
+  /** Pod spec fields beyond the defaults (hostNetwork, tolerations, ...). */
+  readonly podSpec?: Partial<k8s.PodSpec>;
+  /** Whether this runs as a node agent outside the restricted bar (privileged namespace only). @default false */
+  readonly nodeAgent?: boolean;
+}
+
+export class PodWorkload extends Workload {
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  readonly service?: k8s.KubeService;
+  readonly resource: k8s.KubeDeployment | k8s.KubeStatefulSet | k8s.KubeDaemonSet;
+
+  constructor(scope: Construct, id: string, props: PodWorkloadProps) {
+    super(scope, id, { name: props.name, namespace: props.namespace, network: props.network, ports: props.ports ?? props.servicePorts ?? [] });
+    const labels = workloadLabels(props.name, props.component, props.containers[0]?.image);
+    const metadata = { name: props.name, namespace: props.namespace, labels };
+    const callsApi = props.callsApi ?? false;
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: callsApi });
+    if (props.servicePorts) {
+      this.service = new k8s.KubeService(this, 'service', {
+        metadata,
+        spec: {
+          ...(props.headless ? { clusterIp: 'None' } : { type: 'ClusterIP' }),
+          selector: { ...this.selector },
+          ports: props.servicePorts.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: p.protocol ?? 'TCP' })),
+        },
+      });
+    }
+
+    const configHash = props.configs?.length ? crypto.createHash('sha256').update(props.configs.join('\0')).digest('hex').slice(0, 16) : undefined;
+    const template: k8s.PodTemplateSpec = {
+      metadata: { labels, ...(configHash ? { annotations: { 'gravl.app/config-hash': configHash } } : {}) },
+      spec: {
+        serviceAccountName: this.serviceAccount.name,
+        automountServiceAccountToken: callsApi,
+        enableServiceLinks: false,
+        securityContext: props.nodeAgent ? { seccompProfile: { type: 'RuntimeDefault' } } : restrictedPodSecurityContext(props.user, props.fsGroup),
+        containers: props.containers.map((c) => ({
+          imagePullPolicy: 'IfNotPresent',
+          ...c,
+          securityContext: { ...restrictedContainerSecurityContext(), ...c.securityContext },
+        })),
+        ...(props.volumes ? { volumes: [...props.volumes] } : {}),
+        ...props.podSpec,
+      },
+    };
+    const selector = { matchLabels: { ...this.selector } };
+    switch (props.kind) {
+      case 'Deployment':
+        this.resource = new k8s.KubeDeployment(this, 'deployment', {
+          metadata,
+          // One replica that owns an emptyDir or a claim: replace it rather than run two.
+          spec: { replicas: 1, revisionHistoryLimit: 5, selector, strategy: { type: 'Recreate' }, template },
+        });
+        break;
+      case 'StatefulSet':
+        this.resource = new k8s.KubeStatefulSet(this, 'statefulset', {
+          metadata,
+          spec: {
+            replicas: 1,
+            serviceName: this.service?.name ?? props.name,
+            selector,
+            template,
+            ...(props.volumeClaimTemplates ? { volumeClaimTemplates: [...props.volumeClaimTemplates], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } } : {}),
+          },
+        });
+        break;
+      case 'DaemonSet':
+        this.resource = new k8s.KubeDaemonSet(this, 'daemonset', {
+          metadata,
+          spec: { selector, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } }, template },
+        });
+        break;
+    }
+  }
+
+  /** The Service's in-cluster DNS name. */
+  get host(): string {
+    return `${this.service?.name ?? this.name}.${this.namespace}.svc.cluster.local`;
+  }
+}

@@ -1,0 +1,520 @@
+/**
+ * The go/no-go matrix of the sign-off, computed from rendered YAML only (so it judges hand-edited
+ * output too). Each criterion says PASS or FAIL with the objects and fields it looked at, or
+ * RUNTIME with the command that verifies what only a running cluster can show.
+ */
+import { parse } from 'yaml';
+import { parseImage, parseQuantity } from '../config/formats';
+import type { DistFile } from '../inspect/dist';
+import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, type Endpoint, type NetPod } from '../inspect/network-policy';
+import { plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
+import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../labels';
+import { OPTIONS_PREFIX } from '../load-test/load-test';
+import { ROTATED_ANNOTATION_PREFIX } from '../secrets/secrets';
+import type { KubeObject } from '../synth/render';
+
+export type Status = 'PASS' | 'FAIL' | 'RUNTIME';
+
+export interface CriterionResult {
+  readonly id: string;
+  readonly title: string;
+  readonly blocking: boolean;
+  readonly status: Status;
+  /** The objects and fields looked at, or what is missing. */
+  readonly evidence: readonly string[];
+  /** For RUNTIME: the command that verifies it. */
+  readonly command?: string;
+}
+
+/** What k6's handleSummary reports (the parts readiness reads). */
+export interface K6Summary {
+  readonly metrics: Record<string, { readonly values?: Record<string, number> }>;
+}
+
+export interface ReadinessInput {
+  /** The environment folder's name. */
+  readonly name: string;
+  /** Where the folder is, as commands should name it (e.g. dist/staging). */
+  readonly location: string;
+  /** The files the kustomization applies, in order. */
+  readonly files: readonly DistFile[];
+  readonly manualFiles: readonly DistFile[];
+  /** The day rotation ages are judged on; without it they are shown with their due dates only. */
+  readonly now?: Date;
+  /** A real k6 run's summary, to judge the load test on. */
+  readonly k6Summary?: K6Summary;
+}
+
+/** Secrets are rotated at least this often (sign-off, section 4.1). */
+export const ROTATION_DAYS = 90;
+/** The signed-off load-test limits. */
+export const LOAD_TEST_LIMITS = { p95Ms: 200, p99Ms: 500, errorRate: 0.001 } as const;
+
+type Json = Record<string, any>;
+
+const POD_OWNERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
+
+function podSpec(o: KubeObject): Json | undefined {
+  const spec = o.spec as Json | undefined;
+  if (o.kind === 'CronJob') return spec?.jobTemplate?.spec?.template?.spec;
+  return POD_OWNERS.includes(o.kind) ? spec?.template?.spec : undefined;
+}
+
+function id(o: KubeObject): string {
+  return o.metadata.namespace ? `${o.kind} ${o.metadata.namespace}/${o.metadata.name}` : `${o.kind} ${o.metadata.name}`;
+}
+
+function result(id: string, title: string, problems: string[], evidence: string[], blocking = true): CriterionResult {
+  return { id, title, blocking, status: problems.length > 0 ? 'FAIL' : 'PASS', evidence: problems.length > 0 ? problems : evidence };
+}
+
+/** Days between two ISO dates (b - a). */
+function daysBetween(a: string, b: Date): number {
+  return Math.floor((b.getTime() - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+}
+
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+class View {
+  readonly objects: readonly KubeObject[];
+  readonly manual: readonly KubeObject[];
+  readonly appNamespace?: KubeObject;
+  readonly production: boolean;
+  readonly storageClasses?: readonly string[];
+
+  constructor(readonly input: ReadinessInput) {
+    this.objects = input.files.flatMap((f) => f.objects);
+    this.manual = input.manualFiles.flatMap((f) => f.objects);
+    this.appNamespace = this.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.[ENVIRONMENT_LABEL] !== undefined);
+    this.production = this.appNamespace?.metadata.labels?.[PRODUCTION_LABEL] === 'true';
+    const classes = this.appNamespace?.metadata.annotations?.[STORAGE_CLASSES_ANNOTATION];
+    this.storageClasses = classes === undefined ? undefined : classes.split(',').filter(Boolean);
+  }
+
+  get namespace(): string {
+    return this.appNamespace?.metadata.name ?? '<namespace>';
+  }
+
+  all(kind: string): KubeObject[] {
+    return this.objects.filter((o) => o.kind === kind);
+  }
+
+  one(kind: string, name: string): KubeObject | undefined {
+    return this.objects.find((o) => o.kind === kind && o.metadata.name === name);
+  }
+
+  fileOf(o: KubeObject): number {
+    return this.input.files.findIndex((f) => f.objects.includes(o));
+  }
+}
+
+function tls(v: View): CriterionResult {
+  const problems: string[] = [];
+  const evidence: string[] = [];
+  const ingresses = v.all('Ingress');
+  if (ingresses.length === 0) problems.push('no Ingress: nothing is served over TLS');
+  const issuers = new Map(v.all('ClusterIssuer').map((i) => [i.metadata.name, i]));
+  const producers = secretProducers(v.objects);
+  for (const ingress of ingresses) {
+    const spec = ingress.spec as Json;
+    const issuerName = ingress.metadata.annotations?.['cert-manager.io/cluster-issuer'];
+    const issuer = issuerName ? issuers.get(issuerName) : undefined;
+    if (!issuerName) problems.push(`${id(ingress)}: no cert-manager.io/cluster-issuer annotation`);
+    else if (!issuer) problems.push(`${id(ingress)}: issuer ${issuerName} is not defined in this output`);
+    for (const rule of (spec.rules ?? []) as Json[]) {
+      const entry = ((spec.tls ?? []) as Json[]).find((t) => (t.hosts ?? []).includes(rule.host));
+      if (!entry?.secretName) problems.push(`${id(ingress)}: host ${rule.host} is not under TLS`);
+      else evidence.push(`${id(ingress)}: ${rule.host} under TLS (secret ${entry.secretName}) issued by ClusterIssuer ${issuerName}`);
+    }
+  }
+  for (const issuer of issuers.values()) {
+    const spec = issuer.spec as Json;
+    if (spec.acme && !(spec.acme.solvers ?? []).length) problems.push(`${id(issuer)}: ACME without a solver`);
+    if (spec.ca) {
+      const producer = producers.find((p) => p.name === spec.ca.secretName && p.namespace === 'cert-manager');
+      if (!producer) problems.push(`${id(issuer)}: its CA secret ${spec.ca.secretName} is produced by nothing (the issuer would stay Ready=False)`);
+      else evidence.push(`${id(issuer)}: CA secret ${spec.ca.secretName} produced by ${producer.producedBy}`);
+    }
+  }
+  return result('tls', 'TLS: every Ingress host under TLS from a defined issuer', problems, evidence);
+}
+
+function secrets(v: View): CriterionResult {
+  const all = [...v.objects, ...v.manual];
+  const problems = [
+    ...plaintextSecrets(all).map((o) => `${id(o)}: a Secret with data in plain text (base64 is not encryption)`),
+    ...unproducedSecrets(all).map(({ reference, missingKeys }) =>
+      `${reference.readBy}: secret ${reference.namespace}/${reference.name}${missingKeys.length ? ` (keys ${missingKeys.join(', ')})` : ''} is produced by no SealedSecret or ExternalSecret here`),
+  ];
+  const sealed = all.filter((o) => o.kind === 'SealedSecret').length;
+  const external = all.filter((o) => o.kind === 'ExternalSecret').length;
+  const references = secretReferences(all).length;
+  return result('secrets', 'Secrets sealed: no plaintext Secret, every secret read is produced', problems, [
+    `${sealed} SealedSecret(s), ${external} ExternalSecret(s), no Secret with data`,
+    `${references} secret reference(s), each produced in this output`,
+  ]);
+}
+
+function loadTest(v: View): CriterionResult {
+  const title = 'Load test: defined with the signed-off thresholds, and passed';
+  const script = v.manual.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'load-test-script');
+  const job = v.manual.find((o) => o.kind === 'Job' && o.metadata.name === 'load-test');
+  const problems: string[] = [];
+  if (!script || !job) problems.push('no load test (ConfigMap load-test-script and Job load-test under manual/)');
+  let thresholds: Json = {};
+  if (script) {
+    const text = String((script.data as Json | undefined)?.['load-test.js'] ?? '');
+    const line = text.split('\n').find((l) => l.startsWith(OPTIONS_PREFIX));
+    try {
+      thresholds = line ? (JSON.parse(line.slice(OPTIONS_PREFIX.length).replace(/;$/, '')) as Json).thresholds ?? {} : {};
+    } catch {
+      problems.push(`${id(script)}: its options line is not JSON`);
+    }
+    const has = (metric: string, expression: string) => ((thresholds[metric] ?? []) as string[]).includes(expression);
+    for (const [metric, expression] of [['http_req_duration', `p(95)<${LOAD_TEST_LIMITS.p95Ms}`], ['http_req_duration', `p(99)<${LOAD_TEST_LIMITS.p99Ms}`], ['http_req_failed', `rate<${LOAD_TEST_LIMITS.errorRate}`]] as const) {
+      if (!has(metric, expression)) problems.push(`${id(script)}: no threshold ${metric} ${expression} (found ${JSON.stringify(thresholds[metric] ?? [])})`);
+    }
+  }
+  const host = (v.all('Ingress')[0]?.spec as Json | undefined)?.rules?.[0]?.host;
+  const target = podSpec(job ?? ({} as KubeObject))?.containers?.[0]?.env?.find((e: Json) => e.name === 'GRAVL_API_URL')?.value;
+  if (job && host && target !== `https://${host}`) problems.push(`${id(job)}: targets ${String(target)}, not https://${host}`);
+  if (problems.length > 0) return { id: 'load-test', title, blocking: true, status: 'FAIL', evidence: problems };
+  const defined = `Job load-test runs the k6 script against ${String(target)}; thresholds ${JSON.stringify(thresholds)}`;
+  if (!v.input.k6Summary) {
+    const ns = job!.metadata.namespace;
+    return {
+      id: 'load-test', title, blocking: true, status: 'RUNTIME', evidence: [defined, 'not run yet: judged from a real run with --k6-summary'],
+      command: `kubectl apply -f ${v.input.location}/manual/load-test.k8s.yaml && kubectl -n ${ns} wait --for=condition=complete --timeout=30m job/load-test; kubectl -n ${ns} logs job/load-test > k6.log && npm run readiness -- ${v.input.location} --k6-summary k6.log`,
+    };
+  }
+  const metric = (name: string, value: string) => v.input.k6Summary!.metrics[name]?.values?.[value];
+  const p95 = metric('http_req_duration', 'p(95)');
+  const p99 = metric('http_req_duration', 'p(99)');
+  const failed = metric('http_req_failed', 'rate');
+  const run: string[] = [];
+  const check = (label: string, value: number | undefined, limit: number, unit: string) => {
+    if (value === undefined) run.push(`${label}: missing from the summary`);
+    else if (!(value < limit)) run.push(`${label} ${value}${unit} is not under ${limit}${unit}`);
+  };
+  check('p95 latency', p95, LOAD_TEST_LIMITS.p95Ms, ' ms');
+  check('p99 latency', p99, LOAD_TEST_LIMITS.p99Ms, ' ms');
+  check('error rate', failed, LOAD_TEST_LIMITS.errorRate, '');
+  const measured = `measured: p95 ${String(p95)} ms, p99 ${String(p99)} ms, error rate ${String(failed)}`;
+  return run.length > 0
+    ? { id: 'load-test', title, blocking: true, status: 'FAIL', evidence: [...run, measured] }
+    : { id: 'load-test', title, blocking: true, status: 'PASS', evidence: [defined, measured] };
+}
+
+function alertmanager(v: View): CriterionResult {
+  const problems: string[] = [];
+  const evidence: string[] = [];
+  const configMap = v.one('ConfigMap', 'alertmanager-config');
+  const workload = v.objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'alertmanager');
+  if (!configMap || !workload) {
+    problems.push('no Alertmanager (StatefulSet alertmanager and ConfigMap alertmanager-config)');
+    return result('alertmanager', 'Alertmanager receivers configured (Slack and e-mail)', problems, evidence);
+  }
+  const config = parse(String((configMap.data as Json)['alertmanager.yml'] ?? '')) as Json;
+  const receivers = (config.receivers ?? []) as Json[];
+  const slack = receivers.flatMap((r) => (r.slack_configs ?? []) as Json[]);
+  const email = receivers.flatMap((r) => (r.email_configs ?? []) as Json[]);
+  const files: string[] = [];
+  if (slack.length === 0) problems.push(`${id(configMap)}: no Slack receiver`);
+  for (const s of slack) {
+    if (s.api_url) problems.push(`${id(configMap)}: Slack webhook URL written inline`);
+    else if (!s.api_url_file) problems.push(`${id(configMap)}: Slack receiver without a webhook URL file`);
+    else files.push(s.api_url_file);
+  }
+  if (email.length === 0) problems.push(`${id(configMap)}: no e-mail receiver`);
+  for (const e of email) {
+    if (e.auth_password) problems.push(`${id(configMap)}: SMTP password written inline`);
+    else if (!e.auth_password_file) problems.push(`${id(configMap)}: e-mail receiver without a password file`);
+    else files.push(e.auth_password_file);
+    if (!e.to || !e.smarthost) problems.push(`${id(configMap)}: e-mail receiver without to or smarthost`);
+  }
+  // Each file must come from a mounted Secret that something produces, with a key of the file's name.
+  const pod = podSpec(workload)!;
+  const mounts = ((pod.containers ?? []) as Json[]).flatMap((c) => (c.volumeMounts ?? []) as Json[]);
+  const producers = secretProducers(v.objects);
+  for (const file of files) {
+    const mount = mounts.find((m) => file.startsWith(`${m.mountPath}/`));
+    const volume = ((pod.volumes ?? []) as Json[]).find((vol) => vol.name === mount?.name);
+    const key = file.slice((mount?.mountPath?.length ?? 0) + 1);
+    const producer = volume?.secret && producers.find((p) => p.namespace === workload.metadata.namespace && p.name === volume.secret.secretName);
+    if (!producer) problems.push(`${file}: not mounted from a Secret produced in this output`);
+    else if (producer.keys && !producer.keys.includes(key)) problems.push(`${file}: ${producer.producedBy} has no key ${key}`);
+    else evidence.push(`${file} from secret ${volume.secret.secretName} (${producer.producedBy})`);
+  }
+  const critical = ((config.route?.routes ?? []) as Json[]).filter((r) => JSON.stringify(r.matchers ?? r.match ?? '').includes('critical')).map((r) => r.receiver);
+  evidence.unshift(`${slack.length} Slack and ${email.length} e-mail receiver(s); critical alerts route to ${critical.join(' and ') || 'the default receiver'}`);
+  return result('alertmanager', 'Alertmanager receivers configured (Slack and e-mail)', problems, evidence);
+}
+
+function backup(v: View): CriterionResult {
+  const problems: string[] = [];
+  const evidence: string[] = [];
+  const cron = v.one('CronJob', 'postgres-backup');
+  if (!cron) {
+    problems.push('no CronJob postgres-backup');
+  } else {
+    const spec = cron.spec as Json;
+    const job = spec.jobTemplate?.spec ?? {};
+    if (!spec.schedule) problems.push(`${id(cron)}: no schedule`);
+    if (spec.suspend === true) problems.push(`${id(cron)}: suspended`);
+    if (spec.concurrencyPolicy !== 'Forbid') problems.push(`${id(cron)}: concurrencyPolicy ${String(spec.concurrencyPolicy)}, expected Forbid (two dumps at once)`);
+    if (spec.startingDeadlineSeconds === undefined) problems.push(`${id(cron)}: no startingDeadlineSeconds`);
+    if (job.activeDeadlineSeconds === undefined) problems.push(`${id(cron)}: no job deadline (activeDeadlineSeconds)`);
+    if (job.backoffLimit === undefined || job.backoffLimit > 6) problems.push(`${id(cron)}: backoffLimit ${String(job.backoffLimit)}, expected a small limit`);
+    if (spec.successfulJobsHistoryLimit === undefined || spec.failedJobsHistoryLimit === undefined) problems.push(`${id(cron)}: no history limits`);
+    const claims = ((podSpec(cron)?.volumes ?? []) as Json[]).filter((vol) => vol.persistentVolumeClaim).map((vol) => vol.persistentVolumeClaim.claimName);
+    const missing = claims.filter((c) => !v.one('PersistentVolumeClaim', c));
+    if (claims.length === 0) problems.push(`${id(cron)}: writes to no volume claim`);
+    if (missing.length) problems.push(`${id(cron)}: claim(s) ${missing.join(', ')} not defined`);
+    evidence.push(`${id(cron)}: schedule "${spec.schedule}" UTC, Forbid, starting deadline ${spec.startingDeadlineSeconds}s, job deadline ${job.activeDeadlineSeconds}s, backoff ${job.backoffLimit}, onto ${claims.join(', ')}`);
+  }
+  const drill = v.one('CronJob', 'postgres-restore-drill');
+  if (!drill) problems.push('no CronJob postgres-restore-drill: backups are never proven by a restore');
+  else evidence.push(`${id(drill)}: restore drill "${(drill.spec as Json).schedule}" UTC`);
+  return result('backup', 'Backup CronJob present and sane, with a restore drill', problems, evidence);
+}
+
+function dbCredentials(v: View): CriterionResult {
+  const title = `Database credentials sealed and rotated within ${ROTATION_DAYS} days`;
+  const postgres = v.objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres');
+  const env = ((podSpec(postgres ?? ({} as KubeObject))?.containers ?? []) as Json[]).flatMap((c) => (c.env ?? []) as Json[]);
+  const ref = env.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef;
+  if (!postgres || !ref) return result('db-credentials', title, ['StatefulSet postgres does not read POSTGRES_PASSWORD from a Secret'], []);
+  const namespace = postgres.metadata.namespace;
+  const sealed = v.objects.find((o) => o.kind === 'SealedSecret' && o.metadata.namespace === namespace && ((o.spec as Json).template?.metadata?.name ?? o.metadata.name) === ref.name);
+  const external = v.objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.namespace === namespace && ((o.spec as Json).target?.name ?? o.metadata.name) === ref.name);
+  if (external) return result('db-credentials', title, [], [`${id(external)}: from ${(external.spec as Json).secretStoreRef?.kind} ${(external.spec as Json).secretStoreRef?.name}, refreshed every ${(external.spec as Json).refreshInterval}; rotation is the store's`]);
+  if (!sealed) return result('db-credentials', title, [`secret ${namespace}/${ref.name} is not produced by a SealedSecret or ExternalSecret`], []);
+  const problems: string[] = [];
+  const evidence: string[] = [];
+  for (const key of Object.keys((sealed.spec as Json).encryptedData ?? {})) {
+    const rotated = sealed.metadata.annotations?.[`${ROTATED_ANNOTATION_PREFIX}${key}`];
+    if (!rotated || !/^\d{4}-\d{2}-\d{2}$/.test(rotated)) {
+      problems.push(`${id(sealed)}: key ${key} has no rotation date (${ROTATED_ANNOTATION_PREFIX}${key})`);
+      continue;
+    }
+    const due = addDays(rotated, ROTATION_DAYS);
+    if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(sealed)}: key ${key} last rotated ${rotated}, ${daysBetween(rotated, v.input.now)} days ago (due ${due}): npm run seal -- --env ${v.input.name} --namespace ${namespace} --name ${ref.name} --key ${key} --generate`);
+    else evidence.push(`${id(sealed)}: key ${key} sealed, rotated ${rotated}, next rotation due ${due}`);
+  }
+  return result('db-credentials', title, problems, evidence);
+}
+
+/** A named workload's representative pod. */
+function podNamed(pods: readonly NetPod[], name: string): NetPod | undefined {
+  return pods.find((p) => p.labels['app.kubernetes.io/name'] === name);
+}
+
+function network(v: View): CriterionResult {
+  const problems: string[] = [];
+  const evidence: string[] = [];
+  const policies = v.all('NetworkPolicy');
+  const all = [...v.objects, ...v.manual];
+  const pods = podsFromObjects(all).filter((p) => !isHostNetwork(all, p));
+  let model: NetworkModel;
+  try {
+    model = new NetworkModel(policies, namespacesFromObjects(v.objects));
+  } catch (error) {
+    return result('network', 'Network policies', [`the policies are invalid: ${(error as Error).message}`], []);
+  }
+  for (const ns of new Set(pods.map((p) => p.namespace))) {
+    const deny = policies.find((p) => p.metadata.namespace === ns && isDefaultDeny(p));
+    if (!deny) problems.push(`namespace ${ns}: no default deny of ingress and egress`);
+    else evidence.push(`namespace ${ns}: default deny (${id(deny)})`);
+  }
+  // DNS as a stock cluster answers it: CoreDNS in kube-system, labelled k8s-app=kube-dns.
+  const noDns = pods.filter((p) => !(model.isAllowed(p, STOCK.coreDns, 53, 'UDP') && model.isAllowed(p, STOCK.coreDns, 53, 'TCP')));
+  if (noDns.length) problems.push(`no DNS egress to CoreDNS (UDP and TCP 53) on a stock cluster for: ${noDns.map((p) => `${p.namespace}/${p.labels['app.kubernetes.io/name'] ?? p.name}`).join(', ')}`);
+  else evidence.push(`all ${pods.length} workloads may query CoreDNS on UDP and TCP 53 (kube-system, k8s-app=kube-dns)`);
+
+  const flows: Array<[string, Endpoint | undefined, Endpoint | undefined, number, boolean]> = [
+    ['ingress-nginx -> backend:3000', STOCK.ingressNginx, podNamed(pods, 'backend'), 3000, true],
+    ['ingress-nginx -> frontend:8080', STOCK.ingressNginx, podNamed(pods, 'frontend'), 8080, true],
+    ['backend -> postgres:5432', podNamed(pods, 'backend'), podNamed(pods, 'postgres'), 5432, true],
+    ['postgres-backup -> postgres:5432', podNamed(pods, 'postgres-backup'), podNamed(pods, 'postgres'), 5432, true],
+    ['prometheus -> backend:3001', podNamed(pods, 'prometheus'), podNamed(pods, 'backend'), 3001, true],
+    ['alloy -> loki:3100', podNamed(pods, 'alloy'), podNamed(pods, 'loki'), 3100, true],
+    ['stranger in default -> backend:3000', STOCK.stranger, podNamed(pods, 'backend'), 3000, false],
+    ['stranger in default -> postgres:5432', STOCK.stranger, podNamed(pods, 'postgres'), 5432, false],
+    ['frontend -> postgres:5432', podNamed(pods, 'frontend'), podNamed(pods, 'postgres'), 5432, false],
+    ['postgres -> internet:443', podNamed(pods, 'postgres'), STOCK.internet, 443, false],
+  ];
+  for (const [label, from, to, port, expected] of flows) {
+    if (!from || !to) {
+      problems.push(`${label}: a workload of this flow is missing`);
+      continue;
+    }
+    if (model.isAllowed(from, to, port) === expected) {
+      evidence.push(`${label}: ${expected ? 'allowed' : 'denied'}`);
+      continue;
+    }
+    const verdict = model.allows(from, to, port);
+    problems.push(`${label}: ${verdict.allowed ? 'allowed' : 'denied'}, expected ${expected ? 'allowed' : 'denied'} (${verdict.reason})`);
+  }
+  return result('network', 'Network policies: default deny, DNS to CoreDNS, the required flows only', problems, evidence);
+}
+
+function isDefaultDeny(p: KubeObject): boolean {
+  const spec = p.spec as Json;
+  const types = (spec.policyTypes ?? []) as string[];
+  return Object.keys(spec.podSelector ?? {}).length === 0 && types.includes('Ingress') && types.includes('Egress') && !(spec.ingress ?? []).length && !(spec.egress ?? []).length;
+}
+
+function isHostNetwork(objects: readonly KubeObject[], pod: NetPod): boolean {
+  const owner = objects.find((o) => o.metadata.name === pod.name && o.metadata.namespace === pod.namespace && POD_OWNERS.includes(o.kind));
+  return owner ? podSpec(owner)?.hostNetwork === true : false;
+}
+
+function rbac(v: View): CriterionResult {
+  const problems: string[] = [];
+  const roles = [...v.all('Role'), ...v.all('ClusterRole')];
+  for (const role of roles) {
+    for (const rule of ((role as Json).rules ?? []) as Json[]) {
+      const fields = [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? []), ...(rule.nonResourceURLs ?? [])] as string[];
+      if (fields.includes('*')) problems.push(`${id(role)}: a wildcard in ${JSON.stringify(rule)}`);
+      for (const verb of ['escalate', 'bind', 'impersonate']) if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
+      if ((rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).some((vb: string) => !['get', 'list', 'watch'].includes(vb))) problems.push(`${id(role)}: writes secrets (${rule.verbs.join(', ')})`);
+      for (const sub of ['pods/exec', 'pods/attach', 'pods/portforward', 'nodes/proxy']) if ((rule.resources ?? []).includes(sub)) problems.push(`${id(role)}: grants ${sub}`);
+    }
+  }
+  for (const binding of [...v.all('RoleBinding'), ...v.all('ClusterRoleBinding')]) {
+    const roleName = (binding as Json).roleRef?.name;
+    if (['cluster-admin', 'admin', 'edit'].includes(roleName)) problems.push(`${id(binding)}: binds ${roleName}`);
+  }
+  const deployer = v.objects.find((o) => o.kind === 'Role' && o.metadata.name === 'gravl-deployer' && o.metadata.namespace === v.namespace);
+  if (!deployer) problems.push(`no Role gravl-deployer in ${v.namespace}`);
+  const tokens = [...v.objects, ...v.manual].filter((o) => o.kind === 'ServiceAccount' && (o as Json).automountServiceAccountToken !== false).map((o) => o.metadata.name);
+  return result('rbac', 'RBAC least privilege', problems, [
+    `${roles.length} Role(s)/ClusterRole(s): no wildcard, secrets read-only, no exec, no escalate/bind/impersonate`,
+    'no binding to cluster-admin, admin or edit',
+    `Role gravl-deployer in ${v.namespace}`,
+    `API tokens mounted only for: ${tokens.join(', ') || 'none'}`,
+  ]);
+}
+
+function pods(v: View): CriterionResult {
+  const problems: string[] = [];
+  const all = [...v.objects, ...v.manual];
+  const workloads = all.filter((o) => POD_OWNERS.includes(o.kind));
+  const restricted = new Set(v.all('Namespace').filter((n) => n.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted').map((n) => n.metadata.name));
+  for (const ns of v.all('Namespace')) {
+    for (const mode of ['enforce', 'audit', 'warn']) if (!ns.metadata.labels?.[`pod-security.kubernetes.io/${mode}`]) problems.push(`${id(ns)}: no pod-security.kubernetes.io/${mode} label`);
+  }
+  let containers = 0;
+  for (const w of workloads) {
+    const pod = podSpec(w)!;
+    if (w.metadata.namespace && !v.all('Namespace').some((n) => n.metadata.name === w.metadata.namespace) && w.metadata.namespace !== 'cert-manager') problems.push(`${id(w)}: its namespace is not created here`);
+    for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])] as Json[]) {
+      containers++;
+      const where = `${id(w)} container ${c.name}`;
+      for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) if (c.resources?.[kind]?.[r] === undefined) problems.push(`${where}: no ${kind}.${r}`);
+      const image = parseImage(String(c.image));
+      if (!image || (!image.tag && !image.digest) || image.tag === 'latest') problems.push(`${where}: image ${c.image} is not pinned`);
+      else if (v.production && !image.digest) problems.push(`${where}: production image ${c.image} has no digest`);
+      if (restricted.has(w.metadata.namespace!)) {
+        const sc = c.securityContext ?? {};
+        if (sc.allowPrivilegeEscalation !== false || JSON.stringify(sc.capabilities?.drop) !== '["ALL"]' || sc.privileged === true) problems.push(`${where}: not restricted (privilege escalation or capabilities)`);
+        if (pod.securityContext?.runAsNonRoot !== true && sc.runAsNonRoot !== true) problems.push(`${where}: may run as root`);
+      }
+    }
+    if (LONG_RUNNING.includes(w.kind)) {
+      for (const c of (pod.containers ?? []) as Json[]) {
+        for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) if (!c[probe]) problems.push(`${id(w)} container ${c.name}: no ${probe}`);
+      }
+    }
+  }
+  if (v.production) {
+    for (const d of v.all('Deployment')) {
+      const hpa = v.all('HorizontalPodAutoscaler').find((h) => (h.spec as Json).scaleTargetRef?.name === d.metadata.name && h.metadata.namespace === d.metadata.namespace);
+      const replicas = hpa ? (hpa.spec as Json).minReplicas : ((d.spec as Json).replicas ?? 1);
+      const monitoringSingleton = d.metadata.namespace !== v.namespace;
+      if (!monitoringSingleton && replicas < 2) problems.push(`${id(d)}: ${replicas} replica(s) in production, expected at least 2`);
+      const selector = JSON.stringify((d.spec as Json).selector?.matchLabels);
+      if (!monitoringSingleton && !v.all('PodDisruptionBudget').some((p) => JSON.stringify((p.spec as Json).selector?.matchLabels) === selector)) problems.push(`${id(d)}: no PodDisruptionBudget in production`);
+    }
+  }
+  return result('pods', 'Pods: requests and limits, probes, Pod Security, pinned images, replicas and PDB in production', problems, [
+    `${workloads.length} workloads, ${containers} containers: requests and limits on each, images pinned${v.production ? ' by digest' : ''}`,
+    'startup, readiness and liveness probes on every long-running container',
+    `restricted Pod Security enforced in ${[...restricted].join(', ')}`,
+    ...(v.production ? [`every Deployment of ${v.namespace} runs at least 2 replicas behind a PodDisruptionBudget`] : []),
+  ]);
+}
+
+function migrations(v: View): CriterionResult {
+  const job = v.objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('backend-migrate'));
+  const backend = v.one('Deployment', 'backend');
+  const problems: string[] = [];
+  if (!job) problems.push('no migration Job (backend-migrate-<version>)');
+  if (!backend) problems.push('no Deployment backend');
+  if (job && backend) {
+    if (!(v.fileOf(job) < v.fileOf(backend))) problems.push(`${id(job)} is applied in ${v.input.files[v.fileOf(job)]?.name}, not before ${id(backend)} (${v.input.files[v.fileOf(backend)]?.name})`);
+    const wave = (o: KubeObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? NaN);
+    if (!Number.isNaN(wave(job)) && !(wave(job) < wave(backend))) problems.push(`${id(job)}: Argo CD sync wave ${wave(job)} is not before the backend's ${wave(backend)}`);
+    const spec = job.spec as Json;
+    if (spec.backoffLimit === undefined || spec.activeDeadlineSeconds === undefined) problems.push(`${id(job)}: no backoffLimit or deadline`);
+    const image = (o: KubeObject) => podSpec(o)?.containers?.[0]?.image;
+    if (image(job) !== image(backend)) problems.push(`${id(job)}: runs ${image(job)}, not the backend's image ${image(backend)}`);
+  }
+  return result('migrations', 'Migrations run before the backend rolls out', problems, [
+    `${job ? id(job) : ''} in ${job ? v.input.files[v.fileOf(job)]?.name : ''}, before ${backend ? v.input.files[v.fileOf(backend)]?.name : ''}; same image as the backend; deadline and backoff set`,
+  ]);
+}
+
+function storage(v: View): CriterionResult {
+  const problems: string[] = [];
+  const evidence: string[] = [];
+  if (!v.storageClasses) return result('storage', 'Storage: every claim on a StorageClass the cluster has', [`the app namespace does not list the cluster's StorageClasses (${STORAGE_CLASSES_ANNOTATION})`], []);
+  const claims: Array<[string, Json]> = [];
+  for (const o of [...v.objects, ...v.manual]) {
+    if (o.kind === 'PersistentVolumeClaim') claims.push([id(o), o.spec as Json]);
+    for (const t of ((o.spec as Json | undefined)?.volumeClaimTemplates ?? []) as Json[]) claims.push([`${id(o)} claim ${t.metadata?.name}`, t.spec]);
+  }
+  for (const [where, spec] of claims) {
+    const cls = spec?.storageClassName;
+    const size = spec?.resources?.requests?.storage;
+    if (!cls) problems.push(`${where}: no storageClassName (it would take the cluster's default, if it has one)`);
+    else if (!v.storageClasses.includes(cls)) problems.push(`${where}: StorageClass ${cls}, which the cluster does not have (${v.storageClasses.join(', ')}): it would stay Pending`);
+    else if (!size || parseQuantity(String(size)) === undefined) problems.push(`${where}: no valid storage request`);
+    else evidence.push(`${where}: ${size} on ${cls}`);
+  }
+  return result('storage', 'Storage: every claim on a StorageClass the cluster has', problems, [`the cluster has: ${v.storageClasses.join(', ')}`, ...evidence]);
+}
+
+function runtime(id: string, title: string, evidence: string, command: string): CriterionResult {
+  return { id, title, blocking: true, status: 'RUNTIME', evidence: [evidence], command };
+}
+
+/** Every criterion, in the order of the sign-off's matrix. */
+export function evaluate(input: ReadinessInput): CriterionResult[] {
+  const v = new View(input);
+  const ns = v.namespace;
+  const migrationJob = v.objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('backend-migrate'))?.metadata.name ?? 'backend-migrate-<version>';
+  return [
+    tls(v),
+    secrets(v),
+    loadTest(v),
+    alertmanager(v),
+    backup(v),
+    dbCredentials(v),
+    network(v),
+    rbac(v),
+    pods(v),
+    runtime('pods-healthy', 'Application pods healthy', 'only a running cluster shows it', `kubectl -n ${ns} wait --for=condition=Ready pod -l app.kubernetes.io/part-of=gravl --timeout=5m`),
+    migrations(v),
+    runtime('migrations-applied', 'Database migrations applied', 'only a running cluster shows it', `kubectl -n ${ns} wait --for=condition=complete --timeout=10m job/${migrationJob}`),
+    storage(v),
+  ];
+}
+
+/** GO when no blocking criterion fails (RUNTIME ones are listed to verify on the cluster). */
+export function decision(results: readonly CriterionResult[]): 'GO' | 'NO-GO' {
+  return results.some((r) => r.blocking && r.status === 'FAIL') ? 'NO-GO' : 'GO';
+}

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMain, tempDir, treeDigest } from '../support/cli';
+import { readTree, runDiff, treeOf } from '../../lib/diff';
+import { committedText, edit, renderTexts, ROOT } from '../support/render';
+
+const temps: string[] = [];
+afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function temp(prefix: string): string {
+  const dir = tempDir(prefix);
+  temps.push(dir);
+  return dir;
+}
+
+describe('npm run diff', () => {
+  it('prints nothing and exits 0 when the committed dist/ is current, and never writes dist/', () => {
+    const before = treeDigest(path.join(ROOT, 'dist'));
+    const run = runMain(['diff', '--exit-code']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(treeDigest(path.join(ROOT, 'dist'))).toEqual(before);
+  });
+
+  it('names the object and field of a change, flags a limit raised a lot, and writes a pull-request comment', () => {
+    // In-process: the command renders the environments and compares them with dist/ exactly so.
+    const head = treeOf(renderTexts({
+      staging: edit(committedText('staging'), (doc) => doc.setIn(['backend', 'replicas'], 3)),
+      production: edit(committedText('production'), (doc) => doc.setIn(['backend', 'resources', 'limits', 'memory'], '4Gi')),
+    }));
+    const base = readTree(path.join(ROOT, 'dist'));
+    const text = runDiff({ head, base, production: new Set(['production']), format: 'text' });
+    expect(text.differs).toBe(true);
+    expect(text.output).toContain('~ Deployment gravl-staging/backend');
+    expect(text.output).toMatch(/spec\.replicas: 2 -> 3/);
+    expect(text.output).toMatch(/RISK/);
+    expect(text.output).toMatch(/Deployment gravl-prod\/backend.*memory limit/i);
+    const markdown = runDiff({ head, base, production: new Set(['production']), format: 'markdown' });
+    expect(markdown.output).toMatch(/\| `staging` \| 0 \| 0 \| [1-9]\d* \|/);
+    expect(markdown.output).toContain('<details>');
+  });
+
+  it('compares with dist/ at a git ref given with --base', () => {
+    // A repository whose only commit holds a dist/ in which the backend has 5 replicas.
+    const repo = temp('repo');
+    const dist = path.join(repo, 'dist');
+    fs.cpSync(path.join(ROOT, 'dist'), dist, { recursive: true });
+    const backend = fs.readdirSync(path.join(dist, 'staging')).find((n) => n.endsWith('-backend.k8s.yaml'))!;
+    const file = path.join(dist, 'staging', backend);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  replicas: 2\n', '  replicas: 5\n'));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '.');
+    git('-c', 'user.name=ci', '-c', 'user.email=ci@gravl.app', 'commit', '-q', '-m', 'base');
+    const run = runMain(['diff', '--dist', dist, '--base', 'HEAD']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/spec\.replicas: 5 -> 2/);
+  });
+});

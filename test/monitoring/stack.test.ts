@@ -1,0 +1,135 @@
+/**
+ * The monitoring stack as rendered into each environment: the objects, their wiring, and the
+ * rendered configuration files checked by the real promtool and amtool.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { PROMETHEUS_RULES_DIR, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../../lib/monitoring/names';
+import { committedText, edit, environment, object, objects, podSpecOf, renderCommitted, renderTexts } from '../support/render';
+import { amtoolRoutes, removeDir, runTool, scratchDir, withStandIns } from '../support/prom-tools';
+
+const dir = scratchDir('stack');
+afterAll(() => removeDir(dir));
+
+const data = (env: ReturnType<typeof environment>, configMap: string, key: string): string => {
+  const found = [...env.objects].find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMap);
+  if (!found) throw new Error(`no ConfigMap ${configMap} in ${env.name}`);
+  return (found.data as Record<string, string>)[key]!;
+};
+
+describe.each(renderCommitted().map((e) => [e.name, e] as const))('%s monitoring', (name, env) => {
+  const sub = path.join(dir, name);
+  fs.mkdirSync(path.join(sub, 'rules'), { recursive: true });
+
+  it('passes promtool check config on the rendered prometheus.yml, with its rendered rules', async () => {
+    fs.writeFileSync(path.join(sub, 'rules', 'gravl-alerts.yaml'), data(env, 'prometheus-rules', 'gravl-alerts.yaml'));
+    fs.writeFileSync(path.join(sub, 'token'), 'stand-in\n');
+    fs.writeFileSync(path.join(sub, 'ca.crt'), '');
+    // This promtool has no Kubernetes discovery: discovery becomes static targets, in-cluster files stand-ins.
+    const { config } = withStandIns(parse(data(env, 'prometheus-config', 'prometheus.yml')), {
+      [SERVICE_ACCOUNT_TOKEN_FILE]: path.join(sub, 'token'),
+      [SERVICE_ACCOUNT_CA_FILE]: path.join(sub, 'ca.crt'),
+      [`${PROMETHEUS_RULES_DIR}/*.yaml`]: path.join(sub, 'rules', '*.yaml'),
+    });
+    fs.writeFileSync(path.join(sub, 'prometheus.yml'), stringify(config));
+    const run = await runTool('promtool', ['check', 'config', path.join(sub, 'prometheus.yml')], sub);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it('passes amtool check-config on the rendered alertmanager.yml, and routes critical alerts to both receivers', async () => {
+    const config = parse(data(env, 'alertmanager-config', 'alertmanager.yml'));
+    for (const file of ['slack-webhook-url', 'smtp-password']) fs.writeFileSync(path.join(sub, file), 'stand-in\n');
+    const { config: checked } = withStandIns(config, {
+      '/etc/alertmanager/secrets/slack-webhook-url': path.join(sub, 'slack-webhook-url'),
+      '/etc/alertmanager/secrets/smtp-password': path.join(sub, 'smtp-password'),
+    });
+    const file = path.join(sub, 'alertmanager.yml');
+    fs.writeFileSync(file, stringify(checked));
+    const run = await runTool('amtool', ['check-config', file], sub);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect((await amtoolRoutes(file, { alertname: 'PostgresDown', severity: 'critical' })).receivers.sort()).toEqual(['email', 'slack']);
+  });
+
+  it('runs Prometheus with the retention and storage class of the environment file, scraping every 30 s', () => {
+    const sts = object(env, 'StatefulSet', 'prometheus');
+    const args = podSpecOf(sts)!.containers[0].args as string[];
+    const file = parse(committedText(name));
+    expect(args).toContain(`--storage.tsdb.retention.time=${file.monitoring.prometheus.retention}`);
+    expect((sts.spec as any).volumeClaimTemplates[0].spec.storageClassName).toBe(file.monitoring.prometheus.storage.storageClassName);
+    const config = parse(data(env, 'prometheus-config', 'prometheus.yml'));
+    expect(config.global.scrape_interval).toBe('30s');
+    expect(config.scrape_configs.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('lets Prometheus discover what it scrapes and read kubelet metrics, and nothing more', () => {
+    const clusterRole = object(env, 'ClusterRole', 'gravl-prometheus') as any;
+    expect(clusterRole.rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+    ]);
+    const roles = objects(env, 'Role', 'gravl-prometheus') as any[];
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['cert-manager', 'gravl-monitoring', 'gravl-node-agents', env.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['gravl.app/environment'])!.metadata.name].sort());
+    for (const role of roles) expect(role.rules).toEqual([{ apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect((object(env, 'ServiceAccount', 'prometheus') as any).automountServiceAccountToken).toBe(true);
+  });
+
+  it('reads the Slack webhook URL and SMTP password from files of a sealed Secret, never from the config', () => {
+    const text = data(env, 'alertmanager-config', 'alertmanager.yml');
+    expect(text).toContain('api_url_file: /etc/alertmanager/secrets/slack-webhook-url');
+    expect(text).toContain('auth_password_file: /etc/alertmanager/secrets/smtp-password');
+    expect(text).not.toMatch(/api_url:|auth_password:/);
+    const pod = podSpecOf(object(env, 'StatefulSet', 'alertmanager'))!;
+    expect(pod.volumes).toContainEqual({ name: 'receivers', secret: { secretName: 'alertmanager-receivers', defaultMode: 0o440 } });
+    const sealed = objects(env, 'SealedSecret', 'alertmanager-receivers')[0]!;
+    expect(Object.keys((sealed.spec as any).encryptedData).sort()).toEqual(['slack-webhook-url', 'smtp-password']);
+  });
+
+  it('provisions Grafana with the Prometheus and Loki data sources and the three sign-off dashboards, admin from a sealed Secret', () => {
+    const datasources = parse(data(env, 'grafana-datasources', 'datasources.yaml'));
+    expect(datasources.datasources.map((d: any) => [d.uid, d.url])).toEqual([
+      ['prometheus', 'http://prometheus.gravl-monitoring.svc.cluster.local:9090'],
+      ['loki', 'http://loki.gravl-monitoring.svc.cluster.local:3100'],
+    ]);
+    const dashboards = object(env, 'ConfigMap', 'grafana-dashboards').data as Record<string, string>;
+    expect(Object.values(dashboards).map((d) => JSON.parse(d).title).sort()).toEqual(['Error Rate', 'Latency', 'Request Rate']);
+    const env_ = Object.fromEntries((podSpecOf(object(env, 'Deployment', 'grafana'))!.containers[0].env as any[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env_.GF_SECURITY_ADMIN_PASSWORD).toEqual({ secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } });
+    expect(env_.GF_ANALYTICS_REPORTING_ENABLED).toBe('false');
+  });
+
+  it('runs kube-state-metrics on a ClusterRole that lists and watches exactly the kinds it exports', () => {
+    const role = object(env, 'ClusterRole', 'gravl-kube-state-metrics') as any;
+    const granted = role.rules.flatMap((r: any) => r.resources).sort();
+    const args = podSpecOf(object(env, 'Deployment', 'kube-state-metrics'))!.containers[0].args as string[];
+    const exported = args.find((a) => a.startsWith('--resources='))!.slice('--resources='.length).split(',').sort();
+    expect(granted).toEqual(exported);
+    for (const rule of role.rules) expect(rule.verbs).toEqual(['list', 'watch']);
+  });
+
+  it('runs only DaemonSets in the privileged node-agents namespace, and nothing host-level elsewhere', () => {
+    const agents = [...env.objects, ...env.manualObjects].filter((o) => o.metadata.namespace === 'gravl-node-agents' && ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(o.kind));
+    expect(agents.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['DaemonSet/alloy', 'DaemonSet/node-exporter']);
+    expect(object(env, 'Namespace', 'gravl-node-agents').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(object(env, 'Namespace', 'gravl-monitoring').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    for (const o of [...env.objects, ...env.manualObjects].filter((x) => x.metadata.namespace !== 'gravl-node-agents')) {
+      const pod = podSpecOf(o);
+      if (!pod) continue;
+      expect(pod.hostNetwork ?? false, `${o.kind} ${o.metadata.name}`).toBe(false);
+      expect((pod.volumes ?? []).some((v: any) => v.hostPath), `${o.kind} ${o.metadata.name}`).toBe(false);
+    }
+  });
+
+  it('rolls a pod when its configuration changes (a hash of the config on the pod template)', () => {
+    const hash = (e: ReturnType<typeof environment>) => (object(e, 'StatefulSet', 'prometheus').spec as any).template.metadata.annotations['gravl.app/config-hash'];
+    expect(hash(env)).toMatch(/^[0-9a-f]{16}$/);
+    const text = edit(committedText(name), (doc) => doc.setIn(['monitoring', 'alertmanager', 'slack', 'channel'], '#elsewhere'));
+    const [changed] = renderTexts({ [name]: text });
+    expect((object(changed!, 'StatefulSet', 'alertmanager').spec as any).template.metadata.annotations['gravl.app/config-hash']).not.toBe(
+      (object(env, 'StatefulSet', 'alertmanager').spec as any).template.metadata.annotations['gravl.app/config-hash'],
+    );
+    expect(hash(changed!)).toBe(hash(env));
+  });
+});

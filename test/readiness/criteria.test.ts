@@ -1,0 +1,195 @@
+/**
+ * Each blocking criterion, broken in a copy of the rendered output: readiness must say NO-GO and
+ * name that criterion. The committed output itself is GO.
+ */
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import type { ReadinessInput } from '../../lib/readiness/criteria';
+import { readiness } from '../../lib/readiness/report';
+import type { KubeObject, ManifestFile } from '../../lib/synth/render';
+import { environment } from '../support/render';
+
+type Json = Record<string, any>;
+
+/** A deep copy of an environment's files, open to mutation. */
+function copy(name: string): { files: Array<{ name: string; objects: Json[] }>; manualFiles: Array<{ name: string; objects: Json[] }> } {
+  const env = environment(name);
+  const clone = (files: readonly ManifestFile[]) => files.map((f) => ({ name: f.name, objects: structuredClone(f.objects) as unknown as Json[] }));
+  return { files: clone(env.manifests), manualFiles: clone(env.manualManifests) };
+}
+
+function judge(files: ReturnType<typeof copy>, name = 'staging', extra: Partial<ReadinessInput> = {}) {
+  return readiness({ name, location: `dist/${name}`, files: files.files as unknown as ManifestFile[], manualFiles: files.manualFiles as unknown as ManifestFile[], ...extra });
+}
+
+function find(files: ReturnType<typeof copy>, kind: string, name: string, namespace?: string): Json {
+  const found = [...files.files, ...files.manualFiles].flatMap((f) => f.objects).find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+  if (!found) throw new Error(`no ${kind} ${name}`);
+  return found;
+}
+
+function remove(files: ReturnType<typeof copy>, predicate: (o: Json) => boolean): void {
+  for (const f of [...files.files, ...files.manualFiles]) f.objects = f.objects.filter((o) => !predicate(o));
+}
+
+/** The statuses of a verdict, by criterion id. */
+function statuses(r: ReturnType<typeof judge>): Record<string, string> {
+  return Object.fromEntries(r.results.map((c) => [c.id, c.status]));
+}
+
+/** Asserts NO-GO because of `id` (and of `also`, the criteria the same break rightly fails too), naming the cause. */
+function expectFails(r: ReturnType<typeof judge>, id: string, evidence: RegExp, also: string[] = []): void {
+  expect(r.decision).toBe('NO-GO');
+  expect(r.results.filter((c) => c.status === 'FAIL').map((c) => c.id).sort()).toEqual([id, ...also].sort());
+  expect(r.results.find((c) => c.id === id)!.evidence.join('\n')).toMatch(evidence);
+}
+
+describe('readiness', () => {
+  it.each(['staging', 'production'])('says GO for the committed %s output, with only runtime checks left', (name) => {
+    const r = judge(copy(name), name, { now: new Date('2026-12-01T00:00:00Z') });
+    expect(r.decision).toBe('GO');
+    expect(statuses(r)).toEqual({
+      tls: 'PASS', secrets: 'PASS', 'load-test': 'RUNTIME', alertmanager: 'PASS', backup: 'PASS', 'db-credentials': 'PASS', network: 'PASS',
+      rbac: 'PASS', pods: 'PASS', 'pods-healthy': 'RUNTIME', migrations: 'PASS', 'migrations-applied': 'RUNTIME', storage: 'PASS',
+    });
+    for (const c of r.results.filter((x) => x.status === 'RUNTIME')) expect(c.command).toMatch(/kubectl/);
+  });
+
+  it('fails TLS when the issuer annotation is stripped', () => {
+    const files = copy('staging');
+    delete find(files, 'Ingress', 'gravl').metadata.annotations['cert-manager.io/cluster-issuer'];
+    expectFails(judge(files), 'tls', /no cert-manager.io\/cluster-issuer annotation/);
+  });
+
+  it('fails TLS when a host is not under TLS, and when the CA issuer\'s secret is produced by nothing', () => {
+    const files = copy('staging');
+    find(files, 'Ingress', 'gravl').spec.tls = [];
+    expectFails(judge(files), 'tls', /host staging.gravl.app is not under TLS/);
+    const noCa = copy('staging');
+    remove(noCa, (o) => o.kind === 'Certificate');
+    // The CA secret is then read by the issuer and produced by nothing: secrets fails as well.
+    expectFails(judge(noCa), 'tls', /internal-ca-issuer: its CA secret gravl-internal-ca is produced by nothing/, ['secrets']);
+  });
+
+  it('fails secrets when a plaintext Secret is added', () => {
+    const files = copy('staging');
+    files.files[1]!.objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gravl-db-credentials', namespace: 'gravl-staging' }, data: { password: 'Z3JhdmxfcGFzc3dvcmQ=' } });
+    expectFails(judge(files), 'secrets', /Secret gravl-staging\/gravl-db-credentials: a Secret with data in plain text/);
+  });
+
+  it('fails secrets and database credentials when the credentials are sealed nowhere', () => {
+    const files = copy('staging');
+    remove(files, (o) => o.kind === 'SealedSecret' && o.metadata.name === 'gravl-db-credentials');
+    const r = judge(files);
+    expect(r.decision).toBe('NO-GO');
+    expect(r.results.filter((c) => c.status === 'FAIL').map((c) => c.id).sort()).toEqual(['db-credentials', 'secrets']);
+  });
+
+  it('fails the load test when its error threshold is the seeds\' 10%', () => {
+    const files = copy('staging');
+    const script = find(files, 'ConfigMap', 'load-test-script');
+    script.data['load-test.js'] = script.data['load-test.js'].replace('rate<0.001', 'rate<0.1');
+    expectFails(judge(files), 'load-test', /no threshold http_req_failed rate<0.001/);
+  });
+
+  it('judges the load test from a real run: PASS within the limits, FAIL with the p95 over 200 ms', () => {
+    const summary = (p95: number, failed: number) => ({ metrics: { http_req_duration: { values: { 'p(95)': p95, 'p(99)': 20 } }, http_req_failed: { values: { rate: failed } } } });
+    const pass = judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0) });
+    expect(pass.results.find((c) => c.id === 'load-test')!.status).toBe('PASS');
+    expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(250, 0) }), 'load-test', /p95 latency 250 ms is not under 200 ms/);
+    expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0.002) }), 'load-test', /error rate 0.002 is not under 0.001/);
+  });
+
+  it('fails Alertmanager when the Slack webhook URL is written inline', () => {
+    const files = copy('staging');
+    const configMap = find(files, 'ConfigMap', 'alertmanager-config');
+    const config = parse(configMap.data['alertmanager.yml']);
+    for (const r of config.receivers) for (const s of r.slack_configs ?? []) { delete s.api_url_file; s.api_url = 'https://hooks.slack.com/services/T0/B0/x'; }
+    configMap.data['alertmanager.yml'] = stringify(config);
+    expectFails(judge(files), 'alertmanager', /Slack webhook URL written inline/);
+  });
+
+  it('fails the backup criterion when the backup CronJob is dropped, or may overlap', () => {
+    const files = copy('staging');
+    remove(files, (o) => o.kind === 'CronJob' && o.metadata.name === 'postgres-backup');
+    // Its flow to the database goes with it, which the network criterion requires.
+    expectFails(judge(files), 'backup', /no CronJob postgres-backup/, ['network']);
+    const overlapping = copy('staging');
+    find(overlapping, 'CronJob', 'postgres-backup').spec.concurrencyPolicy = 'Allow';
+    expectFails(judge(overlapping), 'backup', /concurrencyPolicy Allow, expected Forbid/);
+  });
+
+  it('fails database credentials last rotated more than 90 days before the day judged', () => {
+    const r = judge(copy('staging'), 'staging', { now: new Date('2027-06-01T00:00:00Z') });
+    expectFails(r, 'db-credentials', /key password last rotated 2026-11-22, 191 days ago \(due 2027-02-20\): npm run seal -- --env staging/);
+  });
+
+  it('fails the network criterion without the default deny, and without DNS egress', () => {
+    const files = copy('staging');
+    remove(files, (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny' && o.metadata.namespace === 'gravl-staging');
+    expectFails(judge(files), 'network', /namespace gravl-staging: no default deny/);
+    const noDns = copy('staging');
+    remove(noDns, (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-dns-egress' && o.metadata.namespace === 'gravl-staging');
+    expectFails(judge(noDns), 'network', /no DNS egress to CoreDNS \(UDP and TCP 53\) on a stock cluster for: gravl-staging\/postgres/);
+  });
+
+  it('fails the network criterion when DNS egress selects kube-system by the name label stock clusters lack', () => {
+    const files = copy('staging');
+    const dns = find(files, 'NetworkPolicy', 'allow-dns-egress', 'gravl-staging');
+    dns.spec.egress[0].to[0].namespaceSelector = { matchLabels: { name: 'kube-system' } };
+    expectFails(judge(files), 'network', /no DNS egress to CoreDNS/);
+  });
+
+  it('fails the network criterion when the database is opened to every pod', () => {
+    const files = copy('staging');
+    find(files, 'NetworkPolicy', 'postgres', 'gravl-staging').spec.ingress.push({ ports: [{ port: 5432, protocol: 'TCP' }] });
+    expectFails(judge(files), 'network', /stranger in default -> postgres:5432: allowed, expected denied/);
+  });
+
+  it('fails RBAC on a wildcard or a cluster-admin binding', () => {
+    const files = copy('staging');
+    find(files, 'Role', 'gravl-deployer').rules.push({ apiGroups: [''], resources: ['*'], verbs: ['get'] });
+    expectFails(judge(files), 'rbac', /Role gravl-staging\/gravl-deployer: a wildcard/);
+    const admin = copy('staging');
+    find(admin, 'RoleBinding', 'gravl-deployer').roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' };
+    expectFails(judge(admin), 'rbac', /binds cluster-admin/);
+  });
+
+  it('fails the pods criterion when limits are removed, or a probe', () => {
+    const files = copy('staging');
+    delete find(files, 'Deployment', 'backend').spec.template.spec.containers[0].resources.limits;
+    expectFails(judge(files), 'pods', /Deployment gravl-staging\/backend container backend: no limits.cpu/);
+    const noProbe = copy('staging');
+    delete find(noProbe, 'StatefulSet', 'postgres').spec.template.spec.containers[0].livenessProbe;
+    expectFails(judge(noProbe), 'pods', /StatefulSet gravl-staging\/postgres container postgres: no livenessProbe/);
+  });
+
+  it('fails the pods criterion in production with one backend replica and no PodDisruptionBudget', () => {
+    const files = copy('production');
+    find(files, 'HorizontalPodAutoscaler', 'backend').spec.minReplicas = 1;
+    remove(files, (o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'backend');
+    expectFails(judge(files, 'production'), 'pods', /Deployment gravl-prod\/backend: 1 replica\(s\) in production[\s\S]*no PodDisruptionBudget/);
+  });
+
+  it('fails the migrations criterion when the migration Job is applied after the backend', () => {
+    const files = copy('staging');
+    const migrations = files.files.findIndex((f) => f.name.endsWith('-migrations.k8s.yaml'));
+    const [moved] = files.files.splice(migrations, 1);
+    files.files.push(moved!);
+    expectFails(judge(files), 'migrations', /is applied in .*migrations\.k8s\.yaml, not before Deployment gravl-staging\/backend/);
+  });
+
+  it('fails storage when a claim asks for a StorageClass the cluster does not have', () => {
+    const files = copy('staging');
+    find(files, 'PersistentVolumeClaim', 'postgres-backups').spec.storageClassName = 'standard';
+    expectFails(judge(files), 'storage', /PersistentVolumeClaim gravl-staging\/postgres-backups: StorageClass standard, which the cluster does not have \(local-path\)/);
+  });
+
+  it('keeps the committed verdict on objects it does not judge', () => {
+    const files = copy('staging');
+    find(files, 'Deployment', 'frontend').metadata.labels['team'] = 'web';
+    expect(judge(files).decision).toBe('GO');
+    const objects: KubeObject[] = files.files.flatMap((f) => f.objects as unknown as KubeObject[]);
+    expect(objects.length).toBe(environment('staging').objects.length);
+  });
+});
