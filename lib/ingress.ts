@@ -79,7 +79,7 @@ export class GravlIngress extends Construct {
               paths: props.routes.map((route) => ({
                 path: route.path,
                 pathType: 'Prefix',
-                backend: { service: { name: route.workload.service.name, port: { number: route.workload.servicePort(route.port) } } },
+                backend: { service: { name: route.workload.serviceName, port: { number: route.workload.servicePort(route.port) } } },
               })),
             },
           },

@@ -1,6 +1,6 @@
 /**
- * A long-running workload of the platform (Prometheus, Alertmanager, Grafana, Loki, the node
- * agents): its own ServiceAccount, a Deployment, StatefulSet or DaemonSet whose containers meet the
+ * A long-running workload (the backend and frontend, the database, the platform's components):
+ * its own ServiceAccount, a Deployment, StatefulSet or DaemonSet whose containers meet the
  * restricted bar unless the workload says why not, and a Service on named ports. Config it mounts
  * is hashed into a pod annotation, so a changed ConfigMap rolls the pods.
  */
@@ -10,6 +10,12 @@ import { k8s } from 'cdk8s-plus-28';
 import { workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
 import type { MemberPort } from './network/peers';
+
+/** A port the pods listen on, and the Service port that forwards to it. */
+export interface ServicePort extends MemberPort {
+  /** @default containerPort */
+  readonly servicePort?: number;
+}
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod';
 import { Workload } from './workload';
 
@@ -26,8 +32,8 @@ export interface PodWorkloadProps {
   readonly user: number;
   /** Group that owns mounted volumes. @default no fsGroup */
   readonly fsGroup?: number;
-  /** Ports the Service exposes (container ports of the same names). @default no Service */
-  readonly servicePorts?: readonly MemberPort[];
+  /** Ports the Service exposes (forwarding to the container ports of the same names). @default no Service */
+  readonly servicePorts?: readonly ServicePort[];
   /** Ports the pods listen on, for NetworkPolicies. @default the Service's ports */
   readonly ports?: readonly MemberPort[];
   /** @default false */
@@ -40,6 +46,17 @@ export interface PodWorkloadProps {
   readonly volumeClaimTemplates?: readonly k8s.KubePersistentVolumeClaimProps[];
   /** Pod spec fields beyond the defaults (hostNetwork, tolerations, ...). */
   readonly podSpec?: Partial<k8s.PodSpec>;
+  /**
+   * Replicas of a Deployment or StatefulSet; undefined leaves the count to an HPA.
+   * @default 1
+   */
+  readonly replicas?: number | undefined;
+  /**
+   * How a Deployment rolls out: `replace` stops the old pod first (one replica owning a volume),
+   * `surge` starts a new pod before it stops an old one (no capacity lost).
+   * @default replace
+   */
+  readonly rollout?: 'replace' | 'surge';
   /** Whether this runs as a node agent outside the restricted bar (privileged namespace only). @default false */
   readonly nodeAgent?: boolean;
 }
@@ -48,12 +65,16 @@ export class PodWorkload extends Workload {
   readonly serviceAccount: k8s.KubeServiceAccount;
   readonly service?: k8s.KubeService;
   readonly resource: k8s.KubeDeployment | k8s.KubeStatefulSet | k8s.KubeDaemonSet;
+  /** The Service's ports. */
+  readonly servicePorts: readonly ServicePort[];
 
   constructor(scope: Construct, id: string, props: PodWorkloadProps) {
     super(scope, id, { name: props.name, namespace: props.namespace, network: props.network, ports: props.ports ?? props.servicePorts ?? [] });
     const labels = workloadLabels(props.name, props.component, props.containers[0]?.image);
     const metadata = { name: props.name, namespace: props.namespace, labels };
     const callsApi = props.callsApi ?? false;
+    const replicas = 'replicas' in props ? props.replicas : 1;
+    this.servicePorts = props.servicePorts ?? [];
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: callsApi });
     if (props.servicePorts) {
@@ -62,7 +83,7 @@ export class PodWorkload extends Workload {
         spec: {
           ...(props.headless ? { clusterIp: 'None' } : { type: 'ClusterIP' }),
           selector: { ...this.selector },
-          ports: props.servicePorts.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: p.protocol ?? 'TCP' })),
+          ports: props.servicePorts.map((p) => ({ name: p.name, port: p.servicePort ?? p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: p.protocol ?? 'TCP' })),
         },
       });
     }
@@ -89,17 +110,27 @@ export class PodWorkload extends Workload {
       case 'Deployment':
         this.resource = new k8s.KubeDeployment(this, 'deployment', {
           metadata,
-          // One replica that owns an emptyDir or a claim: replace it rather than run two.
-          spec: { replicas: 1, revisionHistoryLimit: 5, selector, strategy: { type: 'Recreate' }, template },
+          spec: {
+            // An HPA owns the count where there is one: a value here would reset it on every sync.
+            ...(replicas === undefined ? {} : { replicas }),
+            revisionHistoryLimit: 5,
+            selector,
+            strategy: (props.rollout ?? 'replace') === 'surge'
+              ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } }
+              : { type: 'Recreate' },
+            template,
+          },
         });
         break;
       case 'StatefulSet':
         this.resource = new k8s.KubeStatefulSet(this, 'statefulset', {
           metadata,
           spec: {
-            replicas: 1,
+            ...(replicas === undefined ? {} : { replicas }),
             serviceName: this.service?.name ?? props.name,
             selector,
+            podManagementPolicy: 'OrderedReady',
+            updateStrategy: { type: 'RollingUpdate' },
             template,
             ...(props.volumeClaimTemplates ? { volumeClaimTemplates: [...props.volumeClaimTemplates], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } } : {}),
           },
@@ -114,8 +145,21 @@ export class PodWorkload extends Workload {
     }
   }
 
+  /** The Service's name. */
+  get serviceName(): string {
+    if (!this.service) throw new Error(`${this.name} has no Service`);
+    return this.service.name;
+  }
+
   /** The Service's in-cluster DNS name. */
   get host(): string {
     return `${this.service?.name ?? this.name}.${this.namespace}.svc.cluster.local`;
+  }
+
+  /** The Service port of a named port. */
+  servicePort(name: string): number {
+    const port = this.servicePorts.find((p) => p.name === name);
+    if (!port) throw new Error(`${this.name} has no Service port named ${name}`);
+    return port.servicePort ?? port.containerPort;
   }
 }

@@ -7,27 +7,12 @@
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { AutoscalingSpec, Resources } from './config/schema';
-import { workloadLabels } from './labels';
+import { selectorLabels, workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
-import { Workload } from './workload';
-import {
-  httpServerProbes,
-  resourceRequirements,
-  restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
-  scratchMounts,
-  scratchVolumes,
-  type ScratchDir,
-} from './pod';
+import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes, type ScratchDir } from './pod';
+import { PodWorkload, type ServicePort } from './pod-workload';
 
-/** A port the container listens on and the Service exposes. */
-export interface ServicePort {
-  /** Port name, used by probes, the Service's targetPort and NetworkPolicies. */
-  readonly name: string;
-  readonly containerPort: number;
-  /** @default containerPort */
-  readonly servicePort?: number;
-}
+export type { ServicePort } from './pod-workload';
 
 export interface ServiceDeploymentProps {
   readonly namespace: string;
@@ -57,77 +42,38 @@ export interface ServiceDeploymentProps {
   readonly scratchDirs?: readonly ScratchDir[];
 }
 
-export class ServiceDeployment extends Workload {
-  readonly servicePorts: readonly ServicePort[];
-  readonly serviceAccount: k8s.KubeServiceAccount;
-  readonly deployment: k8s.KubeDeployment;
-  readonly service: k8s.KubeService;
+export class ServiceDeployment extends PodWorkload {
   readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
 
   constructor(scope: Construct, id: string, props: ServiceDeploymentProps) {
-    super(scope, id, { name: props.name, namespace: props.namespace, ports: props.ports, network: props.network });
     const scratchDirs = props.scratchDirs ?? [{ name: 'tmp', mountPath: '/tmp' }];
-    const env = props.env ?? [];
     const minReplicas = props.autoscaling?.minReplicas ?? props.replicas;
-
-    this.servicePorts = props.ports;
-    const labels = workloadLabels(props.name, props.component, props.image);
-    const metadata = { name: props.name, namespace: props.namespace, labels };
-
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
-      metadata,
-      automountServiceAccountToken: false,
-    });
-
-    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
-      metadata,
-      spec: {
-        // An HPA owns the replica count; a value here would reset it on every sync.
-        ...(props.autoscaling ? {} : { replicas: props.replicas }),
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: { ...this.selector } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: this.serviceAccount.name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(props.user),
-            ...(minReplicas >= 2 ? { topologySpreadConstraints: spread(this.selector) } : {}),
-            containers: [
-              {
-                name: props.name,
-                image: props.image,
-                imagePullPolicy: 'IfNotPresent',
-                ports: this.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })),
-                env: [...env],
-                resources: resourceRequirements(props.resources),
-                securityContext: restrictedContainerSecurityContext(),
-                ...httpServerProbes(props.healthCheck.path, props.healthCheck.port),
-                volumeMounts: scratchMounts(scratchDirs),
-              },
-            ],
-            volumes: scratchVolumes(scratchDirs),
-          },
+    super(scope, id, {
+      kind: 'Deployment',
+      namespace: props.namespace,
+      name: props.name,
+      component: props.component,
+      network: props.network,
+      user: props.user,
+      servicePorts: props.ports,
+      replicas: props.autoscaling ? undefined : props.replicas,
+      rollout: 'surge',
+      containers: [
+        {
+          name: props.name,
+          image: props.image,
+          ports: props.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })),
+          env: [...(props.env ?? [])],
+          resources: resourceRequirements(props.resources),
+          ...httpServerProbes(props.healthCheck.path, props.healthCheck.port),
+          volumeMounts: scratchMounts(scratchDirs),
         },
-      },
+      ],
+      volumes: scratchVolumes(scratchDirs),
+      ...(minReplicas >= 2 ? { podSpec: { topologySpreadConstraints: spread(selectorLabels(props.name)) } } : {}),
     });
-
-    this.service = new k8s.KubeService(this, 'service', {
-      metadata,
-      spec: {
-        type: 'ClusterIP',
-        selector: { ...this.selector },
-        ports: props.ports.map((p) => ({
-          name: p.name,
-          port: p.servicePort ?? p.containerPort,
-          targetPort: k8s.IntOrString.fromString(p.name),
-          protocol: 'TCP',
-        })),
-      },
-    });
+    const metadata = { name: this.name, namespace: this.namespace, labels: workloadLabels(this.name, props.component, props.image) };
 
     if (minReplicas >= 2) {
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'pdb', {
@@ -140,7 +86,7 @@ export class ServiceDeployment extends Workload {
       this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
         metadata,
         spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deployment.name },
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.resource.name },
           minReplicas: props.autoscaling.minReplicas,
           maxReplicas: props.autoscaling.maxReplicas,
           metrics: [
@@ -156,14 +102,7 @@ export class ServiceDeployment extends Workload {
 
   /** The Service's in-cluster DNS name. */
   get serviceHost(): string {
-    return `${this.service.name}.${this.namespace}.svc.cluster.local`;
-  }
-
-  /** The Service port of a named port. */
-  servicePort(name: string): number {
-    const port = this.servicePorts.find((p) => p.name === name);
-    if (!port) throw new Error(`${this.name} has no port named ${name}`);
-    return port.servicePort ?? port.containerPort;
+    return this.host;
   }
 }
 

@@ -11,18 +11,21 @@ const DECIMAL_SUFFIXES: Record<string, number> = {
   n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
 };
 
-const QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
+// The whole grammar of a Kubernetes quantity: sign, decimals, and a binary or decimal suffix or an exponent.
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$/;
 
 /**
- * Parses a Kubernetes quantity ("500m", "1.5", "128Mi", "2Gi") into a number of base units
- * (cores or bytes). Returns undefined when the string is not a quantity.
+ * Parses a Kubernetes quantity ("500m", "1.5", "128Mi", "2Gi", "1e3", or a number as YAML gives
+ * it) into a number of base units (cores or bytes). Returns undefined when it is not a quantity.
  */
-export function parseQuantity(value: string): number | undefined {
-  const match = QUANTITY.exec(value);
+export function parseQuantity(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const match = QUANTITY.exec(value.trim());
   if (!match) return undefined;
-  const suffix = match[2] ?? '';
-  const factor = BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix];
-  return factor === undefined ? undefined : Number(match[1]) * factor;
+  if (match[2] !== undefined) return Number(match[1]) * 10 ** Number(match[2]);
+  const suffix = match[3] ?? '';
+  return Number(match[1]) * (BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix]!);
 }
 
 /** CPU: whole or fractional cores, or millicores ("250m", "0.5", "2"). */

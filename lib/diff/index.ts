@@ -10,7 +10,8 @@ export { diffTrees, diffObject, hasDifferences, identity, REDACTED } from './com
 export type { AddedObject, ChangedObject, DiffOptions, DiffReport, EnvironmentDiff, FieldChange, ObjectDiff, RemovedObject } from './compare';
 export { ABSENT, formatField, formatMarkdown, formatRisk, formatText, formatValue } from './format';
 export { cidrContains } from '../network/cidr';
-export { parseImage, parseQuantity } from './risk';
+export { parseQuantity } from '../config/formats';
+export { parseImage } from './risk';
 export type { RiskFlag, RiskRule, Severity } from './risk';
 export { readTree, readTreeAtRef, treeOf } from './tree';
 export type { Tree } from './tree';

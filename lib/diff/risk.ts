@@ -3,6 +3,7 @@
  * TLS, resource limits, availability in production, RBAC, secrets in plain YAML, image pinning,
  * storage), each named with its object and a one-line reason.
  */
+import { parseQuantity } from '../config/formats';
 import { cidrContains } from '../network/cidr';
 import type { KubeObject } from '../synth/render';
 import { deepEqual, isRecord, type ObjectPair } from './compare';
@@ -291,21 +292,7 @@ function resourceLimits(base: KubeObject | undefined, head: KubeObject | undefin
   return findings;
 }
 
-const QUANTITY_SUFFIXES: Readonly<Record<string, number>> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
 
-/** A Kubernetes quantity (`500m`, `1`, `512Mi`, `1e3`) as a number, or undefined when it is not one. */
-export function parseQuantity(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string') return undefined;
-  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(value.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  if (m[2] !== undefined) return n * 10 ** Number(m[2]);
-  return n * QUANTITY_SUFFIXES[m[3] ?? '']!;
-}
 
 interface Scale {
   readonly count: number;

@@ -8,18 +8,12 @@
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
-import { workloadLabels } from '../labels';
+import { selectorLabels } from '../labels';
 import type { NetworkPolicies } from '../network/network-policies';
-import {
-  httpServerProbes,
-  resourceRequirements,
-  restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
-  scratchMounts,
-  scratchVolumes,
-} from '../pod';
+import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
+import { PodWorkload } from '../pod-workload';
 import type { Secrets } from '../secrets/secrets';
-import { Workload } from '../workload';
+import type { Workload } from '../workload';
 
 export const POSTGRES_PORT = 5432;
 export const POSTGRES_EXPORTER_PORT = 9187;
@@ -41,10 +35,7 @@ export interface PostgresProps {
   readonly exporter: { readonly image: string; readonly resources: Resources };
 }
 
-export class Postgres extends Workload {
-  readonly service: k8s.KubeService;
-  readonly statefulSet: k8s.KubeStatefulSet;
-  readonly serviceAccount: k8s.KubeServiceAccount;
+export class Postgres extends PodWorkload {
   /** The database the application uses. */
   readonly database: string;
   /** The server's image: clients such as pg_dump use the same one, so their version matches. */
@@ -53,125 +44,87 @@ export class Postgres extends Workload {
   private readonly credentialsSecret: string;
 
   constructor(scope: Construct, id: string, props: PostgresProps) {
-    super(scope, id, {
-      name: 'postgres',
-      namespace: props.namespace,
-      network: props.network,
-      ports: [
-        { name: 'postgres', containerPort: POSTGRES_PORT },
-        { name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT },
-      ],
-    });
-    this.database = props.database;
-    this.image = props.image;
-    this.secrets = props.secrets;
-    this.credentialsSecret = props.credentialsSecret;
     const credentials = props.secrets.require({ namespace: props.namespace, name: props.credentialsSecret, keys: ['username', 'password'], consumer: 'StatefulSet postgres' });
     const fromSecret = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: credentials, key } });
-    const labels = workloadLabels(this.name, 'database', props.image);
-    const metadata = { name: this.name, namespace: props.namespace, labels };
-
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
-
-    this.service = new k8s.KubeService(this, 'service', {
-      metadata,
-      spec: {
-        // Headless: the name resolves to postgres-0 itself, as the StatefulSet's governing Service.
-        clusterIp: 'None',
-        selector: { ...this.selector },
-        ports: this.ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
-      },
-    });
-
     const ready = ['sh', '-c', `exec pg_isready --host=127.0.0.1 --port=${POSTGRES_PORT} --username="$POSTGRES_USER" --dbname="$POSTGRES_DB"`];
     const execProbe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({ exec: { command: ready }, periodSeconds, failureThreshold, timeoutSeconds: 5 });
     const scratch = [
       { name: 'run', mountPath: '/var/run/postgresql', sizeLimit: '16Mi' },
       { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' },
     ];
-
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata,
-      spec: {
-        serviceName: this.service.name,
-        replicas: 1,
-        selector: { matchLabels: { ...this.selector } },
-        podManagementPolicy: 'OrderedReady',
-        updateStrategy: { type: 'RollingUpdate' },
-        // Deleting or scaling the StatefulSet never deletes the data.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-        template: {
-          metadata: { labels },
+    const ports = [
+      { name: 'postgres', containerPort: POSTGRES_PORT },
+      { name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT },
+    ];
+    super(scope, id, {
+      kind: 'StatefulSet',
+      namespace: props.namespace,
+      name: 'postgres',
+      component: 'database',
+      network: props.network,
+      user: POSTGRES_UID,
+      fsGroup: POSTGRES_UID,
+      // Headless: the name resolves to postgres-0 itself, as the StatefulSet's governing Service.
+      servicePorts: ports,
+      headless: true,
+      containers: [
+        {
+          name: 'postgres',
+          image: props.image,
+          ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
+          env: [
+            { name: 'POSTGRES_DB', value: props.database },
+            { name: 'POSTGRES_USER', valueFrom: fromSecret('username') },
+            { name: 'POSTGRES_PASSWORD', valueFrom: fromSecret('password') },
+            // A subdirectory: the volume's root may hold lost+found, which initdb refuses.
+            { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+          ],
+          resources: resourceRequirements(props.resources),
+          // initdb on first start takes a while on slow disks: five minutes before liveness counts.
+          startupProbe: execProbe(5, 60),
+          readinessProbe: execProbe(10, 3),
+          livenessProbe: execProbe(10, 6),
+          volumeMounts: [
+            { name: 'data', mountPath: '/var/lib/postgresql/data' },
+            { name: 'shm', mountPath: '/dev/shm' },
+            ...scratchMounts(scratch),
+          ],
+        },
+        {
+          name: 'exporter',
+          image: props.exporter.image,
+          ports: [{ name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT, protocol: 'TCP' }],
+          env: [
+            { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES_PORT}/${props.database}?sslmode=disable` },
+            { name: 'DATA_SOURCE_USER', valueFrom: fromSecret('username') },
+            { name: 'DATA_SOURCE_PASS', valueFrom: fromSecret('password') },
+          ],
+          resources: resourceRequirements(props.exporter.resources),
+          securityContext: { runAsUser: 65534, runAsGroup: 65534 },
+          ...httpServerProbes('/', 'metrics', { startupSeconds: 60 }),
+        },
+      ],
+      volumes: [
+        // PostgreSQL's shared memory: the container default of 64Mi is too small for parallel queries.
+        { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('256Mi') } },
+        ...scratchVolumes(scratch),
+      ],
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'data', labels: selectorLabels('postgres') },
           spec: {
-            serviceAccountName: this.serviceAccount.name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: 60,
-            securityContext: restrictedPodSecurityContext(POSTGRES_UID, POSTGRES_UID),
-            containers: [
-              {
-                name: 'postgres',
-                image: props.image,
-                imagePullPolicy: 'IfNotPresent',
-                ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
-                env: [
-                  { name: 'POSTGRES_DB', value: props.database },
-                  { name: 'POSTGRES_USER', valueFrom: fromSecret('username') },
-                  { name: 'POSTGRES_PASSWORD', valueFrom: fromSecret('password') },
-                  // A subdirectory: the volume's root may hold lost+found, which initdb refuses.
-                  { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
-                ],
-                resources: resourceRequirements(props.resources),
-                securityContext: restrictedContainerSecurityContext(),
-                // initdb on first start takes a while on slow disks: five minutes before liveness counts.
-                startupProbe: execProbe(5, 60),
-                readinessProbe: execProbe(10, 3),
-                livenessProbe: execProbe(10, 6),
-                volumeMounts: [
-                  { name: 'data', mountPath: '/var/lib/postgresql/data' },
-                  { name: 'shm', mountPath: '/dev/shm' },
-                  ...scratchMounts(scratch),
-                ],
-              },
-              {
-                name: 'exporter',
-                image: props.exporter.image,
-                imagePullPolicy: 'IfNotPresent',
-                ports: [{ name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT, protocol: 'TCP' }],
-                env: [
-                  { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES_PORT}/${props.database}?sslmode=disable` },
-                  { name: 'DATA_SOURCE_USER', valueFrom: fromSecret('username') },
-                  { name: 'DATA_SOURCE_PASS', valueFrom: fromSecret('password') },
-                ],
-                resources: resourceRequirements(props.exporter.resources),
-                securityContext: { ...restrictedContainerSecurityContext(), runAsUser: 65534, runAsGroup: 65534 },
-                ...httpServerProbes('/', 'metrics', { startupSeconds: 60 }),
-              },
-            ],
-            volumes: [
-              // PostgreSQL's shared memory: the container default of 64Mi is too small for parallel queries.
-              { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('256Mi') } },
-              ...scratchVolumes(scratch),
-            ],
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: props.storage.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: { ...this.selector } },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storage.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
-            },
-          },
-        ],
-      },
+      ],
+      podSpec: { terminationGracePeriodSeconds: 60 },
     });
-  }
-
-  /** The Service's in-cluster DNS name. */
-  get host(): string {
-    return `${this.service.name}.${this.namespace}.svc.cluster.local`;
+    this.database = props.database;
+    this.image = props.image;
+    this.secrets = props.secrets;
+    this.credentialsSecret = props.credentialsSecret;
   }
 
   /**
