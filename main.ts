@@ -174,11 +174,11 @@ async function diffCommand(argv: string[]): Promise<void> {
   const { renderAll } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
   const { readTree, readTreeAtRef, runDiff, treeOf } = load<typeof import('./lib/diff')>('./lib/diff');
   // The head is rendered in memory: diff never writes dist/.
-  const { environments, production } = renderAll(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)));
+  const { environments, shared, production } = renderAll(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)));
   const dist = path.resolve(values.dist);
   // --base reads dist/ as committed at that ref of the repository that holds it.
   const base = values.base ? readTreeAtRef(path.dirname(dist), values.base, dist) : readTree(dist);
-  const result = runDiff({ head: treeOf(environments), base, production: new Set(production), format: values.format });
+  const result = runDiff({ head: treeOf(environments, shared), base, production: new Set(production), format: values.format });
   if (result.output) process.stdout.write(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
   if (values['exit-code'] && result.differs) process.exitCode = 1;
 }
@@ -198,10 +198,11 @@ async function readinessCommand(argv: string[]): Promise<void> {
   const k6Summary = values['k6-summary'] ? parseK6Summary(fs.readFileSync(values['k6-summary'], 'utf8'), values['k6-summary']) : undefined;
   const dirs = (positionals.length ? positionals : [path.join(ROOT, 'dist')]).flatMap((d) => environmentDirs(path.resolve(d)));
   if (dirs.length === 0) throw new Error('found no rendered environment (a folder with kustomization.yaml)');
+  if (k6Summary && dirs.length > 1) throw new Error('--k6-summary: a run judges one environment; name its folder (e.g. dist/staging)');
   let go = true;
   for (const dir of dirs) {
     const env = readDistEnvironment(dir);
-    const verdict = readiness({ name: env.name, location: path.relative(process.cwd(), dir) || '.', files: env.files, manualFiles: env.manualFiles, now, ...(k6Summary ? { k6Summary } : {}) });
+    const verdict = readiness({ name: env.name, location: path.relative(process.cwd(), dir) || '.', files: env.files, manualFiles: env.manualFiles, kustomizationKeys: env.kustomizationKeys, now, ...(k6Summary ? { k6Summary } : {}) });
     console.log(formatText(verdict));
     console.log('');
     go &&= verdict.decision === 'GO';

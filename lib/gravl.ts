@@ -117,22 +117,6 @@ export class GravlEnvironment {
       credentialsSecret: database.credentialsSecret,
       exporter: pg.exporter,
     });
-    const objectStorage = pg.backup.objectStorage;
-    new Backups(charts.add('postgres-backup'), 'backups', {
-      namespace: appNamespace.name,
-      network: this.network,
-      secrets: this.secrets,
-      database: postgres,
-      schedule: pg.backup.schedule ?? '0 2 * * *',
-      restoreDrillSchedule: pg.backup.restoreDrillSchedule ?? '0 4 * * 0',
-      retain: pg.backup.retain ?? 7,
-      storage: pg.backup.storage,
-      resources: pg.backup.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      objectStorage: objectStorage
-        ? { ...objectStorage, prefix: objectStorage.prefix ?? 'postgres', credentialsSecret: objectStorage.credentialsSecret ?? 'postgres-backup-s3' }
-        : undefined,
-      manualScope: charts.manual('postgres-restore'),
-    });
     new Migrations(charts.add('migrations'), 'migrations', {
       namespace: appNamespace.name,
       network: this.network,
@@ -175,7 +159,8 @@ export class GravlEnvironment {
       network: this.network,
       image: spec.loadTest.image,
       resources: spec.loadTest.resources,
-      profile: { vus: spec.loadTest.vus, duration: spec.loadTest.duration },
+      // Only Let's Encrypt's production issuer gives a certificate k6 trusts.
+      profile: { vus: spec.loadTest.vus, duration: spec.loadTest.duration, verifiableCertificate: spec.tls.clusterIssuer === 'letsencrypt-prod' },
       host: spec.host,
       backend,
       ingressController: STOCK_INGRESS_NGINX,
@@ -253,6 +238,24 @@ export class GravlEnvironment {
       loki,
     });
 
+    // Last: its claim binds only when the first backup pod uses it (WaitForFirstConsumer), and
+    // Argo CD would hold every later wave until then.
+    const objectStorage = pg.backup.objectStorage;
+    new Backups(charts.add('postgres-backup'), 'backups', {
+      namespace: appNamespace.name,
+      network: this.network,
+      secrets: this.secrets,
+      database: postgres,
+      schedule: pg.backup.schedule ?? '0 2 * * *',
+      restoreDrillSchedule: pg.backup.restoreDrillSchedule ?? '0 4 * * 0',
+      retain: pg.backup.retain ?? 7,
+      storage: pg.backup.storage,
+      resources: pg.backup.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      objectStorage: objectStorage
+        ? { ...objectStorage, prefix: objectStorage.prefix ?? 'postgres', credentialsSecret: objectStorage.credentialsSecret ?? 'postgres-backup-s3' }
+        : undefined,
+      manualScope: charts.manual('postgres-restore'),
+    });
     // What Prometheus scrapes, by the metrics port each workload declares.
     for (const [target, port] of [[backend, 'metrics'], [postgres, 'metrics'], [alertmanager, 'web'], [grafana, 'http'], [loki, 'http'], [kubeStateMetrics, 'http-metrics'], [alloy, 'http']] as const) {
       prometheus.scrape({ peer: target, port });

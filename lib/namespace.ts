@@ -7,6 +7,13 @@ import { k8s } from 'cdk8s-plus-28';
 
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
+/**
+ * Argo CD never prunes or deletes what carries this: deleting a namespace deletes every claim in it,
+ * the database's and its backups' included, so neither a rename nor a deleted Application may.
+ */
+export const KEEP_ANNOTATION = 'argocd.argoproj.io/sync-options';
+export const KEEP = 'Prune=false,Delete=false';
+
 export interface NamespaceProps {
   readonly name: string;
   /** @default restricted */
@@ -34,7 +41,7 @@ export class Namespace extends Construct {
       labels[`pod-security.kubernetes.io/${mode}-version`] = props.podSecurityVersion;
     }
     this.resource = new k8s.KubeNamespace(this, 'namespace', {
-      metadata: { name: props.name, labels, ...(props.annotations ? { annotations: { ...props.annotations } } : {}) },
+      metadata: { name: props.name, labels, annotations: { ...props.annotations, [KEEP_ANNOTATION]: KEEP } },
     });
   }
 }

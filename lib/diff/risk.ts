@@ -21,7 +21,9 @@ export type RiskRule =
   | 'rbac'
   | 'secret'
   | 'image'
-  | 'storage';
+  | 'storage'
+  | 'kustomization'
+  | 'gitops';
 
 /** One risky change. */
 export interface RiskFlag {
@@ -50,7 +52,35 @@ interface Finding {
 type Check = (base: KubeObject | undefined, head: KubeObject | undefined, context: RiskContext) => Finding[];
 
 /** Checks that only compare the two versions of one object: they have nothing to say about an unchanged one. */
-const OBJECT_CHECKS: readonly Check[] = [networkPolicy, tls, resourceLimits, disruptionBudget, rbac, secret, images, storage];
+const OBJECT_CHECKS: readonly Check[] = [networkPolicy, tls, resourceLimits, disruptionBudget, rbac, secret, images, storage, kustomization, application];
+
+/** A file the kustomization stops listing is no longer applied; anything beyond listing changes what is. */
+function kustomization(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
+  if ((head ?? base)!.kind !== 'Kustomization' || !base || !head) return [];
+  const findings: Finding[] = [];
+  const listed = new Set(list(head.resources).map(String));
+  const dropped = list(base.resources).map(String).filter((r) => !listed.has(r));
+  if (dropped.length > 0) findings.push(high('kustomization', `no longer applies ${dropped.join(', ')}`));
+  const extra = Object.keys(head).filter((k) => !['apiVersion', 'kind', 'metadata', 'resources', 'sortOptions'].includes(k) && JSON.stringify(head[k]) !== JSON.stringify(base[k]));
+  if (extra.length > 0) findings.push(high('kustomization', `${extra.join(', ')} changed: kubectl applies something other than the files`));
+  return findings;
+}
+
+/** An Argo CD Application that stops syncing, healing or pruning, or syncs from elsewhere. */
+function application(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
+  if ((head ?? base)!.kind !== 'Application' || !base) return [];
+  if (!head) return [high('gitops', 'Application removed: the environment is no longer synced')];
+  const findings: Finding[] = [];
+  const source = (o: KubeObject) => record(record(o.spec).source);
+  for (const field of ['repoURL', 'targetRevision', 'path']) {
+    if (source(base)[field] !== source(head)[field]) findings.push(medium('gitops', `syncs from ${field} ${String(source(head)[field])} instead of ${String(source(base)[field])}`));
+  }
+  const automated = (o: KubeObject) => record(record(record(o.spec).syncPolicy).automated);
+  for (const flag of ['prune', 'selfHeal']) {
+    if (automated(base)[flag] === true && automated(head)[flag] !== true) findings.push(medium('gitops', `automated ${flag} turned off: the cluster may drift from git`));
+  }
+  return findings;
+}
 /** Checks that also read other objects (a Deployment's replicas depend on its HPA). */
 const CONTEXT_CHECKS: readonly Check[] = [replicas];
 
@@ -67,13 +97,20 @@ export function assessRisks(environment: string, pairs: readonly ObjectPair[], c
   return flags;
 }
 
+function isDefaultDeny(o: KubeObject): boolean {
+  const spec = record(o.spec);
+  return Object.keys(record(spec.podSelector)).length === 0 && list(spec.ingress).length === 0 && list(spec.egress).length === 0;
+}
+
 const DIRECTIONS = [
   { type: 'Ingress', field: 'ingress', peers: 'from', noun: 'source' },
   { type: 'Egress', field: 'egress', peers: 'to', noun: 'destination' },
 ] as const;
 
 function networkPolicy(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
-  if ((head ?? base)!.kind !== 'NetworkPolicy' || !base) return [];
+  if ((head ?? base)!.kind !== 'NetworkPolicy') return [];
+  // Policies only ever allow: a new one can open traffic, never close it (a default deny aside).
+  if (!base) return isDefaultDeny(head!) ? [] : [medium('network-policy', 'NetworkPolicy added: it can only open traffic; check what it allows')];
   if (!head) return [high('network-policy', 'NetworkPolicy removed: the traffic rules it set no longer apply')];
   const b = record(base.spec);
   const h = record(head.spec);
@@ -355,8 +392,9 @@ function rbac(base: KubeObject | undefined, head: KubeObject | undefined): Findi
   const findings: Finding[] = [];
   const roleRef = record(head.roleRef);
   const oldRef = record(base?.roleRef);
-  if (roleRef.name === 'cluster-admin' && roleRef.kind === 'ClusterRole' && !(oldRef.name === 'cluster-admin' && oldRef.kind === 'ClusterRole')) {
-    findings.push(high('rbac', `${base ? 'now binds' : 'binds'} ClusterRole cluster-admin: full control of the cluster`));
+  const broad = ['cluster-admin', 'admin', 'edit'];
+  if (roleRef.kind === 'ClusterRole' && broad.includes(String(roleRef.name)) && !(oldRef.kind === 'ClusterRole' && oldRef.name === roleRef.name)) {
+    findings.push(high('rbac', `${base ? 'now binds' : 'binds'} ClusterRole ${String(roleRef.name)}: ${roleRef.name === 'cluster-admin' ? 'full control of the cluster' : 'broad write access, secrets and exec included'}`));
   } else if (base && (oldRef.kind !== roleRef.kind || oldRef.name !== roleRef.name)) {
     findings.push(medium('rbac', `roleRef changed from ${String(oldRef.kind)} ${String(oldRef.name)} to ${String(roleRef.kind)} ${String(roleRef.name)}`));
   }
@@ -375,11 +413,17 @@ function roleWidening(base: KubeObject | undefined, head: KubeObject): Finding[]
   const findings: Finding[] = [];
   const oldRules = list(base?.rules).map(record);
   const newRules = list(head.rules).map(record);
+  const wild = (r: Record<string, unknown>, field: string) => list(r[field]).some((x) => String(x).includes('*'));
   for (const field of ['apiGroups', 'resources', 'verbs', 'nonResourceURLs']) {
-    const had = oldRules.some((r) => list(r[field]).includes('*'));
-    if (!had && newRules.some((r) => list(r[field]).includes('*'))) findings.push(high('rbac', `rules gain a wildcard (*) in ${field}`));
+    const had = oldRules.some((r) => wild(r, field));
+    if (!had && newRules.some((r) => wild(r, field))) findings.push(high('rbac', `rules gain a wildcard (*) in ${field}`));
   }
-  if (!base) return findings;
+  if (!base) {
+    // A new role: flag what lets a holder take over pods or read or write secrets.
+    const sensitive = newRules.flatMap(grants).filter((g) => ['pods/exec', 'pods/attach', 'pods/portforward', 'nodes/proxy'].includes(g.resource) || (g.resource === 'secrets' && !['get', 'list', 'watch'].includes(g.verb)));
+    if (sensitive.length > 0) findings.push(high('rbac', `new role grants ${[...new Set(sensitive.map((g) => `${g.verb} ${g.resource}`))].join(', ')}`));
+    return findings;
+  }
   const granted = oldRules.flatMap(grants);
   const gained = new Map<string, Set<string>>();
   for (const g of newRules.flatMap(grants)) {

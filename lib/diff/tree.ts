@@ -6,12 +6,23 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { MANUAL_DIR, type KubeObject, type RenderedEnvironment } from '../synth/render';
+import { MANUAL_DIR, type KubeObject, type RenderedEnvironment, type RenderedFile } from '../synth/render';
 
 /** Environment name -> its objects, in apply order (file order, then document order). */
 export type Tree = ReadonlyMap<string, readonly KubeObject[]>;
 
 const MANIFEST = /\.k8s\.yaml$/;
+/** The kustomization is compared too (a file it stops listing is no longer applied), as an object of this name. */
+const KUSTOMIZATION = 'kustomization.yaml';
+/** dist/argocd/ holds the Argo CD Applications: compared as an environment of its own. */
+const APPLICATIONS = 'argocd';
+
+/** kustomization.yaml as an object the diff can match (it has no metadata.name of its own). */
+export function kustomizationObject(text: string, where: string): KubeObject {
+  const value = (parseAllDocuments(text)[0]?.toJS() ?? {}) as Record<string, unknown>;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${where}: not a kustomization`);
+  return { apiVersion: String(value.apiVersion ?? 'kustomize.config.k8s.io/v1beta1'), kind: String(value.kind ?? 'Kustomization'), ...value, metadata: { name: 'kustomization' } };
+}
 
 /**
  * Reads `<distDir>/<env>/*.k8s.yaml`: every `.k8s.yaml` file of each subfolder, in file-name order
@@ -25,11 +36,13 @@ export function readTree(distDir: string): Tree {
   const files = new Map<string, Array<{ name: string; text: string }>>();
   for (const env of fs.readdirSync(distDir, { withFileTypes: true })) {
     if (!env.isDirectory()) continue;
+    const manifest = env.name === APPLICATIONS ? /\.yaml$/ : MANIFEST;
     for (const sub of ['', MANUAL_DIR]) {
       const dir = path.join(distDir, env.name, sub);
       if (!fs.existsSync(dir)) continue;
       for (const file of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (!file.isFile() || !MANIFEST.test(file.name)) continue;
+        const isKustomization = sub === '' && file.name === KUSTOMIZATION && env.name !== APPLICATIONS;
+        if (!file.isFile() || !(manifest.test(file.name) || isKustomization)) continue;
         const list = files.get(env.name) ?? [];
         list.push({ name: path.posix.join(env.name, sub, file.name), text: fs.readFileSync(path.join(dir, file.name), 'utf8') });
         files.set(env.name, list);
@@ -64,7 +77,9 @@ export function readTreeAtRef(repoDir: string, ref: string, distPath = 'dist'): 
     const file = entry.slice(tab + 1);
     const rest = (prefix === '' ? file : file.slice(prefix.length + 1)).split('/');
     const manifest = rest.length === 2 || (rest.length === 3 && rest[1] === MANUAL_DIR);
-    if (type !== 'blob' || !oid || !manifest || !MANIFEST.test(rest[rest.length - 1]!)) continue;
+    const pattern = rest[0] === APPLICATIONS ? /\.yaml$/ : MANIFEST;
+    const last = rest[rest.length - 1]!;
+    if (type !== 'blob' || !oid || !manifest || !(pattern.test(last) || (rest.length === 2 && last === KUSTOMIZATION))) continue;
     blobs.push({ env: rest[0]!, name: rest.join('/'), oid });
   }
   const texts = readBlobs(repoDir, blobs.map((b) => b.oid));
@@ -77,9 +92,16 @@ export function readTreeAtRef(repoDir: string, ref: string, distPath = 'dist'): 
   return buildTree(files);
 }
 
-/** The tree of environments rendered in memory (what `npm run synth` would write). */
-export function treeOf(environments: readonly RenderedEnvironment[]): Tree {
-  return new Map([...environments].sort((a, b) => compareNames(a.name, b.name)).map((e) => [e.name, [...e.objects, ...e.manualObjects]]));
+/** The tree of environments rendered in memory (what `npm run synth` would write), with the shared files of dist/ (the Applications). */
+export function treeOf(environments: readonly RenderedEnvironment[], shared: readonly RenderedFile[] = []): Tree {
+  const tree = new Map<string, KubeObject[]>();
+  for (const e of [...environments].sort((a, b) => compareNames(a.name, b.name))) {
+    const kustomization = e.files.find((f) => f.name === KUSTOMIZATION);
+    tree.set(e.name, [...e.objects, ...(kustomization ? [kustomizationObject(kustomization.content, `${e.name}/${KUSTOMIZATION}`)] : []), ...e.manualObjects]);
+  }
+  const applications = shared.filter((f) => f.name.startsWith(`${APPLICATIONS}/`)).sort((a, b) => compareNames(a.name, b.name));
+  if (applications.length > 0) tree.set(APPLICATIONS, applications.flatMap((f) => parseManifest(f.name, f.content)));
+  return new Map([...tree].sort((a, b) => compareNames(a[0], b[0])));
 }
 
 /** Code-point order, the same on every machine (unlike localeCompare). */
@@ -92,7 +114,10 @@ function buildTree(files: ReadonlyMap<string, ReadonlyArray<{ name: string; text
   for (const env of [...files.keys()].sort(compareNames)) {
     const objects: KubeObject[] = [];
     const sorted = [...files.get(env)!].sort((a, b) => compareNames(a.name, b.name));
-    for (const file of sorted) objects.push(...parseManifest(file.name, file.text));
+    for (const file of sorted) {
+      if (file.name.split(' at ')[0]!.endsWith(`/${KUSTOMIZATION}`) && env !== APPLICATIONS) objects.push(kustomizationObject(file.text, file.name));
+      else objects.push(...parseManifest(file.name, file.text));
+    }
     tree.set(env, objects);
   }
   return tree;

@@ -18,6 +18,8 @@ export interface DistEnvironment {
   readonly files: readonly DistFile[];
   /** Files under manual/, applied on purpose only. */
   readonly manualFiles: readonly DistFile[];
+  /** The keys of kustomization.yaml (a patch or a generator there changes what is applied). */
+  readonly kustomizationKeys: readonly string[];
 }
 
 function parseFile(file: string, text: string): KubeObject[] {
@@ -33,7 +35,7 @@ function parseFile(file: string, text: string): KubeObject[] {
 export function readDistEnvironment(dir: string): DistEnvironment {
   const kustomizationFile = path.join(dir, 'kustomization.yaml');
   if (!fs.existsSync(kustomizationFile)) throw new Error(`${dir}: no kustomization.yaml, not a rendered environment folder`);
-  const kustomization = parse(fs.readFileSync(kustomizationFile, 'utf8')) as { resources?: unknown };
+  const kustomization = (parse(fs.readFileSync(kustomizationFile, 'utf8')) ?? {}) as { resources?: unknown };
   const resources = Array.isArray(kustomization?.resources) ? kustomization.resources.map(String) : [];
   const files = resources.map((name) => {
     const file = path.join(dir, name);
@@ -48,7 +50,7 @@ export function readDistEnvironment(dir: string): DistEnvironment {
         .sort()
         .map((n) => ({ name: `${MANUAL_DIR}/${n}`, objects: parseFile(path.join(manualDir, n), fs.readFileSync(path.join(manualDir, n), 'utf8')) }))
     : [];
-  return { name: path.basename(dir), dir, files, manualFiles };
+  return { name: path.basename(dir), dir, files, manualFiles, kustomizationKeys: Object.keys(kustomization) };
 }
 
 /** The environment folders of a dist folder (those with a kustomization.yaml), by name. */

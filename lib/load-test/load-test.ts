@@ -28,6 +28,12 @@ export interface LoadProfile {
   readonly vus: number;
   /** How long, e.g. 5m. */
   readonly duration: string;
+  /**
+   * Whether the host's certificate is one k6 can verify. Let's Encrypt's staging certificates are
+   * not: against them the test measures the service, not the trust chain.
+   * @default true
+   */
+  readonly verifiableCertificate?: boolean;
 }
 
 /** k6 options: three scenarios sharing the virtual users, and the thresholds. */
@@ -39,6 +45,7 @@ export function loadTestOptions(profile: LoadProfile): Record<string, unknown> {
   return {
     scenarios: { health: scenario('health', healthVus), exercises: scenario('exercises', exercisesVus), metrics: scenario('scrape', metricsVus) },
     thresholds: LOAD_TEST_THRESHOLDS,
+    ...((profile.verifiableCertificate ?? true) ? {} : { insecureSkipTLSVerify: true }),
   };
 }
 

@@ -57,9 +57,12 @@ export class Grafana extends PodWorkload {
             { name: 'GF_SECURITY_ADMIN_USER', valueFrom: { secretKeyRef: { name: admin, key: 'admin-user' } } },
             { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: admin, key: 'admin-password' } } },
             { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
+            // Logs to stdout only: the root filesystem is read-only, and kubectl logs and Loki read stdout.
+            { name: 'GF_LOG_MODE', value: 'console' },
             { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
             { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
             { name: 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', value: 'false' },
+            { name: 'GF_PLUGINS_PREINSTALL_DISABLED', value: 'true' },
             { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
             { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
           ],

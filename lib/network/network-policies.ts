@@ -81,8 +81,10 @@ export class NetworkPolicies extends Construct {
     if (!isMember(from) && !isMember(to)) throw new Error('a flow needs a member of this generator at one end at least');
     const resolved = ports.map((p) => resolvePort(p, to));
     if (resolved.length === 0) throw new Error(`flow to ${describe(to)} names no port: every flow is limited to ports`);
-    if (isMember(to)) this.rulesOf(to).ingress.push({ peer: from, ports: resolved });
-    if (isMember(from)) this.rulesOf(from).egress.push({ peer: to, ports: resolved });
+    // The same flow declared twice (a scrape target that is also an alert receiver) is one rule.
+    const same = (rules: Rule[], peer: Peer) => rules.some((r) => r.peer === peer && JSON.stringify(r.ports) === JSON.stringify(resolved));
+    if (isMember(to) && !same(this.rulesOf(to).ingress, from)) this.rulesOf(to).ingress.push({ peer: from, ports: resolved });
+    if (isMember(from) && !same(this.rulesOf(from).egress, to)) this.rulesOf(from).egress.push({ peer: to, ports: resolved });
     this.declared.push({ from, to, ports: resolved });
   }
 

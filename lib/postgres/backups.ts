@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
 import { BatchWorkload } from '../batch';
+import { KEEP, KEEP_ANNOTATION } from '../namespace';
 import type { NetworkPolicies } from '../network/network-policies';
 import { internet } from '../network/peers';
 import { resourceRequirements } from '../pod';
@@ -73,7 +74,7 @@ export class Backups extends Construct {
       data: { ...POSTGRES_SCRIPTS },
     });
     this.volume = new k8s.KubePersistentVolumeClaim(this, 'volume', {
-      metadata: { name: 'postgres-backups', namespace: props.namespace, labels },
+      metadata: { name: 'postgres-backups', namespace: props.namespace, labels, annotations: { [KEEP_ANNOTATION]: KEEP } },
       spec: {
         accessModes: ['ReadWriteOnce'],
         storageClassName: props.storage.storageClassName,

@@ -1,13 +1,17 @@
 /**
  * The migration Job: runs the backend image's migration command against the database, once per
- * backend version (the Job's name carries the version, as a Job's pod template cannot change).
+ * backend version and Job content. A Job's pod template cannot change, so its name carries the
+ * version and a short hash of what it runs (image, command, settings): any change makes a new Job,
+ * which runs the (idempotent) migrations again, and `kubectl apply` never hits an immutable field.
  * Its chart is applied after the database and before the backend, and under Argo CD its sync wave
  * comes first, so the new backend rolls out on a migrated schema. A deadline and a backoff limit
  * keep a broken migration from retrying forever.
  */
+import * as crypto from 'node:crypto';
 import type { Construct } from 'constructs';
 import { parseImage } from '../config/formats';
 import type { Resources } from '../config/schema';
+import { k8s } from 'cdk8s-plus-28';
 import { BatchWorkload } from '../batch';
 import type { NetworkPolicies } from '../network/network-policies';
 import { resourceRequirements } from '../pod';
@@ -34,26 +38,31 @@ export function imageVersion(image: string): string {
 
 export class Migrations extends BatchWorkload {
   constructor(scope: Construct, id: string, props: MigrationsProps) {
+    const container = {
+      name: 'migrate',
+      image: props.image,
+      command: [...props.command],
+      env: [
+        { name: 'NODE_ENV', value: 'production' },
+        // npm keeps its cache under HOME; the root filesystem is read-only.
+        { name: 'HOME', value: '/tmp' },
+        ...props.database.clientEnv('Job backend-migrate'),
+      ],
+      resources: resourceRequirements(props.resources),
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    };
+    const content = crypto.createHash('sha256').update(JSON.stringify(container)).digest('hex').slice(0, 7);
     super(scope, id, {
       namespace: props.namespace,
       name: 'backend-migrate',
-      jobName: `backend-migrate-${imageVersion(props.image)}`,
+      jobName: `backend-migrate-${imageVersion(props.image)}-${content}`,
       component: 'migrations',
       network: props.network,
       user: props.user,
       backoffLimit: 2,
       activeDeadlineSeconds: 600,
-      containers: [
-        {
-          name: 'migrate',
-          image: props.image,
-          command: [...props.command],
-          env: [{ name: 'NODE_ENV', value: 'production' }, ...props.database.clientEnv('Job backend-migrate')],
-          resources: resourceRequirements(props.resources),
-          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-        },
-      ],
-      volumes: [{ name: 'tmp', emptyDir: {} }],
+      containers: [container],
+      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } }],
     });
     props.database.allowClient(this);
   }

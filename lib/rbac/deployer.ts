@@ -2,17 +2,21 @@
  * Role `gravl-deployer`: what the GitOps deployer needs to apply and watch the app namespace, and
  * nothing more. No wildcards; Secrets read-only (they arrive as SealedSecrets, which the deployer
  * does manage); pods are watched, never exec'd, attached or port-forwarded; no RBAC objects (a
- * deployer that can write Roles can grant itself anything). Bound to its own ServiceAccount.
+ * deployer that can write Roles can grant itself anything); volume claims are never deleted. Bound
+ * to its own ServiceAccount.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 
 const MANAGE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const READ = ['get', 'list', 'watch'];
+// Volume claims hold the database and its backups: the deployer creates them, never deletes them.
+const KEEP = ['get', 'list', 'watch', 'create', 'update', 'patch'];
 
 /** The deployer's rules: every kind the generator renders into an app namespace, and read access to what it watches. */
 export const DEPLOYER_RULES: readonly k8s.PolicyRule[] = [
-  { apiGroups: [''], resources: ['configmaps', 'services', 'serviceaccounts', 'persistentvolumeclaims'], verbs: MANAGE },
+  { apiGroups: [''], resources: ['configmaps', 'services', 'serviceaccounts'], verbs: MANAGE },
+  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: KEEP },
   { apiGroups: [''], resources: ['secrets'], verbs: READ },
   { apiGroups: [''], resources: ['pods', 'pods/log', 'events', 'endpoints'], verbs: READ },
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: MANAGE },

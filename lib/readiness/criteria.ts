@@ -29,6 +29,8 @@ export interface CriterionResult {
 /** What k6's handleSummary reports (the parts readiness reads). */
 export interface K6Summary {
   readonly metrics: Record<string, { readonly values?: Record<string, number> }>;
+  /** What the load test adds: the base URL it ran against. */
+  readonly gravl?: { readonly apiUrl?: string };
 }
 
 export interface ReadinessInput {
@@ -43,6 +45,8 @@ export interface ReadinessInput {
   readonly now?: Date;
   /** A real k6 run's summary, to judge the load test on. */
   readonly k6Summary?: K6Summary;
+  /** The keys of kustomization.yaml, where the folder was read from disk. */
+  readonly kustomizationKeys?: readonly string[];
 }
 
 /** Secrets are rotated at least this often (sign-off, section 4.1). */
@@ -144,17 +148,28 @@ function tls(v: View): CriterionResult {
 
 function secrets(v: View): CriterionResult {
   const all = [...v.objects, ...v.manual];
-  const problems = [
+  const problems: string[] = [
     ...plaintextSecrets(all).map((o) => `${id(o)}: a Secret with data in plain text (base64 is not encryption)`),
     ...unproducedSecrets(all).map(({ reference, missingKeys }) =>
       `${reference.readBy}: secret ${reference.namespace}/${reference.name}${missingKeys.length ? ` (keys ${missingKeys.join(', ')})` : ''} is produced by no SealedSecret or ExternalSecret here`),
   ];
+  // Every sealed value is rotated at least every ROTATION_DAYS days.
+  let oldest: string | undefined;
+  for (const o of all.filter((x) => x.kind === 'SealedSecret')) {
+    for (const key of Object.keys(((o.spec as Json | undefined)?.encryptedData ?? {}) as Json)) {
+      const rotated = o.metadata.annotations?.[`${ROTATED_ANNOTATION_PREFIX}${key}`];
+      if (!rotated || !/^\d{4}-\d{2}-\d{2}$/.test(rotated)) problems.push(`${id(o)}: key ${key} has no rotation date`);
+      else if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(o)}: key ${key} last rotated ${rotated}, more than ${ROTATION_DAYS} days ago: seal a new value`);
+      else if (!oldest || rotated < oldest) oldest = rotated;
+    }
+  }
   const sealed = all.filter((o) => o.kind === 'SealedSecret').length;
   const external = all.filter((o) => o.kind === 'ExternalSecret').length;
   const references = secretReferences(all).length;
   return result('secrets', 'Secrets sealed: no plaintext Secret, every secret read is produced', problems, [
     `${sealed} SealedSecret(s), ${external} ExternalSecret(s), no Secret with data`,
     `${references} secret reference(s), each produced in this output`,
+    ...(oldest ? [`every sealed value rotated within ${ROTATION_DAYS} days; the oldest on ${oldest}, due ${addDays(oldest, ROTATION_DAYS)}`] : []),
   ]);
 }
 
@@ -189,6 +204,10 @@ function loadTest(v: View): CriterionResult {
       id: 'load-test', title, blocking: true, status: 'RUNTIME', evidence: [defined, 'not run yet: judged from a real run with --k6-summary'],
       command: `kubectl apply -f ${v.input.location}/manual/load-test.k8s.yaml && kubectl -n ${ns} wait --for=condition=complete --timeout=30m job/load-test; kubectl -n ${ns} logs job/load-test > k6.log && npm run readiness -- ${v.input.location} --k6-summary k6.log`,
     };
+  }
+  const ranAgainst = v.input.k6Summary.gravl?.apiUrl;
+  if (ranAgainst !== target) {
+    return { id: 'load-test', title, blocking: true, status: 'FAIL', evidence: [`the summary is of a run against ${ranAgainst ?? 'an unnamed host'}, not ${String(target)}`] };
   }
   const metric = (name: string, value: string) => v.input.k6Summary!.metrics[name]?.values?.[value];
   const p95 = metric('http_req_duration', 'p(95)');
@@ -301,7 +320,7 @@ function dbCredentials(v: View): CriterionResult {
       continue;
     }
     const due = addDays(rotated, ROTATION_DAYS);
-    if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(sealed)}: key ${key} last rotated ${rotated}, ${daysBetween(rotated, v.input.now)} days ago (due ${due}): npm run seal -- --env ${v.input.name} --namespace ${namespace} --name ${ref.name} --key ${key} --generate`);
+    if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(sealed)}: key ${key} last rotated ${rotated}, ${daysBetween(rotated, v.input.now)} days ago (due ${due}): rotate it as README's "Rotating the database password" says`);
     else evidence.push(`${id(sealed)}: key ${key} sealed, rotated ${rotated}, next rotation due ${due}`);
   }
   return result('db-credentials', title, problems, evidence);
@@ -358,6 +377,15 @@ function network(v: View): CriterionResult {
     const verdict = model.allows(from, to, port);
     problems.push(`${label}: ${verdict.allowed ? 'allowed' : 'denied'}, expected ${expected ? 'allowed' : 'denied'} (${verdict.reason})`);
   }
+  // Nothing may be reached from another namespace's pod, on any port a pod declares, and no pod may
+  // reach the cloud metadata address.
+  const metadata: Endpoint = { kind: 'external', name: 'cloud metadata', ip: '169.254.169.254' };
+  const open = pods.flatMap((p) => p.ports.filter((port) => model.isAllowed(STOCK.stranger, p, port.port, port.protocol)).map((port) => `${p.namespace}/${p.labels['app.kubernetes.io/name'] ?? p.name}:${port.port}`));
+  if (open.length) problems.push(`a pod in namespace default may reach ${open.join(', ')}`);
+  else evidence.push(`no port of any of the ${pods.length} workloads is open to a pod of another namespace`);
+  const leaking = pods.filter((p) => model.isAllowed(p, metadata, 80));
+  if (leaking.length) problems.push(`may reach the cloud metadata address 169.254.169.254: ${leaking.map((p) => `${p.namespace}/${p.labels['app.kubernetes.io/name'] ?? p.name}`).join(', ')}`);
+  else evidence.push('no workload may reach the cloud metadata address');
   return result('network', 'Network policies: default deny, DNS to CoreDNS, the required flows only', problems, evidence);
 }
 
@@ -378,10 +406,12 @@ function rbac(v: View): CriterionResult {
   for (const role of roles) {
     for (const rule of ((role as Json).rules ?? []) as Json[]) {
       const fields = [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? []), ...(rule.nonResourceURLs ?? [])] as string[];
-      if (fields.includes('*')) problems.push(`${id(role)}: a wildcard in ${JSON.stringify(rule)}`);
+      // `pods/*` is as wide as `*` for what matters here: exec, attach and port-forward.
+      if (fields.some((f) => f.includes('*'))) problems.push(`${id(role)}: a wildcard in ${JSON.stringify(rule)}`);
       for (const verb of ['escalate', 'bind', 'impersonate']) if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
       if ((rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).some((vb: string) => !['get', 'list', 'watch'].includes(vb))) problems.push(`${id(role)}: writes secrets (${rule.verbs.join(', ')})`);
       for (const sub of ['pods/exec', 'pods/attach', 'pods/portforward', 'nodes/proxy']) if ((rule.resources ?? []).includes(sub)) problems.push(`${id(role)}: grants ${sub}`);
+      if ((rule.resources ?? []).includes('persistentvolumeclaims') && (rule.verbs ?? []).includes('delete') && role.metadata.name === 'gravl-deployer') problems.push(`${id(role)}: may delete volume claims (the data and its backups)`);
     }
   }
   for (const binding of [...v.all('RoleBinding'), ...v.all('ClusterRoleBinding')]) {
@@ -406,6 +436,9 @@ function pods(v: View): CriterionResult {
   const restricted = new Set(v.all('Namespace').filter((n) => n.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted').map((n) => n.metadata.name));
   for (const ns of v.all('Namespace')) {
     for (const mode of ['enforce', 'audit', 'warn']) if (!ns.metadata.labels?.[`pod-security.kubernetes.io/${mode}`]) problems.push(`${id(ns)}: no pod-security.kubernetes.io/${mode} label`);
+    // Only node agents (DaemonSets) may live outside the restricted level.
+    const others = workloads.filter((w) => w.metadata.namespace === ns.metadata.name && w.kind !== 'DaemonSet');
+    if (others.length > 0 && !restricted.has(ns.metadata.name)) problems.push(`${id(ns)}: enforces ${ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] ?? 'nothing'}, not restricted, and runs ${others.map((w) => `${w.kind} ${w.metadata.name}`).join(', ')}`);
   }
   let containers = 0;
   for (const w of workloads) {
@@ -468,6 +501,13 @@ function migrations(v: View): CriterionResult {
   ]);
 }
 
+/** What kubectl applies is what the files say: a kustomization may list and order them, nothing more. */
+function kustomization(v: View): CriterionResult {
+  const allowed = ['apiVersion', 'kind', 'resources', 'sortOptions'];
+  const extra = (v.input.kustomizationKeys ?? []).filter((k) => !allowed.includes(k));
+  return result('kustomization', 'The kustomization applies the files as they are', extra.length ? [`kustomization.yaml has ${extra.join(', ')}: what kubectl applies differs from the files judged here`] : [], [`kustomization.yaml lists the ${v.input.files.length} files in apply order and changes nothing in them`]);
+}
+
 function storage(v: View): CriterionResult {
   const problems: string[] = [];
   const evidence: string[] = [];
@@ -492,6 +532,12 @@ function runtime(id: string, title: string, evidence: string, command: string): 
   return { id, title, blocking: true, status: 'RUNTIME', evidence: [evidence], command };
 }
 
+/** `kubectl rollout status` of every long-running workload (finished Job pods are never Ready). */
+function rolloutCommand(v: View): string {
+  const workloads = v.objects.filter((o) => LONG_RUNNING.includes(o.kind));
+  return `for w in ${workloads.map((o) => `${o.metadata.namespace}/${o.kind.toLowerCase()}/${o.metadata.name}`).join(' ')}; do kubectl -n "\${w%%/*}" rollout status "\${w#*/}" --timeout=5m || exit 1; done`;
+}
+
 /** Every criterion, in the order of the sign-off's matrix. */
 export function evaluate(input: ReadinessInput): CriterionResult[] {
   const v = new View(input);
@@ -507,10 +553,11 @@ export function evaluate(input: ReadinessInput): CriterionResult[] {
     network(v),
     rbac(v),
     pods(v),
-    runtime('pods-healthy', 'Application pods healthy', 'only a running cluster shows it', `kubectl -n ${ns} wait --for=condition=Ready pod -l app.kubernetes.io/part-of=gravl --timeout=5m`),
+    runtime('pods-healthy', 'Application pods healthy', 'only a running cluster shows it: every Deployment, StatefulSet and DaemonSet rolled out', rolloutCommand(v)),
     migrations(v),
     runtime('migrations-applied', 'Database migrations applied', 'only a running cluster shows it', `kubectl -n ${ns} wait --for=condition=complete --timeout=10m job/${migrationJob}`),
     storage(v),
+    kustomization(v),
   ];
 }
 

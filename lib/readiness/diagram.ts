@@ -35,6 +35,26 @@ function addressPorts(policies: readonly KubeObject[]): Array<{ port: number; pr
   return [...seen.values()].sort((a, b) => a.port - b.port);
 }
 
+/** Address blocks the policies name, other than the internet's 0.0.0.0/0: the nodes, the API server. */
+function clusterBlocks(policies: readonly KubeObject[]): string[] {
+  const blocks = new Set<string>();
+  for (const p of policies) {
+    for (const rule of ((p.spec as Json).egress ?? []) as Json[]) {
+      for (const peer of (rule.to ?? []) as Json[]) if (peer.ipBlock && peer.ipBlock.cidr !== '0.0.0.0/0') blocks.add(peer.ipBlock.cidr as string);
+    }
+  }
+  return [...blocks].sort();
+}
+
+/** The first host address of an IPv4 block, standing for every address of it. */
+function firstHost(cidr: string): string {
+  const [address, prefix] = cidr.split('/');
+  const n = address!.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(prefix));
+  const host = n - (n % size) + (size > 1 ? 1 : 0);
+  return [24, 16, 8, 0].map((shift) => Math.floor(host / 2 ** shift) % 256).join('.');
+}
+
 /** The flowchart, as the text of a ```mermaid block. */
 export function networkDiagram(objects: readonly KubeObject[], manual: readonly KubeObject[] = []): string {
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
@@ -52,7 +72,7 @@ export function networkDiagram(objects: readonly KubeObject[], manual: readonly 
   const outside: Node[] = [
     { key: 'ingress_nginx', label: 'ingress-nginx', endpoint: STOCK.ingressNginx, ports: STOCK.ingressNginx.ports, group: '' },
     { key: 'internet', label: 'internet', endpoint: STOCK.internet, ports: externalPorts, group: '' },
-    { key: 'cluster_hosts', label: 'nodes and API server', endpoint: { kind: 'external', name: 'cluster hosts', ip: '10.0.0.10' }, ports: externalPorts, group: '' },
+    ...clusterBlocks(policies).map((cidr): Node => ({ key: nodeKey(`hosts_${cidr}`), label: `hosts ${cidr}`, endpoint: { kind: 'external', name: cidr, ip: firstHost(cidr) }, ports: externalPorts, group: '' })),
     { key: 'cert_manager', label: 'cert-manager', endpoint: { kind: 'pod', name: 'cert-manager', namespace: 'cert-manager', labels: { 'app.kubernetes.io/name': 'cert-manager' }, ip: '10.244.0.40', ports: [{ port: 9402, protocol: 'TCP' }] }, ports: [{ port: 9402, protocol: 'TCP' }], group: '' },
   ];
   const ours = pods.map(workload);

@@ -42,10 +42,23 @@ export function checkSealRequest(request: Omit<SealRequest, 'value' | 'today'>):
   return problems;
 }
 
+/** Credentials known to have been used, and so never to be sealed again (the seeds' temporary ones among them). */
+const KNOWN_DEFAULTS = ['gravl_password', 'gravl_user', 'password', 'changeme', 'admin', 'postgres', 'secret'];
+
+/** Keys that hold a password, which must be strong (the sign-off: 32 characters or more). */
+function isPasswordKey(key: string): boolean {
+  return /pass(word)?|secret/i.test(key);
+}
+
 /** Seals the value and returns the new text of the sealed values file. */
 export function sealIntoValues(request: SealRequest, inputs: SealInputs): string {
   const value = request.value ?? Buffer.from(generatePassword(request.length ?? 40));
   if (value.length === 0) throw new Error('the value is empty: pass it on standard input, or use --generate');
+  if (isPasswordKey(request.key)) {
+    const text = value.toString('utf8');
+    if (KNOWN_DEFAULTS.includes(text.toLowerCase())) throw new Error(`refusing a well-known default as ${request.key}: use --generate`);
+    if (text.length < 32) throw new Error(`${request.key}: found ${text.length} characters, expected at least 32 for a password (use --generate)`);
+  }
   const sealed = seal(publicKeyOfCertificate(inputs.certificate), request, value);
   const header =
     ` Sealed values of the ${request.environment} environment: ciphertext only, for its sealed-secrets controller\n` +

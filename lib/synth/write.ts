@@ -22,6 +22,8 @@ export class StagedOutput {
     this.target = path.resolve(outDir);
     fs.mkdirSync(path.dirname(this.target), { recursive: true });
     this.staging = fs.mkdtempSync(path.join(path.dirname(this.target), `${path.basename(this.target)}.tmp-`));
+    // mkdtemp makes the folder private; the output is read by people and tools like any checkout.
+    fs.chmodSync(this.staging, 0o755);
   }
 
   /** Starts writing files (paths relative to the output folder). */
@@ -41,6 +43,7 @@ export class StagedOutput {
   async commit(): Promise<void> {
     try {
       await Promise.all(this.writes);
+      refuseForeignFolder(this.target);
       swapIn(this.staging, this.target);
     } catch (error) {
       this.abort();
@@ -51,6 +54,19 @@ export class StagedOutput {
   /** Drops the new output; the current one stays as it was. */
   abort(): void {
     fs.rmSync(this.staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The output folder is replaced whole: refuse one that holds anything but rendered output (a
+ * mistyped --out must not delete a working tree).
+ */
+function refuseForeignFolder(target: string): void {
+  if (!fs.existsSync(target)) return;
+  const entries = fs.readdirSync(target, { withFileTypes: true });
+  const foreign = entries.filter((e) => !(e.isDirectory() && (e.name === 'argocd' || fs.existsSync(path.join(target, e.name, 'kustomization.yaml')))));
+  if (foreign.length > 0) {
+    throw new Error(`${target} holds ${foreign.slice(0, 3).map((e) => e.name).join(', ')}${foreign.length > 3 ? ', ...' : ''}, which synth did not write; it replaces its output folder whole, so name an empty or earlier output folder`);
   }
 }
 

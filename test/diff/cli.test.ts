@@ -58,3 +58,20 @@ describe('npm run diff', () => {
     expect(run.stdout).toMatch(/spec\.replicas: 5 -> 2/);
   });
 });
+
+describe('the kustomization and the Argo CD Applications', () => {
+  it('flags a file the kustomization stops listing, and an Application that stops pruning', () => {
+    const copy = temp('dist');
+    fs.cpSync(path.join(ROOT, 'dist'), copy, { recursive: true });
+    const kustomization = path.join(copy, 'staging', 'kustomization.yaml');
+    fs.writeFileSync(kustomization, fs.readFileSync(kustomization, 'utf8').replace(/^ {2}- 0002-network-policies\.k8s\.yaml\n/m, ''));
+    const application = path.join(copy, 'argocd', 'gravl-production.yaml');
+    fs.writeFileSync(application, fs.readFileSync(application, 'utf8').replace('prune: true', 'prune: false'));
+    // The committed dist/ is the head here: what a fresh render gives compared with the edited copy.
+    const result = runDiff({ head: readTree(path.join(ROOT, 'dist')), base: readTree(copy), production: new Set(['production']), format: 'text' });
+    expect(result.differs).toBe(true);
+    const reversed = runDiff({ head: readTree(copy), base: readTree(path.join(ROOT, 'dist')), production: new Set(['production']), format: 'text' });
+    expect(reversed.output).toMatch(/Kustomization staging\/kustomization.*no longer applies 0002-network-policies\.k8s\.yaml|kustomization: no longer applies 0002-network-policies/);
+    expect(reversed.output).toMatch(/automated prune turned off/);
+  });
+});

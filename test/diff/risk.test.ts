@@ -378,3 +378,27 @@ describe('risk flags: harmless changes', () => {
     expect(report.risks).toEqual([]);
   });
 });
+
+describe('risk flags: objects added', () => {
+  it('flags a NetworkPolicy added, since a policy can only open traffic', () => {
+    const found = flagged('network-policy', (head) => head.get('production')!.push(structuredClone(POLICY)));
+    expectFlag(found, POLICY_ID, /NetworkPolicy added: it can only open traffic/);
+    expect(found[0]!.severity).toBe('medium');
+  });
+
+  it('flags a binding added to ClusterRole admin or edit, not only cluster-admin', () => {
+    const binding = object('rbac.authorization.k8s.io/v1', 'RoleBinding', 'helpers', 'gravl-prod', {
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'ServiceAccount', name: 'backend', namespace: 'gravl-prod' }],
+    });
+    const found = flagged('rbac', (head) => head.get('production')!.push(binding));
+    expectFlag(found, 'RoleBinding gravl-prod/helpers', /binds ClusterRole edit: broad write access/);
+  });
+
+  it('flags a new Role that grants exec into pods, or a wildcard sub-resource', () => {
+    const role = object('rbac.authorization.k8s.io/v1', 'Role', 'debug', 'gravl-prod', { rules: [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }] });
+    expectFlag(flagged('rbac', (head) => head.get('production')!.push(role)), 'Role gravl-prod/debug', /new role grants create pods\/exec/);
+    const wild = object('rbac.authorization.k8s.io/v1', 'Role', 'debug', 'gravl-prod', { rules: [{ apiGroups: [''], resources: ['pods/*'], verbs: ['create'] }] });
+    expectFlag(flagged('rbac', (head) => head.get('production')!.push(wild)), 'Role gravl-prod/debug', /rules gain a wildcard \(\*\) in resources/);
+  });
+});

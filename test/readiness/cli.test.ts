@@ -12,9 +12,9 @@ describe('npm run readiness', () => {
   it('says GO for every committed environment and exits 0', () => {
     const run = runMain(['readiness', '--date', '2026-12-01']);
     expect(run.status, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^production \(dist\/production\): GO {2}\[10 PASS, 0 FAIL, 3 RUNTIME\]$/m);
-    expect(run.stdout).toMatch(/^staging \(dist\/staging\): GO {2}\[10 PASS, 0 FAIL, 3 RUNTIME\]$/m);
-    expect(run.stdout).toContain('verify: kubectl -n gravl-staging wait --for=condition=Ready pod');
+    expect(run.stdout).toMatch(/^production \(dist\/production\): GO {2}\[11 PASS, 0 FAIL, 3 RUNTIME\]$/m);
+    expect(run.stdout).toMatch(/^staging \(dist\/staging\): GO {2}\[11 PASS, 0 FAIL, 3 RUNTIME\]$/m);
+    expect(run.stdout).toMatch(/verify: for w in .*gravl-staging\/deployment\/backend.* rollout status/);
   });
 
   it('says NO-GO, exits 1 and names the criterion for a tampered folder', () => {
@@ -36,7 +36,7 @@ describe('npm run readiness', () => {
   it('judges the load test from the logs of a real k6 run', () => {
     const dir = tempDir('k6');
     temps.push(dir);
-    const summary = { metrics: { http_req_duration: { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, http_req_failed: { values: { rate: 0 } } } };
+    const summary = { metrics: { http_req_duration: { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app' } };
     const log = path.join(dir, 'k6.log');
     fs.writeFileSync(log, `running (5m00.0s), 00/10 VUs, 600 complete\n\nK6_SUMMARY_JSON ${JSON.stringify(summary)}\n`);
     const run = runMain(['readiness', path.join(ROOT, 'dist', 'staging'), '--k6-summary', log, '--date', '2026-12-01']);

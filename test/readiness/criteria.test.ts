@@ -50,7 +50,7 @@ describe('readiness', () => {
     expect(r.decision).toBe('GO');
     expect(statuses(r)).toEqual({
       tls: 'PASS', secrets: 'PASS', 'load-test': 'RUNTIME', alertmanager: 'PASS', backup: 'PASS', 'db-credentials': 'PASS', network: 'PASS',
-      rbac: 'PASS', pods: 'PASS', 'pods-healthy': 'RUNTIME', migrations: 'PASS', 'migrations-applied': 'RUNTIME', storage: 'PASS',
+      rbac: 'PASS', pods: 'PASS', 'pods-healthy': 'RUNTIME', migrations: 'PASS', 'migrations-applied': 'RUNTIME', storage: 'PASS', kustomization: 'PASS',
     });
     for (const c of r.results.filter((x) => x.status === 'RUNTIME')) expect(c.command).toMatch(/kubectl/);
   });
@@ -93,11 +93,12 @@ describe('readiness', () => {
   });
 
   it('judges the load test from a real run: PASS within the limits, FAIL with the p95 over 200 ms', () => {
-    const summary = (p95: number, failed: number) => ({ metrics: { http_req_duration: { values: { 'p(95)': p95, 'p(99)': 20 } }, http_req_failed: { values: { rate: failed } } } });
+    const summary = (p95: number, failed: number, apiUrl = 'https://staging.gravl.app') => ({ metrics: { http_req_duration: { values: { 'p(95)': p95, 'p(99)': 20 } }, http_req_failed: { values: { rate: failed } } }, gravl: { apiUrl } });
     const pass = judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0) });
     expect(pass.results.find((c) => c.id === 'load-test')!.status).toBe('PASS');
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(250, 0) }), 'load-test', /p95 latency 250 ms is not under 200 ms/);
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0.002) }), 'load-test', /error rate 0.002 is not under 0.001/);
+    expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://gravl.app') }), 'load-test', /a run against https:\/\/gravl.app, not https:\/\/staging.gravl.app/);
   });
 
   it('fails Alertmanager when the Slack webhook URL is written inline', () => {
@@ -121,7 +122,8 @@ describe('readiness', () => {
 
   it('fails database credentials last rotated more than 90 days before the day judged', () => {
     const r = judge(copy('staging'), 'staging', { now: new Date('2027-06-01T00:00:00Z') });
-    expectFails(r, 'db-credentials', /key password last rotated 2026-11-22, 191 days ago \(due 2027-02-20\): npm run seal -- --env staging/);
+    // Every sealed value is then overdue, so the secrets criterion fails as well.
+    expectFails(r, 'db-credentials', /key password last rotated 2026-11-22, 191 days ago \(due 2027-02-20\): rotate it as README's "Rotating the database password" says/, ['secrets']);
   });
 
   it('fails the network criterion without the default deny, and without DNS egress', () => {
@@ -191,5 +193,52 @@ describe('readiness', () => {
     expect(judge(files).decision).toBe('GO');
     const objects: KubeObject[] = files.files.flatMap((f) => f.objects as unknown as KubeObject[]);
     expect(objects.length).toBe(environment('staging').objects.length);
+  });
+
+  it('fails RBAC on a wildcard sub-resource such as pods/*, which includes exec', () => {
+    const files = copy('staging');
+    find(files, 'Role', 'gravl-deployer').rules.push({ apiGroups: [''], resources: ['pods/*'], verbs: ['create'] });
+    expectFails(judge(files), 'rbac', /a wildcard in .*pods\/\*/);
+  });
+
+  it('fails the pods criterion when the app namespace is relabelled to a looser Pod Security level', () => {
+    const files = copy('production');
+    const ns = find(files, 'Namespace', 'gravl-prod');
+    for (const mode of ['enforce', 'audit', 'warn']) ns.metadata.labels[`pod-security.kubernetes.io/${mode}`] = 'privileged';
+    expectFails(judge(files, 'production'), 'pods', /Namespace gravl-prod: enforces privileged, not restricted, and runs .*Deployment backend/);
+  });
+
+  it('fails the network criterion when a policy opens a port to every namespace, or egress to the metadata address', () => {
+    const files = copy('production');
+    files.files[2]!.objects.push({
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'debug', namespace: 'gravl-prod' },
+      spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'backend' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 3001, protocol: 'TCP' }] }] },
+    });
+    expectFails(judge(files, 'production'), 'network', /a pod in namespace default may reach gravl-prod\/backend:3001/);
+    const egress = copy('production');
+    egress.files[2]!.objects.push({
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'anywhere', namespace: 'gravl-prod' },
+      spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] },
+    });
+    expectFails(judge(egress, 'production'), 'network', /may reach the cloud metadata address 169.254.169.254: gravl-prod\/frontend/);
+  });
+
+  it('fails the kustomization criterion when kustomization.yaml patches what the files say', () => {
+    expectFails(judge(copy('staging'), 'staging', { kustomizationKeys: ['apiVersion', 'kind', 'resources', 'patches'] }), 'kustomization', /kustomization.yaml has patches/);
+  });
+
+  it('fails secrets when any sealed value is older than 90 days, not only the database\'s', () => {
+    const files = copy('staging');
+    find(files, 'SealedSecret', 'grafana-admin').metadata.annotations['rotated.gravl.app/admin-password'] = '2020-01-01';
+    expectFails(judge(files, 'staging', { now: new Date('2026-12-01T00:00:00Z') }), 'secrets', /SealedSecret gravl-monitoring\/grafana-admin: key admin-password last rotated 2020-01-01/);
+  });
+
+  it('verifies pod health with a rollout of every long-running workload, never with finished Job pods', () => {
+    const command = judge(copy('staging')).results.find((c) => c.id === 'pods-healthy')!.command!;
+    expect(command).toContain('gravl-staging/deployment/backend');
+    expect(command).toContain('gravl-monitoring/statefulset/prometheus');
+    expect(command).toContain('gravl-node-agents/daemonset/alloy');
+    expect(command).toContain('rollout status');
+    expect(command).not.toContain('job');
   });
 });

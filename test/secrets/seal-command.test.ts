@@ -33,12 +33,13 @@ const request = (key: string, value: string | undefined, extra: Partial<SealRequ
 describe('npm run seal', () => {
   it('seals standard input (without the newline echo adds) dated today, and a generated value it never prints', () => {
     const dir = secretsDir();
-    const run = runMain(args(dir, 'password'), { input: 's3cret-value\n' });
+    const strong = 'correct-horse-battery-staple-2026-x';
+    const run = runMain(args(dir, 'password'), { input: `${strong}\n` });
     expect(run.status, run.stderr).toBe(0);
     const entry = values(dir)['gravl-staging']['gravl-db-credentials'].data.password;
     expect(entry.rotated).toBe(new Date().toISOString().slice(0, 10));
-    expect(unseal(privateKey, target, entry.sealed).toString()).toBe('s3cret-value');
-    expect(fs.readFileSync(path.join(dir, 'staging', 'sealed-values.yaml'), 'utf8')).not.toContain('s3cret-value');
+    expect(unseal(privateKey, target, entry.sealed).toString()).toBe(strong);
+    expect(fs.readFileSync(path.join(dir, 'staging', 'sealed-values.yaml'), 'utf8')).not.toContain(strong);
 
     const generated = runMain(args(dir, 'token', '--generate'));
     expect(generated.status, generated.stderr).toBe(0);
@@ -85,5 +86,11 @@ describe('sealing into the sealed values', () => {
 
   it('rejects an empty value', () => {
     expect(() => sealIntoValues(request('password', ''), { certificate })).toThrow(/the value is empty/);
+  });
+
+  it('rejects the seeds\' default password and any password under 32 characters', () => {
+    expect(() => sealIntoValues(request('password', 'gravl_password'), { certificate })).toThrow(/refusing a well-known default as password/);
+    expect(() => sealIntoValues(request('smtp-password', 'short-but-not-default'), { certificate })).toThrow(/smtp-password: found 21 characters, expected at least 32/);
+    expect(() => sealIntoValues(request('username', 'gravl'), { certificate })).not.toThrow();
   });
 });

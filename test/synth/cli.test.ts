@@ -72,3 +72,14 @@ describe('npm run synth', () => {
     expect(run.stderr).toContain('extra.yml: found a .yml file, expected the extension .yaml');
   });
 });
+
+describe('the output folder', () => {
+  it('refuses to replace a folder that holds anything synth did not write', () => {
+    const out = temp('out');
+    fs.writeFileSync(path.join(out, 'notes.txt'), 'mine\n');
+    const run = runMain(['synth', '--out', out]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('holds notes.txt, which synth did not write');
+    expect(fs.readdirSync(out)).toEqual(['notes.txt']);
+  });
+});
