@@ -94,7 +94,7 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
 
   it('names objects plainly, with no generated hash suffixes', () => {
     for (const o of env.objects) {
-      expect(o.metadata.name, `${o.kind} ${o.metadata.name}`).not.toMatch(/-c8[0-9a-f]{6,}$|-[0-9a-f]{8,}$/);
+      expect(o.metadata.name, `${o.kind} ${o.metadata.name}`).not.toMatch(/-c8[0-9a-f]{6,}$|-(?=[0-9a-f]*\d)[0-9a-f]{6,}$/);
       for (const value of Object.values(o.metadata.labels ?? {})) expect(value).not.toMatch(/-c8[0-9a-f]{6,}$/);
     }
   });

@@ -23,7 +23,8 @@ export type RiskRule =
   | 'image'
   | 'storage'
   | 'kustomization'
-  | 'gitops';
+  | 'gitops'
+  | 'immutable';
 
 /** One risky change. */
 export interface RiskFlag {
@@ -52,7 +53,7 @@ interface Finding {
 type Check = (base: KubeObject | undefined, head: KubeObject | undefined, context: RiskContext) => Finding[];
 
 /** Checks that only compare the two versions of one object: they have nothing to say about an unchanged one. */
-const OBJECT_CHECKS: readonly Check[] = [networkPolicy, tls, resourceLimits, disruptionBudget, rbac, secret, images, storage, kustomization, application];
+const OBJECT_CHECKS: readonly Check[] = [networkPolicy, tls, resourceLimits, disruptionBudget, rbac, secret, images, storage, kustomization, application, immutable];
 
 /** A file the kustomization stops listing is no longer applied; anything beyond listing changes what is. */
 function kustomization(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
@@ -81,6 +82,24 @@ function application(base: KubeObject | undefined, head: KubeObject | undefined)
   }
   return findings;
 }
+/**
+ * Fields the API server will not change in place: `kubectl apply` rejects the object and stops
+ * part-way through the environment, and Argo CD reports the sync failed. The object must be
+ * deleted first (or renamed).
+ */
+function immutable(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
+  if (!base || !head || base.kind !== head.kind) return [];
+  const was = record(base.spec);
+  const now = record(head.spec);
+  const fields: string[] = [];
+  if (head.kind === 'Job' && !deepEqual(was.template, now.template)) fields.push('spec.template');
+  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(head.kind) && was.selector !== undefined && !deepEqual(was.selector, now.selector)) fields.push('spec.selector');
+  if (head.kind === 'StatefulSet' && was.serviceName !== now.serviceName) fields.push('spec.serviceName');
+  if (head.kind === 'Service' && was.clusterIP !== undefined && was.clusterIP !== now.clusterIP) fields.push('spec.clusterIP');
+  if (fields.length === 0) return [];
+  return [high('immutable', `${fields.join(', ')} changed, which the API server does not change in place: the apply is rejected until ${head.kind} ${String(record(head.metadata).name)} is deleted (or renamed)`)];
+}
+
 /** Checks that also read other objects (a Deployment's replicas depend on its HPA). */
 const CONTEXT_CHECKS: readonly Check[] = [replicas];
 

@@ -1,13 +1,12 @@
 /**
  * The migration Job: runs the backend image's migration command against the database, once per
- * backend version and Job content. A Job's pod template cannot change, so its name carries the
- * version and a short hash of what it runs (image, command, settings): any change makes a new Job,
- * which runs the (idempotent) migrations again, and `kubectl apply` never hits an immutable field.
+ * backend version. Its name is plain and carries the version (`backend-migrate-1-4-2`): a new
+ * backend image makes a new Job. A Job's pod template cannot change, so changing the command or
+ * its settings without a new image needs the old Job deleted first; `npm run diff` flags that.
  * Its chart is applied after the database and before the backend, and under Argo CD its sync wave
  * comes first, so the new backend rolls out on a migrated schema. A deadline and a backoff limit
  * keep a broken migration from retrying forever.
  */
-import * as crypto from 'node:crypto';
 import type { Construct } from 'constructs';
 import { parseImage } from '../config/formats';
 import type { Resources } from '../config/schema';
@@ -51,11 +50,10 @@ export class Migrations extends BatchWorkload {
       resources: resourceRequirements(props.resources),
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     };
-    const content = crypto.createHash('sha256').update(JSON.stringify(container)).digest('hex').slice(0, 7);
     super(scope, id, {
       namespace: props.namespace,
       name: 'backend-migrate',
-      jobName: `backend-migrate-${imageVersion(props.image)}-${content}`,
+      jobName: `backend-migrate-${imageVersion(props.image)}`,
       component: 'migrations',
       network: props.network,
       user: props.user,

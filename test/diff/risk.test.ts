@@ -402,3 +402,22 @@ describe('risk flags: objects added', () => {
     expectFlag(flagged('rbac', (head) => head.get('production')!.push(wild)), 'Role gravl-prod/debug', /rules gain a wildcard \(\*\) in resources/);
   });
 });
+
+describe('risk flags: fields the API server does not change in place', () => {
+  it('flags a migration Job whose command changes under the same name, and not one left alone', () => {
+    const found = flagged('immutable', (head) => (find(head, 'production', 'Job', 'backend-migrate-1-4-2').spec.template.spec.containers[0].command = ['node', 'migrate.js']));
+    expectFlag(found, 'Job gravl-prod/backend-migrate-1-4-2', /spec\.template changed.*rejected until Job backend-migrate-1-4-2 is deleted/);
+    expect(found[0]!.severity).toBe('high');
+    expect(flagged('immutable', () => undefined)).toEqual([]);
+  });
+
+  it('flags a changed workload selector, and lets a Deployment\'s pod template change', () => {
+    const selector = flagged('immutable', (head) => (find(head, 'production', 'Deployment', 'backend').spec.selector.matchLabels.tier = 'api'));
+    expectFlag(selector, 'Deployment gravl-prod/backend', /spec\.selector changed/);
+    expect(flagged('immutable', (head) => (find(head, 'production', 'Deployment', 'backend').spec.template.spec.containers[0].command = ['node', 'server.js']))).toEqual([]);
+  });
+
+  it('flags a StatefulSet moved to another governing Service', () => {
+    expectFlag(flagged('immutable', (head) => (find(head, 'production', 'StatefulSet', 'postgres').spec.serviceName = 'db')), 'StatefulSet gravl-prod/postgres', /spec\.serviceName changed/);
+  });
+});
