@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const SCRIPT_NAMES = ['backup.sh', 'restore-drill.sh', 'restore.sh', 'upload.sh'] as const;
+const SCRIPT_NAMES = ['backup.sh', 'common.sh', 'restore-drill.sh', 'restore.sh', 'upload.sh'] as const;
 
 /**
  * The PostgreSQL maintenance scripts, file name to content, as the constructs ship them in a
@@ -15,7 +15,8 @@ const SCRIPT_NAMES = ['backup.sh', 'restore-drill.sh', 'restore.sh', 'upload.sh'
  *   each beside a `<dump>.sha256` in sha256sum format;
  * - `BACKUP_DIR`: the folder of the dumps, default `/backups`.
  * An unset or empty variable takes its default. Each logs one line per step on stdout and exits
- * non-zero on any failure.
+ * non-zero on any failure. What they share (logging, finding the newest dump, checking its
+ * checksum) is `common.sh`, which each sources from its own folder: ship them together.
  *
  * `backup.sh`: removes partial files that killed runs left behind, dumps PGDATABASE
  * (`pg_dump --format=custom`) into a hidden partial file, verifies it (`pg_restore --list`, then a

@@ -158,11 +158,13 @@ function copyDir(dir: string): string {
 }
 
 describe('the PostgreSQL scripts', () => {
-  it('ships exactly backup.sh, restore-drill.sh, restore.sh and upload.sh, byte for byte as written', () => {
-    expect(Object.keys(POSTGRES_SCRIPTS).sort()).toEqual(['backup.sh', 'restore-drill.sh', 'restore.sh', 'upload.sh']);
+  it('ships exactly backup.sh, restore-drill.sh, restore.sh, upload.sh and the common.sh they source, byte for byte as written', () => {
+    expect(Object.keys(POSTGRES_SCRIPTS).sort()).toEqual(['backup.sh', 'common.sh', 'restore-drill.sh', 'restore.sh', 'upload.sh']);
     for (const [name, text] of Object.entries(POSTGRES_SCRIPTS)) {
       expect(text, name).toBe(fs.readFileSync(path.join(SOURCE_DIR, name), 'utf8'));
+      if (name === 'common.sh') continue;
       expect(text.split('\n')[0], name).toBe('#!/bin/sh');
+      expect(text, name).toContain('. "$(dirname -- "$0")/common.sh"');
     }
   });
 
@@ -174,7 +176,7 @@ describe('the PostgreSQL scripts', () => {
     if (which('bash')) checkers.push(['bash', ['--posix', '-n']]);
     if (which('busybox')) checkers.push(['busybox', ['sh', '-n']]);
     if (which('checkbashisms')) checkers.push(['checkbashisms', ['--posix']]);
-    if (which('shellcheck')) checkers.push(['shellcheck', ['--shell=sh', '--severity=warning']]);
+    if (which('shellcheck')) checkers.push(['shellcheck', ['--shell=sh', '--severity=warning', '--external-sources', '--source-path=SCRIPTDIR']]);
     for (const name of Object.keys(POSTGRES_SCRIPTS)) {
       for (const [tool, args] of checkers) {
         const result = spawnSync(tool, [...args, path.join(SOURCE_DIR, name)], { encoding: 'utf8' });

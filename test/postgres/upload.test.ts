@@ -31,8 +31,9 @@ function setup(dumps: string[]) {
     `#!/bin/sh\necho "$*" >> "${root}/calls.log"\nwhile [ "$1" != "cp" ]; do shift; done\nshift\nwhile [ "\${1#--}" != "$1" ]; do shift; done\nsrc=$1; dst=\${2#s3://}\nmkdir -p "${bucket}/$(dirname "$dst")"\ncp "$src" "${bucket}/$dst"\n`,
     { mode: 0o755 },
   );
+  // As the ConfigMap mounts them: upload.sh beside the common.sh it sources.
+  for (const [name, text] of Object.entries(POSTGRES_SCRIPTS)) fs.writeFileSync(path.join(root, name), text);
   const script = path.join(root, 'upload.sh');
-  fs.writeFileSync(script, POSTGRES_SCRIPTS['upload.sh']!);
   const run = (env: Record<string, string>) =>
     spawnSync('sh', [script], { encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}`, PGDATABASE: 'gravl', BACKUP_DIR: backups, ...env } });
   return { root, backups, bucket, run, calls: () => fs.readFileSync(path.join(root, 'calls.log'), 'utf8') };
@@ -58,7 +59,8 @@ describe('upload.sh', () => {
     fs.appendFileSync(path.join(backups, 'gravl-20261121T020000Z.dump'), 'tampered');
     const result = run({ BACKUP_S3_URI: 's3://b/p' });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('checksum of gravl-20261121T020000Z.dump does not match');
+    expect(result.stderr).toContain(`checksum mismatch for ${path.join(backups, 'gravl-20261121T020000Z.dump')}`);
+    expect(result.stderr).toContain('not uploading it');
     expect(fs.readdirSync(bucket)).toEqual([]);
   });
 

@@ -27,19 +27,13 @@
 # Unset and empty variables both take their default.
 
 set -eu
-# Byte order for globs and sort, whatever the image's locale.
-LC_ALL=C
-export LC_ALL
+# shellcheck source=common.sh
+. "$(dirname -- "$0")/common.sh"
 # Dumps hold user data: readable by the owner and the pod's group (fsGroup) only.
 umask 027
 
-log() { printf '%s backup: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-die() { printf '%s backup: error: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; exit 1; }
-size_of() { s=$(wc -c <"$1"); echo "${s##* }"; }
 
-BACKUP_DIR=${BACKUP_DIR:-/backups}
 BACKUP_RETAIN=${BACKUP_RETAIN:-7}
-PGDATABASE=${PGDATABASE:-}
 
 [ -n "$PGDATABASE" ] || die "PGDATABASE is not set: expected the name of the database to back up"
 case $PGDATABASE in
@@ -49,8 +43,6 @@ case $BACKUP_RETAIN in
   *[!0-9]* | 0*) die "BACKUP_RETAIN: found \"$BACKUP_RETAIN\", expected an integer >= 1 (how many dumps to keep)" ;;
 esac
 [ "${#BACKUP_RETAIN}" -le 6 ] || die "BACKUP_RETAIN: found \"$BACKUP_RETAIN\", expected an integer >= 1 and <= 999999"
-
-STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'
 
 mkdir -p -- "$BACKUP_DIR" || die "cannot create BACKUP_DIR $BACKUP_DIR"
 

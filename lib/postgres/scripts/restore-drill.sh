@@ -24,16 +24,10 @@
 # Unset and empty variables both take their default.
 
 set -eu
-# Byte order for globs and sort, whatever the image's locale.
-LC_ALL=C
-export LC_ALL
+# shellcheck source=common.sh
+. "$(dirname -- "$0")/common.sh"
 
-log() { printf '%s restore-drill: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-die() { printf '%s restore-drill: error: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; exit 1; }
-size_of() { s=$(wc -c <"$1"); echo "${s##* }"; }
 
-BACKUP_DIR=${BACKUP_DIR:-/backups}
-PGDATABASE=${PGDATABASE:-}
 [ -n "$PGDATABASE" ] || die "PGDATABASE is not set: expected the name of the live database (it names the dumps)"
 DRILL_DATABASE=${DRILL_DATABASE:-${PGDATABASE}_restore_drill}
 DRILL_CHECK_SQL=${DRILL_CHECK_SQL:-}
@@ -42,24 +36,8 @@ case $DRILL_DATABASE in
   postgres | template0 | template1) die "DRILL_DATABASE: found \"$DRILL_DATABASE\", a database the server needs; expected a throwaway database name (it is dropped)" ;;
 esac
 
-STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'
-
-# Globs expand in sorted order and stamps sort in time order: the last match is the newest.
-dump=
-for candidate in "$BACKUP_DIR/$PGDATABASE"-$STAMP_GLOB.dump; do
-  if [ -f "$candidate" ]; then dump=$candidate; fi
-done
-[ -n "$dump" ] || die "no dump of $PGDATABASE in $BACKUP_DIR (expected $PGDATABASE-YYYYmmddTHHMMSSZ.dump)"
-log "newest dump: $dump ($(size_of "$dump") bytes)"
-
-[ -f "$dump.sha256" ] || die "no checksum file $dump.sha256: cannot trust $dump"
-expected=$(head -n 1 <"$dump.sha256")
-expected=${expected%% *}
-actual=$(sha256sum <"$dump") || die "sha256sum of $dump failed"
-actual=${actual%% *}
-[ "${#expected}" -eq 64 ] && [ "$expected" = "$actual" ] ||
-  die "checksum mismatch for $dump: $dump.sha256 says \"$expected\", the file has $actual"
-log "checksum verified: sha256 $actual"
+newest_dump
+verify_checksum "$dump" 'the drill did not run'
 
 # psql variables quote the database name as an identifier (:"db"); they are not expanded in -c.
 admin_sql() {
@@ -71,7 +49,7 @@ cleanup() {
   if admin_sql 'DROP DATABASE IF EXISTS :"db";'; then
     log "dropped throwaway database $DRILL_DATABASE"
   else
-    printf '%s restore-drill: error: could not drop throwaway database %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$DRILL_DATABASE" >&2
+    error "could not drop throwaway database $DRILL_DATABASE"
     [ "$status" -ne 0 ] || status=1
   fi
   if [ "$status" -eq 0 ]; then log "passed: $dump restores"; else log "FAILED: see the errors above"; fi

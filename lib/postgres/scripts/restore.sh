@@ -25,24 +25,16 @@
 # Unset and empty variables both take their default.
 
 set -eu
-# Byte order for globs and sort, whatever the image's locale.
-LC_ALL=C
-export LC_ALL
+# shellcheck source=common.sh
+. "$(dirname -- "$0")/common.sh"
 
-log() { printf '%s restore: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-die() { printf '%s restore: error: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; exit 1; }
-size_of() { s=$(wc -c <"$1"); echo "${s##* }"; }
 
-BACKUP_DIR=${BACKUP_DIR:-/backups}
 BACKUP_FILE=${BACKUP_FILE:-}
 CONFIRM_RESTORE=${CONFIRM_RESTORE:-}
-PGDATABASE=${PGDATABASE:-}
 
 [ -n "$PGDATABASE" ] || die "PGDATABASE is not set: expected the name of the database to replace"
 [ "$CONFIRM_RESTORE" = yes ] ||
   die "refusing to replace database $PGDATABASE: set CONFIRM_RESTORE=yes to confirm (found \"$CONFIRM_RESTORE\")"
-
-STAMP_GLOB='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'
 
 if [ -n "$BACKUP_FILE" ]; then
   case $BACKUP_FILE in
@@ -52,23 +44,9 @@ if [ -n "$BACKUP_FILE" ]; then
   [ -f "$dump" ] || die "BACKUP_FILE: found \"$BACKUP_FILE\", which is not a file in $BACKUP_DIR"
   log "dump chosen by BACKUP_FILE: $dump ($(size_of "$dump") bytes)"
 else
-  # Globs expand in sorted order and stamps sort in time order: the last match is the newest.
-  dump=
-  for candidate in "$BACKUP_DIR/$PGDATABASE"-$STAMP_GLOB.dump; do
-    if [ -f "$candidate" ]; then dump=$candidate; fi
-  done
-  [ -n "$dump" ] || die "no dump of $PGDATABASE in $BACKUP_DIR (expected $PGDATABASE-YYYYmmddTHHMMSSZ.dump)"
-  log "newest dump: $dump ($(size_of "$dump") bytes)"
+  newest_dump
 fi
-
-[ -f "$dump.sha256" ] || die "no checksum file $dump.sha256: cannot trust $dump"
-expected=$(head -n 1 <"$dump.sha256")
-expected=${expected%% *}
-actual=$(sha256sum <"$dump") || die "sha256sum of $dump failed"
-actual=${actual%% *}
-[ "${#expected}" -eq 64 ] && [ "$expected" = "$actual" ] ||
-  die "checksum mismatch for $dump: $dump.sha256 says \"$expected\", the file has $actual; nothing was restored"
-log "checksum verified: sha256 $actual"
+verify_checksum "$dump" 'nothing was restored'
 
 log "replacing database $PGDATABASE with $dump (one transaction)"
 pg_restore --no-password --clean --if-exists --single-transaction --no-owner --dbname="$PGDATABASE" "$dump" ||

@@ -12,29 +12,21 @@
 # Exits non-zero on any failure.
 
 set -eu
-LC_ALL=C
-export LC_ALL
+# shellcheck source=common.sh
+. "$(dirname -- "$0")/common.sh"
 
-log() { printf '%s upload: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-die() { printf '%s upload: error: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; exit 1; }
-
-BACKUP_DIR=${BACKUP_DIR:-/backups}
-[ -n "${PGDATABASE:-}" ] || die "PGDATABASE is not set"
+[ -n "$PGDATABASE" ] || die "PGDATABASE is not set"
 [ -n "${BACKUP_S3_URI:-}" ] || die "BACKUP_S3_URI is not set"
 case "$BACKUP_S3_URI" in s3://?*) ;; *) die "BACKUP_S3_URI must look like s3://bucket/prefix, found $BACKUP_S3_URI" ;; esac
 
-cd "$BACKUP_DIR" || die "cannot enter $BACKUP_DIR"
-newest=
-for dump in "$PGDATABASE"-*.dump; do
-  [ -f "$dump" ] && newest=$dump
-done
-[ -n "$newest" ] || die "no dump of $PGDATABASE in $BACKUP_DIR"
-sha256sum -c "$newest.sha256" >/dev/null 2>&1 || die "checksum of $newest does not match: not uploading it"
+newest_dump
+verify_checksum "$dump" 'not uploading it'
+newest=${dump##*/}
 
 destination=${BACKUP_S3_URI%/}
 set --
 if [ -n "${BACKUP_S3_ENDPOINT:-}" ]; then set -- --endpoint-url "$BACKUP_S3_ENDPOINT"; fi
 log "copying $newest to $destination/"
-aws "$@" s3 cp --only-show-errors "$newest" "$destination/$newest" || die "copy of $newest failed"
-aws "$@" s3 cp --only-show-errors "$newest.sha256" "$destination/$newest.sha256" || die "copy of $newest.sha256 failed"
+aws "$@" s3 cp --only-show-errors "$dump" "$destination/$newest" || die "copy of $newest failed"
+aws "$@" s3 cp --only-show-errors "$dump.sha256" "$destination/$newest.sha256" || die "copy of $newest.sha256 failed"
 log "copied $newest and its checksum"
