@@ -186,6 +186,7 @@ export class GravlEnvironment {
       network: this.network,
       cluster,
       appNamespace: appNamespace.name,
+      certManagerNamespace,
       environment: env.name,
       image: monitoring.prometheus.image,
       resources: monitoring.prometheus.resources,

@@ -49,6 +49,8 @@ export interface PrometheusConfigOptions {
    * @default false
    */
   readonly verifyKubeletCertificates?: boolean;
+  /** The namespace cert-manager's controller runs in (`tls.certManagerNamespace`). @default cert-manager */
+  readonly certManagerNamespace?: string;
 }
 
 interface RelabelConfig {
@@ -116,12 +118,12 @@ function kubeletJob(job: string, metricsPath: string, verify: boolean): Record<s
   };
 }
 
-function certManagerJob(): Record<string, unknown> {
+function certManagerJob(namespace: string): Record<string, unknown> {
   const [labelName, labelValue] = Object.entries(CERT_MANAGER.podLabel)[0]!;
   const metaLabel = `__meta_kubernetes_pod_label_${labelName.replace(/[^a-zA-Z0-9_]/g, '_')}`;
   return {
     job_name: SCRAPE_JOBS.certManager,
-    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [CERT_MANAGER_NAMESPACE] } }],
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [namespace] } }],
     relabel_configs: [
       { source_labels: [metaLabel, '__meta_kubernetes_pod_container_port_number'], regex: `${literal(labelValue)};${CERT_MANAGER.metricsPort}`, action: 'keep' },
       // No namespace target label: certificate series carry the namespace of their Certificate.
@@ -138,6 +140,7 @@ function validate(options: PrometheusConfigOptions): void {
   };
   const dnsLabel = FORMATS['dns-label']!;
   check('namespace', typeof options.namespace === 'string' && dnsLabel.check(options.namespace), options.namespace, dnsLabel.expected);
+  if (options.certManagerNamespace !== undefined) check('certManagerNamespace', dnsLabel.check(options.certManagerNamespace), options.certManagerNamespace, dnsLabel.expected);
   check('environment', typeof options.environment === 'string' && /^\S+$/.test(options.environment), options.environment, 'a label value without spaces, such as staging');
   if (problems.length > 0) throw new ProblemsError(problems);
 }
@@ -146,8 +149,8 @@ function validate(options: PrometheusConfigOptions): void {
  * The namespaces whose Services, Endpoints and Pods Prometheus discovers (a namespaced Role for
  * each); nodes are discovered cluster-wide and the kubelets need `nodes/metrics` get.
  */
-export function prometheusDiscoveryNamespaces(options: Pick<PrometheusConfigOptions, 'namespace'>): string[] {
-  return [options.namespace, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, CERT_MANAGER_NAMESPACE];
+export function prometheusDiscoveryNamespaces(options: Pick<PrometheusConfigOptions, 'namespace' | 'certManagerNamespace'>): string[] {
+  return [options.namespace, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE];
 }
 
 /**
@@ -189,7 +192,7 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
       kubeletJob(SCRAPE_JOBS.cadvisor, '/metrics/cadvisor', verifyKubelet),
       serviceJob({ job: SCRAPE_JOBS.grafana, namespace: MONITORING_NAMESPACE, service: GRAFANA.service, port: GRAFANA.port.name, targetLabels: true }),
       serviceJob({ job: SCRAPE_JOBS.loki, namespace: MONITORING_NAMESPACE, service: LOKI.service, port: LOKI.port.name, targetLabels: true }),
-      certManagerJob(),
+      certManagerJob(options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE),
       serviceJob({ job: SCRAPE_JOBS.alloy, namespace: NODE_AGENTS_NAMESPACE, service: ALLOY.service, port: ALLOY.port.name, targetLabels: true }),
     ],
   };

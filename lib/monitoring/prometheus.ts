@@ -29,6 +29,8 @@ export interface PrometheusProps {
   readonly cluster: ClusterAddresses;
   /** The app namespace (backend, postgres). */
   readonly appNamespace: string;
+  /** The namespace cert-manager's controller runs in: Prometheus scrapes it there. */
+  readonly certManagerNamespace: string;
   /** The environment's name, as the `environment` label of every series and alert. */
   readonly environment: string;
   readonly image: string;
@@ -48,7 +50,7 @@ export class Prometheus extends PodWorkload {
   readonly rules: k8s.KubeConfigMap;
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
-    const configText = yamlText(prometheusConfig({ namespace: props.appNamespace, environment: props.environment }));
+    const configText = yamlText(prometheusConfig({ namespace: props.appNamespace, environment: props.environment, certManagerNamespace: props.certManagerNamespace }));
     const rulesText = yamlText(alertRules({ namespace: props.appNamespace, ...props.alertRules }));
     const port = { name: PROMETHEUS.port.name, containerPort: PROMETHEUS.port.port };
     super(scope, id, {
@@ -103,13 +105,13 @@ export class Prometheus extends PodWorkload {
     this.config = new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'prometheus-config', namespace: props.namespace, labels }, data: { 'prometheus.yml': configText } });
     this.rules = new k8s.KubeConfigMap(this, 'rules', { metadata: { name: 'prometheus-rules', namespace: props.namespace, labels }, data: { [PROMETHEUS_RULES_FILE]: rulesText } });
 
-    new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount, namespaces: prometheusDiscoveryNamespaces({ namespace: props.appNamespace }) });
+    new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount, namespaces: prometheusDiscoveryNamespaces({ namespace: props.appNamespace, certManagerNamespace: props.certManagerNamespace }) });
 
     // Discovery, the kubelets (and cAdvisor) on every node, cert-manager's controller, itself.
     this.allowToApiServer(props.cluster);
     for (const node of props.cluster.nodes) this.allowTo(node, KUBELET_PORT);
     this.allowTo(
-      { kind: 'pods', description: 'the cert-manager controller', namespace: 'cert-manager', podLabels: CERT_MANAGER.podLabel },
+      { kind: 'pods', description: 'the cert-manager controller', namespace: props.certManagerNamespace, podLabels: CERT_MANAGER.podLabel },
       CERT_MANAGER.metricsPort,
     );
     this.allowFrom(this, port.name);

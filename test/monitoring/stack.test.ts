@@ -133,3 +133,21 @@ describe.each(renderCommitted().map((e) => [e.name, e] as const))('%s monitoring
     expect(hash(changed!)).toBe(hash(env));
   });
 });
+
+describe('tls.certManagerNamespace', () => {
+  // Staging: production's dns01 solver also needs its Cloudflare token sealed into that namespace.
+  it('scrapes cert-manager in the namespace the environment file names', () => {
+    const text = edit(committedText('staging'), (doc) => doc.setIn(['tls', 'certManagerNamespace'], 'certs'));
+    const [moved] = renderTexts({ staging: text });
+    const config = parse(data(moved!, 'prometheus-config', 'prometheus.yml'));
+    const job = config.scrape_configs.find((j: any) => j.job_name === 'cert-manager');
+    expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['certs'] } }]);
+    const roles = objects(moved!, 'Role', 'gravl-prometheus').map((r) => r.metadata.namespace);
+    expect(roles).toContain('certs');
+    expect(roles).not.toContain('cert-manager');
+    const egress = (objects(moved!, 'NetworkPolicy').find((p) => p.metadata.name === 'prometheus')!.spec as any).egress;
+    const peers = JSON.stringify(egress);
+    expect(peers).toContain('"kubernetes.io/metadata.name":"certs"');
+    expect(peers).not.toContain('"kubernetes.io/metadata.name":"cert-manager"');
+  });
+});
