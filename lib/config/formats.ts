@@ -50,7 +50,8 @@ export function parseImage(value: string): { name: string; tag?: string; digest?
   return { name: name!, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
 }
 
-function isPinnedImage(value: string): boolean {
+/** A reference that names one version: a tag other than `latest`, or a digest. */
+export function isPinnedImage(value: string): boolean {
   const image = parseImage(value);
   if (!image) return false;
   if (image.tag === 'latest') return false;

@@ -6,6 +6,7 @@
  * reads only values of the type it needs and skips the rest.
  */
 import { ISSUER_NAMES } from '../cert-manager/issuer-names';
+import { isRecord } from '../json';
 import { parseImage, parseQuantity } from './formats';
 
 export interface RuleProblem {
@@ -23,9 +24,6 @@ function walk(value: unknown, visit: Visit, path: readonly (string | number)[] =
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The value at a path, or undefined where any step is missing. */
 function at(value: unknown, ...path: string[]): unknown {

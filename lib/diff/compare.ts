@@ -2,6 +2,7 @@
  * Object-by-object comparison of two rendered trees: which objects each environment gains, loses
  * and changes, and for a changed object every changed field as a path with its old and new value.
  */
+import { isRecord } from '../json';
 import { objectId, type KubeObject } from '../synth/render';
 import { assessRisks, type RiskFlag } from './risk';
 import { compareNames, type Tree } from './tree';
@@ -251,7 +252,3 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** A plain map (not a list, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

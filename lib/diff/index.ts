@@ -6,12 +6,9 @@ import { diffTrees, hasDifferences } from './compare';
 import { formatMarkdown, formatText } from './format';
 import type { Tree } from './tree';
 
-export { diffTrees, diffObject, hasDifferences, identity, REDACTED } from './compare';
+export { diffTrees, diffObject, hasDifferences, REDACTED } from './compare';
 export type { AddedObject, ChangedObject, DiffOptions, DiffReport, EnvironmentDiff, FieldChange, ObjectDiff, RemovedObject } from './compare';
-export { ABSENT, formatField, formatMarkdown, formatRisk, formatText, formatValue } from './format';
-export { cidrContains } from '../network/cidr';
-export { parseQuantity } from '../config/formats';
-export { parseImage } from './risk';
+export { formatMarkdown, formatText, formatValue } from './format';
 export type { RiskFlag, RiskRule, Severity } from './risk';
 export { readTree, readTreeAtRef, treeOf } from './tree';
 export type { Tree } from './tree';

@@ -3,10 +3,12 @@
  * TLS, resource limits, availability in production, RBAC, secrets in plain YAML, image pinning,
  * storage), each named with its object and a one-line reason.
  */
-import { parseQuantity } from '../config/formats';
+import { isPinnedImage, parseImage, parseQuantity } from '../config/formats';
+import { minReplicas, podSpecOf, scaleOf } from '../inspect/workloads';
+import { isRecord } from '../json';
 import { cidrContains } from '../network/cidr';
 import type { KubeObject } from '../synth/render';
-import { deepEqual, isRecord, type ObjectPair } from './compare';
+import { deepEqual, type ObjectPair } from './compare';
 
 /** `high`: weakens security or availability; `medium`: worth a reviewer's second look. */
 export type Severity = 'high' | 'medium';
@@ -159,10 +161,14 @@ function networkPolicy(base: KubeObject | undefined, head: KubeObject | undefine
   return reasons.map((r) => high('network-policy', `NetworkPolicy widened: ${r}`));
 }
 
-/** The effective policyTypes: when unset, Ingress always and Egress when an egress section exists. */
+/**
+ * The effective policyTypes, as the API server defaults them: when unset or empty, Ingress always
+ * and Egress when there is at least one egress rule (an empty list is none).
+ */
 function policyTypes(spec: Record<string, unknown>): Set<string> {
-  if (Array.isArray(spec.policyTypes)) return new Set(spec.policyTypes.filter((t): t is string => typeof t === 'string'));
-  return new Set(spec.egress !== undefined ? ['Ingress', 'Egress'] : ['Ingress']);
+  const types = list(spec.policyTypes).filter((t): t is string => typeof t === 'string');
+  if (types.length > 0) return new Set(types);
+  return new Set(list(spec.egress).length > 0 ? ['Ingress', 'Egress'] : ['Ingress']);
 }
 
 function describeRule(rule: Record<string, unknown>, peersField: string, noun: string): string {
@@ -296,20 +302,9 @@ function tls(base: KubeObject | undefined, head: KubeObject | undefined): Findin
   return findings;
 }
 
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet', 'Pod'];
-
-/** The pod spec of a workload, or undefined for other kinds. */
-function podSpec(o: KubeObject | undefined): Record<string, unknown> | undefined {
-  if (!o || !WORKLOAD_KINDS.includes(o.kind)) return undefined;
-  const spec = record(o.spec);
-  if (o.kind === 'Pod') return spec;
-  if (o.kind === 'CronJob') return record(record(record(record(spec.jobTemplate).spec).template).spec);
-  return record(record(spec.template).spec);
-}
-
 /** Containers and init containers (and ephemeral ones) by name. */
 function containers(o: KubeObject | undefined): Map<string, Record<string, unknown>> {
-  const spec = podSpec(o);
+  const spec = podSpecOf(o);
   const result = new Map<string, Record<string, unknown>>();
   if (!spec) return result;
   for (const field of ['initContainers', 'containers', 'ephemeralContainers']) {
@@ -319,7 +314,7 @@ function containers(o: KubeObject | undefined): Map<string, Record<string, unkno
 }
 
 function resourceLimits(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
-  if (!head || !podSpec(head)) return [];
+  if (!head || !podSpecOf(head)) return [];
   const findings: Finding[] = [];
   const before = containers(base);
   for (const [name, c] of containers(head)) {
@@ -349,29 +344,6 @@ function resourceLimits(base: KubeObject | undefined, head: KubeObject | undefin
 }
 
 
-
-interface Scale {
-  readonly count: number;
-  readonly source: 'replicas' | 'autoscaler' | 'default';
-}
-
-/** What keeps a Deployment or StatefulSet running: its replicas, else the minimum of an HPA targeting it, else 1. */
-function scaleOf(workload: KubeObject, objects: readonly KubeObject[]): Scale {
-  const replicas = record(workload.spec).replicas;
-  if (typeof replicas === 'number') return { count: replicas, source: 'replicas' };
-  const hpa = objects.find((o) => {
-    if (o.kind !== 'HorizontalPodAutoscaler' || o.metadata.namespace !== workload.metadata.namespace) return false;
-    const target = record(record(o.spec).scaleTargetRef);
-    return target.kind === workload.kind && target.name === workload.metadata.name;
-  });
-  if (hpa) return { count: minReplicas(hpa), source: 'autoscaler' };
-  return { count: 1, source: 'default' };
-}
-
-function minReplicas(hpa: KubeObject): number {
-  const min = record(hpa.spec).minReplicas;
-  return typeof min === 'number' ? min : 1;
-}
 
 function replicas(base: KubeObject | undefined, head: KubeObject | undefined, context: RiskContext): Finding[] {
   if (!context.production || !head) return [];
@@ -484,18 +456,8 @@ function secret(base: KubeObject | undefined, head: KubeObject | undefined): Fin
   return [high('secret', `${what} (keys ${[...new Set(keys)].sort().join(', ')}): plain Secret values belong in a SealedSecret or ExternalSecret`)];
 }
 
-/** `registry:5000/repo/name:tag@sha256:...` split into its tag and digest. */
-export function parseImage(image: string): { readonly tag?: string; readonly digest?: string } {
-  const at = image.indexOf('@');
-  const digest = at >= 0 ? image.slice(at + 1) : undefined;
-  const name = at >= 0 ? image.slice(0, at) : image;
-  const colon = name.lastIndexOf(':');
-  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
-  return { tag, digest };
-}
-
 function images(base: KubeObject | undefined, head: KubeObject | undefined, context: RiskContext): Finding[] {
-  if (!head || !podSpec(head)) return [];
+  if (!head || !podSpecOf(head)) return [];
   const findings: Finding[] = [];
   const before = containers(base);
   for (const [name, c] of containers(head)) {
@@ -504,9 +466,11 @@ function images(base: KubeObject | undefined, head: KubeObject | undefined, cont
     if (was === c.image) continue;
     const ref = parseImage(c.image);
     const since = typeof was === 'string' ? ` (was ${was})` : '';
-    if (ref.digest === undefined && (ref.tag === undefined || ref.tag === 'latest')) {
+    if (!ref) {
+      findings.push(high('image', `container ${name}: image ${c.image} is not a valid image reference${since}`));
+    } else if (!isPinnedImage(c.image)) {
       findings.push(high('image', `container ${name}: image ${c.image} ${ref.tag === undefined ? 'has no tag (pulls latest)' : 'uses :latest'}, not a pinned version${since}`));
-    } else if (context.production && ref.digest === undefined && (typeof was !== 'string' || parseImage(was).digest !== undefined)) {
+    } else if (context.production && ref.digest === undefined && (typeof was !== 'string' || parseImage(was)?.digest !== undefined)) {
       findings.push(high('image', `container ${name}: image ${c.image} has no @sha256 digest in production${since}`));
     }
   }

@@ -8,7 +8,9 @@
  * every cluster has (`STOCK`). Policies are checked as the API server validates them, so no
  * answer is given about a policy the cluster would refuse.
  */
+import { isRecord } from '../json';
 import type { KubeObject } from '../synth/render';
+import { POD_OWNERS, podTemplateOf } from './workloads';
 
 /** The protocols a NetworkPolicy port may name. */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -252,9 +254,6 @@ function describeEndpoint(e: Endpoint): string {
 
 type Json = Record<string, unknown>;
 
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function found(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
@@ -481,19 +480,9 @@ function strictSubset(inner: Cidr, outer: Cidr): boolean {
 
 // ---- Pods and namespaces of rendered output ----
 
-const POD_OWNERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'];
 const POD_BASE = parseIPv4('10.244.0.0')!;
 /** Workload pods take 10.244.1.1 upwards; 10.244.0.0/24 is left to the stock pods. */
 const FIRST_WORKLOAD_SUBNET = 1;
-
-/** The pod template (metadata and spec) of a pod-owning object. */
-function podTemplateOf(o: KubeObject): { metadata?: Json; spec?: Json } | undefined {
-  const spec = isRecord(o.spec) ? o.spec : undefined;
-  if (o.kind === 'Pod') return { metadata: o.metadata as Json, ...(spec ? { spec } : {}) };
-  const jobSpec = isRecord(spec?.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
-  const template = o.kind === 'CronJob' ? jobSpec?.template : spec?.template;
-  return isRecord(template) ? (template as { metadata?: Json; spec?: Json }) : undefined;
-}
 
 /**
  * One representative pod per pod-owning object (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
@@ -501,12 +490,15 @@ function podTemplateOf(o: KubeObject): { metadata?: Json; spec?: Json } | undefi
  * its template labels, its namespace ("default" when the object has none, as kubectl applies it)
  * and its containers' declared ports (init containers excluded; protocol TCP when unset). Addresses
  * are deterministic: 10.244.1.1, 10.244.1.2, ... in object order, never one of `STOCK`'s.
+ * Pods on the host network are left out: they take their node's address, and no NetworkPolicy
+ * applies to them.
  */
 export function podsFromObjects(objects: readonly KubeObject[]): NetPod[] {
   const pods: NetPod[] = [];
   for (const o of objects) {
     if (!POD_OWNERS.includes(o.kind)) continue;
     const template = podTemplateOf(o);
+    if (template?.spec?.hostNetwork === true) continue;
     const containers = Array.isArray(template?.spec?.containers) ? (template!.spec!.containers as Json[]) : [];
     const ports = containers.flatMap((c) => (Array.isArray(c.ports) ? (c.ports as Json[]) : [])).map((p) => ({
       ...(typeof p.name === 'string' ? { name: p.name } : {}),

@@ -4,6 +4,7 @@
  * rendered YAML (no construct tree), so it also judges hand-edited output.
  */
 import type { KubeObject } from '../synth/render';
+import { podSpecOf } from './workloads';
 
 /** A Secret some object reads. */
 export interface SecretReference {
@@ -27,14 +28,6 @@ export interface SecretProducer {
 
 type Json = Record<string, any>;
 
-function podSpec(o: KubeObject): Json | undefined {
-  const spec = o.spec as Json | undefined;
-  if (o.kind === 'CronJob') return spec?.jobTemplate?.spec?.template?.spec;
-  if (['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet'].includes(o.kind)) return spec?.template?.spec;
-  if (o.kind === 'Pod') return spec;
-  return undefined;
-}
-
 /** Where cert-manager reads a ClusterIssuer's Secrets from. */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 
@@ -44,7 +37,7 @@ export function secretReferences(objects: readonly KubeObject[], certManagerName
   for (const o of objects) {
     const namespace = o.metadata.namespace ?? 'default';
     const owner = `${o.kind} ${namespace}/${o.metadata.name}`;
-    const pod = podSpec(o);
+    const pod = podSpecOf(o);
     if (pod) {
       for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])] as Json[]) {
         for (const e of (c.env ?? []) as Json[]) {

@@ -4,14 +4,15 @@
  * RUNTIME with the command that verifies what only a running cluster can show.
  */
 import { parse } from 'yaml';
-import { parseImage, parseQuantity } from '../config/formats';
+import { isPinnedImage, parseImage, parseQuantity } from '../config/formats';
 import type { DistFile } from '../inspect/dist';
 import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, type Endpoint, type NetPod } from '../inspect/network-policy';
 import { plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
+import { POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
 import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../labels';
 import { OPTIONS_PREFIX } from '../load-test/load-test';
 import { ROTATED_ANNOTATION_PREFIX } from '../secrets/secrets';
-import type { KubeObject } from '../synth/render';
+import { objectId as id, type KubeObject } from '../synth/render';
 
 export type Status = 'PASS' | 'FAIL' | 'RUNTIME';
 
@@ -56,18 +57,7 @@ export const LOAD_TEST_LIMITS = { p95Ms: 200, p99Ms: 500, errorRate: 0.001 } as 
 
 type Json = Record<string, any>;
 
-const POD_OWNERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
-
-function podSpec(o: KubeObject): Json | undefined {
-  const spec = o.spec as Json | undefined;
-  if (o.kind === 'CronJob') return spec?.jobTemplate?.spec?.template?.spec;
-  return POD_OWNERS.includes(o.kind) ? spec?.template?.spec : undefined;
-}
-
-function id(o: KubeObject): string {
-  return o.metadata.namespace ? `${o.kind} ${o.metadata.namespace}/${o.metadata.name}` : `${o.kind} ${o.metadata.name}`;
-}
 
 function result(id: string, title: string, problems: string[], evidence: string[], blocking = true): CriterionResult {
   return { id, title, blocking, status: problems.length > 0 ? 'FAIL' : 'PASS', evidence: problems.length > 0 ? problems : evidence };
@@ -336,7 +326,7 @@ function network(v: View): CriterionResult {
   const evidence: string[] = [];
   const policies = v.all('NetworkPolicy');
   const all = [...v.objects, ...v.manual];
-  const pods = podsFromObjects(all).filter((p) => !isHostNetwork(all, p));
+  const pods = podsFromObjects(all);
   let model: NetworkModel;
   try {
     model = new NetworkModel(policies, namespacesFromObjects(v.objects));
@@ -395,11 +385,6 @@ function isDefaultDeny(p: KubeObject): boolean {
   return Object.keys(spec.podSelector ?? {}).length === 0 && types.includes('Ingress') && types.includes('Egress') && !(spec.ingress ?? []).length && !(spec.egress ?? []).length;
 }
 
-function isHostNetwork(objects: readonly KubeObject[], pod: NetPod): boolean {
-  const owner = objects.find((o) => o.metadata.name === pod.name && o.metadata.namespace === pod.namespace && POD_OWNERS.includes(o.kind));
-  return owner ? podSpec(owner)?.hostNetwork === true : false;
-}
-
 function rbac(v: View): CriterionResult {
   const problems: string[] = [];
   const roles = [...v.all('Role'), ...v.all('ClusterRole')];
@@ -449,7 +434,7 @@ function pods(v: View): CriterionResult {
       const where = `${id(w)} container ${c.name}`;
       for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) if (c.resources?.[kind]?.[r] === undefined) problems.push(`${where}: no ${kind}.${r}`);
       const image = parseImage(String(c.image));
-      if (!image || (!image.tag && !image.digest) || image.tag === 'latest') problems.push(`${where}: image ${c.image} is not pinned`);
+      if (!image || !isPinnedImage(String(c.image))) problems.push(`${where}: image ${c.image} is not pinned`);
       else if (v.production && !image.digest) problems.push(`${where}: production image ${c.image} has no digest`);
       if (restricted.has(w.metadata.namespace!)) {
         const sc = c.securityContext ?? {};
@@ -465,8 +450,7 @@ function pods(v: View): CriterionResult {
   }
   if (v.production) {
     for (const d of v.all('Deployment')) {
-      const hpa = v.all('HorizontalPodAutoscaler').find((h) => (h.spec as Json).scaleTargetRef?.name === d.metadata.name && h.metadata.namespace === d.metadata.namespace);
-      const replicas = hpa ? (hpa.spec as Json).minReplicas : ((d.spec as Json).replicas ?? 1);
+      const replicas = scaleOf(d, v.all('HorizontalPodAutoscaler')).count;
       const monitoringSingleton = d.metadata.namespace !== v.namespace;
       if (!monitoringSingleton && replicas < 2) problems.push(`${id(d)}: ${replicas} replica(s) in production, expected at least 2`);
       const selector = JSON.stringify((d.spec as Json).selector?.matchLabels);

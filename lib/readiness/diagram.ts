@@ -60,10 +60,7 @@ export function networkDiagram(objects: readonly KubeObject[], manual: readonly 
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
   const model = new NetworkModel(policies, namespacesFromObjects(objects));
   const all = [...objects, ...manual];
-  const hostNetwork = new Set(
-    all.filter((o) => ((o.spec as Json | undefined)?.template?.spec?.hostNetwork ?? false) === true).map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
-  );
-  const pods = podsFromObjects(all).filter((p) => !hostNetwork.has(`${p.namespace}/${p.name}`));
+  const pods = podsFromObjects(all);
   const externalPorts = addressPorts(policies);
   const workload = (p: NetPod): Node => {
     const name = p.labels['app.kubernetes.io/name'] ?? p.name;

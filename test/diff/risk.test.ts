@@ -50,6 +50,19 @@ describe('risk flags: NetworkPolicy', () => {
     expect(found[0]!.severity).toBe('high');
   });
 
+  it('reads policyTypes as the API server defaults them: an empty egress list or policyTypes list changes nothing', () => {
+    const plain = object('networking.k8s.io/v1', 'NetworkPolicy', 'plain', 'gravl-prod', { spec: { podSelector: {}, ingress: [], egress: [] } });
+    expect(flagged('network-policy', (head) => delete find(head, 'production', 'NetworkPolicy', 'plain').spec.egress, { objects: [plain] })).toEqual([]);
+    const typed = object('networking.k8s.io/v1', 'NetworkPolicy', 'typed', 'gravl-prod', { spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [] } });
+    expect(flagged('network-policy', (head) => (find(head, 'production', 'NetworkPolicy', 'typed').spec.policyTypes = []), { objects: [typed] })).toEqual([]);
+    // Egress rules with no policyTypes do restrict egress: dropping them all is a widening.
+    const found = policyFlags((spec) => {
+      delete spec.policyTypes;
+      spec.egress = [];
+    });
+    expectFlag(found, POLICY_ID, /policyType Egress dropped/);
+  });
+
   it('flags a rule added', () => {
     const found = policyFlags((spec) => spec.ingress.push({ from: [{ podSelector: { matchLabels: { app: 'debug' } } }], ports: [{ port: 9229 }] }));
     expectFlag(found, POLICY_ID, /ingress rule added: allows 1 source\(s\) on TCP\/9229/);
@@ -321,6 +334,12 @@ describe('risk flags: images', () => {
   it('flags an image with no tag, even behind a registry port', () => {
     const found = flagged('image', (head) => (image(head, 'staging').image = 'registry.gravl.app:5000/gravl/backend'));
     expectFlag(found, 'Deployment gravl-staging/backend', /has no tag \(pulls latest\)/, 'staging');
+  });
+
+  it('flags an image reference that is not one, and a malformed digest', () => {
+    const found = flagged('image', (head) => (image(head, 'production').image = `${repository('production')}@sha256:abc`));
+    expectFlag(found, 'Deployment gravl-prod/backend', /is not a valid image reference/);
+    expectFlag(flagged('image', (head) => (image(head, 'staging').image = 'Gravl/Backend:1.0')), 'Deployment gravl-staging/backend', /is not a valid image reference/, 'staging');
   });
 
   it('flags an image losing its digest in production', () => {

@@ -621,6 +621,17 @@ describe('podsFromObjects', () => {
     ]);
   });
 
+  it('leaves out pods on the host network, which no NetworkPolicy governs', () => {
+    const agent: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'node-exporter', namespace: 'agents' },
+      spec: { template: { metadata: { labels: { app: 'node-exporter' } }, spec: { hostNetwork: true, containers: [container([{ containerPort: 9100 }])] } } },
+    };
+    expect(podsFromObjects([...objects, agent]).map((p) => p.name)).toEqual(['web', 'backup', 'db']);
+    expect(podsFromObjects([agent])).toEqual([]);
+  });
+
   it('gives distinct addresses in 10.244.0.0/16 that no stock pod uses, the same on every call', () => {
     const many: KubeObject[] = Array.from({ length: 600 }, (_, i) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `job-${i}`, namespace: APP }, spec: { template: { spec: { containers: [] } } } }));
     const ips = podsFromObjects(many).map((p) => p.ip);

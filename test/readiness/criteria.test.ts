@@ -173,6 +173,12 @@ describe('readiness', () => {
     expectFails(judge(files, 'production'), 'pods', /Deployment gravl-prod\/backend: 1 replica\(s\) in production[\s\S]*no PodDisruptionBudget/);
   });
 
+  it('counts an autoscaler without minReplicas as 1 pod in production, as the API defaults it', () => {
+    const files = copy('production');
+    delete find(files, 'HorizontalPodAutoscaler', 'backend').spec.minReplicas;
+    expectFails(judge(files, 'production'), 'pods', /Deployment gravl-prod\/backend: 1 replica\(s\) in production/);
+  });
+
   it('fails the migrations criterion when the migration Job is applied after the backend', () => {
     const files = copy('staging');
     const migrations = files.files.findIndex((f) => f.name.endsWith('-migrations.k8s.yaml'));
