@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod';
+import { ownServiceAccount, podTemplate } from './pod';
 import { Workload } from './workload';
 
 export interface BatchProps {
@@ -16,7 +16,7 @@ export interface BatchProps {
   readonly name: string;
   readonly component: string;
   readonly network: NetworkPolicies;
-  /** The pod's containers, without securityContext (the restricted one is applied). */
+  /** The pod's containers; each gets the restricted securityContext merged under its own. */
   readonly containers: readonly k8s.Container[];
   readonly initContainers?: readonly k8s.Container[];
   readonly volumes?: readonly k8s.Volume[];
@@ -30,8 +30,6 @@ export interface BatchProps {
   readonly activeDeadlineSeconds: number;
   /** Retries of a failed pod. */
   readonly backoffLimit: number;
-  /** Annotations of the Job or CronJob. @default none */
-  readonly annotations?: Readonly<Record<string, string>>;
   /** Name of the Job object, when it differs from the workload name (e.g. with a version). @default name */
   readonly jobName?: string;
 }
@@ -44,29 +42,23 @@ export class BatchWorkload extends Workload {
   constructor(scope: Construct, id: string, props: BatchProps) {
     super(scope, id, { name: props.name, namespace: props.namespace, ports: [], network: props.network });
     const labels = workloadLabels(props.name, props.component, props.containers[0]?.image);
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
-      metadata: { name: props.name, namespace: props.namespace, labels },
-      automountServiceAccountToken: false,
-    });
-    const harden = (c: k8s.Container): k8s.Container => ({ imagePullPolicy: 'IfNotPresent', ...c, securityContext: restrictedContainerSecurityContext() });
+    this.serviceAccount = ownServiceAccount(this, { name: props.name, namespace: props.namespace, labels }, false);
     const jobSpec: k8s.JobSpec = {
       backoffLimit: props.backoffLimit,
       activeDeadlineSeconds: props.activeDeadlineSeconds,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          serviceAccountName: this.serviceAccount.name,
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: restrictedPodSecurityContext(props.user, props.fsGroup),
-          ...(props.initContainers ? { initContainers: props.initContainers.map(harden) } : {}),
-          containers: props.containers.map(harden),
-          ...(props.volumes ? { volumes: [...props.volumes] } : {}),
-        },
-      },
+      template: podTemplate({
+        labels,
+        serviceAccount: this.serviceAccount,
+        callsApi: false,
+        user: props.user,
+        ...(props.fsGroup !== undefined ? { fsGroup: props.fsGroup } : {}),
+        containers: props.containers,
+        ...(props.initContainers ? { initContainers: props.initContainers } : {}),
+        ...(props.volumes ? { volumes: props.volumes } : {}),
+        podSpec: { restartPolicy: 'Never' },
+      }),
     };
-    const metadata = { name: props.jobName ?? props.name, namespace: props.namespace, labels, ...(props.annotations ? { annotations: { ...props.annotations } } : {}) };
+    const metadata = { name: props.jobName ?? props.name, namespace: props.namespace, labels };
     if (props.schedule) {
       this.cronJob = new k8s.KubeCronJob(this, 'cronjob', {
         metadata,

@@ -7,7 +7,7 @@
 import * as crypto from 'node:crypto';
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { workloadLabels } from './labels';
+import { selectorLabels, workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
 import type { MemberPort } from './network/peers';
 
@@ -16,8 +16,18 @@ export interface ServicePort extends MemberPort {
   /** @default containerPort */
   readonly servicePort?: number;
 }
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod';
+import { ownServiceAccount, podTemplate } from './pod';
 import { Workload } from './workload';
+
+/** A ConfigMap the pods mount: created with the workload, mounted as volume `volume`. */
+export interface ConfigFiles {
+  /** Name of the pod volume (mount it in a container by this name); also the construct id. */
+  readonly volume: string;
+  /** Name of the ConfigMap. */
+  readonly name: string;
+  /** File name to content. */
+  readonly data: Readonly<Record<string, string>>;
+}
 
 export interface PodWorkloadProps {
   readonly kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -40,8 +50,11 @@ export interface PodWorkloadProps {
   readonly headless?: boolean;
   /** Whether the pods call the Kubernetes API (mounts the ServiceAccount token). @default false */
   readonly callsApi?: boolean;
-  /** Text of every config the pods load (ConfigMap data): its hash in an annotation rolls them on change. */
-  readonly configs?: readonly string[];
+  /**
+   * The ConfigMaps the pods load. Each is created beside the workload and added to its volumes
+   * (first); a hash of their data in a pod annotation rolls the pods when any of it changes.
+   */
+  readonly configMaps?: readonly ConfigFiles[];
   /** StatefulSet claims. */
   readonly volumeClaimTemplates?: readonly k8s.KubePersistentVolumeClaimProps[];
   /** Pod spec fields beyond the defaults (hostNetwork, tolerations, ...). */
@@ -57,7 +70,7 @@ export interface PodWorkloadProps {
    * @default replace
    */
   readonly rollout?: 'replace' | 'surge';
-  /** Whether this runs as a node agent outside the restricted bar (privileged namespace only). @default false */
+  /** A node agent in the privileged namespace: the only kind of workload that may run as root (user 0). @default false */
   readonly nodeAgent?: boolean;
 }
 
@@ -76,7 +89,7 @@ export class PodWorkload extends Workload {
     const replicas = 'replicas' in props ? props.replicas : 1;
     this.servicePorts = props.servicePorts ?? [];
 
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: callsApi });
+    this.serviceAccount = ownServiceAccount(this, metadata, callsApi);
     if (props.servicePorts) {
       this.service = new k8s.KubeService(this, 'service', {
         metadata,
@@ -88,23 +101,22 @@ export class PodWorkload extends Workload {
       });
     }
 
-    const configHash = props.configs?.length ? crypto.createHash('sha256').update(props.configs.join('\0')).digest('hex').slice(0, 16) : undefined;
-    const template: k8s.PodTemplateSpec = {
-      metadata: { labels, ...(configHash ? { annotations: { 'gravl.app/config-hash': configHash } } : {}) },
-      spec: {
-        serviceAccountName: this.serviceAccount.name,
-        automountServiceAccountToken: callsApi,
-        enableServiceLinks: false,
-        securityContext: props.nodeAgent ? { seccompProfile: { type: 'RuntimeDefault' } } : restrictedPodSecurityContext(props.user, props.fsGroup),
-        containers: props.containers.map((c) => ({
-          imagePullPolicy: 'IfNotPresent',
-          ...c,
-          securityContext: { ...restrictedContainerSecurityContext(), ...c.securityContext },
-        })),
-        ...(props.volumes ? { volumes: [...props.volumes] } : {}),
-        ...props.podSpec,
-      },
-    };
+    const configMaps = props.configMaps ?? [];
+    const configTexts = configMaps.flatMap((c) => Object.values(c.data));
+    const configHash = configTexts.length ? crypto.createHash('sha256').update(configTexts.join('\0')).digest('hex').slice(0, 16) : undefined;
+    const volumes = [...configMaps.map((c): k8s.Volume => ({ name: c.volume, configMap: { name: c.name } })), ...(props.volumes ?? [])];
+    const template = podTemplate({
+      labels,
+      ...(configHash ? { annotations: { 'gravl.app/config-hash': configHash } } : {}),
+      serviceAccount: this.serviceAccount,
+      callsApi,
+      user: props.user,
+      ...(props.fsGroup !== undefined ? { fsGroup: props.fsGroup } : {}),
+      nodeAgent: props.nodeAgent ?? false,
+      containers: props.containers,
+      ...(volumes.length ? { volumes } : {}),
+      ...(props.podSpec ? { podSpec: props.podSpec } : {}),
+    });
     const selector = { matchLabels: { ...this.selector } };
     switch (props.kind) {
       case 'Deployment':
@@ -143,6 +155,8 @@ export class PodWorkload extends Workload {
         });
         break;
     }
+    const configLabels = selectorLabels(props.name);
+    for (const c of configMaps) new k8s.KubeConfigMap(this, c.volume, { metadata: { name: c.name, namespace: props.namespace, labels: configLabels }, data: { ...c.data } });
   }
 
   /** The Service's name. */

@@ -3,6 +3,7 @@
  * privilege escalation, every capability dropped, seccomp RuntimeDefault, a read-only root
  * filesystem with emptyDirs only where a program must write, requests and limits always.
  */
+import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from './config/schema';
 
@@ -40,15 +41,69 @@ export function restrictedContainerSecurityContext(): k8s.SecurityContext {
   };
 }
 
-/** The restricted securityContext of a pod, running as `user` (and group), with volumes owned by `fsGroup`. */
-export function restrictedPodSecurityContext(user: number, fsGroup?: number): k8s.PodSecurityContext {
+/**
+ * The securityContext of a pod, running as `user` (and group), with volumes owned by `fsGroup`:
+ * restricted, non-root. Only a node agent (privileged namespace) may run as root (user 0), and
+ * then says so with `runAsNonRoot: false`.
+ */
+export function podSecurityContext(user: number, fsGroup?: number, nodeAgent = false): k8s.PodSecurityContext {
+  if (user === 0 && !nodeAgent) throw new Error('only a node agent may run as root (user 0)');
   return {
-    runAsNonRoot: true,
+    runAsNonRoot: user !== 0,
     runAsUser: user,
     runAsGroup: user,
     ...(fsGroup !== undefined ? { fsGroup, fsGroupChangePolicy: 'OnRootMismatch' } : {}),
     seccompProfile: { type: 'RuntimeDefault' },
   };
+}
+
+/** What every pod of the generator shares, whatever owns it. */
+export interface PodTemplateProps {
+  readonly labels: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  /** Whether the pods call the Kubernetes API (mounts the ServiceAccount token). */
+  readonly callsApi: boolean;
+  /** The numeric user (and group) the pods run as. */
+  readonly user: number;
+  /** Group that owns mounted volumes. @default no fsGroup */
+  readonly fsGroup?: number;
+  /** A node agent in the privileged namespace: may run as root. @default false */
+  readonly nodeAgent?: boolean;
+  /** Containers and init containers; each gets the restricted securityContext merged under its own. */
+  readonly containers: readonly k8s.Container[];
+  readonly initContainers?: readonly k8s.Container[];
+  readonly volumes?: readonly k8s.Volume[];
+  /** Pod spec fields beyond these (restartPolicy, hostNetwork, tolerations, ...). */
+  readonly podSpec?: Partial<k8s.PodSpec>;
+}
+
+/** A pod template that meets the bar: its own ServiceAccount, no token unless it calls the API, hardened containers. */
+export function podTemplate(props: PodTemplateProps): k8s.PodTemplateSpec {
+  const runsAsRoot = props.user === 0;
+  const harden = (c: k8s.Container): k8s.Container => ({
+    imagePullPolicy: 'IfNotPresent',
+    ...c,
+    securityContext: { ...restrictedContainerSecurityContext(), ...(runsAsRoot ? { runAsNonRoot: false } : {}), ...c.securityContext },
+  });
+  return {
+    metadata: { labels: props.labels, ...(props.annotations ? { annotations: props.annotations } : {}) },
+    spec: {
+      serviceAccountName: props.serviceAccount.name,
+      automountServiceAccountToken: props.callsApi,
+      enableServiceLinks: false,
+      securityContext: podSecurityContext(props.user, props.fsGroup, props.nodeAgent),
+      ...(props.initContainers ? { initContainers: props.initContainers.map(harden) } : {}),
+      containers: props.containers.map(harden),
+      ...(props.volumes ? { volumes: [...props.volumes] } : {}),
+      ...props.podSpec,
+    },
+  };
+}
+
+/** A workload's own ServiceAccount; its token is mounted only where the pods call the API. */
+export function ownServiceAccount(scope: Construct, metadata: k8s.ObjectMeta, callsApi: boolean): k8s.KubeServiceAccount {
+  return new k8s.KubeServiceAccount(scope, 'service-account', { metadata, automountServiceAccountToken: callsApi });
 }
 
 /** emptyDir volumes for the scratch directories of a pod. */

@@ -47,7 +47,9 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
   });
 
   it('gives every long-running container startup, readiness and liveness probes', () => {
-    for (const workload of workloads.filter((w) => LONG_RUNNING.includes(w.kind))) {
+    const longRunning = workloads.filter((w) => LONG_RUNNING.includes(w.kind));
+    expect(longRunning.length).toBeGreaterThanOrEqual(10);
+    for (const workload of longRunning) {
       for (const container of podSpecOf(workload)!.containers as Array<Record<string, unknown>>) {
         const where = `${workload.kind} ${workload.metadata.name}/${String(container.name)}`;
         expect(container.startupProbe, `${where} startupProbe`).toBeDefined();
@@ -63,7 +65,11 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
         .filter((ns) => ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted')
         .map((ns) => ns.metadata.name),
     );
-    for (const workload of workloads.filter((w) => restricted.has(w.metadata.namespace!))) {
+    const app = objects(env, 'Deployment', 'backend')[0]!.metadata.namespace!;
+    expect([...restricted].sort()).toEqual([app, 'gravl-monitoring'].sort());
+    const held = workloads.filter((w) => restricted.has(w.metadata.namespace!));
+    expect(held.length).toBeGreaterThanOrEqual(10);
+    for (const workload of held) {
       const pod = podSpecOf(workload)!;
       expect(pod.securityContext?.runAsNonRoot, `${workload.metadata.name} runAsNonRoot`).toBe(true);
       expect(pod.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
@@ -76,6 +82,33 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
         expect(sc.privileged ?? false).toBe(false);
       }
     }
+  });
+
+  it('runs as root only in node agents, and says so; every other pod and container runs as non-root', () => {
+    const privileged = new Set(objects(env, 'Namespace').filter((ns) => ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'privileged').map((ns) => ns.metadata.name));
+    const root = workloads.filter((w) => podSpecOf(w)!.securityContext?.runAsUser === 0);
+    expect(root.map((w) => `${w.kind} ${w.metadata.name}`)).toEqual(['DaemonSet alloy']);
+    for (const workload of workloads) {
+      const pod = podSpecOf(workload)!;
+      const where = `${workload.kind} ${workload.metadata.name}`;
+      expect(pod.securityContext?.runAsUser, where).toEqual(expect.any(Number));
+      expect(pod.securityContext?.runAsNonRoot, where).toBe(pod.securityContext?.runAsUser !== 0);
+      if (pod.securityContext?.runAsUser === 0) {
+        expect(workload.kind, where).toBe('DaemonSet');
+        expect(privileged.has(workload.metadata.namespace!), where).toBe(true);
+      }
+      for (const container of containersOf(workload)) {
+        const user = container.securityContext?.runAsUser ?? pod.securityContext.runAsUser;
+        expect(container.securityContext?.runAsNonRoot, `${where}/${container.name}`).toBe(user !== 0);
+      }
+    }
+  });
+
+  it('mounts only ConfigMaps that this output creates in the pod\'s namespace', () => {
+    const configMaps = new Set([...env.objects, ...env.manualObjects].filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+    const mounted = workloads.flatMap((w) => ((podSpecOf(w)!.volumes ?? []) as Array<{ configMap?: { name: string } }>).filter((v) => v.configMap).map((v) => `${w.metadata.namespace}/${v.configMap!.name}`));
+    expect(mounted.length).toBeGreaterThanOrEqual(8);
+    for (const name of mounted) expect(configMaps, name).toContain(name);
   });
 
   it('labels every namespace it creates with a pinned Pod Security level for enforce, audit and warn', () => {

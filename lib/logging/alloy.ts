@@ -9,12 +9,18 @@
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
+import { selectorLabels } from '../labels';
 import { ALLOY } from '../monitoring/names';
 import type { NetworkPolicies } from '../network/network-policies';
 import type { ClusterAddresses } from '../network/peers';
-import { httpServerProbes, resourceRequirements } from '../pod';
+import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import { PodWorkload } from '../pod-workload';
-import { alloyConfig } from './alloy-config';
+import { alloyArgs, alloyConfig, DEFAULT_NODE_NAME_ENV, DEFAULT_POD_LOGS_PATH, LOKI_PUSH_PATH } from './alloy-config';
+
+const CONFIG_DIR = '/etc/alloy';
+const CONFIG_FILE = 'config.alloy';
+const DATA_DIR = '/var/lib/alloy/data';
+const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
 export interface AlloyProps {
   readonly namespace: string;
@@ -30,8 +36,8 @@ export interface AlloyProps {
 
 export class Alloy extends PodWorkload {
   constructor(scope: Construct, id: string, props: AlloyProps) {
-    const pushUrl = `http://${props.loki.host}:${props.loki.port('http')}/loki/api/v1/push`;
-    const configText = alloyConfig({ environment: props.environment, lokiPushUrl: pushUrl, nodeNameEnv: 'NODE_NAME' });
+    const pushUrl = `http://${props.loki.host}:${props.loki.servicePort('http')}${LOKI_PUSH_PATH}`;
+    const configText = alloyConfig({ environment: props.environment, lokiPushUrl: pushUrl, nodeNameEnv: DEFAULT_NODE_NAME_ENV });
     const port = { name: ALLOY.port.name, containerPort: ALLOY.port.port };
     super(scope, id, {
       kind: 'DaemonSet',
@@ -43,37 +49,33 @@ export class Alloy extends PodWorkload {
       nodeAgent: true,
       servicePorts: [port],
       callsApi: true,
-      configs: [configText],
+      configMaps: [{ volume: 'config', name: 'alloy-config', data: { [CONFIG_FILE]: configText } }],
       containers: [
         {
           name: 'alloy',
           image: props.image,
-          args: ['run', '/etc/alloy/config.alloy', `--server.http.listen-addr=0.0.0.0:${port.containerPort}`, '--storage.path=/var/lib/alloy/data', '--disable-reporting'],
-          env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+          args: alloyArgs({ configFile: `${CONFIG_DIR}/${CONFIG_FILE}`, storagePath: DATA_DIR }),
+          env: [{ name: DEFAULT_NODE_NAME_ENV, valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
           ports: [{ name: port.name, containerPort: port.containerPort, protocol: 'TCP' }],
           resources: resourceRequirements(props.resources),
-          // Root only to read the root-owned log files; no capability, no escalation.
-          securityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false },
           ...httpServerProbes('/-/ready', port.name, { startupSeconds: 120, livenessPath: '/-/healthy', livenessFailures: 6 }),
           volumeMounts: [
-            { name: 'config', mountPath: '/etc/alloy', readOnly: true },
-            { name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true },
-            { name: 'data', mountPath: '/var/lib/alloy/data' },
-            { name: 'tmp', mountPath: '/tmp' },
+            { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+            { name: 'pod-logs', mountPath: DEFAULT_POD_LOGS_PATH, readOnly: true },
+            { name: 'data', mountPath: DATA_DIR },
+            ...scratchMounts(SCRATCH),
           ],
         },
       ],
       volumes: [
-        { name: 'config', configMap: { name: 'alloy-config' } },
-        { name: 'pod-logs', hostPath: { path: '/var/log/pods', type: 'Directory' } },
+        { name: 'pod-logs', hostPath: { path: DEFAULT_POD_LOGS_PATH, type: 'Directory' } },
         // Read positions survive a restart of the pod, so logs are not shipped twice.
         { name: 'data', hostPath: { path: '/var/lib/gravl-alloy', type: 'DirectoryOrCreate' } },
-        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+        ...scratchVolumes(SCRATCH),
       ],
       podSpec: { tolerations: [{ operator: 'Exists' }], terminationGracePeriodSeconds: 30 },
     });
-    const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' };
-    new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'alloy-config', namespace: props.namespace, labels }, data: { 'config.alloy': configText } });
+    const labels = selectorLabels(this.name);
     const role = new k8s.KubeClusterRole(this, 'cluster-role', {
       metadata: { name: 'gravl-alloy', labels },
       rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],

@@ -10,9 +10,9 @@ import { yamlText } from '../yaml';
 import type { Resources } from '../config/schema';
 import { LOKI } from '../monitoring/names';
 import type { NetworkPolicies } from '../network/network-policies';
-import { httpServerProbes, resourceRequirements } from '../pod';
+import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import { PodWorkload } from '../pod-workload';
-import { lokiConfig } from './loki-config';
+import { DEFAULT_LOKI_DATA_DIR, LOKI_GRPC_PORT, lokiConfig } from './loki-config';
 
 /** emptyDir (logs lost when the pod goes) or a claim on a declared StorageClass. */
 export type LokiStorage =
@@ -31,15 +31,14 @@ export interface LokiProps {
 
 /** The `loki` user of the Loki images. */
 const USER = 10001;
-const DATA_DIR = '/loki';
+const DATA_DIR = DEFAULT_LOKI_DATA_DIR;
+const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
 export class Loki extends PodWorkload {
-  readonly config: k8s.KubeConfigMap;
-
   constructor(scope: Construct, id: string, props: LokiProps) {
     const configText = yamlText(lokiConfig({ retentionPeriod: props.retention, dataDir: DATA_DIR }));
     const http = { name: LOKI.port.name, containerPort: LOKI.port.port };
-    const grpc = { name: 'grpc', containerPort: 9095 };
+    const grpc = { name: 'grpc', containerPort: LOKI_GRPC_PORT };
     const storage = props.storage;
     super(scope, id, {
       kind: 'StatefulSet',
@@ -51,7 +50,7 @@ export class Loki extends PodWorkload {
       fsGroup: USER,
       servicePorts: [http],
       ports: [http, grpc],
-      configs: [configText],
+      configMaps: [{ volume: 'config', name: 'loki-config', data: { 'loki.yaml': configText } }],
       containers: [
         {
           name: 'loki',
@@ -66,13 +65,12 @@ export class Loki extends PodWorkload {
           volumeMounts: [
             { name: 'config', mountPath: '/etc/loki', readOnly: true },
             { name: 'data', mountPath: DATA_DIR },
-            { name: 'tmp', mountPath: '/tmp' },
+            ...scratchMounts(SCRATCH),
           ],
         },
       ],
       volumes: [
-        { name: 'config', configMap: { name: 'loki-config' } },
-        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+        ...scratchVolumes(SCRATCH),
         ...(storage.type === 'emptyDir' ? [{ name: 'data', emptyDir: storage.sizeLimit ? { sizeLimit: k8s.Quantity.fromString(storage.sizeLimit) } : {} }] : []),
       ],
       ...(storage.type === 'persistentVolumeClaim'
@@ -89,10 +87,6 @@ export class Loki extends PodWorkload {
             ],
           }
         : {}),
-    });
-    this.config = new k8s.KubeConfigMap(this, 'config', {
-      metadata: { name: 'loki-config', namespace: props.namespace, labels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' } },
-      data: { 'loki.yaml': configText },
     });
   }
 }

@@ -30,8 +30,6 @@ export const ALERTMANAGER_SECRET = 'alertmanager-receivers';
 const USER = 65534;
 
 export class Alertmanager extends PodWorkload {
-  readonly config: k8s.KubeConfigMap;
-
   constructor(scope: Construct, id: string, props: AlertmanagerProps) {
     const configText = yamlText(alertmanagerConfig({ slack: props.slack, email: props.email }));
     const secret = props.secrets.require({
@@ -50,7 +48,7 @@ export class Alertmanager extends PodWorkload {
       user: USER,
       fsGroup: USER,
       servicePorts: [port],
-      configs: [configText],
+      configMaps: [{ volume: 'config', name: 'alertmanager-config', data: { 'alertmanager.yml': configText } }],
       containers: [
         {
           name: 'alertmanager',
@@ -73,15 +71,10 @@ export class Alertmanager extends PodWorkload {
         },
       ],
       volumes: [
-        { name: 'config', configMap: { name: 'alertmanager-config' } },
         { name: 'receivers', secret: { secretName: secret, defaultMode: 0o440 } },
         // Silences and the notification log: lost on a restart, rebuilt from Prometheus's alerts.
         { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
       ],
-    });
-    this.config = new k8s.KubeConfigMap(this, 'config', {
-      metadata: { name: 'alertmanager-config', namespace: props.namespace, labels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' } },
-      data: { 'alertmanager.yml': configText },
     });
     this.allowTo(internet('Slack over HTTPS'), 443);
     this.allowTo(internet('the mail server'), Number(props.email.smarthost.split(':')[1]));

@@ -8,7 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { yamlText } from '../yaml';
 import type { Resources } from '../config/schema';
 import type { NetworkPolicies } from '../network/network-policies';
-import { httpServerProbes, resourceRequirements } from '../pod';
+import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import { PodWorkload } from '../pod-workload';
 import type { Secrets } from '../secrets/secrets';
 import { dashboards, grafanaDashboardProvider, grafanaDatasources } from './dashboards';
@@ -30,10 +30,11 @@ export interface GrafanaProps {
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 /** The `grafana` user of the Grafana images. */
 const USER = 472;
+const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
 export class Grafana extends PodWorkload {
   constructor(scope: Construct, id: string, props: GrafanaProps) {
-    const datasources = yamlText(grafanaDatasources({ prometheusUrl: `http://${props.prometheus.host}:${props.prometheus.port('web')}`, lokiUrl: `http://${props.loki.host}:${props.loki.port('http')}` }));
+    const datasources = yamlText(grafanaDatasources({ prometheusUrl: `http://${props.prometheus.host}:${props.prometheus.servicePort('web')}`, lokiUrl: `http://${props.loki.host}:${props.loki.servicePort('http')}` }));
     const provider = yamlText(grafanaDashboardProvider());
     const boards = Object.fromEntries(Object.entries(dashboards({ namespace: props.appNamespace })).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`]));
     const admin = props.secrets.require({ namespace: props.namespace, name: GRAFANA_ADMIN_SECRET, keys: ['admin-user', 'admin-password'], consumer: 'Deployment grafana' });
@@ -47,7 +48,11 @@ export class Grafana extends PodWorkload {
       user: USER,
       fsGroup: USER,
       servicePorts: [port],
-      configs: [datasources, provider, ...Object.values(boards)],
+      configMaps: [
+        { volume: 'datasources', name: 'grafana-datasources', data: { 'datasources.yaml': datasources } },
+        { volume: 'dashboard-provider', name: 'grafana-dashboard-provider', data: { 'dashboards.yaml': provider } },
+        { volume: 'dashboards', name: 'grafana-dashboards', data: boards },
+      ],
       containers: [
         {
           name: 'grafana',
@@ -70,7 +75,7 @@ export class Grafana extends PodWorkload {
           ...httpServerProbes('/api/health', port.name, { startupSeconds: 120, livenessFailures: 6 }),
           volumeMounts: [
             { name: 'data', mountPath: '/var/lib/grafana' },
-            { name: 'tmp', mountPath: '/tmp' },
+            ...scratchMounts(SCRATCH),
             { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
             { name: 'dashboard-provider', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
             { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
@@ -80,19 +85,9 @@ export class Grafana extends PodWorkload {
       volumes: [
         // Everything Grafana shows is provisioned from the ConfigMaps: its database can start empty.
         { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
-        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-        { name: 'datasources', configMap: { name: 'grafana-datasources' } },
-        { name: 'dashboard-provider', configMap: { name: 'grafana-dashboard-provider' } },
-        { name: 'dashboards', configMap: { name: 'grafana-dashboards' } },
+        ...scratchVolumes(SCRATCH),
       ],
     });
-    const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' };
-    const configMap = (cid: string, name: string, data: Record<string, string>) =>
-      new k8s.KubeConfigMap(this, cid, { metadata: { name, namespace: props.namespace, labels }, data });
-    configMap('datasources', 'grafana-datasources', { 'datasources.yaml': datasources });
-    configMap('dashboard-provider', 'grafana-dashboard-provider', { 'dashboards.yaml': provider });
-    configMap('dashboards', 'grafana-dashboards', boards);
-
     this.allowTo(props.prometheus, 'web');
     this.allowTo(props.loki, 'http');
   }

@@ -51,7 +51,6 @@ export class NodeExporter extends PodWorkload {
           ],
           ports: [{ name: port.name, containerPort: port.containerPort, protocol: 'TCP' }],
           resources: resourceRequirements(props.resources),
-          securityContext: { runAsUser: 65534, runAsGroup: 65534 },
           ...httpServerProbes('/', port.name, { startupSeconds: 60 }),
           volumeMounts: [
             { name: 'proc', mountPath: '/host/proc', readOnly: true },

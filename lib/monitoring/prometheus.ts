@@ -46,9 +46,6 @@ export interface PrometheusProps {
 const USER = 65534;
 
 export class Prometheus extends PodWorkload {
-  readonly config: k8s.KubeConfigMap;
-  readonly rules: k8s.KubeConfigMap;
-
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     const configText = yamlText(prometheusConfig({ namespace: props.appNamespace, environment: props.environment, certManagerNamespace: props.certManagerNamespace }));
     const rulesText = yamlText(alertRules({ namespace: props.appNamespace, ...props.alertRules }));
@@ -63,7 +60,10 @@ export class Prometheus extends PodWorkload {
       fsGroup: USER,
       servicePorts: [port],
       callsApi: true,
-      configs: [configText, rulesText],
+      configMaps: [
+        { volume: 'config', name: 'prometheus-config', data: { 'prometheus.yml': configText } },
+        { volume: 'rules', name: 'prometheus-rules', data: { [PROMETHEUS_RULES_FILE]: rulesText } },
+      ],
       containers: [
         {
           name: 'prometheus',
@@ -85,10 +85,6 @@ export class Prometheus extends PodWorkload {
           ],
         },
       ],
-      volumes: [
-        { name: 'config', configMap: { name: 'prometheus-config' } },
-        { name: 'rules', configMap: { name: 'prometheus-rules' } },
-      ],
       volumeClaimTemplates: [
         {
           metadata: { name: 'data' },
@@ -101,10 +97,6 @@ export class Prometheus extends PodWorkload {
       ],
       podSpec: { terminationGracePeriodSeconds: 120 },
     });
-    const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' };
-    this.config = new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'prometheus-config', namespace: props.namespace, labels }, data: { 'prometheus.yml': configText } });
-    this.rules = new k8s.KubeConfigMap(this, 'rules', { metadata: { name: 'prometheus-rules', namespace: props.namespace, labels }, data: { [PROMETHEUS_RULES_FILE]: rulesText } });
-
     new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount, namespaces: prometheusDiscoveryNamespaces({ namespace: props.appNamespace, certManagerNamespace: props.certManagerNamespace }) });
 
     // Discovery, the kubelets (and cAdvisor) on every node, cert-manager's controller, itself.
