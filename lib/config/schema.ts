@@ -67,7 +67,7 @@ const Volume = Strict({
 export const EnvironmentSchema = Strict(
   {
     production: Type.Boolean({
-      description: 'Applies the production bar: at least 2 replicas with a PodDisruptionBudget, images pinned by digest',
+      description: 'Applies the production bar: images pinned by digest, the backend and frontend at least 2 replicas with a PodDisruptionBudget',
     }),
     namespace: DnsLabel,
     host: Type.String({ format: 'hostname', description: 'Public host name served by the Ingress' }),
@@ -100,7 +100,7 @@ export const EnvironmentSchema = Strict(
       Strict({
         autoscaling: Type.Optional(Type.Boolean({ default: false, description: 'HPA for workloads that declare autoscaling bounds' })),
         dns01: Type.Optional(Type.Boolean({ default: false, description: 'Cloudflare dns01 solver on the ACME issuers (needs tls.acme.cloudflare)' })),
-        internalCa: Type.Optional(Type.Boolean({ default: true, description: 'Self-signed root CA and the internal-ca-issuer ClusterIssuer' })),
+        internalCa: Type.Optional(Type.Boolean({ default: true, description: 'An internal root CA (see tls.internalCa.source) and the internal-ca-issuer ClusterIssuer' })),
       }),
     ),
     tls: Strict({

@@ -26,6 +26,28 @@ describe('RBAC', () => {
     expect(can('', 'pods', 'watch')).toBe(true);
   });
 
+  it.each(renderCommitted().map((e) => [e.name, e] as const))('%s lets the deployer apply every object of the app namespace but the RBAC ones, and no kind more', (_name, env) => {
+    const role = object(env, 'Role', 'gravl-deployer') as any;
+    const rules = role.rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    const can = (group: string, resource: string, verb: string) => rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+    const app = [...env.objects, ...env.manualObjects].filter((o) => o.metadata.namespace === role.metadata.namespace);
+    const rbac = app.filter((o) => o.apiVersion.startsWith('rbac.authorization.k8s.io/'));
+    // RBAC objects are an administrator's (or Argo CD's): a deployer that writes Roles can grant itself anything.
+    expect([...new Set(rbac.map((o) => o.kind))].sort()).toEqual(['Role', 'RoleBinding']);
+    const applied = new Set<string>();
+    for (const o of app.filter((x) => !rbac.includes(x))) {
+      const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '';
+      const resource = `${o.kind.toLowerCase()}${o.kind.endsWith('s') ? 'es' : o.kind.endsWith('y') ? '' : 's'}`.replace(/y$/, 'ies');
+      applied.add(`${group}/${resource}`);
+      for (const verb of ['get', 'create', 'patch']) expect(can(group, resource, verb), `${verb} ${group}/${resource} (${o.kind} ${o.metadata.name})`).toBe(true);
+    }
+    // Every kind it may write is one the output holds, or one an environment switch adds: ExternalSecrets
+    // (secrets.provider: external) and HorizontalPodAutoscalers (features.autoscaling).
+    const switched = ['external-secrets.io/externalsecrets', 'autoscaling/horizontalpodautoscalers'];
+    const writable = rules.filter((r) => r.verbs.includes('create')).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)));
+    for (const kind of writable) expect(applied.has(kind) || switched.includes(kind), kind).toBe(true);
+  });
+
   it.each(renderCommitted().map((e) => [e.name, e] as const))('%s grants no wildcard, no secret writes, no exec and no RBAC edits in any role', (_name, env) => {
     const roles = env.objects.filter((o) => RBAC_KINDS.includes(o.kind));
     expect(roles.length).toBeGreaterThan(0);
