@@ -152,6 +152,10 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
       expect(accounts).toContain(`${workload.metadata.namespace}/${pod.serviceAccountName}`);
       expect(pod.serviceAccountName).not.toBe('default');
     }
+    // Its own: no two workloads share one.
+    const used = workloads.map((w) => `${w.metadata.namespace}/${podSpecOf(w)!.serviceAccountName}`);
+    expect(used.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(used).size, used.join(', ')).toBe(used.length);
     for (const workload of workloads.filter((w) => ['backend', 'frontend'].includes(w.metadata.name))) {
       expect(podSpecOf(workload)!.automountServiceAccountToken).toBe(false);
     }

@@ -56,6 +56,10 @@ describe('npm run diff', () => {
     const run = runMain(['diff', '--dist', dist, '--base', 'HEAD']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/spec\.replicas: 5 -> 2/);
+    // --exit-code: 1 when anything differs, for a CI step that must stop.
+    const strict = runMain(['diff', '--dist', dist, '--base', 'HEAD', '--exit-code']);
+    expect(strict.status).toBe(1);
+    expect(strict.stdout).toMatch(/spec\.replicas: 5 -> 2/);
   });
 });
 

@@ -48,4 +48,10 @@ describe.each(['staging', 'production'])('the %s load test', (name) => {
     expect(kustomization.resources).not.toContain('manual/load-test.k8s.yaml');
     expect(env.files.map((f) => f.name)).toContain('manual/load-test.k8s.yaml');
   });
+
+  it('verifies TLS against a letsencrypt-prod certificate, and skips it only for certificates k6 does not trust', () => {
+    const issuer = objects(env, 'Ingress', 'gravl')[0]!.metadata.annotations!['cert-manager.io/cluster-issuer'];
+    expect(issuer).toBe(name === 'production' ? 'letsencrypt-prod' : 'letsencrypt-staging');
+    expect(options.insecureSkipTLSVerify ?? false).toBe(issuer !== 'letsencrypt-prod');
+  });
 });

@@ -12,9 +12,11 @@ import {
   type NetPod,
   type Protocol,
 } from '../../lib/inspect/network-policy';
-import { renderCommitted } from '../support/render';
+import { parse } from 'yaml';
+import { committedText, renderCommitted } from '../support/render';
 
-type Row = readonly [from: string, to: string, port: number, protocol?: Protocol];
+/** A port number, or `api` for the API server's port in the environment file. */
+type Row = readonly [from: string, to: string, port: number | 'api', protocol?: Protocol];
 
 /** Flows that must work. */
 const ALLOWED: readonly Row[] = [
@@ -46,6 +48,14 @@ const ALLOWED: readonly Row[] = [
   ['load-test', 'internet', 443],
   ['load-test', 'ingress-nginx', 443],
   ['load-test', 'backend', 3001],
+  // Machines NetworkPolicies can name only by address: the nodes and the API server.
+  ['prometheus', 'node', 10250],
+  ['prometheus', 'node', 9100],
+  ['prometheus', 'apiserver', 'api'],
+  ['kube-state-metrics', 'apiserver', 'api'],
+  ['alloy', 'apiserver', 'api'],
+  ['prometheus', 'cert-manager', 9402],
+  ['alertmanager', 'internet', 587],
 ];
 
 /** Flows that must not. */
@@ -83,11 +93,20 @@ const DENIED: readonly Row[] = [
   ['alloy', 'internet', 443],
   ['alloy', 'postgres', 5432],
   ['load-test', 'postgres', 5432],
+  ['backend', 'node', 10250],
+  ['backend', 'apiserver', 'api'],
+  ['frontend', 'apiserver', 'api'],
+  ['grafana', 'node', 9100],
+  ['grafana', 'apiserver', 'api'],
+  ['backend', 'cert-manager', 9402],
 ];
 
 describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_name, env) => {
   const appNamespace = env.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted')!.metadata.name;
   const model = new NetworkModel(env.objects, namespacesFromObjects(env.objects));
+  const cluster = parse(committedText(env.name)).cluster as { nodeAddresses: string[]; apiServer: { addresses: string[]; ports: number[] } };
+  /** The tenth address of a block such as 10.0.0.0/24. */
+  const hostIn = (cidr: string) => cidr.replace(/\.\d+\/\d+$/, '.10');
   // Every pod the output can start, the manual Jobs included, by its app.kubernetes.io/name.
   const pods = podsFromObjects([...env.objects, ...env.manualObjects]);
   const solver: NetPod = {
@@ -107,6 +126,10 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
     internet: STOCK.internet,
     'cloud-metadata': { kind: 'external', name: 'cloud metadata', ip: '169.254.169.254' },
     'private-address': { kind: 'external', name: 'private address', ip: '10.0.0.5' },
+    // A host in the ranges the environment file gives for the nodes and the API server.
+    node: { kind: 'external', name: 'a node', ip: hostIn(cluster.nodeAddresses[0]) },
+    apiserver: { kind: 'external', name: 'the API server', ip: hostIn(cluster.apiServer.addresses[0]) },
+    'cert-manager': { kind: 'pod', name: 'cert-manager', namespace: 'cert-manager', labels: { 'app.kubernetes.io/name': 'cert-manager' }, ip: '10.244.0.41', ports: [{ port: 9402, protocol: 'TCP' }] },
   };
   const endpoint = (name: string): Endpoint => {
     const found = endpoints[name];
@@ -114,7 +137,7 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
     return found;
   };
 
-  const rows = (table: readonly Row[]) => table.map(([from, to, port, protocol]) => ({ from, to, port, protocol: protocol ?? ('TCP' as Protocol) }));
+  const rows = (table: readonly Row[]) => table.map(([from, to, port, protocol]) => ({ from, to, port: port === 'api' ? cluster.apiServer.ports[0]! : port, protocol: protocol ?? ('TCP' as Protocol) }));
 
   it.each(rows(ALLOWED))('allows $from to reach $to on $port/$protocol', ({ from, to, port, protocol }) => {
     const verdict = model.allows(endpoint(from), endpoint(to), port, protocol);

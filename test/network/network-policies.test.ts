@@ -98,8 +98,11 @@ describe('NetworkPolicies', () => {
   it('gives every pod-owning workload a policy of its own beyond the namespace defaults', () => {
     for (const name of ['staging', 'production']) {
       const env = environment(name);
-      const policies = objects(env, 'NetworkPolicy').filter((p) => !['default-deny', 'allow-dns-egress'].includes(p.metadata.name));
-      const workloads = env.objects.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'].includes(o.kind));
+      const all = [...env.objects, ...env.manualObjects];
+      const policies = all.filter((p) => p.kind === 'NetworkPolicy' && !['default-deny', 'allow-dns-egress'].includes(p.metadata.name));
+      // The manual Jobs (restore, load test) too: they run under the same default deny.
+      const workloads = all.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'].includes(o.kind));
+      expect(workloads.map((w) => w.metadata.name)).toEqual(expect.arrayContaining(['load-test', 'postgres-restore']));
       for (const workload of workloads) {
         const labels = (workload.kind === 'CronJob' ? (workload.spec as any).jobTemplate.spec.template : (workload.spec as any).template).metadata.labels;
         const own = policies.filter((p) => p.metadata.namespace === workload.metadata.namespace && Object.entries((p.spec as any).podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v));

@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { committedText, edit, environment, object, objects, podSpecOf, problemsOf } from '../support/render';
+import { committedText, edit, environment, object, objects, podSpecOf, problemsOf, renderTexts } from '../support/render';
 
 describe('postgres', () => {
   const staging = environment('staging');
   const production = environment('production');
+
+  it('reads the credentials from the Secret the environment file names, in every workload that connects', () => {
+    const text = edit(committedText('staging'), (doc) => doc.setIn(['database', 'credentialsSecret'], 'gravl-db'));
+    let message = '';
+    try {
+      renderTexts({ staging: text });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    // Nothing sealed under the new name yet: synth names every reader and the command that seals it.
+    expect(message).toContain('gravl-staging.gravl-db.data.password: found no sealed value');
+    for (const reader of ['StatefulSet postgres', 'Deployment backend', 'Job backend-migrate', 'CronJob postgres-backup', 'CronJob postgres-restore-drill']) expect(message).toContain(reader);
+    expect(message).toContain('npm run seal -- --env staging --namespace gravl-staging --name gravl-db --key password');
+  });
 
   it('runs one replica as StatefulSet postgres (pod postgres-0) governed by headless Service postgres on 5432', () => {
     const sts = object(staging, 'StatefulSet', 'postgres');

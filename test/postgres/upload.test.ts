@@ -65,7 +65,11 @@ describe('upload.sh', () => {
   });
 
   it('fails without a dump or without a destination', () => {
-    expect(setup([]).run({ BACKUP_S3_URI: 's3://b/p' }).stderr).toContain('no dump of gravl');
-    expect(setup(['gravl-20261121T020000Z.dump']).run({ BACKUP_S3_URI: 'bucket/p' }).stderr).toContain('must look like s3://bucket/prefix');
+    const noDump = setup([]).run({ BACKUP_S3_URI: 's3://b/p' });
+    expect(noDump.stderr).toContain('no dump of gravl');
+    expect(noDump.status).toBe(1);
+    const noDestination = setup(['gravl-20261121T020000Z.dump']).run({ BACKUP_S3_URI: 'bucket/p' });
+    expect(noDestination.stderr).toContain('must look like s3://bucket/prefix');
+    expect(noDestination.status).toBe(1);
   });
 });
