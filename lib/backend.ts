@@ -5,6 +5,7 @@
  */
 import { Construct } from 'constructs';
 import type { ScaledWorkloadSpec } from './config/schema';
+import { BACKEND } from './monitoring/names';
 import type { NetworkPolicies } from './network/network-policies';
 import { internet } from './network/peers';
 import type { Postgres } from './postgres/postgres';
@@ -17,12 +18,8 @@ export interface BackendProps {
   /** Autoscale between the workload's autoscaling bounds. @default false */
   readonly autoscaling?: boolean;
   readonly database: Postgres;
-  /** @default /api/health */
-  readonly healthPath?: string;
 }
 
-export const BACKEND_HTTP_PORT = 3000;
-export const BACKEND_METRICS_PORT = 3001;
 /** The numeric user the backend image runs as (the `node` user of the Node.js images). */
 export const BACKEND_USER = 1000;
 
@@ -31,7 +28,7 @@ export class Backend extends ServiceDeployment {
     super(scope, id, {
       namespace: props.namespace,
       network: props.network,
-      name: 'backend',
+      name: BACKEND.service,
       component: 'api',
       image: props.workload.image,
       replicas: props.workload.replicas,
@@ -39,14 +36,14 @@ export class Backend extends ServiceDeployment {
       resources: props.workload.resources,
       user: BACKEND_USER,
       ports: [
-        { name: 'http', containerPort: BACKEND_HTTP_PORT },
-        { name: 'metrics', containerPort: BACKEND_METRICS_PORT },
+        { name: BACKEND.httpPort.name, containerPort: BACKEND.httpPort.port },
+        { name: BACKEND.metricsPort.name, containerPort: BACKEND.metricsPort.port },
       ],
-      healthCheck: { path: props.healthPath ?? '/api/health', port: 'http' },
+      healthCheck: { path: '/api/health', port: BACKEND.httpPort.name },
       env: [
         { name: 'NODE_ENV', value: 'production' },
-        { name: 'PORT', value: String(BACKEND_HTTP_PORT) },
-        { name: 'METRICS_PORT', value: String(BACKEND_METRICS_PORT) },
+        { name: 'PORT', value: String(BACKEND.httpPort.port) },
+        { name: 'METRICS_PORT', value: String(BACKEND.metricsPort.port) },
         ...props.database.clientEnv('Deployment backend'),
       ],
     });

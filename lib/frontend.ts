@@ -31,7 +31,6 @@ export class Frontend extends ServiceDeployment {
       user: 101,
       ports: [{ name: 'http', containerPort: 8080, servicePort: 80 }],
       healthCheck: { path: '/', port: 'http' },
-      scratchDirs: [{ name: 'tmp', mountPath: '/tmp' }],
     });
     // Static assets are served from the CDN; the pods fetch from it over HTTPS.
     this.allowTo(internet('the CDN over HTTPS'), 443);

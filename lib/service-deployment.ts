@@ -12,7 +12,6 @@ import type { NetworkPolicies } from './network/network-policies';
 import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes, type ScratchDir } from './pod';
 import { PodWorkload, type ServicePort } from './pod-workload';
 
-export type { ServicePort } from './pod-workload';
 
 export interface ServiceDeploymentProps {
   readonly namespace: string;
@@ -38,16 +37,16 @@ export interface ServiceDeploymentProps {
   readonly healthCheck: { readonly path: string; readonly port: string };
   /** @default no extra variables */
   readonly env?: readonly k8s.EnvVar[];
-  /** @default a 64Mi emptyDir at /tmp */
-  readonly scratchDirs?: readonly ScratchDir[];
 }
+
+/** A writable /tmp on the read-only root filesystem. */
+const SCRATCH: readonly ScratchDir[] = [{ name: 'tmp', mountPath: '/tmp' }];
 
 export class ServiceDeployment extends PodWorkload {
   readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
 
   constructor(scope: Construct, id: string, props: ServiceDeploymentProps) {
-    const scratchDirs = props.scratchDirs ?? [{ name: 'tmp', mountPath: '/tmp' }];
     const minReplicas = props.autoscaling?.minReplicas ?? props.replicas;
     super(scope, id, {
       kind: 'Deployment',
@@ -67,10 +66,10 @@ export class ServiceDeployment extends PodWorkload {
           env: [...(props.env ?? [])],
           resources: resourceRequirements(props.resources),
           ...httpServerProbes(props.healthCheck.path, props.healthCheck.port),
-          volumeMounts: scratchMounts(scratchDirs),
+          volumeMounts: scratchMounts(SCRATCH),
         },
       ],
-      volumes: scratchVolumes(scratchDirs),
+      volumes: scratchVolumes(SCRATCH),
       ...(minReplicas >= 2 ? { podSpec: { topologySpreadConstraints: spread(selectorLabels(props.name)) } } : {}),
     });
     const metadata = { name: this.name, namespace: this.namespace, labels: workloadLabels(this.name, props.component, props.image) };

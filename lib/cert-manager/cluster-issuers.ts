@@ -13,7 +13,6 @@ import {
   type ClusterIssuerSpecAcmeSolvers,
 } from '../../imports/cert-manager.io';
 import type { Secrets } from '../secrets/secrets';
-import type { IssuerName } from './issuer-names';
 
 const ACME_SERVERS = {
   'letsencrypt-prod': 'https://acme-v02.api.letsencrypt.org/directory',
@@ -61,15 +60,11 @@ export interface ClusterIssuersProps {
 export const INTERNAL_CA_SECRET = 'gravl-internal-ca';
 
 export class ClusterIssuers extends Construct {
-  /** The issuers by name. */
-  readonly issuers: ReadonlyMap<IssuerName, ClusterIssuer>;
   /** The Certificate that produces the internal CA secret, when the internal CA is issued in-cluster. */
   readonly internalCaCertificate?: Certificate;
 
   constructor(scope: Construct, id: string, props: ClusterIssuersProps) {
     super(scope, id);
-    const issuers = new Map<IssuerName, ClusterIssuer>();
-
     for (const name of ['letsencrypt-prod', 'letsencrypt-staging'] as const) {
       const solvers: ClusterIssuerSpecAcmeSolvers[] = [{ http01: { ingress: { ingressClassName: props.ingressClassName ?? 'nginx' } } }];
       if (props.cloudflare) {
@@ -79,7 +74,7 @@ export class ClusterIssuers extends Construct {
           dns01: { cloudflare: { apiTokenSecretRef: { name: props.cloudflare.apiTokenSecret, key: 'api-token' } } },
         });
       }
-      issuers.set(name, new ClusterIssuer(this, name, {
+      new ClusterIssuer(this, name, {
         metadata: { name },
         spec: {
           acme: {
@@ -89,14 +84,13 @@ export class ClusterIssuers extends Construct {
             solvers,
           },
         },
-      }));
+      });
     }
 
     const selfSigned = new ClusterIssuer(this, 'selfsigned-issuer', {
       metadata: { name: 'selfsigned-issuer' },
       spec: { selfSigned: {} },
     });
-    issuers.set('selfsigned-issuer', selfSigned);
 
     if (props.internalCa) {
       if (props.internalCa.source === 'sealed') {
@@ -126,8 +120,6 @@ export class ClusterIssuers extends Construct {
         spec: { ca: { secretName: INTERNAL_CA_SECRET } },
       });
       if (this.internalCaCertificate) ca.node.addDependency(this.internalCaCertificate);
-      issuers.set('internal-ca-issuer', ca);
     }
-    this.issuers = issuers;
   }
 }

@@ -11,10 +11,13 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { BatchWorkload } from '../batch';
 import type { Resources } from '../config/schema';
+import { selectorLabels } from '../labels';
 import type { NetworkPolicies } from '../network/network-policies';
 import { internet, type ForeignPods } from '../network/peers';
-import { resourceRequirements } from '../pod';
+import { resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import type { ServiceDeployment } from '../service-deployment';
+
+const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
 /** The signed-off pass criteria, as k6 thresholds. */
 export const LOAD_TEST_THRESHOLDS = {
@@ -76,15 +79,13 @@ export interface LoadTestProps {
 const USER = 12345;
 
 export class LoadTest extends Construct {
-  readonly job: BatchWorkload;
-
   constructor(scope: Construct, id: string, props: LoadTestProps) {
     super(scope, id);
     const script = new k8s.KubeConfigMap(this, 'script', {
-      metadata: { name: 'load-test-script', namespace: props.namespace, labels: { 'app.kubernetes.io/name': 'load-test', 'app.kubernetes.io/part-of': 'gravl' } },
+      metadata: { name: 'load-test-script', namespace: props.namespace, labels: selectorLabels('load-test') },
       data: { 'load-test.js': loadTestScript(props.profile) },
     });
-    this.job = new BatchWorkload(this, 'job', {
+    const job = new BatchWorkload(this, 'job', {
       namespace: props.namespace,
       name: 'load-test',
       component: 'load-test',
@@ -104,19 +105,19 @@ export class LoadTest extends Construct {
           resources: resourceRequirements(props.resources),
           volumeMounts: [
             { name: 'scripts', mountPath: '/scripts', readOnly: true },
-            { name: 'tmp', mountPath: '/tmp' },
+            ...scratchMounts(SCRATCH),
           ],
         },
       ],
       volumes: [
         { name: 'scripts', configMap: { name: script.name } },
-        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+        ...scratchVolumes(SCRATCH),
       ],
     });
     // Through the public entry point, as users arrive (a cluster may route its own load balancer's
     // address straight to the controller's pods), and to the metrics port inside the cluster.
-    this.job.allowTo(internet(`https://${props.host}`), 443);
-    this.job.allowTo(props.ingressController, 443);
-    this.job.allowTo(props.backend, 'metrics');
+    job.allowTo(internet(`https://${props.host}`), 443);
+    job.allowTo(props.ingressController, 443);
+    job.allowTo(props.backend, 'metrics');
   }
 }

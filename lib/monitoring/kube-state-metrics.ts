@@ -6,6 +6,7 @@
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
+import { selectorLabels } from '../labels';
 import type { NetworkPolicies } from '../network/network-policies';
 import type { ClusterAddresses } from '../network/peers';
 import { httpServerProbes, resourceRequirements } from '../pod';
@@ -63,7 +64,7 @@ export class KubeStateMetrics extends PodWorkload {
         },
       ],
     });
-    const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'gravl' };
+    const labels = selectorLabels(this.name);
     const groups = [...new Set(EXPORTED.map((e) => e.group))];
     const role = new k8s.KubeClusterRole(this, 'cluster-role', {
       metadata: { name: 'gravl-kube-state-metrics', labels },

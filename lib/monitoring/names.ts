@@ -15,8 +15,8 @@ export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 
 // ---- The app namespace (gravl-staging, gravl-prod: given per environment) ----
 
-/** Service `backend`: its `metrics` port serves `http_requests_total` and `request_duration_ms_bucket`. */
-export const BACKEND = { service: 'backend', metricsPort: { name: 'metrics', port: 3001 } } as const;
+/** Service `backend`: the API on `http`; its `metrics` port serves `http_requests_total` and `request_duration_ms_bucket`. */
+export const BACKEND = { service: 'backend', httpPort: { name: 'http', port: 3000 }, metricsPort: { name: 'metrics', port: 3001 } } as const;
 
 /**
  * Service `postgres` (headless): the database port and the postgres_exporter sidecar's port, which

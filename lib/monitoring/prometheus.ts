@@ -7,6 +7,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { selectorLabels } from '../labels';
 import { yamlText } from '../yaml';
 import type { Resources } from '../config/schema';
 import { httpServerProbes, resourceRequirements } from '../pod';
@@ -131,7 +132,7 @@ class DiscoveryAccess extends Construct {
     const account = props.serviceAccount;
     const subject = { kind: 'ServiceAccount', name: account.name, namespace: account.metadata.namespace! };
     const name = 'gravl-prometheus';
-    const labels = { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/part-of': 'gravl' };
+    const labels = selectorLabels(PROMETHEUS.service);
     const clusterRole = new k8s.KubeClusterRole(this, 'nodes', {
       metadata: { name, labels },
       rules: [

@@ -30,13 +30,6 @@ interface MemberRules {
   readonly egress: Rule[];
 }
 
-/** A flow as declared, for diagrams and reviews. */
-export interface Flow {
-  readonly from: Peer;
-  readonly to: Peer;
-  readonly ports: readonly ResolvedPort[];
-}
-
 export interface NetworkPoliciesProps {
   /** Namespaces this generator owns: each gets a default deny and DNS egress. */
   readonly namespaces: readonly string[];
@@ -49,18 +42,12 @@ const NAMESPACE_LABEL = 'kubernetes.io/metadata.name';
 export class NetworkPolicies extends Construct {
   private readonly props: NetworkPoliciesProps;
   private readonly members = new Map<string, MemberRules>();
-  private readonly declared: Flow[] = [];
   private finalized = false;
 
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
     this.props = props;
     this.node.addValidation({ validate: () => (this.finalized ? [] : ['NetworkPolicies.finalize() was never called: no policy was rendered']) });
-  }
-
-  /** The flows declared so far. */
-  get flows(): readonly Flow[] {
-    return this.declared;
   }
 
   /** Registers a workload: it gets a policy of its own, denying what no flow opens. */
@@ -85,7 +72,6 @@ export class NetworkPolicies extends Construct {
     const same = (rules: Rule[], peer: Peer) => rules.some((r) => r.peer === peer && JSON.stringify(r.ports) === JSON.stringify(resolved));
     if (isMember(to) && !same(this.rulesOf(to).ingress, from)) this.rulesOf(to).ingress.push({ peer: from, ports: resolved });
     if (isMember(from) && !same(this.rulesOf(from).egress, to)) this.rulesOf(from).egress.push({ peer: to, ports: resolved });
-    this.declared.push({ from, to, ports: resolved });
   }
 
   /** Renders every policy; call once, after every construct has declared its flows. */

@@ -14,10 +14,12 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
 import { BatchWorkload } from '../batch';
+import { workloadLabels } from '../labels';
+import { POSTGRES_BACKUP_CRONJOB, POSTGRES_RESTORE_DRILL_CRONJOB } from '../monitoring/names';
 import { KEEP, KEEP_ANNOTATION } from '../namespace';
 import type { NetworkPolicies } from '../network/network-policies';
 import { internet } from '../network/peers';
-import { resourceRequirements } from '../pod';
+import { resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import type { Secrets } from '../secrets/secrets';
 import { POSTGRES_UID, type Postgres } from './postgres';
 import { POSTGRES_SCRIPTS } from './scripts';
@@ -56,6 +58,7 @@ export interface BackupsProps {
 
 const MOUNT_SCRIPTS = '/scripts';
 const MOUNT_BACKUPS = '/backups';
+const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
 export class Backups extends Construct {
   readonly scripts: k8s.KubeConfigMap;
@@ -67,7 +70,7 @@ export class Backups extends Construct {
   constructor(scope: Construct, id: string, props: BackupsProps) {
     super(scope, id);
     const db = props.database;
-    const labels = { 'app.kubernetes.io/name': 'postgres-backup', 'app.kubernetes.io/part-of': 'gravl', 'app.kubernetes.io/component': 'backup' };
+    const labels = workloadLabels(POSTGRES_BACKUP_CRONJOB, 'backup');
 
     this.scripts = new k8s.KubeConfigMap(this, 'scripts', {
       metadata: { name: 'postgres-scripts', namespace: props.namespace, labels },
@@ -86,12 +89,12 @@ export class Backups extends Construct {
     const volumes = (readOnlyBackups: boolean): k8s.Volume[] => [
       { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
       { name: 'backups', persistentVolumeClaim: { claimName: this.volume.name, ...readOnly(readOnlyBackups) } },
-      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+      ...scratchVolumes(SCRATCH),
     ];
     const mounts = (readOnlyBackups: boolean): k8s.VolumeMount[] => [
       { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
       { name: 'backups', mountPath: MOUNT_BACKUPS, ...readOnly(readOnlyBackups) },
-      { name: 'tmp', mountPath: '/tmp' },
+      ...scratchMounts(SCRATCH),
     ];
     /** A container of the server's image (pg_dump matches the server) running one of the scripts. */
     const script = (name: string, file: string, consumer: string, env: k8s.EnvVar[], readOnlyBackups: boolean): k8s.Container => ({
@@ -104,11 +107,11 @@ export class Backups extends Construct {
     });
     const common = { namespace: props.namespace, network: props.network, user: POSTGRES_UID, fsGroup: POSTGRES_UID };
 
-    const dump = script('backup', 'backup.sh', 'CronJob postgres-backup', [{ name: 'BACKUP_RETAIN', value: String(props.retain) }], false);
+    const dump = script('backup', 'backup.sh', `CronJob ${POSTGRES_BACKUP_CRONJOB}`, [{ name: 'BACKUP_RETAIN', value: String(props.retain) }], false);
     const upload = props.objectStorage ? this.uploadContainer(props.objectStorage, props, mounts(true)) : undefined;
     this.backup = new BatchWorkload(this, 'backup', {
       ...common,
-      name: 'postgres-backup',
+      name: POSTGRES_BACKUP_CRONJOB,
       component: 'backup',
       schedule: props.schedule,
       backoffLimit: 1,
@@ -122,12 +125,12 @@ export class Backups extends Construct {
 
     this.restoreDrill = new BatchWorkload(this, 'restore-drill', {
       ...common,
-      name: 'postgres-restore-drill',
+      name: POSTGRES_RESTORE_DRILL_CRONJOB,
       component: 'backup',
       schedule: props.restoreDrillSchedule,
       backoffLimit: 0,
       activeDeadlineSeconds: 3600,
-      containers: [script('restore-drill', 'restore-drill.sh', 'CronJob postgres-restore-drill', [], true)],
+      containers: [script('restore-drill', 'restore-drill.sh', `CronJob ${POSTGRES_RESTORE_DRILL_CRONJOB}`, [], true)],
       volumes: volumes(true),
     });
     db.allowClient(this.restoreDrill);
@@ -155,7 +158,7 @@ export class Backups extends Construct {
       namespace: props.namespace,
       name: storage.credentialsSecret,
       keys: ['access-key-id', 'secret-access-key'],
-      consumer: 'CronJob postgres-backup',
+      consumer: `CronJob ${POSTGRES_BACKUP_CRONJOB}`,
     });
     return {
       name: 'upload',

@@ -14,9 +14,8 @@ import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes }
 import { PodWorkload } from '../pod-workload';
 import type { Secrets } from '../secrets/secrets';
 import type { Workload } from '../workload';
+import { POSTGRES } from '../monitoring/names';
 
-export const POSTGRES_PORT = 5432;
-export const POSTGRES_EXPORTER_PORT = 9187;
 /** The `postgres` user of the official image. */
 export const POSTGRES_UID = 999;
 
@@ -46,20 +45,20 @@ export class Postgres extends PodWorkload {
   constructor(scope: Construct, id: string, props: PostgresProps) {
     const credentials = props.secrets.require({ namespace: props.namespace, name: props.credentialsSecret, keys: ['username', 'password'], consumer: 'StatefulSet postgres' });
     const fromSecret = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: credentials, key } });
-    const ready = ['sh', '-c', `exec pg_isready --host=127.0.0.1 --port=${POSTGRES_PORT} --username="$POSTGRES_USER" --dbname="$POSTGRES_DB"`];
+    const ready = ['sh', '-c', `exec pg_isready --host=127.0.0.1 --port=${POSTGRES.port.port} --username="$POSTGRES_USER" --dbname="$POSTGRES_DB"`];
     const execProbe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({ exec: { command: ready }, periodSeconds, failureThreshold, timeoutSeconds: 5 });
     const scratch = [
       { name: 'run', mountPath: '/var/run/postgresql', sizeLimit: '16Mi' },
       { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' },
     ];
     const ports = [
-      { name: 'postgres', containerPort: POSTGRES_PORT },
-      { name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT },
+      { name: POSTGRES.port.name, containerPort: POSTGRES.port.port },
+      { name: POSTGRES.metricsPort.name, containerPort: POSTGRES.metricsPort.port },
     ];
     super(scope, id, {
       kind: 'StatefulSet',
       namespace: props.namespace,
-      name: 'postgres',
+      name: POSTGRES.service,
       component: 'database',
       network: props.network,
       user: POSTGRES_UID,
@@ -71,7 +70,7 @@ export class Postgres extends PodWorkload {
         {
           name: 'postgres',
           image: props.image,
-          ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
+          ports: [{ name: POSTGRES.port.name, containerPort: POSTGRES.port.port, protocol: 'TCP' }],
           env: [
             { name: 'POSTGRES_DB', value: props.database },
             { name: 'POSTGRES_USER', valueFrom: fromSecret('username') },
@@ -93,9 +92,9 @@ export class Postgres extends PodWorkload {
         {
           name: 'exporter',
           image: props.exporter.image,
-          ports: [{ name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT, protocol: 'TCP' }],
+          ports: [{ name: POSTGRES.metricsPort.name, containerPort: POSTGRES.metricsPort.port, protocol: 'TCP' }],
           env: [
-            { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES_PORT}/${props.database}?sslmode=disable` },
+            { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES.port.port}/${props.database}?sslmode=disable` },
             { name: 'DATA_SOURCE_USER', valueFrom: fromSecret('username') },
             { name: 'DATA_SOURCE_PASS', valueFrom: fromSecret('password') },
           ],
@@ -111,7 +110,7 @@ export class Postgres extends PodWorkload {
       ],
       volumeClaimTemplates: [
         {
-          metadata: { name: 'data', labels: selectorLabels('postgres') },
+          metadata: { name: 'data', labels: selectorLabels(POSTGRES.service) },
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: props.storage.storageClassName,
@@ -136,7 +135,7 @@ export class Postgres extends PodWorkload {
     const credentials = this.secrets.require({ namespace: this.namespace, name: this.credentialsSecret, keys: ['username', 'password'], consumer });
     return [
       { name: 'PGHOST', value: this.host },
-      { name: 'PGPORT', value: String(POSTGRES_PORT) },
+      { name: 'PGPORT', value: String(POSTGRES.port.port) },
       { name: 'PGDATABASE', value: this.database },
       { name: 'PGUSER', valueFrom: { secretKeyRef: { name: credentials, key: 'username' } } },
       { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: credentials, key: 'password' } } },
@@ -145,6 +144,6 @@ export class Postgres extends PodWorkload {
 
   /** Lets a client workload connect to the server. */
   allowClient(client: Workload): void {
-    client.allowTo(this, 'postgres');
+    client.allowTo(this, POSTGRES.port.name);
   }
 }

@@ -32,8 +32,6 @@ export const DEPLOYER_RULES: readonly k8s.PolicyRule[] = [
 
 export interface DeployerProps {
   readonly namespace: string;
-  /** @default gravl-deployer */
-  readonly name?: string;
 }
 
 export class Deployer extends Construct {
@@ -43,7 +41,7 @@ export class Deployer extends Construct {
 
   constructor(scope: Construct, id: string, props: DeployerProps) {
     super(scope, id);
-    const name = props.name ?? 'gravl-deployer';
+    const name = 'gravl-deployer';
     const metadata = { name, namespace: props.namespace, labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'deployer' } };
     // The deployer authenticates with a short-lived token it requests, never a mounted one.
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });

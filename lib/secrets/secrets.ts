@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { SealedSecret } from '../../imports/bitnami.com';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy } from '../../imports/external-secrets.io';
 import { ProblemsError, type Problem } from '../config/problems';
+import { PART_OF } from '../labels';
 import type { SealedValues } from './sealed-values';
 
 /** A Secret some object reads, and which keys it needs. */
@@ -96,19 +97,6 @@ export class Secrets extends Construct {
     if (problems.length > 0) throw new ProblemsError(problems);
   }
 
-  /** Sealed values present in the file that nothing reads (left out of the output). */
-  unused(): string[] {
-    if (this.source.kind !== 'sealed') return [];
-    const out: string[] = [];
-    for (const [namespace, secrets] of Object.entries(this.source.values)) {
-      for (const [name, entry] of Object.entries(secrets)) {
-        const needed = this.needed.get(`${namespace}/${name}`);
-        for (const key of Object.keys(entry.data)) if (!needed?.keys.has(key)) out.push(`${namespace}/${name}:${key}`);
-      }
-    }
-    return out;
-  }
-
   private sealed(needed: Needed, source: SealedSource): Problem[] {
     const entry = source.values[needed.namespace]?.[needed.name];
     const missing = [...needed.keys].filter((key) => !entry?.data[key]);
@@ -123,7 +111,7 @@ export class Secrets extends Construct {
     }
     const scope = entry!.scope ?? 'strict';
     const keys = [...needed.keys].sort();
-    const labels = { 'app.kubernetes.io/part-of': 'gravl' };
+    const labels = { 'app.kubernetes.io/part-of': PART_OF };
     new SealedSecret(this, `${needed.namespace}-${needed.name}`, {
       metadata: {
         name: needed.name,
