@@ -58,9 +58,27 @@ export function isPinnedImage(value: string): boolean {
   return image.tag !== undefined || image.digest !== undefined;
 }
 
-/** Prometheus/Go style durations: "30s", "15d", "1h30m". */
+export const HOUR_MS = 3_600_000;
+const UNIT_MS: Record<string, number> = {
+  y: 365 * 24 * HOUR_MS, w: 7 * 24 * HOUR_MS, d: 24 * HOUR_MS, h: HOUR_MS, m: 60_000, s: 1000, ms: 1,
+};
+
+/**
+ * Milliseconds of a duration as Prometheus, Alertmanager and Loki read one (`model.Duration`:
+ * units y, w, d, h, m, s, ms, each at most once and in that order, as in `1d12h`; or `0`), or
+ * undefined when they would refuse it.
+ */
+export function parseDuration(value: string): number | undefined {
+  if (value === '0') return 0;
+  const match = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(value);
+  if (!match || value === '') return undefined;
+  const units = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
+  return units.reduce((total, unit, i) => total + Number(match[i + 1] ?? 0) * UNIT_MS[unit]!, 0);
+}
+
+/** A positive duration: "30s", "15d", "1h30m" (largest unit first). */
 function isDuration(value: string): boolean {
-  return /^(\d+(ms|s|m|h|d|w|y))+$/.test(value);
+  return (parseDuration(value) ?? 0) > 0;
 }
 
 /** RFC 1123 DNS label, as Kubernetes names of namespaces and most objects. */
@@ -99,7 +117,7 @@ export const FORMATS: Record<string, Format> = {
     check: isPinnedImage,
     expected: 'an image pinned to a version tag (not latest) and/or a sha256 digest, such as registry.gravl.app/gravl/backend:1.4.2',
   },
-  'duration': { check: isDuration, expected: 'a duration such as 30s, 15d or 1h30m' },
+  'duration': { check: isDuration, expected: 'a duration such as 30s, 15d or 1h30m (units y, w, d, h, m, s, ms, largest first)' },
   'dns-label': { check: isDnsLabel, expected: 'a lowercase DNS label (a-z, 0-9 and -, at most 63 characters)' },
   'hostname': { check: isHostname, expected: 'a fully qualified host name such as staging.gravl.app' },
   'cidr': { check: isCidr, expected: 'an IPv4 CIDR block such as 10.0.0.0/8' },

@@ -7,6 +7,7 @@
  */
 import { ISSUER_NAMES } from '../cert-manager/issuer-names';
 import { isRecord } from '../json';
+import { lokiRetentionProblem } from '../logging/loki-config';
 import { parseImage, parseQuantity } from './formats';
 
 export interface RuleProblem {
@@ -77,6 +78,11 @@ export function checkRules(spec: unknown): RuleProblem[] {
       if (production && min < 2) problems.push({ path: [...path, 'minReplicas'], message: `found ${min}, expected at least 2 in production` });
     }
   });
+
+  // Loki keeps whole index periods (days): 36h is a duration, but not one Loki can keep.
+  const retention = at(spec, 'logging', 'loki', 'retention');
+  const retentionProblem = typeof retention === 'string' ? lokiRetentionProblem(retention) : undefined;
+  if (retentionProblem) problems.push({ path: ['logging', 'loki', 'retention'], message: `found ${JSON.stringify(retention)}, expected ${retentionProblem}` });
 
   const lokiPath = ['logging', 'loki', 'storage'];
   const loki = at(spec, ...lokiPath);

@@ -4,6 +4,7 @@
  * emptyDir in staging, a PersistentVolumeClaim of a StorageClass the cluster has in production
  * (the go-live's Loki crashed because its claim asked for a class the cluster lacked).
  */
+import { HOUR_MS, parseDuration } from '../config/formats';
 import { describeValue, ProblemsError, type Problem } from '../config/problems';
 import { LOKI } from '../monitoring/names';
 
@@ -37,22 +38,13 @@ export interface LokiConfigOptions {
   readonly schemaFrom?: string;
 }
 
-const HOUR_MS = 3_600_000;
-const UNIT_MS: Record<string, number> = {
-  y: 365 * 24 * HOUR_MS, w: 7 * 24 * HOUR_MS, d: 24 * HOUR_MS, h: HOUR_MS, m: 60_000, s: 1000, ms: 1,
-};
-
-/**
- * Milliseconds of a duration as Loki reads one (Prometheus `model.Duration`: units y, w, d, h, m,
- * s, ms, each at most once and in that order, as in `1d12h`; or `0`), or undefined when Loki would
- * refuse it.
- */
-export function parseLokiDuration(value: string): number | undefined {
-  if (value === '0') return 0;
-  const match = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(value);
-  if (!match || value === '') return undefined;
-  const units = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
-  return units.reduce((total, unit, i) => total + Number(match[i + 1] ?? 0) * UNIT_MS[unit]!, 0);
+/** Retention Loki accepts: a whole number of index periods (days), at least one; the problem otherwise. */
+export function lokiRetentionProblem(value: string): string | undefined {
+  const ms = parseDuration(value);
+  if (ms === undefined) return 'a duration such as 168h, 30d or 2w (units y, w, d, h, m, s, ms, largest first)';
+  const period = LOKI_INDEX_PERIOD_HOURS * HOUR_MS;
+  if (ms < period || ms % period !== 0) return `a whole number of days, at least 24h (the index period is ${LOKI_INDEX_PERIOD_HOURS}h), such as 168h or 30d`;
+  return undefined;
 }
 
 function isDay(value: string): boolean {
@@ -74,12 +66,8 @@ function validate(options: LokiConfigOptions): void {
     problems.push({ file: 'lokiConfig', path, message: `found ${describeValue(value)}, expected ${expected}` });
 
   const retention = options.retentionPeriod;
-  const ms = typeof retention === 'string' ? parseLokiDuration(retention) : undefined;
-  if (ms === undefined) {
-    report('retentionPeriod', retention, 'a duration such as 168h, 30d or 2w (units y, w, d, h, m, s, ms, largest first)');
-  } else if (ms < LOKI_INDEX_PERIOD_HOURS * HOUR_MS || ms % (LOKI_INDEX_PERIOD_HOURS * HOUR_MS) !== 0) {
-    report('retentionPeriod', retention, `a whole number of days, at least 24h (the index period is ${LOKI_INDEX_PERIOD_HOURS}h), such as 168h or 30d`);
-  }
+  const retentionProblem = typeof retention === 'string' ? lokiRetentionProblem(retention) : 'a duration such as 168h or 30d';
+  if (retentionProblem) report('retentionPeriod', retention, retentionProblem);
   if (options.dataDir !== undefined && !(typeof options.dataDir === 'string' && isPlainAbsolutePath(options.dataDir))) {
     report('dataDir', options.dataDir, 'an absolute path of plain segments (letters, digits, . _ -) without a trailing slash, such as /loki');
   }
@@ -108,7 +96,7 @@ export function lokiConfig(options: LokiConfigOptions): Record<string, unknown> 
   const dataDir = options.dataDir ?? DEFAULT_LOKI_DATA_DIR;
   const schemaFrom = options.schemaFrom ?? '2024-01-01';
   const retention = options.retentionPeriod;
-  const retentionMs = parseLokiDuration(retention)!;
+  const retentionMs = parseDuration(retention)!;
   const week = 7 * 24 * HOUR_MS;
 
   return {

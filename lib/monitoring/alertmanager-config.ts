@@ -8,7 +8,7 @@
  * `api_url_file` in 0.22.0); 0.27.0 and newer also trim a trailing newline from the password file,
  * so a Secret written with `echo` works. Run v0.28.1 or newer.
  */
-import { FORMATS } from '../config/formats';
+import { FORMATS, parseDuration } from '../config/formats';
 import { describeValue, ProblemsError, type Problem } from '../config/problems';
 import { SLACK_WEBHOOK_URL_FILE, SMTP_PASSWORD_FILE } from './names';
 
@@ -78,7 +78,6 @@ const SEVERITY_CRITICAL = 'severity="critical"';
 const SEVERITY_WARNING = 'severity="warning"';
 
 /** Alertmanager's duration syntax (no fractions, largest unit first). */
-const DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/;
 
 function validate(options: AlertmanagerOptions): void {
   const problems: Problem[] = [];
@@ -100,7 +99,7 @@ function validate(options: AlertmanagerOptions): void {
   check('email.passwordFile', mail.passwordFile === undefined || absolute(mail.passwordFile), mail.passwordFile, 'an absolute file path');
   for (const key of ['groupWait', 'groupInterval', 'repeatInterval', 'criticalRepeatInterval'] as const) {
     const value = options[key];
-    check(key, value === undefined || (typeof value === 'string' && value !== '' && DURATION.test(value)), value, 'a duration such as 30s, 5m or 4h');
+    check(key, value === undefined || (typeof value === 'string' && parseDuration(value) !== undefined), value, 'a duration such as 30s, 5m or 4h');
   }
   if (problems.length > 0) throw new ProblemsError(problems);
 }

@@ -85,6 +85,15 @@ describe('environment files', () => {
     ]);
   });
 
+  it('rejects a Loki retention that is not whole days, and durations written out of order, naming the file and line', () => {
+    const partDay = edit(staging, (doc) => doc.setIn(['logging', 'loki', 'retention'], '36h'));
+    expect(problemsOf({ staging: partDay })).toEqual([
+      expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: logging\.loki\.retention: found "36h", expected a whole number of days, at least 24h/),
+    ]);
+    const disordered = edit(staging, (doc) => doc.setIn(['monitoring', 'prometheus', 'retention'], '30m1h'));
+    expect(problemsOf({ staging: disordered })).toEqual([expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: monitoring\.prometheus\.retention: .*30m1h.*largest first/)]);
+  });
+
   it('rejects a missing required key', () => {
     const text = edit(staging, (doc) => doc.deleteIn(['host']));
     expect(problemsOf({ staging: text })).toEqual([expect.stringMatching(/^environments\/staging\.yaml:\d+:1: host: found nothing, expected this key to be set$/)]);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ProblemsError } from '../../lib/config/problems';
-import { DEFAULT_LOKI_DATA_DIR, LOKI_GRPC_PORT, lokiConfig, parseLokiDuration, type LokiConfigOptions } from '../../lib/logging/loki-config';
+import { parseDuration as parseLokiDuration } from '../../lib/config/formats';
+import { DEFAULT_LOKI_DATA_DIR, LOKI_GRPC_PORT, lokiConfig, type LokiConfigOptions } from '../../lib/logging/loki-config';
 import { LOKI } from '../../lib/monitoring/names';
 
 const OPTIONS: LokiConfigOptions = { retentionPeriod: '168h' };
