@@ -12,6 +12,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { BatchWorkload } from '../batch';
 import type { Resources } from '../config/schema';
 import { selectorLabels } from '../labels';
+import { SIGN_OFF } from '../sign-off';
 import type { NetworkPolicies } from '../network/network-policies';
 import { internet, type ForeignPods } from '../network/peers';
 import { resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
@@ -21,9 +22,9 @@ const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
 /** The signed-off pass criteria, as k6 thresholds. */
 export const LOAD_TEST_THRESHOLDS = {
-  http_req_duration: ['p(95)<200', 'p(99)<500'],
-  http_req_failed: ['rate<0.001'],
-  errors: ['rate<0.001'],
+  http_req_duration: [`p(95)<${SIGN_OFF.latencyP95Ms}`, `p(99)<${SIGN_OFF.latencyP99Ms}`],
+  http_req_failed: [`rate<${SIGN_OFF.loadTestErrorRate}`],
+  errors: [`rate<${SIGN_OFF.loadTestErrorRate}`],
 } as const;
 
 export interface LoadProfile {

@@ -9,6 +9,7 @@
  */
 import { FORMATS } from '../config/formats';
 import { describeValue, ProblemsError, type Problem } from '../config/problems';
+import { SIGN_OFF } from '../sign-off';
 import {
   MONITORING_NAMESPACE,
   NODE_AGENTS_NAMESPACE,
@@ -99,8 +100,8 @@ export interface AlertRuleOptions {
 type ResolvedOptions = Required<AlertRuleOptions>;
 
 const DEFAULTS: Omit<ResolvedOptions, 'namespace'> = {
-  errorRateThreshold: 0.01,
-  latencyP95Ms: 200,
+  errorRateThreshold: SIGN_OFF.alertErrorRate,
+  latencyP95Ms: SIGN_OFF.latencyP95Ms,
   backupMaxAgeHours: 26,
   certificateExpiryDays: 14,
   resourceLimitRatio: 0.9,
@@ -117,22 +118,14 @@ export const ALERT_GROUPS = {
 } as const;
 
 /** "1%", "0.5%": a ratio as people read it. */
-function percent(ratio: number): string {
+export function percent(ratio: number): string {
   return `${Number((ratio * 100).toFixed(4))}%`;
 }
 
 function validate(options: AlertRuleOptions): ResolvedOptions {
-  const resolved: ResolvedOptions = {
-    namespace: options.namespace,
-    errorRateThreshold: options.errorRateThreshold ?? DEFAULTS.errorRateThreshold,
-    latencyP95Ms: options.latencyP95Ms ?? DEFAULTS.latencyP95Ms,
-    backupMaxAgeHours: options.backupMaxAgeHours ?? DEFAULTS.backupMaxAgeHours,
-    certificateExpiryDays: options.certificateExpiryDays ?? DEFAULTS.certificateExpiryDays,
-    resourceLimitRatio: options.resourceLimitRatio ?? DEFAULTS.resourceLimitRatio,
-    cpuThrottlingRatio: options.cpuThrottlingRatio ?? DEFAULTS.cpuThrottlingRatio,
-    volumeFreeRatio: options.volumeFreeRatio ?? DEFAULTS.volumeFreeRatio,
-    postgresConnectionsRatio: options.postgresConnectionsRatio ?? DEFAULTS.postgresConnectionsRatio,
-  };
+  // An option given as undefined takes its default, as one left out does.
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const resolved: ResolvedOptions = { ...DEFAULTS, ...given, namespace: options.namespace };
   const problems: Problem[] = [];
   const check = (path: string, ok: boolean, value: unknown, expected: string) => {
     if (!ok) problems.push({ file: 'alertRules', path, message: `found ${describeValue(value)}, expected ${expected}` });

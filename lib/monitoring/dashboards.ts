@@ -6,6 +6,8 @@
  */
 import { FORMATS } from '../config/formats';
 import { describeValue, ProblemsError, type Problem } from '../config/problems';
+import { SIGN_OFF } from '../sign-off';
+import { percent } from './alert-rules';
 import {
   DATASOURCE_UIDS,
   GRAFANA_DASHBOARDS_DIR,
@@ -187,7 +189,7 @@ function latencyQuantile(q: number, by = 'le'): string {
 const ERROR_RATIO = `sum(${rate(', status=~"5.."')}) / sum(${rate()})`;
 
 function validate(options: DashboardOptions): Required<DashboardOptions> {
-  const resolved = { namespace: options.namespace, latencyP95Ms: options.latencyP95Ms ?? 200, errorRateThreshold: options.errorRateThreshold ?? 0.01 };
+  const resolved = { namespace: options.namespace, latencyP95Ms: options.latencyP95Ms ?? SIGN_OFF.latencyP95Ms, errorRateThreshold: options.errorRateThreshold ?? SIGN_OFF.alertErrorRate };
   const problems: Problem[] = [];
   const check = (path: string, ok: boolean, value: unknown, expected: string) => {
     if (!ok) problems.push({ file: 'dashboards', path, message: `found ${describeValue(value)}, expected ${expected}` });
@@ -225,7 +227,7 @@ export function dashboards(options: DashboardOptions): Record<string, Record<str
       stat(3, 'p99 latency', { x: 8, y: 10, w: 8, h: 5 }, 'ms', { expr: latencyQuantile(0.99), legendFormat: 'p99' }),
       stat(4, 'p50 latency', { x: 16, y: 10, w: 8, h: 5 }, 'ms', { expr: latencyQuantile(0.5), legendFormat: 'p50' }),
     ]),
-    [DASHBOARD_FILES.errorRate]: dashboard(DASHBOARD_UIDS.errorRate, 'Error Rate', `Share of backend requests answered with a 5xx status; the HighErrorRate alert fires above ${Number((o.errorRateThreshold * 100).toFixed(4))}%.`, ns, [
+    [DASHBOARD_FILES.errorRate]: dashboard(DASHBOARD_UIDS.errorRate, 'Error Rate', `Share of backend requests answered with a 5xx status; the HighErrorRate alert fires above ${percent(o.errorRateThreshold)}.`, ns, [
       timeseries(1, '5xx error ratio', { x: 0, y: 0, w: 16, h: 10 }, 'percentunit', [{ expr: ERROR_RATIO, legendFormat: '5xx ratio' }], o.errorRateThreshold),
       stat(2, '5xx error ratio', { x: 16, y: 0, w: 8, h: 10 }, 'percentunit', { expr: ERROR_RATIO, legendFormat: '5xx ratio' }, o.errorRateThreshold),
       timeseries(3, '5xx responses per second by route', { x: 0, y: 10, w: 24, h: 10 }, 'reqps', [

@@ -14,7 +14,7 @@ import { httpServerProbes, resourceRequirements } from '../pod';
 import type { NetworkPolicies } from '../network/network-policies';
 import type { ClusterAddresses, Peer } from '../network/peers';
 import { PodWorkload } from '../pod-workload';
-import { alertRules, type AlertRuleOptions } from './alert-rules';
+import { alertRules } from './alert-rules';
 import { CERT_MANAGER, KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE } from './names';
 import { prometheusConfig, prometheusDiscoveryNamespaces } from './prometheus-config';
 
@@ -39,8 +39,6 @@ export interface PrometheusProps {
   /** How long samples are kept, e.g. 15d. */
   readonly retention: string;
   readonly storage: { readonly storageClassName: string; readonly size: string };
-  /** Thresholds of the alert rules. @default the signed-off ones */
-  readonly alertRules?: Omit<AlertRuleOptions, 'namespace'>;
 }
 
 /** The `nobody` user of the Prometheus images. */
@@ -49,7 +47,7 @@ const USER = 65534;
 export class Prometheus extends PodWorkload {
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     const configText = yamlText(prometheusConfig({ namespace: props.appNamespace, environment: props.environment, certManagerNamespace: props.certManagerNamespace }));
-    const rulesText = yamlText(alertRules({ namespace: props.appNamespace, ...props.alertRules }));
+    const rulesText = yamlText(alertRules({ namespace: props.appNamespace }));
     const port = { name: PROMETHEUS.port.name, containerPort: PROMETHEUS.port.port };
     super(scope, id, {
       kind: 'StatefulSet',

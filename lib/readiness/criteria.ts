@@ -12,6 +12,7 @@ import { POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads'
 import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../labels';
 import { OPTIONS_PREFIX } from '../load-test/load-test';
 import { ROTATED_ANNOTATION_PREFIX } from '../secrets/secrets';
+import { SIGN_OFF } from '../sign-off';
 import { objectId as id, type KubeObject } from '../synth/render';
 
 export type Status = 'PASS' | 'FAIL' | 'RUNTIME';
@@ -53,7 +54,7 @@ export interface ReadinessInput {
 /** Secrets are rotated at least this often (sign-off, section 4.1). */
 export const ROTATION_DAYS = 90;
 /** The signed-off load-test limits. */
-export const LOAD_TEST_LIMITS = { p95Ms: 200, p99Ms: 500, errorRate: 0.001 } as const;
+export const LOAD_TEST_LIMITS = { p95Ms: SIGN_OFF.latencyP95Ms, p99Ms: SIGN_OFF.latencyP99Ms, errorRate: SIGN_OFF.loadTestErrorRate } as const;
 
 type Json = Record<string, any>;
 
