@@ -30,10 +30,8 @@ export class Backend extends ServiceDeployment {
       network: props.network,
       name: BACKEND.service,
       component: 'api',
-      image: props.workload.image,
-      replicas: props.workload.replicas,
-      autoscaling: (props.autoscaling ?? false) ? props.workload.autoscaling : undefined,
-      resources: props.workload.resources,
+      workload: props.workload,
+      ...(props.autoscaling !== undefined ? { autoscaling: props.autoscaling } : {}),
       user: BACKEND_USER,
       ports: [
         { name: BACKEND.httpPort.name, containerPort: BACKEND.httpPort.port },

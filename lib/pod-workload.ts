@@ -16,7 +16,8 @@ export interface ServicePort extends MemberPort {
   /** @default containerPort */
   readonly servicePort?: number;
 }
-import { ownServiceAccount, podTemplate } from './pod';
+import { serviceHost } from './monitoring/names';
+import { bindClusterRole, ownServiceAccount, podTemplate } from './pod';
 import { Workload } from './workload';
 
 /** A ConfigMap the pods mount: created with the workload, mounted as volume `volume`. */
@@ -60,10 +61,11 @@ export interface PodWorkloadProps {
   /** Pod spec fields beyond the defaults (hostNetwork, tolerations, ...). */
   readonly podSpec?: Partial<k8s.PodSpec>;
   /**
-   * Replicas of a Deployment or StatefulSet; undefined leaves the count to an HPA.
+   * Replicas of a Deployment or StatefulSet, or `autoscaled`: an HPA owns the count, and a value
+   * here would reset it on every sync.
    * @default 1
    */
-  readonly replicas?: number | undefined;
+  readonly replicas?: number | 'autoscaled';
   /**
    * How a Deployment rolls out: `replace` stops the old pod first (one replica owning a volume),
    * `surge` starts a new pod before it stops an old one (no capacity lost).
@@ -86,7 +88,7 @@ export class PodWorkload extends Workload {
     const labels = workloadLabels(props.name, props.component, props.containers[0]?.image);
     const metadata = { name: props.name, namespace: props.namespace, labels };
     const callsApi = props.callsApi ?? false;
-    const replicas = 'replicas' in props ? props.replicas : 1;
+    const replicas = props.replicas === 'autoscaled' ? undefined : (props.replicas ?? 1);
     this.servicePorts = props.servicePorts ?? [];
 
     this.serviceAccount = ownServiceAccount(this, metadata, callsApi);
@@ -123,7 +125,6 @@ export class PodWorkload extends Workload {
         this.resource = new k8s.KubeDeployment(this, 'deployment', {
           metadata,
           spec: {
-            // An HPA owns the count where there is one: a value here would reset it on every sync.
             ...(replicas === undefined ? {} : { replicas }),
             revisionHistoryLimit: 5,
             selector,
@@ -167,7 +168,17 @@ export class PodWorkload extends Workload {
 
   /** The Service's in-cluster DNS name. */
   get host(): string {
-    return `${this.service?.name ?? this.name}.${this.namespace}.svc.cluster.local`;
+    return serviceHost(this.serviceName, this.namespace);
+  }
+
+  /** `http://<host>:<Service port>` of a named port, with `path` after it. */
+  url(portName: string, path = ''): string {
+    return `http://${this.host}:${this.servicePort(portName)}${path}`;
+  }
+
+  /** Grants the pods' ServiceAccount a ClusterRole of these rules (named `name`, labelled as the workload). */
+  grantClusterRole(name: string, rules: k8s.PolicyRule[]): void {
+    bindClusterRole(this, name, selectorLabels(this.name), rules, this.serviceAccount);
   }
 
   /** The Service port of a named port. */

@@ -106,6 +106,26 @@ export function ownServiceAccount(scope: Construct, metadata: k8s.ObjectMeta, ca
   return new k8s.KubeServiceAccount(scope, 'service-account', { metadata, automountServiceAccountToken: callsApi });
 }
 
+/** A ReadWriteOnce claim of `size` on a StorageClass the environment file names. */
+export function claimSpec(storage: { readonly storageClassName: string; readonly size: string }): k8s.PersistentVolumeClaimSpec {
+  return {
+    accessModes: ['ReadWriteOnce'],
+    storageClassName: storage.storageClassName,
+    resources: { requests: { storage: k8s.Quantity.fromString(storage.size) } },
+  };
+}
+
+/** A ClusterRole named `name` with `rules`, bound to one ServiceAccount (never to a group). */
+export function bindClusterRole(scope: Construct, name: string, labels: Record<string, string>, rules: k8s.PolicyRule[], account: k8s.KubeServiceAccount): k8s.KubeClusterRole {
+  const role = new k8s.KubeClusterRole(scope, 'cluster-role', { metadata: { name, labels }, rules });
+  new k8s.KubeClusterRoleBinding(scope, 'cluster-role-binding', {
+    metadata: { name, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
+    subjects: [{ kind: 'ServiceAccount', name: account.name, namespace: account.metadata.namespace! }],
+  });
+  return role;
+}
+
 /** emptyDir volumes for the scratch directories of a pod. */
 export function scratchVolumes(dirs: readonly ScratchDir[]): k8s.Volume[] {
   return dirs.map((dir) => ({ name: dir.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(dir.sizeLimit ?? '64Mi') } }));

@@ -6,7 +6,7 @@
  */
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { AutoscalingSpec, Resources } from './config/schema';
+import type { ScaledWorkloadSpec } from './config/schema';
 import { selectorLabels, workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
 import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes, type ScratchDir } from './pod';
@@ -21,15 +21,10 @@ export interface ServiceDeploymentProps {
   readonly name: string;
   /** app.kubernetes.io/component, e.g. `api`. */
   readonly component: string;
-  readonly image: string;
-  /** Replicas when no HPA manages the Deployment. */
-  readonly replicas: number;
-  /**
-   * HPA bounds; when given, the Deployment leaves `replicas` to the HPA.
-   * @default no HPA
-   */
-  readonly autoscaling?: AutoscalingSpec;
-  readonly resources: Resources;
+  /** Image, replicas, resources and autoscaling bounds, from the environment file. */
+  readonly workload: ScaledWorkloadSpec;
+  /** Autoscale between the workload's bounds (an HPA owns `replicas`). @default false */
+  readonly autoscaling?: boolean;
   /** The numeric user the image runs as (restricted pods must not run as root). */
   readonly user: number;
   readonly ports: readonly ServicePort[];
@@ -47,7 +42,8 @@ export class ServiceDeployment extends PodWorkload {
   readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
 
   constructor(scope: Construct, id: string, props: ServiceDeploymentProps) {
-    const minReplicas = props.autoscaling?.minReplicas ?? props.replicas;
+    const autoscaling = (props.autoscaling ?? false) ? props.workload.autoscaling : undefined;
+    const minReplicas = autoscaling?.minReplicas ?? props.workload.replicas;
     super(scope, id, {
       kind: 'Deployment',
       namespace: props.namespace,
@@ -56,15 +52,15 @@ export class ServiceDeployment extends PodWorkload {
       network: props.network,
       user: props.user,
       servicePorts: props.ports,
-      replicas: props.autoscaling ? undefined : props.replicas,
+      replicas: autoscaling ? 'autoscaled' : props.workload.replicas,
       rollout: 'surge',
       containers: [
         {
           name: props.name,
-          image: props.image,
+          image: props.workload.image,
           ports: props.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })),
           env: [...(props.env ?? [])],
-          resources: resourceRequirements(props.resources),
+          resources: resourceRequirements(props.workload.resources),
           ...httpServerProbes(props.healthCheck.path, props.healthCheck.port),
           volumeMounts: scratchMounts(SCRATCH),
         },
@@ -72,7 +68,7 @@ export class ServiceDeployment extends PodWorkload {
       volumes: scratchVolumes(SCRATCH),
       ...(minReplicas >= 2 ? { podSpec: { topologySpreadConstraints: spread(selectorLabels(props.name)) } } : {}),
     });
-    const metadata = { name: this.name, namespace: this.namespace, labels: workloadLabels(this.name, props.component, props.image) };
+    const metadata = { name: this.name, namespace: this.namespace, labels: workloadLabels(this.name, props.component, props.workload.image) };
 
     if (minReplicas >= 2) {
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'pdb', {
@@ -81,27 +77,22 @@ export class ServiceDeployment extends PodWorkload {
       });
     }
 
-    if (props.autoscaling) {
+    if (autoscaling) {
       this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
         metadata,
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.resource.name },
-          minReplicas: props.autoscaling.minReplicas,
-          maxReplicas: props.autoscaling.maxReplicas,
+          minReplicas: autoscaling.minReplicas,
+          maxReplicas: autoscaling.maxReplicas,
           metrics: [
             {
               type: 'Resource',
-              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetCPUUtilizationPercentage ?? 70 } },
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage ?? 70 } },
             },
           ],
         },
       });
     }
-  }
-
-  /** The Service's in-cluster DNS name. */
-  get serviceHost(): string {
-    return this.host;
   }
 }
 

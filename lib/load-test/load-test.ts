@@ -101,7 +101,7 @@ export class LoadTest extends Construct {
           args: ['run', '--no-color', '/scripts/load-test.js'],
           env: [
             { name: 'GRAVL_API_URL', value: `https://${props.host}` },
-            { name: 'GRAVL_METRICS_URL', value: `http://${props.backend.serviceHost}:${props.backend.servicePort('metrics')}/metrics` },
+            { name: 'GRAVL_METRICS_URL', value: props.backend.url('metrics', '/metrics') },
           ],
           resources: resourceRequirements(props.resources),
           volumeMounts: [

@@ -7,9 +7,7 @@
  * (a ClusterRole that reads pods and nothing else).
  */
 import type { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
-import { selectorLabels } from '../labels';
 import { ALLOY } from '../monitoring/names';
 import type { NetworkPolicies } from '../network/network-policies';
 import type { ClusterAddresses } from '../network/peers';
@@ -36,7 +34,7 @@ export interface AlloyProps {
 
 export class Alloy extends PodWorkload {
   constructor(scope: Construct, id: string, props: AlloyProps) {
-    const pushUrl = `http://${props.loki.host}:${props.loki.servicePort('http')}${LOKI_PUSH_PATH}`;
+    const pushUrl = props.loki.url('http', LOKI_PUSH_PATH);
     const configText = alloyConfig({ environment: props.environment, lokiPushUrl: pushUrl, nodeNameEnv: DEFAULT_NODE_NAME_ENV });
     const port = { name: ALLOY.port.name, containerPort: ALLOY.port.port };
     super(scope, id, {
@@ -75,16 +73,7 @@ export class Alloy extends PodWorkload {
       ],
       podSpec: { tolerations: [{ operator: 'Exists' }], terminationGracePeriodSeconds: 30 },
     });
-    const labels = selectorLabels(this.name);
-    const role = new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: { name: 'gravl-alloy', labels },
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name: 'gravl-alloy', labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
-      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: props.namespace }],
-    });
+    this.grantClusterRole('gravl-alloy', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
     this.allowTo(props.loki, 'http');
     this.allowToApiServer(props.cluster);
   }

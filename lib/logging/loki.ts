@@ -10,7 +10,7 @@ import { yamlText } from '../yaml';
 import type { Resources } from '../config/schema';
 import { LOKI } from '../monitoring/names';
 import type { NetworkPolicies } from '../network/network-policies';
-import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
+import { claimSpec, httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import { PodWorkload } from '../pod-workload';
 import { DEFAULT_LOKI_DATA_DIR, LOKI_GRPC_PORT, lokiConfig } from './loki-config';
 
@@ -78,11 +78,7 @@ export class Loki extends PodWorkload {
             volumeClaimTemplates: [
               {
                 metadata: { name: 'data' },
-                spec: {
-                  accessModes: ['ReadWriteOnce'],
-                  storageClassName: storage.storageClassName,
-                  resources: { requests: { storage: k8s.Quantity.fromString(storage.size) } },
-                },
+                spec: claimSpec(storage),
               },
             ],
           }

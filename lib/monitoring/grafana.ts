@@ -34,7 +34,7 @@ const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
 export class Grafana extends PodWorkload {
   constructor(scope: Construct, id: string, props: GrafanaProps) {
-    const datasources = yamlText(grafanaDatasources({ prometheusUrl: `http://${props.prometheus.host}:${props.prometheus.servicePort('web')}`, lokiUrl: `http://${props.loki.host}:${props.loki.servicePort('http')}` }));
+    const datasources = yamlText(grafanaDatasources({ prometheusUrl: props.prometheus.url('web'), lokiUrl: props.loki.url('http') }));
     const provider = yamlText(grafanaDashboardProvider());
     const boards = Object.fromEntries(Object.entries(dashboards({ namespace: props.appNamespace })).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`]));
     const admin = props.secrets.require({ namespace: props.namespace, name: GRAFANA_ADMIN_SECRET, keys: ['admin-user', 'admin-password'], consumer: 'Deployment grafana' });

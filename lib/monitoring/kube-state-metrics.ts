@@ -4,9 +4,7 @@
  * reads, cluster-wide, only the kinds it is told to export, and its ClusterRole grants exactly those.
  */
 import type { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
-import { selectorLabels } from '../labels';
 import type { NetworkPolicies } from '../network/network-policies';
 import type { ClusterAddresses } from '../network/peers';
 import { httpServerProbes, resourceRequirements } from '../pod';
@@ -64,17 +62,11 @@ export class KubeStateMetrics extends PodWorkload {
         },
       ],
     });
-    const labels = selectorLabels(this.name);
     const groups = [...new Set(EXPORTED.map((e) => e.group))];
-    const role = new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: { name: 'gravl-kube-state-metrics', labels },
-      rules: groups.map((group) => ({ apiGroups: [group], resources: EXPORTED.filter((e) => e.group === group).map((e) => e.resource), verbs: ['list', 'watch'] })),
-    });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name: 'gravl-kube-state-metrics', labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
-      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: props.namespace }],
-    });
+    this.grantClusterRole(
+      'gravl-kube-state-metrics',
+      groups.map((group) => ({ apiGroups: [group], resources: EXPORTED.filter((e) => e.group === group).map((e) => e.resource), verbs: ['list', 'watch'] })),
+    );
     this.allowToApiServer(props.cluster);
   }
 }

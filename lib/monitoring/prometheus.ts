@@ -10,7 +10,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { selectorLabels } from '../labels';
 import { yamlText } from '../yaml';
 import type { Resources } from '../config/schema';
-import { httpServerProbes, resourceRequirements } from '../pod';
+import { bindClusterRole, claimSpec, httpServerProbes, resourceRequirements } from '../pod';
 import type { NetworkPolicies } from '../network/network-policies';
 import type { ClusterAddresses, Peer } from '../network/peers';
 import { PodWorkload } from '../pod-workload';
@@ -87,11 +87,7 @@ export class Prometheus extends PodWorkload {
       volumeClaimTemplates: [
         {
           metadata: { name: 'data' },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.storage.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
-          },
+          spec: claimSpec(props.storage),
         },
       ],
       podSpec: { terminationGracePeriodSeconds: 120 },
@@ -131,18 +127,10 @@ class DiscoveryAccess extends Construct {
     const subject = { kind: 'ServiceAccount', name: account.name, namespace: account.metadata.namespace! };
     const name = 'gravl-prometheus';
     const labels = selectorLabels(PROMETHEUS.service);
-    const clusterRole = new k8s.KubeClusterRole(this, 'nodes', {
-      metadata: { name, labels },
-      rules: [
-        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
-      ],
-    });
-    new k8s.KubeClusterRoleBinding(this, 'nodes-binding', {
-      metadata: { name, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.name },
-      subjects: [subject],
-    });
+    bindClusterRole(this, name, labels, [
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+    ], account);
     for (const namespace of props.namespaces) {
       const role = new k8s.KubeRole(this, `discovery-${namespace}`, {
         metadata: { name, namespace, labels },

@@ -19,7 +19,7 @@ import { POSTGRES_BACKUP_CRONJOB, POSTGRES_RESTORE_DRILL_CRONJOB } from '../moni
 import { KEEP, KEEP_ANNOTATION } from '../namespace';
 import type { NetworkPolicies } from '../network/network-policies';
 import { internet } from '../network/peers';
-import { resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
+import { claimSpec, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import type { Secrets } from '../secrets/secrets';
 import { POSTGRES_UID, type Postgres } from './postgres';
 import { POSTGRES_SCRIPTS } from './scripts';
@@ -78,11 +78,7 @@ export class Backups extends Construct {
     });
     this.volume = new k8s.KubePersistentVolumeClaim(this, 'volume', {
       metadata: { name: 'postgres-backups', namespace: props.namespace, labels, annotations: { [KEEP_ANNOTATION]: KEEP } },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: props.storage.storageClassName,
-        resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
-      },
+      spec: claimSpec(props.storage),
     });
 
     const readOnly = (yes: boolean) => (yes ? { readOnly: true } : {});

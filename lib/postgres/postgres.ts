@@ -10,7 +10,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
 import { selectorLabels } from '../labels';
 import type { NetworkPolicies } from '../network/network-policies';
-import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
+import { claimSpec, httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import { PodWorkload } from '../pod-workload';
 import type { Secrets } from '../secrets/secrets';
 import type { Workload } from '../workload';
@@ -111,11 +111,7 @@ export class Postgres extends PodWorkload {
       volumeClaimTemplates: [
         {
           metadata: { name: 'data', labels: selectorLabels(POSTGRES.service) },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.storage.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
-          },
+          spec: claimSpec(props.storage),
         },
       ],
       podSpec: { terminationGracePeriodSeconds: 60 },
