@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { environmentDirs } from './inspect/dist';
 
 export interface BenchOptions {
   /** Repository root (holds main.ts, environments/ and node_modules/). */
@@ -102,9 +103,8 @@ export function runBench(options: BenchOptions): { lines: string[]; ok: boolean 
     const main = path.join(root, 'main.ts');
 
     const synth = measure('npm run synth', runs, npm, ['run', '--silent', 'synth', '--', '--out', out], root);
-    const envNames = fs.readdirSync(out).filter((n) => fs.existsSync(path.join(out, n, 'kustomization.yaml'))).sort();
-    const kustomizeArgs = envNames.map((env) => path.join(out, env));
-    const kustomize = measure(`kubectl kustomize (${envNames.length} envs)`, runs, 'sh', ['-c', kustomizeArgs.map((d) => `kubectl kustomize '${d}' >/dev/null`).join(' && ')], root);
+    const kustomizeArgs = environmentDirs(out);
+    const kustomize = measure(`kubectl kustomize (${kustomizeArgs.length} envs)`, runs, 'sh', ['-c', kustomizeArgs.map((d) => `kubectl kustomize '${d}' >/dev/null`).join(' && ')], root);
     // The stock cdk8s flow: `cdk8s synth` running the app with `npx ts-node main.ts` (cdk8s init's
     // template), which type-checks every file as it loads it.
     const cdk8s = path.join(root, 'node_modules', '.bin', 'cdk8s');

@@ -6,16 +6,37 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { MANUAL_DIR, type KubeObject, type RenderedEnvironment, type RenderedFile } from '../synth/render';
+import { ARGOCD_DIR } from '../gitops/application';
+import { parseManifest } from '../inspect/dist';
+import { KUSTOMIZATION_FILE, MANIFEST_SUFFIX, MANUAL_DIR, type KubeObject, type RenderedEnvironment, type RenderedFile } from '../synth/render';
 
 /** Environment name -> its objects, in apply order (file order, then document order). */
 export type Tree = ReadonlyMap<string, readonly KubeObject[]>;
 
-const MANIFEST = /\.k8s\.yaml$/;
 /** The kustomization is compared too (a file it stops listing is no longer applied), as an object of this name. */
-const KUSTOMIZATION = 'kustomization.yaml';
+const KUSTOMIZATION = KUSTOMIZATION_FILE;
 /** dist/argocd/ holds the Argo CD Applications: compared as an environment of its own. */
-const APPLICATIONS = 'argocd';
+const APPLICATIONS = ARGOCD_DIR;
+
+type FileKind = 'manifest' | 'kustomization';
+interface TreeFile {
+  readonly name: string;
+  readonly text: string;
+  readonly kind: FileKind;
+}
+
+/**
+ * What a file of dist/ is to the diff, by its path below dist/ (`env/file` or `env/manual/file`):
+ * a manifest (`*.k8s.yaml`; any `*.yaml` in argocd/), the environment's kustomization, or nothing.
+ */
+function fileKind(parts: readonly string[]): FileKind | undefined {
+  const [env, ...rest] = parts;
+  const name = rest[rest.length - 1] ?? '';
+  if (rest.length === 0 || rest.length > 2 || (rest.length === 2 && rest[0] !== MANUAL_DIR)) return undefined;
+  if (env === APPLICATIONS) return rest.length === 1 && name.endsWith('.yaml') ? 'manifest' : undefined;
+  if (rest.length === 1 && name === KUSTOMIZATION) return 'kustomization';
+  return name.endsWith(MANIFEST_SUFFIX) ? 'manifest' : undefined;
+}
 
 /** kustomization.yaml as an object the diff can match (it has no metadata.name of its own). */
 export function kustomizationObject(text: string, where: string): KubeObject {
@@ -26,25 +47,25 @@ export function kustomizationObject(text: string, where: string): KubeObject {
 
 /**
  * Reads `<distDir>/<env>/*.k8s.yaml`: every `.k8s.yaml` file of each subfolder, in file-name order
- * (which is the apply order), then those of its `manual/` folder (objects applied on purpose only).
- * Other files (`kustomization.yaml`, `READINESS.md`) are ignored, and a subfolder holding no
- * `.k8s.yaml` file is not an environment.
+ * (which is the apply order), its `kustomization.yaml` as an object named `kustomization`, then the
+ * files of its `manual/` folder (objects applied on purpose only); `argocd/` holds the
+ * Applications. Other files (`READINESS.md`) are ignored, and a subfolder holding none of these is
+ * not an environment.
  * @throws Error when the folder does not exist or a file is not valid Kubernetes YAML.
  */
 export function readTree(distDir: string): Tree {
   if (!fs.existsSync(distDir) || !fs.statSync(distDir).isDirectory()) throw new Error(`${distDir}: not a folder of rendered environments`);
-  const files = new Map<string, Array<{ name: string; text: string }>>();
+  const files = new Map<string, TreeFile[]>();
   for (const env of fs.readdirSync(distDir, { withFileTypes: true })) {
     if (!env.isDirectory()) continue;
-    const manifest = env.name === APPLICATIONS ? /\.yaml$/ : MANIFEST;
     for (const sub of ['', MANUAL_DIR]) {
       const dir = path.join(distDir, env.name, sub);
       if (!fs.existsSync(dir)) continue;
       for (const file of fs.readdirSync(dir, { withFileTypes: true })) {
-        const isKustomization = sub === '' && file.name === KUSTOMIZATION && env.name !== APPLICATIONS;
-        if (!file.isFile() || !(manifest.test(file.name) || isKustomization)) continue;
+        const kind = file.isFile() ? fileKind([env.name, ...(sub ? [sub] : []), file.name]) : undefined;
+        if (!kind) continue;
         const list = files.get(env.name) ?? [];
-        list.push({ name: path.posix.join(env.name, sub, file.name), text: fs.readFileSync(path.join(dir, file.name), 'utf8') });
+        list.push({ name: path.posix.join(env.name, sub, file.name), text: fs.readFileSync(path.join(dir, file.name), 'utf8'), kind });
         files.set(env.name, list);
       }
     }
@@ -68,25 +89,23 @@ export function readTreeAtRef(repoDir: string, ref: string, distPath = 'dist'): 
   const prefix = repositoryPath(repoDir, distPath);
   // --full-tree: paths from the repository root, whatever folder inside it repoDir is.
   const listing = git(repoDir, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', prefix === '' ? '.' : `${prefix}/`]);
-  const blobs: Array<{ env: string; name: string; oid: string }> = [];
+  const blobs: Array<{ env: string; name: string; oid: string; kind: FileKind }> = [];
   for (const entry of listing.split('\0')) {
     if (entry === '') continue;
     // `<mode> <type> <oid>\t<path>`
     const tab = entry.indexOf('\t');
     const [, type, oid] = entry.slice(0, tab).split(' ');
     const file = entry.slice(tab + 1);
-    const rest = (prefix === '' ? file : file.slice(prefix.length + 1)).split('/');
-    const manifest = rest.length === 2 || (rest.length === 3 && rest[1] === MANUAL_DIR);
-    const pattern = rest[0] === APPLICATIONS ? /\.yaml$/ : MANIFEST;
-    const last = rest[rest.length - 1]!;
-    if (type !== 'blob' || !oid || !manifest || !(pattern.test(last) || (rest.length === 2 && last === KUSTOMIZATION))) continue;
-    blobs.push({ env: rest[0]!, name: rest.join('/'), oid });
+    const parts = (prefix === '' ? file : file.slice(prefix.length + 1)).split('/');
+    const kind = fileKind(parts);
+    if (type !== 'blob' || !oid || !kind) continue;
+    blobs.push({ env: parts[0]!, name: parts.join('/'), oid, kind });
   }
   const texts = readBlobs(repoDir, blobs.map((b) => b.oid));
-  const files = new Map<string, Array<{ name: string; text: string }>>();
+  const files = new Map<string, TreeFile[]>();
   blobs.forEach((b, i) => {
     const list = files.get(b.env) ?? [];
-    list.push({ name: `${b.name} at ${ref}`, text: texts[i]! });
+    list.push({ name: `${b.name} at ${ref}`, text: texts[i]!, kind: b.kind });
     files.set(b.env, list);
   });
   return buildTree(files);
@@ -109,13 +128,13 @@ export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function buildTree(files: ReadonlyMap<string, ReadonlyArray<{ name: string; text: string }>>): Tree {
+function buildTree(files: ReadonlyMap<string, readonly TreeFile[]>): Tree {
   const tree = new Map<string, KubeObject[]>();
   for (const env of [...files.keys()].sort(compareNames)) {
     const objects: KubeObject[] = [];
     const sorted = [...files.get(env)!].sort((a, b) => compareNames(a.name, b.name));
     for (const file of sorted) {
-      if (file.name.split(' at ')[0]!.endsWith(`/${KUSTOMIZATION}`) && env !== APPLICATIONS) objects.push(kustomizationObject(file.text, file.name));
+      if (file.kind === 'kustomization') objects.push(kustomizationObject(file.text, file.name));
       else objects.push(...parseManifest(file.name, file.text));
     }
     tree.set(env, objects);
@@ -123,24 +142,6 @@ function buildTree(files: ReadonlyMap<string, ReadonlyArray<{ name: string; text
   return tree;
 }
 
-function parseManifest(name: string, text: string): KubeObject[] {
-  const objects: KubeObject[] = [];
-  parseAllDocuments(text).forEach((doc, index) => {
-    if (doc.errors.length > 0) throw new Error(`${name}: document ${index + 1} is not valid YAML: ${doc.errors[0]!.message}`);
-    const value: unknown = doc.toJS({ maxAliasCount: -1 });
-    if (value === null || value === undefined) return;
-    if (!isKubeObject(value)) throw new Error(`${name}: document ${index + 1} is not a Kubernetes object (expected apiVersion, kind and metadata.name)`);
-    objects.push(value);
-  });
-  return objects;
-}
-
-function isKubeObject(value: unknown): value is KubeObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const o = value as Record<string, unknown>;
-  const metadata = o.metadata as Record<string, unknown> | undefined;
-  return typeof o.apiVersion === 'string' && typeof o.kind === 'string' && typeof metadata === 'object' && metadata !== null && typeof metadata.name === 'string';
-}
 
 /** `distPath` relative to the repository root, in git's spelling ('' for the root itself). */
 function repositoryPath(repoDir: string, distPath: string): string {

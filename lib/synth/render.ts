@@ -54,6 +54,10 @@ export class ManualChart extends Chart {
 
 /** Folder of dist/<env>/ that holds the manual charts. */
 export const MANUAL_DIR = 'manual';
+/** The file of dist/<env>/ that lists the chart files in apply order. */
+export const KUSTOMIZATION_FILE = 'kustomization.yaml';
+/** The ending of every manifest file the generator writes. */
+export const MANIFEST_SUFFIX = '.k8s.yaml';
 
 /** Argo CD applies lower waves first and waits for them to be healthy: the chart index is the wave. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
@@ -79,10 +83,10 @@ export function renderEnvironment(name: string, app: App, file: string): Rendere
   for (const chart of app.charts) {
     const chartObjects = chartObjectsOf(chart);
     if (chartObjects.length === 0) continue;
-    if (ManualChart.isManual(chart)) manualManifests.push({ name: `${MANUAL_DIR}/${chart.node.id}.k8s.yaml`, objects: chartObjects });
+    if (ManualChart.isManual(chart)) manualManifests.push({ name: `${MANUAL_DIR}/${chart.node.id}${MANIFEST_SUFFIX}`, objects: chartObjects });
     else {
       const wave = index++;
-      manifests.push({ name: `${String(wave).padStart(4, '0')}-${chart.node.id}.k8s.yaml`, objects: chartObjects.map((o) => inWave(o, wave)) });
+      manifests.push({ name: `${String(wave).padStart(4, '0')}-${chart.node.id}${MANIFEST_SUFFIX}`, objects: chartObjects.map((o) => inWave(o, wave)) });
     }
   }
   // Manual files have no apply order: they are kept in name order, as a folder lists them.
@@ -92,7 +96,7 @@ export function renderEnvironment(name: string, app: App, file: string): Rendere
   checkUnique([...objects, ...manualObjects], file);
   const files: RenderedFile[] = [
     ...manifests.map((m) => ({ name: m.name, content: toYaml(m.objects) })),
-    { name: 'kustomization.yaml', content: kustomization(manifests.map((m) => m.name)) },
+    { name: KUSTOMIZATION_FILE, content: kustomization(manifests.map((m) => m.name)) },
     ...manualManifests.map((m) => ({ name: m.name, content: toYaml(m.objects) })),
   ];
   return { name, files, manifests, manualManifests, objects, manualObjects };

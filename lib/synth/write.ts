@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ARGOCD_DIR } from '../gitops/application';
+import { isEnvironmentDir } from '../inspect/dist';
 import type { RenderedFile } from './render';
 
 /**
@@ -64,7 +66,7 @@ export class StagedOutput {
 function refuseForeignFolder(target: string): void {
   if (!fs.existsSync(target)) return;
   const entries = fs.readdirSync(target, { withFileTypes: true });
-  const foreign = entries.filter((e) => !(e.isDirectory() && (e.name === 'argocd' || fs.existsSync(path.join(target, e.name, 'kustomization.yaml')))));
+  const foreign = entries.filter((e) => !(e.isDirectory() && (e.name === ARGOCD_DIR || isEnvironmentDir(path.join(target, e.name)))));
   if (foreign.length > 0) {
     throw new Error(`${target} holds ${foreign.slice(0, 3).map((e) => e.name).join(', ')}${foreign.length > 3 ? ', ...' : ''}, which synth did not write; it replaces its output folder whole, so name an empty or earlier output folder`);
   }
