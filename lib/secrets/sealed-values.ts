@@ -9,10 +9,10 @@
  *       data:
  *         <key>: { sealed: <base64>, rotated: YYYY-MM-DD }
  */
-import { CORE_SCHEMA, load } from 'js-yaml';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
-import { describeValue, type Problem } from '../config/problems';
-import { validators, valueAt } from '../config/validators';
+import { isMap, parseDocument, type Document } from 'yaml';
+import type { Problem } from '../config/problems';
+import { validators } from '../config/validators';
+import { readYamlFile, schemaProblems } from '../config/yaml-file';
 import type { SealingScope } from './sealing';
 
 export interface SealedValue {
@@ -69,42 +69,11 @@ export const SEALED_VALUES_SCHEMA = {
 /** Parses and validates a sealed values file; an absent file is an empty one. */
 export function parseSealedValues(file: string, text: string | undefined): { values: SealedValues; problems: Problem[] } {
   if (text === undefined) return { values: {}, problems: [] };
-  // Fast path: a good file needs no positions.
-  try {
-    const fast: unknown = load(text, { schema: CORE_SCHEMA }) ?? {};
-    if (validators().sealedValues(fast)) return { values: fast as SealedValues, problems: [] };
-  } catch {
-    // read again below, with positions
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      values: {},
-      problems: doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: '', message: `invalid YAML: ${e.message.split('\n')[0]}` };
-      }),
-    };
-  }
-  const data: unknown = doc.toJS() ?? {};
-  const validateFile = validators().sealedValues;
-  if (!validateFile(data)) {
-    const problems = (validateFile.errors ?? []).map((e) => {
-      const path = e.instancePath.slice(1).split('/').filter(Boolean);
-      const node = path.length ? doc.getIn(path, true) : doc.contents;
-      const offset = (node as { range?: [number] } | undefined)?.range?.[0];
-      const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
-      return {
-        file,
-        ...(pos ? { line: pos.line, column: pos.col } : {}),
-        path: path.join('.'),
-        message: `found ${describeValue(valueAt(data, path))}, expected ${e.keyword === 'additionalProperties' ? `no key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : e.message ?? 'a valid value'} (the file is written by npm run seal)`,
-      };
-    });
-    return { values: {}, problems };
-  }
-  return { values: data as SealedValues, problems: [] };
+  const read = readYamlFile(file, text);
+  if (!read.ok) return { values: {}, problems: read.problems };
+  const yaml = { ...read.yaml, data: read.yaml.data ?? {} };
+  const problems = schemaProblems(yaml, validators().sealedValues, SEALED_VALUES_SCHEMA, ' (the file is written by npm run seal)');
+  return problems.length > 0 ? { values: {}, problems } : { values: yaml.data as SealedValues, problems: [] };
 }
 
 /** Writes one sealed value into the file's text, keeping its comments and other entries. */
