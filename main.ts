@@ -174,7 +174,8 @@ async function diffCommand(argv: string[]): Promise<void> {
   const { renderAll } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
   const { readTree, readTreeAtRef, runDiff, treeOf } = load<typeof import('./lib/diff')>('./lib/diff');
   // The head is rendered in memory: diff never writes dist/.
-  const { environments, shared, production } = renderAll(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)));
+  // The diff compares objects: READINESS.md is not rendered for it.
+  const { environments, shared, production } = renderAll(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)), { readiness: false });
   const dist = path.resolve(values.dist);
   // --base reads dist/ as committed at that ref of the repository that holds it.
   const base = values.base ? readTreeAtRef(path.dirname(dist), values.base, dist) : readTree(dist);

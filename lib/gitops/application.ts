@@ -5,6 +5,8 @@
  * holds. Rendered to dist/argocd/gravl-<env>.yaml; pointing one root Application at dist/argocd/
  * gives app-of-apps.
  */
+import type { EnvironmentFile } from '../config/schema';
+import { PART_OF } from '../labels';
 import type { KubeObject } from '../synth/render';
 
 export interface ApplicationProps {
@@ -24,6 +26,22 @@ export interface ApplicationProps {
 /** Folder of dist/ that holds the Applications. */
 export const ARGOCD_DIR = 'argocd';
 
+/** The Application of an environment file, with the defaults of its `gitops` section, as a file of dist/. */
+export function applicationFile(environment: string, spec: EnvironmentFile): { name: string; application: KubeObject } {
+  const gitops = spec.gitops;
+  const application = argoApplication({
+    environment,
+    namespace: spec.namespace,
+    repoURL: gitops.repoURL,
+    targetRevision: gitops.targetRevision ?? 'main',
+    destinationServer: gitops.destinationServer ?? 'https://kubernetes.default.svc',
+    project: gitops.project ?? 'default',
+    argocdNamespace: gitops.argocdNamespace ?? 'argocd',
+    automated: gitops.automated ?? true,
+  });
+  return { name: `${ARGOCD_DIR}/${application.metadata.name}.yaml`, application };
+}
+
 export function argoApplication(props: ApplicationProps): KubeObject {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -31,7 +49,7 @@ export function argoApplication(props: ApplicationProps): KubeObject {
     metadata: {
       name: `gravl-${props.environment}`,
       namespace: props.argocdNamespace,
-      labels: { 'app.kubernetes.io/part-of': 'gravl', 'app.kubernetes.io/managed-by': 'cdk8s' },
+      labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' },
       // Deleting the Application deletes what it synced, in reverse wave order.
       finalizers: ['resources-finalizer.argocd.argoproj.io'],
     } as KubeObject['metadata'],

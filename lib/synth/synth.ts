@@ -5,7 +5,7 @@
 import { loadEnvironments, type EnvironmentSource } from '../config/load';
 import { ProblemsError } from '../config/problems';
 import { GravlEnvironment } from '../gravl';
-import { argoApplication, ARGOCD_DIR } from '../gitops/application';
+import { applicationFile } from '../gitops/application';
 import { formatMarkdown, readiness } from '../readiness/report';
 import { renderEnvironment, toYaml, type RenderedEnvironment, type RenderedFile } from './render';
 import { StagedOutput } from './write';
@@ -26,33 +26,28 @@ export interface RenderedOutput {
   readonly production: string[];
 }
 
-/**
- * Validates and renders every environment, in memory. Throws ProblemsError on bad input.
- * `onRendered` receives each environment as soon as it is rendered (to start writing it).
- */
-export function renderAll(sources: readonly EnvironmentSource[], onRendered?: (env: RenderedEnvironment) => void): RenderedOutput {
+export interface RenderOptions {
+  /** Receives each environment as soon as it is rendered (to start writing it). */
+  readonly onRendered?: (env: RenderedEnvironment) => void;
+  /** Adds READINESS.md to each environment (what synth writes; the diff compares objects only). @default true */
+  readonly readiness?: boolean;
+}
+
+/** Validates and renders every environment, in memory. Throws ProblemsError on bad input. */
+export function renderAll(sources: readonly EnvironmentSource[], options: RenderOptions = {}): RenderedOutput {
   const loaded = loadEnvironments(sources);
   if (!loaded.ok) throw new ProblemsError(loaded.problems);
   const environments: RenderedEnvironment[] = [];
   const shared: RenderedFile[] = [];
   const summaries: SynthSummary[] = [];
   for (const env of loaded.environments) {
-    const gitops = env.spec.gitops;
-    const application = argoApplication({
-      environment: env.name,
-      namespace: env.spec.namespace,
-      repoURL: gitops.repoURL,
-      targetRevision: gitops.targetRevision ?? 'main',
-      destinationServer: gitops.destinationServer ?? 'https://kubernetes.default.svc',
-      project: gitops.project ?? 'default',
-      argocdNamespace: gitops.argocdNamespace ?? 'argocd',
-      automated: gitops.automated ?? true,
-    });
-    shared.push({ name: `${ARGOCD_DIR}/gravl-${env.name}.yaml`, content: toYaml([application]) });
+    const { name, application } = applicationFile(env.name, env.spec);
+    shared.push({ name, content: toYaml([application]) });
     const start = performance.now();
-    const rendered = withReadiness(renderEnvironment(env.name, new GravlEnvironment(env).app, env.file));
+    const plain = renderEnvironment(env.name, new GravlEnvironment(env).app, env.file);
+    const rendered = (options.readiness ?? true) ? withReadiness(plain) : plain;
     environments.push(rendered);
-    onRendered?.(rendered);
+    options.onRendered?.(rendered);
     summaries.push({ environment: env.name, objects: rendered.objects.length, files: rendered.files.length, millis: performance.now() - start });
   }
   return { environments, shared, summaries, production: loaded.environments.filter((e) => e.spec.production).map((e) => e.name) };
@@ -68,7 +63,7 @@ function withReadiness(env: RenderedEnvironment): RenderedEnvironment {
 export async function synth(sources: readonly EnvironmentSource[], outDir: string): Promise<SynthSummary[]> {
   const output = new StagedOutput(outDir);
   try {
-    const { shared, summaries } = renderAll(sources, (env) => output.write(env.files.map((f) => ({ name: `${env.name}/${f.name}`, content: f.content }))));
+    const { shared, summaries } = renderAll(sources, { onRendered: (env) => output.write(env.files.map((f) => ({ name: `${env.name}/${f.name}`, content: f.content }))) });
     output.write(shared);
     await output.commit();
     return summaries;
