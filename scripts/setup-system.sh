@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The system tools the tests run for real, in one list. `npm test` runs this first and `.ci/run`
+# reuses it. On Debian as root, whatever is missing is installed with apt-get (no service is
+# started: the tests start what they need); anywhere else it stops at once, naming each missing
+# tool and the command that installs it. When everything is present it only looks, in a few ms.
+set -euo pipefail
+
+# tool        Debian package            what runs it
+TOOLS=(
+  "postgres    postgresql                a throwaway PostgreSQL server for the database scripts and roles"
+  "psql        postgresql-client         the same tests' client, pg_dump and pg_restore"
+  "promtool    prometheus                promtool check config/rules, promtool test rules"
+  "amtool      prometheus-alertmanager   amtool check-config, amtool config routes test"
+  "shellcheck  shellcheck                lints the job scripts"
+  "busybox     busybox                   parses the job scripts as Alpine's sh does"
+  "dash        dash                      parses the job scripts as Debian's sh does"
+  "git         git                       the diff's --base and the tests' temporary repositories"
+  "kubectl     kubectl                   kubectl kustomize of the rendered output (1.27 or later, no cluster)"
+)
+KUBECTL_MIN_MINOR=27
+
+# The server binaries live outside PATH on Debian (/usr/lib/postgresql/<version>/bin).
+have() {
+  case "$1" in
+    postgres) compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || command -v postgres >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
+
+kubectl_minor() {
+  kubectl version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n 1
+}
+
+missing_tools=()
+missing_packages=()
+for row in "${TOOLS[@]}"; do
+  read -r tool package _ <<<"$row"
+  if ! have "$tool"; then
+    missing_tools+=("$tool")
+    missing_packages+=("$package")
+  fi
+done
+
+if [ "${#missing_packages[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing_packages[*]} (for ${missing_tools[*]})" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # Installing a server package must not start its service: the tests start their own.
+    policy=/usr/sbin/policy-rc.d
+    created_policy=
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
+    fi
+    trap '[ -n "$created_policy" ] && rm -f "$policy"' EXIT
+    apt-get update -qq
+    # kubectl comes from the Kubernetes package repository where the machine has it configured;
+    # the rest from Debian. One failing package must not hide the others.
+    debian=()
+    for p in "${missing_packages[@]}"; do [ "$p" = kubectl ] || debian+=("$p"); done
+    [ "${#debian[@]}" -eq 0 ] || apt-get install -y -qq --no-install-recommends "${debian[@]}" >/dev/null
+    if ! have kubectl; then
+      apt-get install -y -qq --no-install-recommends kubectl >/dev/null 2>&1 ||
+        echo "setup: apt-get has no kubectl package here; add the Kubernetes package repository (https://kubernetes.io/docs/tasks/tools/)" >&2
+    fi
+  else
+    {
+      echo "setup: the tests need tools that this machine lacks:"
+      for row in "${TOOLS[@]}"; do
+        read -r tool package why <<<"$row"
+        for m in "${missing_tools[@]}"; do
+          [ "$m" = "$tool" ] && printf '  %-11s (%s) install: apt-get install %s\n' "$tool" "$why" "$package"
+        done
+      done
+      echo "Run the install as root (Debian and Ubuntu), or install the same tools with your system's package manager, then run npm test again."
+    } >&2
+    exit 1
+  fi
+fi
+
+# kustomize v5's sortOptions came with kubectl 1.27.
+minor=$(kubectl_minor)
+if [ -z "$minor" ] || [ "$minor" -lt "$KUBECTL_MIN_MINOR" ]; then
+  echo "setup: kubectl 1.$KUBECTL_MIN_MINOR or later is needed (found minor version '${minor:-none}'); install it from the Kubernetes package repository (https://kubernetes.io/docs/tasks/tools/), not Debian's kubernetes-client" >&2
+  exit 1
+fi
