@@ -1,26 +1,13 @@
 /**
  * The one entry point: reads the command line, the process environment and the environment files,
- * and hands plain values to lib/. Commands:
- *
- *   synth [--out DIR] [--environments DIR] [--secrets DIR]
- *                                            render every environment into DIR/<env>/ (default dist)
- *   seal --env E --namespace N --name S --key K [--scope strict|namespace-wide|cluster-wide]
- *        [--type T] [--generate [--length L]] [--keep-newline]
- *                                            seal a value (standard input, or generated) into
- *                                            secrets/<env>/sealed-values.yaml
- *   diff [--base GIT_REF] [--format text|markdown] [--exit-code]
- *                                            what a fresh render changes against dist/ (or dist/ at GIT_REF)
- *   readiness [DIST_DIR...] [--k6-summary FILE] [--date YYYY-MM-DD]
- *                                            the go/no-go matrix of rendered output (default dist/*)
- *   schema                                   write environments/environment.schema.json (for editors)
- *                                            and the precompiled validators
- *   bench [--runs N]                         time synth against kustomize and the stock cdk8s flow
+ * and hands plain values to lib/. The commands and their options are declared in
+ * lib/cli/commands.ts; `--help` prints them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { EnvironmentSource } from './lib/config/load';
 import { ProblemsError } from './lib/config/problems';
+import { commandSpec, commandUsage, parseCommand, programUsage, UsageError, type ParsedCommand } from './lib/cli/commands';
 
 const ROOT = __dirname;
 
@@ -33,10 +20,11 @@ function load<T>(id: string): T {
 }
 
 /** The sealed values file of an environment, if it has one. */
-function sealedValuesOf(secretsDir: string, name: string): { file: string; text?: string } {
+function sealedValuesOf(secretsDir: string, name: string): { file: string; text?: string; sealCommand: string } {
   const file = path.join(secretsDir, name, 'sealed-values.yaml');
   const shown = path.relative(process.cwd(), file);
-  return fs.existsSync(file) ? { file: shown, text: fs.readFileSync(file, 'utf8') } : { file: shown };
+  const sealCommand = sealCommandFor(secretsDir);
+  return fs.existsSync(file) ? { file: shown, text: fs.readFileSync(file, 'utf8'), sealCommand } : { file: shown, sealCommand };
 }
 
 /** Reads environments/*.yaml (and each one's sealed values); a .yml file is an error rather than silently skipped. */
@@ -81,46 +69,55 @@ function schemaStale(): boolean {
   return SCHEMA_SOURCES.some((f) => fs.statSync(f).mtimeMs > generated);
 }
 
-async function synthCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      out: { type: 'string', default: path.join(ROOT, 'dist') },
-      environments: { type: 'string', default: path.join(ROOT, 'environments') },
-      secrets: { type: 'string', default: path.join(ROOT, 'secrets') },
-    },
-    strict: true,
-  });
+/** A folder the user named (or its default), checked before anything reads it. */
+function requireFolder(option: string, dir: string, expected: string): void {
+  const shown = path.relative(process.cwd(), dir) || '.';
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new ProblemsError([{ file: shown, path: '', message: `${option}: found no such folder, expected ${expected}` }]);
+  }
+  if (!stat.isDirectory()) throw new ProblemsError([{ file: shown, path: '', message: `${option}: found a file, expected ${expected}` }]);
+  try {
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+  } catch {
+    throw new ProblemsError([{ file: shown, path: '', message: `${option}: the folder cannot be read (permissions), expected ${expected}` }]);
+  }
+}
+
+/** The seal command to suggest for an environment: carries --secrets when it is not the default. */
+function sealCommandFor(secretsDir: string): string {
+  return path.resolve(secretsDir) === path.join(ROOT, 'secrets') ? 'npm run seal --' : `npm run seal -- --secrets ${path.relative(process.cwd(), secretsDir) || '.'}`;
+}
+
+async function synthCommand(args: Parsed): Promise<void> {
+  const outDir = args.values.out as string;
+  const environmentsDir = args.values.environments as string;
+  const secretsDir = args.values.secrets as string;
+  requireFolder('--environments', environmentsDir, 'the folder of environment files (<name>.yaml)');
+  requireFolder('--secrets', secretsDir, 'the folder of sealed values (<env>/sealed-values.yaml)');
+  requireFolder('--out', path.dirname(outDir), `an existing folder to hold ${path.basename(outDir)}/`);
   // Synth validates against the JSON rendering of the schema: refresh it when its source changed.
   if (schemaStale() && writeSchemaFile()) console.log(`updated ${path.relative(process.cwd(), SCHEMA_FILE)} and the validators from lib/config/schema.ts`);
-  const { synth, formatSummary } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
+  const { synth, formatSummary, checkRemovals } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
   const { copyTree } = load<typeof import('./lib/synth/write')>('./lib/synth/write');
-  const outDir = path.resolve(values.out);
-  const summaries = await synth(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)), outDir);
+  const sources = readEnvironmentSources(environmentsDir, secretsDir);
   const shown = path.relative(process.cwd(), outDir) || '.';
+  // An environment whose file is gone would vanish from the output, and a sync would prune it:
+  // only on purpose.
+  const removing = args.strings.remove!.flatMap((v) => v.split(',')).filter(Boolean);
+  checkRemovals({ outDir, shownOut: shown, sources, removing, environmentsDir: path.relative(process.cwd(), environmentsDir) || '.' });
+  const summaries = await synth(sources, outDir);
   for (const summary of summaries) console.log(formatSummary(shown, summary));
+  for (const name of removing) console.log(`removed ${shown}/${name}/ and its Argo CD Application, as --remove ${name} asked`);
   // Under `cdk8s synth` the CLI wants the manifests in its own (emptied) output folder too.
   const cliOut = process.env.CDK8S_OUTDIR;
   if (cliOut && path.resolve(cliOut) !== outDir) copyTree(outDir, path.resolve(cliOut));
 }
 
-async function sealCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      env: { type: 'string' },
-      namespace: { type: 'string' },
-      name: { type: 'string' },
-      key: { type: 'string' },
-      scope: { type: 'string', default: 'strict' },
-      type: { type: 'string' },
-      generate: { type: 'boolean', default: false },
-      length: { type: 'string', default: '40' },
-      'keep-newline': { type: 'boolean', default: false },
-      secrets: { type: 'string', default: path.join(ROOT, 'secrets') },
-    },
-    strict: true,
-  });
+async function sealCommand(args: Parsed): Promise<void> {
+  const values = args.values as Record<string, string | undefined> & { generate: boolean; 'keep-newline': boolean };
   const { checkSealRequest, sealIntoValues } = load<typeof import('./lib/secrets/seal-command')>('./lib/secrets/seal-command');
   const missing = (['env', 'namespace', 'name', 'key'] as const).filter((k) => !values[k]).map((k) => `--${k}: found nothing, expected a value`);
   const request = {
@@ -134,9 +131,11 @@ async function sealCommand(argv: string[]): Promise<void> {
   const length = Number(values.length);
   const problems = [...missing, ...(missing.length ? [] : checkSealRequest(request))];
   if (!Number.isInteger(length) || length < 32) problems.push(`--length: found ${JSON.stringify(values.length)}, expected a whole number of at least 32`);
-  const dir = path.join(path.resolve(values.secrets), request.environment);
+  const secretsDir = values.secrets!;
+  const dir = path.join(secretsDir, request.environment);
   const certFile = path.join(dir, 'sealing-cert.pem');
   if (problems.length === 0 && !fs.existsSync(path.join(ROOT, 'environments', `${request.environment}.yaml`))) problems.push(`--env: found ${JSON.stringify(request.environment)}, expected an environment with a file environments/${request.environment}.yaml`);
+  if (problems.length === 0 && !fs.existsSync(secretsDir)) problems.push(`--secrets: found no folder ${path.relative(process.cwd(), secretsDir) || '.'}, expected the folder of sealed values (<env>/sealed-values.yaml)`);
   if (problems.length === 0 && !fs.existsSync(certFile)) problems.push(`${path.relative(process.cwd(), certFile)}: found no sealing certificate, expected the controller's (kubeseal --fetch-cert > ${path.relative(process.cwd(), certFile)})`);
   if (problems.length > 0) throw new ProblemsError(problems.map((message) => ({ file: 'seal', path: '', message })));
 
@@ -155,51 +154,44 @@ async function sealCommand(argv: string[]): Promise<void> {
   fs.writeFileSync(`${valuesFile}.tmp`, text);
   fs.renameSync(`${valuesFile}.tmp`, valuesFile);
   console.log(`sealed ${request.namespace}/${request.name} key ${request.key} (${request.scope}${values.generate ? `, generated ${length} characters` : ''}) into ${path.relative(process.cwd(), valuesFile)}`);
+  console.log(`next: npm run synth${path.resolve(secretsDir) === path.join(ROOT, 'secrets') ? '' : ` -- --secrets ${path.relative(process.cwd(), secretsDir) || '.'}`}, then commit ${path.relative(process.cwd(), valuesFile)} and dist/ together`);
 }
 
-async function diffCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      base: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      'exit-code': { type: 'boolean', default: false },
-      environments: { type: 'string', default: path.join(ROOT, 'environments') },
-      secrets: { type: 'string', default: path.join(ROOT, 'secrets') },
-      dist: { type: 'string', default: path.join(ROOT, 'dist') },
-    },
-    strict: true,
-  });
-  if (values.format !== 'text' && values.format !== 'markdown') throw new Error(`--format: found ${JSON.stringify(values.format)}, expected text or markdown`);
+async function diffCommand(args: Parsed): Promise<void> {
+  const values = args.values as Record<string, string | undefined> & { 'exit-code': boolean };
+  if (values.format !== 'text' && values.format !== 'markdown') throw new UsageError(`--format: found ${JSON.stringify(values.format)}, expected text or markdown`, commandSpec('diff'));
+  const environmentsDir = values.environments!;
+  const secretsDir = values.secrets!;
+  requireFolder('--environments', environmentsDir, 'the folder of environment files (<name>.yaml)');
+  requireFolder('--secrets', secretsDir, 'the folder of sealed values (<env>/sealed-values.yaml)');
   const { renderAll } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
   const { readTree, readTreeAtRef, runDiff, treeOf } = load<typeof import('./lib/diff')>('./lib/diff');
   // The head is rendered in memory: diff never writes dist/.
   // The diff compares objects: READINESS.md is not rendered for it.
-  const { environments, shared, production } = renderAll(readEnvironmentSources(path.resolve(values.environments), path.resolve(values.secrets)), { readiness: false });
-  const dist = path.resolve(values.dist);
+  const { environments, shared, production } = renderAll(readEnvironmentSources(environmentsDir, secretsDir), { readiness: false });
+  const dist = values.dist!;
   // --base reads dist/ as committed at that ref of the repository that holds it.
+  if (!values.base) requireFolder('--dist', dist, 'the rendered output (npm run synth writes it)');
   const base = values.base ? readTreeAtRef(path.dirname(dist), values.base, dist) : readTree(dist);
   const result = runDiff({ head: treeOf(environments, shared), base, production: new Set(production), format: values.format });
   if (result.output) process.stdout.write(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
   if (values['exit-code'] && result.differs) process.exitCode = 1;
 }
 
-async function readinessCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { 'k6-summary': { type: 'string' }, date: { type: 'string' } },
-    allowPositionals: true,
-    strict: true,
-  });
+async function readinessCommand(args: Parsed): Promise<void> {
+  const values = args.values as Record<string, string | undefined>;
   const { environmentDirs, readDistEnvironment } = load<typeof import('./lib/inspect/dist')>('./lib/inspect/dist');
   const { readiness, formatText } = load<typeof import('./lib/readiness/report')>('./lib/readiness/report');
   const { parseK6Summary } = load<typeof import('./lib/readiness/k6')>('./lib/readiness/k6');
-  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) throw new Error(`--date: found ${JSON.stringify(values.date)}, expected YYYY-MM-DD`);
+  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) throw new UsageError(`--date: found ${JSON.stringify(values.date)}, expected YYYY-MM-DD`, commandSpec('readiness'));
   const now = values.date ? new Date(`${values.date}T00:00:00Z`) : new Date();
-  const k6Summary = values['k6-summary'] ? parseK6Summary(fs.readFileSync(values['k6-summary'], 'utf8'), values['k6-summary']) : undefined;
-  const dirs = (positionals.length ? positionals : [path.join(ROOT, 'dist')]).flatMap((d) => environmentDirs(path.resolve(d)));
-  if (dirs.length === 0) throw new Error('found no rendered environment (a folder with kustomization.yaml)');
-  if (k6Summary && dirs.length > 1) throw new Error('--k6-summary: a run judges one environment; name its folder (e.g. dist/staging)');
+  const summaryFile = values['k6-summary'];
+  const k6Summary = summaryFile ? parseK6Summary(readInputFile('--k6-summary', summaryFile, "the log of the load test's Job (kubectl logs job/load-test > k6.log)"), path.relative(process.cwd(), summaryFile)) : undefined;
+  const given = args.positionals.map((d) => path.resolve(d));
+  for (const dir of given) requireFolder('DIST_DIR', dir, 'a rendered output folder (dist, or dist/<env>)');
+  const dirs = (given.length ? given : [path.join(ROOT, 'dist')]).flatMap((d) => environmentDirs(d));
+  if (dirs.length === 0) throw new Error('found no rendered environment (a folder with kustomization.yaml): run npm run synth, or name dist/<env>');
+  if (k6Summary && dirs.length > 1) throw new UsageError('--k6-summary: a run judges one environment; name its folder (e.g. dist/staging)', commandSpec('readiness'));
   let go = true;
   for (const dir of dirs) {
     const env = readDistEnvironment(dir);
@@ -211,23 +203,34 @@ async function readinessCommand(argv: string[]): Promise<void> {
   if (!go) process.exitCode = 1;
 }
 
-async function schemaCommand(argv: string[]): Promise<void> {
-  parseArgs({ args: argv, options: {}, strict: true });
+/** The text of a file the user named; a missing or unreadable one is said plainly. */
+function readInputFile(option: string, file: string, expected: string): string {
+  const shown = path.relative(process.cwd(), file) || file;
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const found = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code === 'EACCES' ? 'a file that cannot be read (permissions)' : `a file that cannot be read (${code ?? 'error'})`;
+    throw new ProblemsError([{ file: shown, path: '', message: `${option}: found ${found}, expected ${expected}` }]);
+  }
+}
+
+async function schemaCommand(): Promise<void> {
   const changed = writeSchemaFile();
   console.log(`${changed ? 'wrote' : 'unchanged:'} ${path.relative(process.cwd(), SCHEMA_FILE)}, ${path.relative(process.cwd(), VALIDATORS_FILE)}`);
 }
 
-async function benchCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { runs: { type: 'string', default: '5' } }, strict: true });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: found ${JSON.stringify(values.runs)}, expected a whole number of at least 1`);
+async function benchCommand(args: Parsed): Promise<void> {
+  const runs = Number(args.values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: found ${JSON.stringify(args.values.runs)}, expected a whole number of at least 1`, commandSpec('bench'));
   const { runBench } = load<typeof import('./lib/bench')>('./lib/bench');
-  const { lines, ok } = runBench({ root: ROOT, runs });
-  for (const line of lines) console.log(line);
+  const { ok } = runBench({ root: ROOT, runs, print: (line) => console.log(line) });
   if (!ok) process.exitCode = 1;
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+type Parsed = ParsedCommand;
+
+const COMMANDS: Record<string, (args: Parsed) => Promise<void>> = {
   synth: synthCommand,
   seal: sealCommand,
   diff: diffCommand,
@@ -236,25 +239,54 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   bench: benchCommand,
 };
 
+/** `npm run -s diff | head -1`: a reader that stops early is no error. */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+}
+
 async function main(): Promise<void> {
-  const [command = 'synth', ...argv] = process.argv.slice(2);
+  endQuietlyOnClosedPipe();
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(programUsage());
+    return;
+  }
+  const command = argv[0] === undefined || argv[0].startsWith('-') ? 'synth' : argv[0];
+  const rest = argv[0] === command ? argv.slice(1) : argv;
+  const spec = commandSpec(command);
   const run = COMMANDS[command];
-  if (!run) {
-    console.error(`unknown command ${JSON.stringify(command)}; expected one of: ${Object.keys(COMMANDS).join(', ')}`);
-    process.exit(2);
+  if (!spec || !run) {
+    process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${programUsage()}`);
+    process.exitCode = 2;
+    return;
   }
   try {
-    await run(argv);
+    const args = parseCommand(spec, rest, ROOT);
+    if (args.help) {
+      process.stdout.write(commandUsage(spec));
+      return;
+    }
+    await run(args);
   } catch (error) {
-    if (error instanceof ProblemsError) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${command}: ${error.message}\n\n${commandUsage(error.spec ?? spec)}`);
+      process.exitCode = 2;
+    } else if (error instanceof ProblemsError) {
       for (const line of error.message.split('\n')) console.error(line);
-      console.error(`${command}: ${error.problems.length} problem(s); nothing was written`);
+      console.error(`${command}: ${error.problems.length} problem(s)${command === 'synth' || command === 'seal' ? '; nothing was written' : ''}`);
+      process.exitCode = 1;
     } else if (process.env.GRAVL_DEBUG) {
       console.error(error);
+      process.exitCode = 1;
     } else {
       console.error(`${command} failed: ${error instanceof Error ? error.message : String(error)} (set GRAVL_DEBUG=1 for details)`);
+      process.exitCode = 1;
     }
-    process.exitCode = 1;
   }
 }
 

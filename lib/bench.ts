@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly root: string;
   /** Timed runs per measurement; the median is reported. */
   readonly runs: number;
+  /** Receives each line as soon as its phase is measured. */
+  readonly print: (line: string) => void;
 }
 
 interface Measurement {
@@ -91,38 +93,37 @@ function environments(root: string, dir: string, count: number): string[] {
   return ['--environments', envs, '--secrets', path.join(dir, 'secrets')];
 }
 
-export function runBench(options: BenchOptions): { lines: string[]; ok: boolean } {
-  const { root, runs } = options;
+export function runBench(options: BenchOptions): { ok: boolean } {
+  const { root, runs, print } = options;
   // Beside the repository, on the file system dist/ itself lives on (a temporary folder may sit on
   // a far slower one, and synth writes hundreds of files).
   const work = fs.mkdtempSync(path.join(root, '.bench-'));
+  const phase = (m: Measurement): Measurement => {
+    print(`  ${m.label.padEnd(34)} ${m.medianMs.toFixed(0).padStart(6)} ms`);
+    return m;
+  };
   try {
     const out = path.join(work, 'dist');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const tsNode = path.join(root, 'node_modules', '.bin', 'ts-node');
     const main = path.join(root, 'main.ts');
+    print(`median wall time of ${runs} runs (after one warm-up) on ${os.cpus().length} cores, node ${process.version}; each line as it is measured`);
 
-    const synth = measure('npm run synth', runs, npm, ['run', '--silent', 'synth', '--', '--out', out], root);
+    const synth = phase(measure('npm run synth', runs, npm, ['run', '--silent', 'synth', '--', '--out', out], root));
     const kustomizeArgs = environmentDirs(out);
-    const kustomize = measure(`kubectl kustomize (${kustomizeArgs.length} envs)`, runs, 'sh', ['-c', kustomizeArgs.map((d) => `kubectl kustomize '${d}' >/dev/null`).join(' && ')], root);
+    const kustomize = phase(measure(`kubectl kustomize (${kustomizeArgs.length} envs)`, runs, 'sh', ['-c', kustomizeArgs.map((d) => `kubectl kustomize '${d}' >/dev/null`).join(' && ')], root));
     // The stock cdk8s flow: `cdk8s synth` running the app with `npx ts-node main.ts` (cdk8s init's
-    // template), which type-checks every file as it loads it.
+    // template), which type-checks every file as it loads it. Measured whole: its parts overlap.
     const cdk8s = path.join(root, 'node_modules', '.bin', 'cdk8s');
     const stockApp = `npx ts-node ${main} synth --out ${path.join(work, 'stock')}`;
-    const stock = measure('stock flow: cdk8s synth + ts-node', Math.min(runs, 3), cdk8s, ['synth', '--no-check-upgrade', '--app', stockApp, '--output', path.join(work, 'stock-cli')], root);
-    const bareTsNode = measure('  of which ts-node main.ts alone', Math.min(runs, 3), tsNode, [main, 'synth', '--out', path.join(work, 'stock')], root);
+    const stock = phase(measure('stock flow: cdk8s synth + ts-node', Math.min(runs, 3), cdk8s, ['synth', '--no-check-upgrade', '--app', stockApp, '--output', path.join(work, 'stock-cli')], root));
     const node = process.execPath;
-    const two = measure('render 2 environments', runs, node, ['--import', 'tsx', main, 'synth', ...environments(root, path.join(work, 'envs2'), 2), '--out', path.join(work, 'out2')], root);
-    const twenty = measure('render 20 environments', runs, node, ['--import', 'tsx', main, 'synth', ...environments(root, path.join(work, 'envs20'), 20), '--out', path.join(work, 'out20')], root);
+    const two = phase(measure('render 2 environments', runs, node, ['--import', 'tsx', main, 'synth', ...environments(root, path.join(work, 'envs2'), 2), '--out', path.join(work, 'out2')], root));
+    const twenty = phase(measure('render 20 environments', runs, node, ['--import', 'tsx', main, 'synth', ...environments(root, path.join(work, 'envs20'), 20), '--out', path.join(work, 'out20')], root));
 
     const checks = judgeTargets({ synth: synth.medianMs, kustomize: kustomize.medianMs, stock: stock.medianMs, twoEnvironments: two.medianMs, twentyEnvironments: twenty.medianMs });
-    const lines = [
-      `median wall time of ${runs} runs (after one warm-up) on ${os.cpus().length} cores, node ${process.version}`,
-      ...[synth, kustomize, stock, bareTsNode, two, twenty].map((m) => `  ${m.label.padEnd(34)} ${m.medianMs.toFixed(0).padStart(6)} ms`),
-      'ratios',
-      ...checks.map((c) => `  ${c.name.padEnd(34)} ${c.value.toFixed(2).padStart(6)}   target ${c.target.padEnd(6)} ${c.ok ? 'ok' : 'MISSED'}`),
-    ];
-    return { lines, ok: checks.every((c) => c.ok) };
+    print('ratios');
+    for (const c of checks) print(`  ${c.name.padEnd(34)} ${c.value.toFixed(2).padStart(6)}   target ${c.target.padEnd(6)} ${c.ok ? 'ok' : 'MISSED'}`);
+    return { ok: checks.every((c) => c.ok) };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

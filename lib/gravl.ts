@@ -274,5 +274,5 @@ function secretSource(env: Environment): SealedSource | ExternalSource {
   if (config?.provider === 'external' && config.external) {
     return { kind: 'external', store: config.external.store, refreshInterval: config.external.refreshInterval, keyPrefix: config.external.keyPrefix };
   }
-  return { kind: 'sealed', environment: env.name, file: env.sealed.file, values: env.sealed.values };
+  return { kind: 'sealed', environment: env.name, file: env.sealed.file, values: env.sealed.values, sealCommand: env.sealed.sealCommand };
 }

@@ -43,7 +43,8 @@ export class ServiceDeployment extends PodWorkload {
 
   constructor(scope: Construct, id: string, props: ServiceDeploymentProps) {
     const autoscaling = (props.autoscaling ?? false) ? props.workload.autoscaling : undefined;
-    const minReplicas = autoscaling?.minReplicas ?? props.workload.replicas;
+    // The environment rules require replicas wherever no HPA owns them; 1 is PodWorkload's default too.
+    const minReplicas = autoscaling?.minReplicas ?? props.workload.replicas ?? 1;
     super(scope, id, {
       kind: 'Deployment',
       namespace: props.namespace,

@@ -18,7 +18,12 @@ export interface Environment {
   readonly file: string;
   readonly spec: EnvironmentFile;
   /** The environment's sealed values (empty when it has none). */
-  readonly sealed: { readonly file: string; readonly values: SealedValues };
+  readonly sealed: {
+    readonly file: string;
+    readonly values: SealedValues;
+    /** The command that seals a value into that file, up to `--env` (`npm run seal --`, with `--secrets DIR` when not the default). */
+    readonly sealCommand: string;
+  };
 }
 
 /** The text of one environment file, as read by main.ts. */
@@ -27,7 +32,12 @@ export interface EnvironmentSource {
   readonly file: string;
   readonly text: string;
   /** The environment's sealed values file; text undefined when the file does not exist. */
-  readonly sealedValues?: { readonly file: string; readonly text?: string };
+  readonly sealedValues?: {
+    readonly file: string;
+    readonly text?: string;
+    /** The seal command messages suggest. @default 'npm run seal --' */
+    readonly sealCommand?: string;
+  };
 }
 
 export type LoadResult =
@@ -91,7 +101,7 @@ function loadOne(source: EnvironmentSource):
   const sealed = parseSealedValues(sealedFile, source.sealedValues?.text);
   problems.push(...sealed.problems);
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, environment: { name, file, spec: data as EnvironmentFile, sealed: { file: sealedFile, values: sealed.values } } };
+  return { ok: true, environment: { name, file, spec: data as EnvironmentFile, sealed: { file: sealedFile, values: sealed.values, sealCommand: source.sealedValues?.sealCommand ?? 'npm run seal --' } } };
 }
 
 /** Two environment files that would render into the same cluster objects are a mistake. */

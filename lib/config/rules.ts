@@ -10,6 +10,9 @@ import { isRecord } from '../json';
 import { lokiRetentionProblem } from '../logging/loki-config';
 import { parseImage, parseQuantity } from './formats';
 
+/** The sections of the horizontally scaled workloads, whose replica count an HPA may own. */
+export const SCALED_WORKLOADS = ['backend', 'frontend'] as const;
+
 export interface RuleProblem {
   readonly path: readonly (string | number)[];
   readonly message: string;
@@ -78,6 +81,24 @@ export function checkRules(spec: unknown): RuleProblem[] {
       if (production && min < 2) problems.push({ path: [...path, 'minReplicas'], message: `found ${min}, expected at least 2 in production` });
     }
   });
+
+  // A replica count that an HPA owns does nothing (the Deployment renders none): refuse it rather
+  // than let someone raise it in an incident and wonder why nothing happens.
+  const autoscaled = at(spec, 'features', 'autoscaling') === true;
+  for (const workload of SCALED_WORKLOADS) {
+    const section = at(spec, workload);
+    if (!isRecord(section)) continue;
+    const hpa = autoscaled && isRecord(section.autoscaling);
+    if (hpa && section.replicas !== undefined) {
+      problems.push({
+        path: [workload, 'replicas'],
+        message: `found ${JSON.stringify(section.replicas)}, which does nothing: features.autoscaling is on and ${workload}.autoscaling gives an HPA the replica count; expected no replicas (set ${workload}.autoscaling.minReplicas instead)`,
+      });
+    }
+    if (!hpa && section.replicas === undefined) {
+      problems.push({ path: [workload, 'replicas'], message: `found nothing, expected the replica count of ${workload} (no HPA manages it${autoscaled ? `: ${workload}.autoscaling is not set` : ': features.autoscaling is off'})` });
+    }
+  }
 
   // Loki keeps whole index periods (days): 36h is a duration, but not one Loki can keep.
   const retention = at(spec, 'logging', 'loki', 'retention');

@@ -50,7 +50,12 @@ function Component<T extends TProperties>(properties: T) {
 /** A long-running, horizontally scaled workload (backend, frontend). */
 const ScaledWorkload = Strict({
   image: Image,
-  replicas: Type.Integer({ minimum: 0, description: 'Replicas when no HPA manages the Deployment' }),
+  replicas: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Replicas when no HPA manages the Deployment; required then, and refused where features.autoscaling and autoscaling hand the count to an HPA',
+    }),
+  ),
   resources: ResourcesSchema,
   autoscaling: Type.Optional(Autoscaling),
 });

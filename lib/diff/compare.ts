@@ -24,6 +24,8 @@ export interface FieldChange {
   readonly new: unknown;
   /** The values of a Secret's `data`/`stringData`, replaced by {@link REDACTED} so no report shows them. */
   readonly redacted?: boolean;
+  /** A SealedSecret's ciphertext: its bytes say nothing to a reviewer, so only the fact is shown (re-sealed, added, removed). */
+  readonly sealed?: boolean;
 }
 
 /** Stands in for every value of a Secret's `data` and `stringData`. */
@@ -92,7 +94,7 @@ export interface ObjectPair {
 export function diffTrees(base: Tree, head: Tree, options: DiffOptions): DiffReport {
   const names = [...new Set([...base.keys(), ...head.keys()])].sort(compareNames);
   const environments = names.map((name) => diffEnvironment(name, base.get(name), head.get(name), options.production.has(name)));
-  return { environments, risks: environments.flatMap((e) => e.risks) };
+  return { environments, risks: bySeverity(environments.flatMap((e) => e.risks)) };
 }
 
 /** True when some environment gains, loses or changes an object. */
@@ -138,8 +140,18 @@ function diffEnvironment(name: string, baseObjects: readonly KubeObject[] | unde
   const removed = objects.filter((o): o is RemovedObject => o.change === 'removed');
   const changed = objects.filter((o): o is ChangedObject => o.change === 'changed');
   const status = baseObjects === undefined ? 'added' : headObjects === undefined ? 'removed' : objects.length > 0 ? 'changed' : 'unchanged';
-  const risks = assessRisks(name, pairMigrations(pairs), { production, baseObjects: baseList, headObjects: headList });
+  const risks = bySeverity(assessRisks(name, pairMigrations(pairs), { production, baseObjects: baseList, headObjects: headList }));
   return { name, status, production, objects, added, removed, changed, risks };
+}
+
+const SEVERITY_ORDER: Readonly<Record<RiskFlag['severity'], number>> = { high: 0, medium: 1 };
+
+/** Most severe first; flags of one severity keep their order (environment, then apply order). */
+function bySeverity(flags: readonly RiskFlag[]): RiskFlag[] {
+  return flags
+    .map((flag, index) => ({ flag, index }))
+    .sort((a, b) => SEVERITY_ORDER[a.flag.severity] - SEVERITY_ORDER[b.flag.severity] || a.index - b.index)
+    .map((x) => x.flag);
 }
 
 /**
@@ -181,12 +193,25 @@ function displayIds(all: readonly KubeObject[]): (o: KubeObject) => string {
   };
 }
 
-/** Every changed field of two versions of one object; a Secret's data values are redacted. */
+/** Stands in for a SealedSecret's ciphertext. */
+export const SEALED = '(sealed value)';
+
+/**
+ * Every changed field of two versions of one object; a Secret's data values are redacted, and a
+ * SealedSecret's ciphertexts are reduced to one field per key (re-sealed, added or removed).
+ */
 export function diffObject(base: KubeObject, head: KubeObject): FieldChange[] {
   const out: FieldChange[] = [];
   diffValues(base, head, '', out);
+  if (head.kind === 'SealedSecret' && base.kind === 'SealedSecret') return out.map(sealedField);
   if (base.kind !== 'Secret' && head.kind !== 'Secret') return out;
   return out.map((f) => (/^(data|stringData)(\.|\[|$)/.test(f.path) ? { path: f.path, old: redact(f.old), new: redact(f.new), redacted: true } : f));
+}
+
+function sealedField(f: FieldChange): FieldChange {
+  if (!/^spec\.encryptedData(\.|\[|$)/.test(f.path)) return f;
+  const hide = (v: unknown) => (v === undefined ? undefined : isRecord(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, SEALED])) : SEALED);
+  return { path: f.path, old: hide(f.old), new: hide(f.new), sealed: true };
 }
 
 function redact(value: unknown): unknown {
@@ -198,7 +223,9 @@ function redact(value: unknown): unknown {
 /**
  * Appends the differences between `a` and `b` at `path`. Maps recurse by key; lists whose items all
  * carry a unique `name` (containers, env, ports, volumes, ...) are matched by name, lists of
- * scalars are compared whole, and other lists by index.
+ * scalars are compared whole, and other lists of structures (NetworkPolicy and Role rules, peers,
+ * tolerations) as sets: an item that moved is no change, and each item only one side has is shown
+ * whole as `path[]`, added or removed.
  */
 function diffValues(a: unknown, b: unknown, path: string, out: FieldChange[]): void {
   if (deepEqual(a, b)) return;
@@ -220,7 +247,15 @@ function diffValues(a: unknown, b: unknown, path: string, out: FieldChange[]): v
       out.push({ path, old: a, new: b });
       return;
     }
-    for (let i = 0; i < Math.max(a.length, b.length); i++) diffValues(a[i], b[i], `${path}[${i}]`, out);
+    const unmatched = [...b];
+    const removed: unknown[] = [];
+    for (const item of a) {
+      const at = unmatched.findIndex((other) => deepEqual(item, other));
+      if (at >= 0) unmatched.splice(at, 1);
+      else removed.push(item);
+    }
+    for (const item of removed) out.push({ path: `${path}[]`, old: item, new: undefined });
+    for (const item of unmatched) out.push({ path: `${path}[]`, old: undefined, new: item });
     return;
   }
   out.push({ path, old: a, new: b });

@@ -13,12 +13,16 @@ export const ABSENT = '(absent)';
 const MARKDOWN_LIMIT = 60_000;
 
 /**
- * The report as text: risk flags first under a `RISK` heading, then per environment one line per
- * object (`+` added, `-` removed, `~` changed) with the changed fields indented beneath. Empty
- * when nothing differs.
+ * The report as text: risk flags first (most severe first) under a `RISK` heading, then per
+ * environment one line per object (`+` added, `-` removed, `~` changed) with the changed fields
+ * indented beneath. One line saying so when nothing differs.
  */
 export function formatText(report: DiffReport): string {
   const lines: string[] = [];
+  if (!report.environments.some((e) => e.status !== 'unchanged')) {
+    const names = report.environments.map((e) => e.name);
+    return `no change: every object${names.length ? ` of ${names.join(', ')}` : ''} is as rendered before\n`;
+  }
   if (report.risks.length > 0) {
     lines.push(`RISK: ${count(report.risks.length, 'risky change')}`);
     for (const r of report.risks) lines.push(`  ! ${formatRisk(r)}`);
@@ -49,7 +53,8 @@ export function formatMarkdown(report: DiffReport): string {
 
 /** `path: old -> new`, with `(absent)` for a side that does not have the field. */
 export function formatField(field: FieldChange): string {
-  const show = (v: unknown): string => (field.redacted && typeof v === 'string' ? v : formatValue(v));
+  if (field.sealed && field.old !== undefined && field.new !== undefined) return `${field.path}: re-sealed`;
+  const show = (v: unknown): string => ((field.redacted || field.sealed) && typeof v === 'string' ? v : formatValue(v));
   return `${field.path}: ${show(field.old)} -> ${show(field.new)}`;
 }
 

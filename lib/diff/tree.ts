@@ -38,11 +38,17 @@ function fileKind(parts: readonly string[]): FileKind | undefined {
   return name.endsWith(MANIFEST_SUFFIX) ? 'manifest' : undefined;
 }
 
-/** kustomization.yaml as an object the diff can match (it has no metadata.name of its own). */
+/**
+ * kustomization.yaml as an object the diff can match (it has no metadata.name of its own). The
+ * files it lists are named without their apply-order number (`0005-backend.k8s.yaml` reads
+ * `backend.k8s.yaml`): objects are matched by identity wherever they sit, so a file renumbered
+ * with the same objects is no change.
+ */
 export function kustomizationObject(text: string, where: string): KubeObject {
   const value = (parseAllDocuments(text)[0]?.toJS() ?? {}) as Record<string, unknown>;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${where}: not a kustomization`);
-  return { apiVersion: String(value.apiVersion ?? 'kustomize.config.k8s.io/v1beta1'), kind: String(value.kind ?? 'Kustomization'), ...value, metadata: { name: 'kustomization' } };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: not a kustomization`);
+  const resources = Array.isArray(value.resources) ? { resources: value.resources.map((r) => (typeof r === 'string' ? r.replace(/^\d+-(?=[^/]+$)/, '') : r)) } : {};
+  return { apiVersion: String(value.apiVersion ?? 'kustomize.config.k8s.io/v1beta1'), kind: String(value.kind ?? 'Kustomization'), ...value, ...resources, metadata: { name: 'kustomization' } };
 }
 
 /**

@@ -30,6 +30,8 @@ export interface SealedSource {
   readonly environment: string;
   /** The sealed values file, for messages. */
   readonly file: string;
+  /** The seal command to suggest, up to `--env`. @default 'npm run seal --' */
+  readonly sealCommand?: string;
   readonly values: SealedValues;
 }
 
@@ -106,7 +108,7 @@ export class Secrets extends Construct {
         path: `${needed.namespace}.${needed.name}.data.${key}`,
         message:
           `found no sealed value, expected the one read by ${listing([...needed.consumers])}: ` +
-          `npm run seal -- --env ${source.environment} --namespace ${needed.namespace} --name ${needed.name} --key ${key} (value on standard input, or --generate)`,
+          `${source.sealCommand ?? 'npm run seal --'} --env ${source.environment} --namespace ${needed.namespace} --name ${needed.name} --key ${key} (value on standard input, or --generate)`,
       }));
     }
     const scope = entry!.scope ?? 'strict';

@@ -2,10 +2,14 @@
  * The synth command: validate every environment, render each into its folder, and swap the whole
  * output in only when all of them succeeded.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { loadEnvironments, type EnvironmentSource } from '../config/load';
-import { ProblemsError } from '../config/problems';
+import { ProblemsError, type Problem } from '../config/problems';
 import { GravlEnvironment } from '../gravl';
-import { applicationFile } from '../gitops/application';
+import { ARGOCD_DIR, applicationFile } from '../gitops/application';
+import { environmentDirs } from '../inspect/dist';
+import { environmentName } from '../config/load';
 import { formatMarkdown, readiness } from '../readiness/report';
 import { renderEnvironment, toYaml, type RenderedEnvironment, type RenderedFile } from './render';
 import { StagedOutput } from './write';
@@ -40,16 +44,27 @@ export function renderAll(sources: readonly EnvironmentSource[], options: Render
   const environments: RenderedEnvironment[] = [];
   const shared: RenderedFile[] = [];
   const summaries: SynthSummary[] = [];
+  // A problem found while rendering one environment (a secret nobody sealed) must not hide the
+  // others': every environment is rendered, and the problems of all of them are reported at once.
+  const problems: Problem[] = [];
   for (const env of loaded.environments) {
     const { name, application } = applicationFile(env.name, env.spec);
     shared.push({ name, content: toYaml([application]) });
     const start = performance.now();
-    const plain = renderEnvironment(env.name, new GravlEnvironment(env).app, env.file);
+    let plain: RenderedEnvironment;
+    try {
+      plain = renderEnvironment(env.name, new GravlEnvironment(env).app, env.file);
+    } catch (error) {
+      if (!(error instanceof ProblemsError)) throw error;
+      problems.push(...error.problems);
+      continue;
+    }
     const rendered = (options.readiness ?? true) ? withReadiness(plain) : plain;
     environments.push(rendered);
-    options.onRendered?.(rendered);
+    if (problems.length === 0) options.onRendered?.(rendered);
     summaries.push({ environment: env.name, objects: rendered.objects.length, files: rendered.files.length, millis: performance.now() - start });
   }
+  if (problems.length > 0) throw new ProblemsError(problems);
   return { environments, shared, summaries, production: loaded.environments.filter((e) => e.spec.production).map((e) => e.name) };
 }
 
@@ -68,9 +83,47 @@ export async function synth(sources: readonly EnvironmentSource[], outDir: strin
     await output.commit();
     return summaries;
   } catch (error) {
-    output.abort();
+    await output.abort();
     throw error;
   }
+}
+
+/** What synth is about to replace, and which environments the user agreed to see disappear. */
+export interface RemovalCheck {
+  readonly outDir: string;
+  /** The output folder as the user named it, for messages. */
+  readonly shownOut: string;
+  readonly environmentsDir: string;
+  readonly sources: readonly EnvironmentSource[];
+  /** Environments named by --remove. */
+  readonly removing: readonly string[];
+}
+
+/**
+ * Refuses to drop an environment from the output unless --remove names it: its folder would go,
+ * and with it the Argo CD Application, whose deletion prunes everything it deployed.
+ * Throws ProblemsError, before anything is written.
+ */
+export function checkRemovals(check: RemovalCheck): void {
+  const kept = new Set(check.sources.map((s) => environmentName(s.file)));
+  const rendered = fs.existsSync(check.outDir) ? environmentDirs(check.outDir).map((d) => path.basename(d)) : [];
+  const problems: Problem[] = [];
+  for (const name of rendered) {
+    if (kept.has(name) || check.removing.includes(name)) continue;
+    problems.push({
+      file: `${check.shownOut}/${name}/`,
+      path: '',
+      message:
+        `${check.environmentsDir}/${name}.yaml is gone, so synth would delete ${check.shownOut}/${name}/ and ${check.shownOut}/${ARGOCD_DIR}/gravl-${name}.yaml; ` +
+        `once that is pushed, Argo CD deletes the Application gravl-${name} and prunes every resource it deployed. ` +
+        `If the environment is to go, confirm with: npm run synth -- --remove ${name}; otherwise restore ${check.environmentsDir}/${name}.yaml`,
+    });
+  }
+  for (const name of check.removing) {
+    if (kept.has(name)) problems.push({ file: '--remove', path: '', message: `found ${JSON.stringify(name)}, whose file ${check.environmentsDir}/${name}.yaml still exists; expected an environment whose file was deleted` });
+    else if (!rendered.includes(name)) problems.push({ file: '--remove', path: '', message: `found ${JSON.stringify(name)}, which ${check.shownOut}/ does not hold; expected one of: ${rendered.filter((r) => !kept.has(r)).join(', ') || 'none (no environment is being removed)'}` });
+  }
+  if (problems.length > 0) throw new ProblemsError(problems);
 }
 
 /** One line per environment: name, objects, files, time. */

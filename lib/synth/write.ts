@@ -48,13 +48,17 @@ export class StagedOutput {
       refuseForeignFolder(this.target);
       swapIn(this.staging, this.target);
     } catch (error) {
-      this.abort();
+      await this.abort();
       throw error;
     }
   }
 
-  /** Drops the new output; the current one stays as it was. */
-  abort(): void {
+  /**
+   * Drops the new output; the current one stays as it was. Waits for the writes still in flight
+   * first: removing the folder under them fails, and leaves a half-removed folder behind.
+   */
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.writes);
     fs.rmSync(this.staging, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import schema from '../../environments/environment.schema.json';
+import { loadEnvironments } from '../../lib/config/load';
 import { renderAll } from '../../lib/synth/synth';
 import { committedText, edit, sourceFor } from '../support/render';
 
@@ -27,8 +28,11 @@ const ALL = defaults(schema as Schema);
 
 describe.each(['staging', 'production'])('the schema defaults in %s', (name) => {
   const committed = parseDocument(committedText(name));
-  // Keys whose section the file has: the default applies there (a section left out has its own rules).
-  const applicable = ALL.filter(({ path }) => path.length === 1 || committed.hasIn(path.slice(0, -1)));
+  // Keys whose section the file has: the default applies there (a section left out has its own rules),
+  // and whose removal leaves a valid file (production's autoscaling: true decides which replica
+  // settings are allowed, so its default cannot stand in for it there).
+  const loads = (text: string) => loadEnvironments([sourceFor(name, text)]).ok;
+  const applicable = ALL.filter(({ path }) => (path.length === 1 || committed.hasIn(path.slice(0, -1))) && loads(edit(committedText(name), (doc) => doc.deleteIn(path))));
   const bare = edit(committedText(name), (doc) => applicable.forEach(({ path }) => doc.deleteIn(path)));
   const baseline = render(name, bare);
 

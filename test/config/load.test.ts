@@ -19,6 +19,25 @@ describe('environment files', () => {
     expect(problems[0]).toMatch(/^environments\/staging\.yaml:\d+:\d+: invalid YAML: /);
   });
 
+  it('rejects a replica count that an HPA owns, naming the file, line and field', () => {
+    const text = edit(production, (doc) => doc.setIn(['backend', 'replicas'], 4));
+    expect(problemsOf({ production: text })).toEqual([
+      expect.stringMatching(
+        /^environments\/production\.yaml:\d+:\d+: backend\.replicas: found 4, which does nothing: features\.autoscaling is on and backend\.autoscaling gives an HPA the replica count; expected no replicas \(set backend\.autoscaling\.minReplicas instead\)$/,
+      ),
+    ]);
+  });
+
+  it('rejects a workload with neither a replica count nor an HPA', () => {
+    const off = edit(production, (doc) => doc.setIn(['features', 'autoscaling'], false));
+    expect(problemsOf({ production: off })).toEqual([
+      expect.stringMatching(/backend\.replicas: found nothing, expected the replica count of backend \(no HPA manages it: features\.autoscaling is off\)$/),
+      expect.stringMatching(/frontend\.replicas: found nothing, expected the replica count of frontend \(no HPA manages it: features\.autoscaling is off\)$/),
+    ]);
+    const noBounds = edit(production, (doc) => doc.deleteIn(['frontend', 'autoscaling']));
+    expect(problemsOf({ production: noBounds })).toEqual([expect.stringMatching(/frontend\.replicas: found nothing, expected the replica count of frontend \(no HPA manages it: frontend\.autoscaling is not set\)$/)]);
+  });
+
   it('rejects an empty file', () => {
     expect(problemsOf({ staging: '' })).toEqual([
       'environments/staging.yaml: found an empty file, expected a mapping of environment settings (see environments/staging.yaml)',
@@ -115,6 +134,7 @@ describe('environment files', () => {
 
   it('rejects fewer than two replicas in production, for replicas and for HPA minimums', () => {
     const text = edit(production, (doc) => {
+      doc.deleteIn(['frontend', 'autoscaling']);
       doc.setIn(['frontend', 'replicas'], 1);
       doc.setIn(['backend', 'autoscaling', 'minReplicas'], 1);
     });

@@ -45,6 +45,13 @@ describe('npm run readiness', () => {
     expect(run.stdout).toContain('measured: p95 6.98 ms, p99 14.59 ms, error rate 0');
   });
 
+  it('names a missing --k6-summary file plainly, with exit 1 and no stack trace', () => {
+    const run = runMain(['readiness', 'dist/staging', '--k6-summary', 'no-such-k6.log']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("no-such-k6.log: --k6-summary: found no such file, expected the log of the load test's Job");
+    expect(run.stderr).not.toMatch(/ENOENT|\n\s+at /);
+  });
+
   it('rejects a k6 summary file that holds no summary', () => {
     expect(() => parseK6Summary('no summary here\n', 'k6.log')).toThrow('k6.log: found no k6 summary');
     expect(() => parseK6Summary('{"nothing": 1}', 'k6.json')).toThrow('k6.json: the k6 summary has no metrics');

@@ -40,6 +40,8 @@ describe('npm run seal', () => {
     expect(entry.rotated).toBe(new Date().toISOString().slice(0, 10));
     expect(unseal(privateKey, target, entry.sealed).toString()).toBe(strong);
     expect(fs.readFileSync(path.join(dir, 'staging', 'sealed-values.yaml'), 'utf8')).not.toContain(strong);
+    // The next step, with the secrets folder it was sealed into.
+    expect(run.stdout).toMatch(new RegExp(`^next: npm run synth -- --secrets \\S+, then commit \\S+sealed-values\\.yaml and dist/ together$`, 'm'));
 
     const generated = runMain(args(dir, 'token', '--generate'));
     expect(generated.status, generated.stderr).toBe(0);

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMain, tempDir, treeDigest } from '../support/cli';
-import { committedText, edit, ENVIRONMENTS_DIR } from '../support/render';
+import { parseDocument } from 'yaml';
+import { committedText, edit, ENVIRONMENTS_DIR, ROOT } from '../support/render';
 
 const temps: string[] = [];
 function temp(prefix: string): string {
@@ -81,5 +82,116 @@ describe('the output folder', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('holds notes.txt, which synth did not write');
     expect(fs.readdirSync(out)).toEqual(['notes.txt']);
+  });
+});
+
+/** A secrets folder holding copies of the committed sealed values, with one key dropped per environment named. */
+function secretsWithout(drop: Record<string, { namespace: string; name: string; key: string }>): string {
+  const dir = temp('secrets');
+  fs.cpSync(path.join(ROOT, 'secrets'), dir, { recursive: true });
+  for (const [env, { namespace, name, key }] of Object.entries(drop)) {
+    const file = path.join(dir, env, 'sealed-values.yaml');
+    const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+    doc.deleteIn([namespace, name, 'data', key]);
+    fs.writeFileSync(file, doc.toString());
+  }
+  return dir;
+}
+
+describe('problems found while rendering', () => {
+  it("reports the missing secrets of every environment at once, each with a seal command that names the secrets folder", () => {
+    const secrets = secretsWithout({
+      production: { namespace: 'gravl-monitoring', name: 'grafana-admin', key: 'admin-password' },
+      staging: { namespace: 'gravl-staging', name: 'gravl-db-credentials', key: 'password' },
+    });
+    const out = temp('out');
+    const run = runMain(['synth', '--secrets', secrets, '--out', path.join(out, 'dist')]);
+    expect(run.status).toBe(1);
+    const shown = path.relative(ROOT, secrets);
+    expect(run.stderr).toContain(`npm run seal -- --secrets ${shown} --env production --namespace gravl-monitoring --name grafana-admin --key admin-password`);
+    expect(run.stderr).toContain(`npm run seal -- --secrets ${shown} --env staging --namespace gravl-staging --name gravl-db-credentials --key password`);
+    expect(run.stderr).toMatch(/synth: 2 problem\(s\); nothing was written/);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
+  it('leaves dist/ byte-identical when the second environment fails after the first was written', () => {
+    const out = temp('out');
+    const dist = path.join(out, 'dist');
+    expect(runMain(['synth', '--out', dist]).status).toBe(0);
+    const before = treeDigest(out);
+    // production renders (and its files are written) first; staging then fails.
+    const secrets = secretsWithout({ staging: { namespace: 'gravl-monitoring', name: 'grafana-admin', key: 'admin-user' } });
+    const run = runMain(['synth', '--secrets', secrets, '--out', dist]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('grafana-admin.data.admin-user');
+    expect(run.stderr).not.toContain('production');
+    // Nothing changed, and no staging folder was left beside it.
+    expect(treeDigest(out)).toEqual(before);
+  });
+
+  it('uses the plain seal command when the secrets folder is the default', () => {
+    const envs = environmentsWith({ 'staging.yaml': committedText('staging').replace('namespace: gravl-staging', 'namespace: gravl-other').replace('host: staging.gravl.app', 'host: other.gravl.app') });
+    const run = runMain(['synth', '--environments', envs, '--out', path.join(temp('out'), 'dist')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('npm run seal -- --env staging --namespace gravl-other --name gravl-db-credentials');
+  });
+});
+
+describe('paths named on the command line', () => {
+  it.each([
+    ['--environments', ['--environments', 'no-such-folder'], 'no-such-folder: --environments: found no such folder, expected the folder of environment files'],
+    ['--secrets', ['--secrets', 'no-such-folder'], 'no-such-folder: --secrets: found no such folder, expected the folder of sealed values'],
+    ['--out', ['--out', 'no-such-parent/dist'], 'no-such-parent: --out: found no such folder, expected an existing folder to hold dist/'],
+  ])('names a missing %s folder plainly, with exit 1 and no stack trace', (_option, args, message) => {
+    const run = runMain(['synth', ...args]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/ENOENT|\n\s+at /);
+  });
+
+  it('names a file given where a folder is expected', () => {
+    const run = runMain(['synth', '--environments', 'package.json']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('package.json: --environments: found a file, expected the folder of environment files');
+  });
+});
+
+describe('an environment whose file is gone', () => {
+  /** An output folder rendered from both committed environments, and an environments folder holding only staging. */
+  function stagingOnly(): { out: string; envs: string } {
+    const out = path.join(temp('out'), 'dist');
+    expect(runMain(['synth', '--out', out]).status).toBe(0);
+    return { out, envs: environmentsWith({ 'staging.yaml': committedText('staging') }) };
+  }
+
+  it('is not removed silently: synth refuses, says what would go and how to confirm, and writes nothing', () => {
+    const { out, envs } = stagingOnly();
+    const before = treeDigest(out);
+    const run = runMain(['synth', '--environments', envs, '--out', out]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('production.yaml is gone, so synth would delete');
+    expect(run.stderr).toContain('/production/ and');
+    expect(run.stderr).toContain('argocd/gravl-production.yaml');
+    expect(run.stderr).toContain('Argo CD deletes the Application gravl-production and prunes every resource it deployed');
+    expect(run.stderr).toContain('npm run synth -- --remove production');
+    expect(run.stderr).toMatch(/synth: 1 problem\(s\); nothing was written/);
+    expect(treeDigest(out)).toEqual(before);
+  });
+
+  it('is removed, with its Application, when --remove names it', () => {
+    const { out, envs } = stagingOnly();
+    const run = runMain(['synth', '--environments', envs, '--out', out, '--remove', 'production']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['argocd', 'staging']);
+    expect(fs.readdirSync(path.join(out, 'argocd'))).toEqual(['gravl-staging.yaml']);
+    expect(run.stdout).toContain('removed');
+  });
+
+  it('rejects --remove of an environment whose file still exists, or that the output does not hold', () => {
+    const { out, envs } = stagingOnly();
+    const run = runMain(['synth', '--environments', envs, '--out', out, '--remove', 'staging,preview']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--remove: found "staging", whose file');
+    expect(run.stderr).toContain('--remove: found "preview", which');
   });
 });

@@ -1,0 +1,113 @@
+/**
+ * Every command explains itself: --help and -h print the options with their defaults and exit 0,
+ * an unknown option prints the usage and exits 2, and the README's command table says what --help
+ * says.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { COMMAND_SPECS, commandUsage, optionSynopsis, parseCommand, programUsage, UsageError } from '../../lib/cli/commands';
+import { ROOT } from '../support/render';
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node --import tsx main.ts ...`, asynchronously so that the runs of a test overlap; with a shell pipeline when given. */
+function run(args: readonly string[], pipeTo?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const command = [process.execPath, '--import', 'tsx', path.join(ROOT, 'main.ts'), ...args].map((a) => `'${a}'`).join(' ');
+    // pipefail: the status is main.ts's own, not that of the reader at the end of the pipe.
+    const child = spawn('bash', ['-o', 'pipefail', '-c', pipeTo ? `${command} | ${pipeTo}` : command], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('--help', () => {
+  it('lists every command with its summary, and exits 0', async () => {
+    for (const flag of ['--help', '-h']) {
+      const result = await run([flag]);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe(programUsage());
+      for (const spec of COMMAND_SPECS) expect(result.stdout).toMatch(new RegExp(`^  ${spec.name} +${spec.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    }
+  });
+
+  it.each(COMMAND_SPECS.map((s) => [s.name, s] as const))('prints the options of %s with their defaults for --help and -h, and exits 0', async (_name, spec) => {
+    const [long, short] = await Promise.all([run([spec.name, '--help']), run([spec.name, '-h'])]);
+    for (const result of [long, short]) {
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toBe(commandUsage(spec));
+    }
+    for (const [name, option] of Object.entries(spec.options)) {
+      expect(long.stdout).toContain(optionSynopsis(name, option));
+      if (option.default !== undefined) expect(long.stdout).toMatch(new RegExp(`${optionSynopsis(name, option)} .*\\(default: ${option.default.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`));
+    }
+  });
+
+  it.each(COMMAND_SPECS.map((s) => [s.name]))('rejects an unknown option of %s with the usage on stderr and exit 2', async (name) => {
+    const result = await run([name, '--no-such-option']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${name}: unknown option --no-such-option`);
+    expect(result.stderr).toContain(`Usage: npm run ${name} --`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('rejects an unknown command with the list of commands and exit 2', async () => {
+    const result = await run(['deploy']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('unknown command "deploy"');
+    expect(result.stderr).toContain(programUsage());
+  });
+});
+
+describe('parseCommand', () => {
+  const synth = COMMAND_SPECS.find((s) => s.name === 'synth')!;
+
+  it('applies defaults against the project root and resolves given paths against the working folder', () => {
+    const parsed = parseCommand(synth, ['--environments', 'elsewhere'], '/project');
+    expect(parsed.values.out).toBe(path.join('/project', 'dist'));
+    expect(parsed.values.environments).toBe(path.resolve('elsewhere'));
+    expect(parsed.help).toBe(false);
+  });
+
+  it('rejects a positional argument a command does not take, and a missing value', () => {
+    expect(() => parseCommand(synth, ['extra'], '/p')).toThrow(UsageError);
+    expect(() => parseCommand(synth, ['extra'], '/p')).toThrow('unexpected argument "extra"');
+    expect(() => parseCommand(synth, ['--out'], '/p')).toThrow(/--out/);
+  });
+});
+
+describe("the README's command table", () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  /** `| \`npm run NAME\` | options | summary |` rows. */
+  const rows = new Map(
+    [...readme.matchAll(/^\| `npm run ([a-z]+)` \| (.*) \| (.*) \|$/gm)].map((m) => [m[1]!, { options: m[2]!, summary: m[3]! }]),
+  );
+
+  it.each(COMMAND_SPECS.map((s) => [s.name, s] as const))('says for %s what --help says: the summary, each option and its default', (name, spec) => {
+    const row = rows.get(name);
+    expect(row, `README.md has no row for npm run ${name}`).toBeDefined();
+    expect(row!.summary).toBe(spec.summary);
+    const documented = [...row!.options.matchAll(/`(--[a-z0-9-]+(?: [A-Z_.\-]+)?)`(?: \(([^)]*)\))?/g)].map((m) => [m[1], m[2]]);
+    const expected = Object.entries(spec.options).map(([option, o]) => [optionSynopsis(option, o), o.default]);
+    expect(documented).toEqual(expected);
+    if (spec.positionals) expect(row!.options).toContain(`\`${spec.positionals}\``);
+  });
+});
+
+describe('output into a pipe that closes early', () => {
+  it.each([['diff'], ['readiness', '--date', '2026-12-01'], ['--help']])('ends quietly with exit 0: %s | head -1', async (...args) => {
+    const result = await run(args, 'head -c 1 >/dev/null');
+    expect(result.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(result.status).toBe(0);
+  });
+});
