@@ -149,6 +149,18 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
     expect(verdict.allowed, verdict.reason).toBe(false);
   });
 
+  it("denies every monitoring workload but Prometheus the backend's metrics port 3001", () => {
+    // Derived from the rendered pods, so a monitoring workload added later is covered too.
+    const monitoring = pods.filter((p) => p.namespace === 'gravl-monitoring');
+    const others = monitoring.filter((p) => p.labels['app.kubernetes.io/name'] !== 'prometheus');
+    expect(monitoring.length - others.length, 'Prometheus runs in gravl-monitoring').toBe(1);
+    expect(others.map((p) => p.labels['app.kubernetes.io/name']).sort()).toEqual(expect.arrayContaining(['alertmanager', 'grafana', 'kube-state-metrics', 'loki']));
+    for (const pod of others) {
+      const verdict = model.allows(pod, endpoint('backend'), 3001);
+      expect(verdict.allowed, `${pod.labels['app.kubernetes.io/name']}: ${verdict.reason}`).toBe(false);
+    }
+  });
+
   it('isolates every pod it deploys in both directions', () => {
     const stranger = STOCK.stranger;
     for (const pod of pods) {
