@@ -1,0 +1,20 @@
+/** The README and the runbooks link to files that exist, and the README stays a page a newcomer reads. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './support/render';
+
+const documents = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((n) => n.endsWith('.md')).map((n) => path.join('docs', n))];
+
+describe('the documentation', () => {
+  it.each(documents)('%s links only to files that exist', (doc) => {
+    const text = fs.readFileSync(path.join(ROOT, doc), 'utf8');
+    const links = [...text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
+    for (const link of links) expect(fs.existsSync(path.resolve(ROOT, path.dirname(doc), link)), `${doc} links to ${link}`).toBe(true);
+  });
+
+  it('links every runbook from the README', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const doc of documents.filter((d) => d !== 'README.md')) expect(readme, doc).toContain(`](${doc})`);
+  });
+});
