@@ -5,6 +5,7 @@
 import { validators } from './validators';
 import { describeValue, type Problem } from './problems';
 import { checkRules } from './rules';
+import { readSealingCertificate, type SealingCertificate } from '../secrets/certificate';
 import { parseSealedValues, type SealedValues } from '../secrets/sealed-values';
 import type { EnvironmentFile } from './schema';
 import { joinPath, readYamlFile, schemaProblems } from './yaml-file';
@@ -18,7 +19,12 @@ export interface Environment {
   readonly file: string;
   readonly spec: EnvironmentFile;
   /** The environment's sealed values (empty when it has none). */
-  readonly sealed: { readonly file: string; readonly values: SealedValues };
+  readonly sealed: {
+    readonly file: string;
+    readonly values: SealedValues;
+    /** The sealing certificate and its provenance; undefined when the environment has none. */
+    readonly certificate?: SealingCertificate;
+  };
 }
 
 /** The text of one environment file, as read by main.ts. */
@@ -28,6 +34,8 @@ export interface EnvironmentSource {
   readonly text: string;
   /** The environment's sealed values file; text undefined when the file does not exist. */
   readonly sealedValues?: { readonly file: string; readonly text?: string };
+  /** The environment's sealing certificate; text undefined when the file does not exist. */
+  readonly sealingCertificate?: { readonly file: string; readonly text?: string };
 }
 
 export type LoadResult =
@@ -90,8 +98,17 @@ function loadOne(source: EnvironmentSource):
   const sealedFile = source.sealedValues?.file ?? `secrets/${name}/sealed-values.yaml`;
   const sealed = parseSealedValues(sealedFile, source.sealedValues?.text);
   problems.push(...sealed.problems);
+  let certificate: SealingCertificate | undefined;
+  const cert = source.sealingCertificate;
+  if (cert?.text !== undefined) {
+    try {
+      certificate = readSealingCertificate(cert.file, cert.text);
+    } catch (error) {
+      problems.push({ file: cert.file, path: '', message: (error as Error).message.replace(`${cert.file}: `, '') });
+    }
+  }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, environment: { name, file, spec: data as EnvironmentFile, sealed: { file: sealedFile, values: sealed.values } } };
+  return { ok: true, environment: { name, file, spec: data as EnvironmentFile, sealed: { file: sealedFile, values: sealed.values, ...(certificate ? { certificate } : {}) } } };
 }
 
 /** Two environment files that would render into the same cluster objects are a mistake. */
