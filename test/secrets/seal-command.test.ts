@@ -3,11 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadEnvironments } from '../../lib/config/load';
+import { GravlEnvironment } from '../../lib/gravl';
 import { certificateFingerprint } from '../../lib/secrets/certificate';
 import { GENERATED, provided } from '../../lib/secrets/credentials';
 import { sealIntoValues, type SealRequest } from '../../lib/secrets/seal-command';
 import { unseal } from '../../lib/secrets/sealing';
 import { runMain, tempDir } from '../support/cli';
+import { committedText, edit } from '../support/render';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'sealing');
 const certificate = fs.readFileSync(path.join(FIXTURES, 'cert.pem'), 'utf8');
@@ -116,6 +119,26 @@ describe('provided credentials', () => {
     expect(run.stderr).toContain(`--generate: ${namespace}/${name} key ${key} is a provided credential`);
     expect(run.stderr).toContain('only its owner can give it');
     expect(fs.existsSync(path.join(dir, 'staging', 'sealed-values.yaml'))).toBe(false);
+  });
+
+  it('rejects --generate for every provided key any construct declares, object-storage keys and the sealed CA included', () => {
+    const text = edit(committedText('production'), (doc) => {
+      doc.setIn(['postgres', 'backup', 'objectStorage'], doc.createNode({ bucket: 'gravl-backups', region: 'eu-central-1', image: 'amazon/aws-cli:2.17.0@sha256:' + 'c'.repeat(64) }));
+      doc.setIn(['tls', 'internalCa'], doc.createNode({ source: 'sealed' }));
+    });
+    const loaded = loadEnvironments([{ file: 'environments/production.yaml', text }]);
+    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('; '));
+    const declared = new GravlEnvironment(loaded.environments[0]!, { declarationsOnly: true }).secrets.declarations();
+    const providedKeys = declared.filter((d) => d.keyClass.origin === 'provided');
+    expect(providedKeys.map((d) => `${d.name}/${d.key}`).sort()).toEqual([
+      'alertmanager-receivers/slack-webhook-url', 'alertmanager-receivers/smtp-password', 'cloudflare-api-token/api-token',
+      'gravl-internal-ca/tls.crt', 'gravl-internal-ca/tls.key', 'postgres-backup-s3/access-key-id', 'postgres-backup-s3/secret-access-key',
+    ]);
+    for (const d of providedKeys) {
+      expect(() => sealIntoValues({ ...request(d.key, undefined), namespace: d.namespace, name: d.name, keyClass: d.keyClass }, { certificate })).toThrow(/is a provided credential .*only its owner can give it/);
+    }
+    // The passwords the system owns stay generated.
+    expect(declared.filter((d) => d.keyClass.origin === 'generated').map((d) => `${d.name}/${d.key}`).sort()).toEqual(['grafana-admin/admin-password', 'grafana-admin/admin-user', 'gravl-db-credentials/password', 'gravl-db-credentials/username']);
   });
 
   it.each([
