@@ -240,7 +240,7 @@ function certificateCommand(values: { env?: string; from?: string; context?: str
   const stale = Object.entries(sealed).flatMap(([namespace, secrets]) =>
     Object.entries(secrets).flatMap(([name, entry]) =>
       Object.entries(entry.data).filter(([, v]) => v.certificate !== written.fingerprint).map(([key, v]) =>
-        `npm run seal -- --env ${environment} --namespace ${namespace} --name ${name} --key ${key}${entry.scope && entry.scope !== 'strict' ? ` --scope ${entry.scope}` : ''} ${v.origin === 'generated' ? '--generate' : '< value-file'}`)));
+        `npm run seal -- --env ${environment} --namespace ${namespace} --name ${name} --key ${key}${entry.scope && entry.scope !== 'strict' ? ` --scope ${entry.scope}` : ''} ${v.origin === 'generated' ? '--generate' : '< FILE-WITH-THE-VALUE'}`)));
   if (stale.length > 0) {
     console.log(`${stale.length} sealed value(s) were sealed for another certificate; seal each again:`);
     for (const line of stale) console.log(`  ${line}`);

@@ -76,8 +76,12 @@ function trivyProblem(value: unknown): string | undefined {
   if (typeof value.SchemaVersion !== 'number') return 'not a Trivy JSON report (no SchemaVersion; expected trivy image --format json)';
   if (typeof value.ArtifactName !== 'string') return 'not a Trivy JSON report (no ArtifactName)';
   if (value.Results !== undefined && !Array.isArray(value.Results)) return 'Results is not a list';
+  if (value.Metadata !== undefined && !isRecord(value.Metadata)) return 'Metadata is not an object';
+  const digests = isRecord(value.Metadata) ? value.Metadata.RepoDigests : undefined;
+  if (digests !== undefined && digests !== null && !(Array.isArray(digests) && digests.every((d) => typeof d === 'string'))) return 'Metadata.RepoDigests is not a list of image references';
   for (const r of (value.Results ?? []) as unknown[]) {
-    const vulns = isRecord(r) ? r.Vulnerabilities : undefined;
+    if (!isRecord(r)) return 'a Results entry is not an object';
+    const vulns = r.Vulnerabilities;
     if (vulns !== undefined && vulns !== null && !Array.isArray(vulns)) return 'a Results entry has Vulnerabilities that is not a list';
     for (const v of (vulns ?? []) as unknown[]) {
       if (!isRecord(v) || typeof v.VulnerabilityID !== 'string' || typeof v.Severity !== 'string') return 'a vulnerability without VulnerabilityID or Severity';

@@ -37,7 +37,9 @@ function errorsOf(evidence: Evidence | undefined, kind: EvidenceError['kind']): 
 /** The containers' images of a pod-owning object, by container name. */
 function imagesOf(o: KubeObject | Json): Map<string, string> {
   const pod = podSpecOf(o as KubeObject);
-  return new Map([...((pod?.initContainers ?? []) as Json[]), ...((pod?.containers ?? []) as Json[])].map((c) => [String(c.name), String(c.image)]));
+  // Evidence comes from outside: read only what has the shape of a container list.
+  const list = (value: unknown) => (Array.isArray(value) ? value.filter((c): c is Json => typeof c === 'object' && c !== null) : []);
+  return new Map([...list(pod?.initContainers), ...list(pod?.containers)].map((c) => [String(c.name), String(c.image)]));
 }
 
 /** Why a rollout object does not show a finished rollout, or undefined when it does. */

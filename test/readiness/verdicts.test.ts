@@ -230,9 +230,24 @@ describe('evidence matched to the rendered output', () => {
     }) });
     expect(statusOf(r, 'pods-healthy').evidence[0]).toMatch(/^evidence\/rollout\/gravl-prod\.deployment\.backend\.json: not valid JSON/);
     expect(statusOf(r, 'image-scan').evidence[0]).toBe('evidence/trivy/image-0.json: not a Trivy JSON report (no SchemaVersion; expected trivy image --format json)');
+    const odd = judge(env(), { evidence: evidenceFor(env(), (dir) => {
+      writeJson(path.join(dir, 'trivy', 'image-1.json'), { SchemaVersion: 2, ArtifactName: 'x', Results: [null] });
+      writeJson(path.join(dir, 'trivy', 'image-2.json'), { SchemaVersion: 2, ArtifactName: 'y', Metadata: { RepoDigests: 'sha256:abc' } });
+    }) });
+    expect(statusOf(odd, 'image-scan').evidence.slice(0, 2)).toEqual(['evidence/trivy/image-1.json: a Results entry is not an object', 'evidence/trivy/image-2.json: Metadata.RepoDigests is not a list of image references']);
     expect(statusOf(r, 'migrations-applied').evidence[0]).toBe('evidence/migrations.json: not a Job (expected the output of kubectl get job <name> -o json)');
     expect(statusOf(r, 'load-test').evidence[0]).toMatch(/^evidence\/k6\.log: found no k6 summary/);
     expect(r.decision).toBe('NO-GO');
+  });
+
+  it('fails, never crashes, on a rollout whose pod template is not the shape kubectl writes', () => {
+    const r = judge(env(), { evidence: evidenceFor(env(), (dir) => {
+      const file = path.join(dir, 'rollout', 'gravl-prod.deployment.backend.json');
+      const o = readJson(file);
+      o.spec.template.spec.containers = 7;
+      writeJson(file, o);
+    }) });
+    expect(statusOf(r, 'pods-healthy').evidence[0]).toMatch(/Deployment gravl-prod\/backend: container backend runs nothing, not the rendered .*: does not count/);
   });
 
   it('accepts rollouts given as one kubectl List per namespace', () => {
