@@ -27,6 +27,13 @@ function sealedValuesOf(secretsDir: string, name: string): { file: string; text?
   return fs.existsSync(file) ? { file: shown, text: fs.readFileSync(file, 'utf8'), sealCommand } : { file: shown, sealCommand };
 }
 
+/** The sealing certificate of an environment, if it has one. */
+function sealingCertificateOf(secretsDir: string, name: string): { file: string; text?: string } {
+  const file = path.join(secretsDir, name, 'sealing-cert.pem');
+  const shown = path.relative(process.cwd(), file);
+  return fs.existsSync(file) ? { file: shown, text: fs.readFileSync(file, 'utf8') } : { file: shown };
+}
+
 /** Reads environments/*.yaml (and each one's sealed values); a .yml file is an error rather than silently skipped. */
 function readEnvironmentSources(dir: string, secretsDir: string): EnvironmentSource[] {
   const relative = path.relative(process.cwd(), dir) || '.';
@@ -39,6 +46,7 @@ function readEnvironmentSources(dir: string, secretsDir: string): EnvironmentSou
     file: path.join(relative, n),
     text: fs.readFileSync(path.join(dir, n), 'utf8'),
     sealedValues: sealedValuesOf(secretsDir, n.replace(/\.yaml$/, '')),
+    sealingCertificate: sealingCertificateOf(secretsDir, n.replace(/\.yaml$/, '')),
   }));
 }
 
@@ -117,7 +125,11 @@ async function synthCommand(args: Parsed): Promise<void> {
 }
 
 async function sealCommand(args: Parsed): Promise<void> {
-  const values = args.values as Record<string, string | undefined> & { generate: boolean; 'keep-newline': boolean };
+  const values = args.values as Record<string, string | undefined> & { generate: boolean; 'keep-newline': boolean; 'fetch-cert': boolean; 'stand-in-cert': boolean };
+  if (values['fetch-cert'] || values['stand-in-cert']) {
+    certificateCommand(values as unknown as Parameters<typeof certificateCommand>[0]);
+    return;
+  }
   const { checkSealRequest, sealIntoValues } = load<typeof import('./lib/secrets/seal-command')>('./lib/secrets/seal-command');
   const missing = (['env', 'namespace', 'name', 'key'] as const).filter((k) => !values[k]).map((k) => `--${k}: found nothing, expected a value`);
   const request = {
@@ -134,10 +146,20 @@ async function sealCommand(args: Parsed): Promise<void> {
   const secretsDir = values.secrets!;
   const dir = path.join(secretsDir, request.environment);
   const certFile = path.join(dir, 'sealing-cert.pem');
-  if (problems.length === 0 && !fs.existsSync(path.join(ROOT, 'environments', `${request.environment}.yaml`))) problems.push(`--env: found ${JSON.stringify(request.environment)}, expected an environment with a file environments/${request.environment}.yaml`);
+  const envFile = path.join(values.environments!, `${request.environment}.yaml`);
+  if (problems.length === 0 && !fs.existsSync(envFile)) problems.push(`--env: found ${JSON.stringify(request.environment)}, expected an environment with a file ${path.relative(process.cwd(), envFile)}`);
   if (problems.length === 0 && !fs.existsSync(secretsDir)) problems.push(`--secrets: found no folder ${path.relative(process.cwd(), secretsDir) || '.'}, expected the folder of sealed values (<env>/sealed-values.yaml)`);
-  if (problems.length === 0 && !fs.existsSync(certFile)) problems.push(`${path.relative(process.cwd(), certFile)}: found no sealing certificate, expected the controller's (kubeseal --fetch-cert > ${path.relative(process.cwd(), certFile)})`);
+  if (problems.length === 0 && !fs.existsSync(certFile)) problems.push(`${path.relative(process.cwd(), certFile)}: found no sealing certificate, expected the controller's (${sealCommandFor(secretsDir)} --fetch-cert --env ${request.environment})`);
   if (problems.length > 0) throw new ProblemsError(problems.map((message) => ({ file: 'seal', path: '', message })));
+
+  // What the constructs declare about this key: generated or provided, and in which form.
+  const declared = declaredKeys(values.environments!, secretsDir, request.environment);
+  const declaration = declared.find((d) => d.namespace === request.namespace && d.name === request.name && d.key === request.key);
+  if (!declaration) {
+    const ofSecret = declared.filter((d) => d.namespace === request.namespace && d.name === request.name).map((d) => d.key);
+    throw new ProblemsError([{ file: 'seal', path: '', message: `--key: found ${request.namespace}/${request.name} key ${request.key}, which nothing in ${request.environment} reads; expected ${ofSecret.length ? `one of its keys: ${ofSecret.join(', ')}` : `a secret the environment reads: ${[...new Set(declared.map((d) => `${d.namespace}/${d.name}`))].join(', ')}`}` }]);
+  }
+
 
   let value: Buffer | undefined;
   if (!values.generate) {
@@ -147,14 +169,71 @@ async function sealCommand(args: Parsed): Promise<void> {
   }
   const valuesFile = path.join(dir, 'sealed-values.yaml');
   const text = sealIntoValues(
-    { ...request, ...(value ? { value } : {}), length, today: new Date().toISOString().slice(0, 10) },
+    { ...request, keyClass: declaration.keyClass, ...(value ? { value } : {}), length, today: new Date().toISOString().slice(0, 10) },
     { certificate: fs.readFileSync(certFile, 'utf8'), ...(fs.existsSync(valuesFile) ? { valuesText: fs.readFileSync(valuesFile, 'utf8') } : {}) },
   );
   // Written next to the file and renamed over it, so an interrupted write never truncates it.
   fs.writeFileSync(`${valuesFile}.tmp`, text);
   fs.renameSync(`${valuesFile}.tmp`, valuesFile);
-  console.log(`sealed ${request.namespace}/${request.name} key ${request.key} (${request.scope}${values.generate ? `, generated ${length} characters` : ''}) into ${path.relative(process.cwd(), valuesFile)}`);
+  console.log(`sealed ${request.namespace}/${request.name} key ${request.key} (${request.scope}, ${values.generate ? `generated ${length} characters` : 'provided'}) into ${path.relative(process.cwd(), valuesFile)}`);
   console.log(`next: npm run synth${path.resolve(secretsDir) === path.join(ROOT, 'secrets') ? '' : ` -- --secrets ${path.relative(process.cwd(), secretsDir) || '.'}`}, then commit ${path.relative(process.cwd(), valuesFile)} and dist/ together`);
+}
+
+/** The secret keys an environment's constructs read, with their classes (its tree built, nothing rendered). */
+function declaredKeys(environmentsDir: string, secretsDir: string, name: string): import('./lib/secrets/secrets').DeclaredKey[] {
+  const { loadEnvironments } = load<typeof import('./lib/config/load')>('./lib/config/load');
+  const { GravlEnvironment } = load<typeof import('./lib/gravl')>('./lib/gravl');
+  const source = readEnvironmentSources(environmentsDir, secretsDir).find((s) => path.basename(s.file) === `${name}.yaml`)!;
+  const loaded = loadEnvironments([source]);
+  if (!loaded.ok) throw new ProblemsError(loaded.problems);
+  return new GravlEnvironment(loaded.environments[0]!, { declarationsOnly: true }).secrets.declarations();
+}
+
+/** `seal --fetch-cert` (the controller's certificate) and `seal --stand-in-cert` (one made here, marked as a stand-in). */
+function certificateCommand(values: { env?: string; from?: string; context?: string; secrets: string; environments: string; 'controller-namespace': string; 'controller-name': string; 'stand-in-cert': boolean }): void {
+  const { checkFetchedCertificate, fetchWithKubectl, makeStandInCertificate } = load<typeof import('./lib/secrets/fetch-cert')>('./lib/secrets/fetch-cert');
+  const { markedCertificate, readSealingCertificate } = load<typeof import('./lib/secrets/certificate')>('./lib/secrets/certificate');
+  const environment = values.env ?? '';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(environment)) throw new Error(`--env: found ${JSON.stringify(values.env ?? '')}, expected an environment name such as staging`);
+  if (!fs.existsSync(path.join(path.resolve(values.environments), `${environment}.yaml`))) throw new Error(`--env: found ${JSON.stringify(environment)}, expected an environment with a file environments/${environment}.yaml`);
+  const dir = path.join(path.resolve(values.secrets), environment);
+  const certFile = path.join(dir, 'sealing-cert.pem');
+  const shown = path.relative(process.cwd(), certFile);
+  const today = new Date().toISOString().slice(0, 10);
+  let text: string;
+  if (values['stand-in-cert']) {
+    if (fs.existsSync(certFile) && readSealingCertificate(shown, fs.readFileSync(certFile, 'utf8')).provenance === 'fetched') {
+      throw new Error(`${shown}: holds the controller's certificate; a stand-in would replace it (remove the file first if that is what you mean)`);
+    }
+    text = markedCertificate(makeStandInCertificate(environment), 'stand-in', 'openssl, by npm run seal -- --stand-in-cert', today);
+  } else if (values.from) {
+    if (!fs.existsSync(values.from)) throw new Error(`--from: ${values.from}: no such file (expected what kubeseal --fetch-cert wrote)`);
+    const pem = fs.readFileSync(values.from, 'utf8');
+    checkFetchedCertificate(values.from, pem);
+    text = markedCertificate(pem, 'fetched', `kubeseal --fetch-cert output (${path.basename(values.from)})`, today);
+  } else {
+    const fetched = fetchWithKubectl({ namespace: values['controller-namespace'], name: values['controller-name'], ...(values.context ? { context: values.context } : {}) });
+    checkFetchedCertificate(`the certificate of ${values['controller-namespace']}/${values['controller-name']}`, fetched.pem);
+    text = markedCertificate(fetched.pem, 'fetched', fetched.source, today);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(`${certFile}.tmp`, text);
+  fs.renameSync(`${certFile}.tmp`, certFile);
+  const written = readSealingCertificate(shown, text);
+  console.log(`wrote ${shown} (${written.provenance}, ${written.fingerprint})`);
+  // Every value sealed for another certificate must be sealed again: list the commands.
+  const valuesFile = path.join(dir, 'sealed-values.yaml');
+  if (!fs.existsSync(valuesFile)) return;
+  const { parseSealedValues } = load<typeof import('./lib/secrets/sealed-values')>('./lib/secrets/sealed-values');
+  const { values: sealed } = parseSealedValues(path.relative(process.cwd(), valuesFile), fs.readFileSync(valuesFile, 'utf8'));
+  const stale = Object.entries(sealed).flatMap(([namespace, secrets]) =>
+    Object.entries(secrets).flatMap(([name, entry]) =>
+      Object.entries(entry.data).filter(([, v]) => v.certificate !== written.fingerprint).map(([key, v]) =>
+        `npm run seal -- --env ${environment} --namespace ${namespace} --name ${name} --key ${key}${entry.scope && entry.scope !== 'strict' ? ` --scope ${entry.scope}` : ''} ${v.origin === 'generated' ? '--generate' : '< FILE-WITH-THE-VALUE'}`)));
+  if (stale.length > 0) {
+    console.log(`${stale.length} sealed value(s) were sealed for another certificate; seal each again:`);
+    for (const line of stale) console.log(`  ${line}`);
+  }
 }
 
 async function diffCommand(args: Parsed): Promise<void> {
@@ -181,26 +260,32 @@ async function diffCommand(args: Parsed): Promise<void> {
 async function readinessCommand(args: Parsed): Promise<void> {
   const values = args.values as Record<string, string | undefined>;
   const { environmentDirs, readDistEnvironment } = load<typeof import('./lib/inspect/dist')>('./lib/inspect/dist');
-  const { readiness, formatText } = load<typeof import('./lib/readiness/report')>('./lib/readiness/report');
+  const { readiness, formatText, EXIT_CODES } = load<typeof import('./lib/readiness/report')>('./lib/readiness/report');
   const { parseK6Summary } = load<typeof import('./lib/readiness/k6')>('./lib/readiness/k6');
+  const { readEvidence } = load<typeof import('./lib/readiness/evidence')>('./lib/readiness/evidence');
   if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) throw new UsageError(`--date: found ${JSON.stringify(values.date)}, expected YYYY-MM-DD`, commandSpec('readiness'));
   const now = values.date ? new Date(`${values.date}T00:00:00Z`) : new Date();
   const summaryFile = values['k6-summary'];
   const k6Summary = summaryFile ? parseK6Summary(readInputFile('--k6-summary', summaryFile, "the log of the load test's Job (kubectl logs job/load-test > k6.log)"), path.relative(process.cwd(), summaryFile)) : undefined;
+  if (values.evidence) requireFolder('--evidence', values.evidence, 'the folder the printed evidence commands write (evidence/<env>/)');
+  const evidence = values.evidence ? readEvidence(values.evidence, path.relative(process.cwd(), values.evidence) || '.') : undefined;
   const given = args.positionals.map((d) => path.resolve(d));
   for (const dir of given) requireFolder('DIST_DIR', dir, 'a rendered output folder (dist, or dist/<env>)');
   const dirs = (given.length ? given : [path.join(ROOT, 'dist')]).flatMap((d) => environmentDirs(d));
   if (dirs.length === 0) throw new Error('found no rendered environment (a folder with kustomization.yaml): run npm run synth, or name dist/<env>');
   if (k6Summary && dirs.length > 1) throw new UsageError('--k6-summary: a run judges one environment; name its folder (e.g. dist/staging)', commandSpec('readiness'));
-  let go = true;
+  if (evidence && dirs.length > 1) throw new UsageError('--evidence: evidence is of one environment; name its folder (e.g. dist/production)', commandSpec('readiness'));
+  // The worst verdict decides the exit code: NO-GO 1, READY 3, GO 0.
+  let code = 0;
   for (const dir of dirs) {
     const env = readDistEnvironment(dir);
-    const verdict = readiness({ name: env.name, location: path.relative(process.cwd(), dir) || '.', files: env.files, manualFiles: env.manualFiles, kustomizationKeys: env.kustomizationKeys, now, ...(k6Summary ? { k6Summary } : {}) });
+    const verdict = readiness({ name: env.name, location: path.relative(process.cwd(), dir) || '.', files: env.files, manualFiles: env.manualFiles, kustomizationKeys: env.kustomizationKeys, now, ...(k6Summary ? { k6Summary } : {}), ...(evidence ? { evidence } : {}) });
     console.log(formatText(verdict));
     console.log('');
-    go &&= verdict.decision === 'GO';
+    const exit = EXIT_CODES[verdict.decision];
+    if (exit === EXIT_CODES['NO-GO'] || code === 0) code = exit;
   }
-  if (!go) process.exitCode = 1;
+  process.exitCode = code;
 }
 
 /** The text of a file the user named; a missing or unreadable one is said plainly. */
@@ -239,12 +324,15 @@ const COMMANDS: Record<string, (args: Parsed) => Promise<void>> = {
   bench: benchCommand,
 };
 
-/** `npm run -s diff | head -1`: a reader that stops early is no error. */
+/**
+ * `npm run -s diff | head -1`: a reader that stops early is no error. Later output is dropped, and
+ * the command still finishes with the exit code its result calls for.
+ */
 function endQuietlyOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
+      if (error.code !== 'EPIPE') throw error;
+      stream.write = (() => true) as typeof stream.write;
     });
   }
 }

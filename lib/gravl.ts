@@ -56,7 +56,8 @@ export class GravlEnvironment {
   readonly network: NetworkPolicies;
   readonly secrets: Secrets;
 
-  constructor(env: Environment) {
+  /** @param options.declarationsOnly build the tree to learn which secret keys it reads, rendering no secret (npm run seal). */
+  constructor(env: Environment, options: { readonly declarationsOnly?: boolean } = {}) {
     const spec = env.spec;
     const podSecurityVersion = spec.cluster.podSecurityVersion ?? 'v1.28';
     const features = { autoscaling: false, dns01: false, internalCa: true, ...spec.features };
@@ -85,7 +86,7 @@ export class GravlEnvironment {
     // Node agents read host paths and use the host network: the only namespace that may.
     const agentsNamespace = new Namespace(namespaces, 'node-agents', { name: NODE_AGENTS_NAMESPACE, podSecurityVersion, podSecurity: 'privileged' });
 
-    this.secrets = new Secrets(charts.add('secrets'), 'secrets', { source: secretSource(env) });
+    this.secrets = new Secrets(charts.add('secrets'), 'secrets', { source: secretSource(env), declarationsOnly: options.declarationsOnly ?? false });
     this.network = new NetworkPolicies(charts.add('network-policies'), 'network', {
       namespaces: [appNamespace.name, monitoringNamespace.name, agentsNamespace.name],
       dns: STOCK_DNS,
@@ -274,5 +275,5 @@ function secretSource(env: Environment): SealedSource | ExternalSource {
   if (config?.provider === 'external' && config.external) {
     return { kind: 'external', store: config.external.store, refreshInterval: config.external.refreshInterval, keyPrefix: config.external.keyPrefix };
   }
-  return { kind: 'sealed', environment: env.name, file: env.sealed.file, values: env.sealed.values, sealCommand: env.sealed.sealCommand };
+  return { kind: 'sealed', environment: env.name, file: env.sealed.file, values: env.sealed.values, sealCommand: env.sealed.sealCommand, ...(env.sealed.certificate ? { certificate: env.sealed.certificate } : {}) };
 }

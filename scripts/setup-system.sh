@@ -12,6 +12,7 @@ TOOLS=(
   "promtool    prometheus                promtool check config/rules, promtool test rules"
   "amtool      prometheus-alertmanager   amtool check-config, amtool config routes test"
   "shellcheck  shellcheck                lints the job scripts"
+  "openssl     openssl                   seal --stand-in-cert makes a (marked) stand-in sealing certificate"
   "busybox     busybox                   parses the job scripts as Alpine's sh does"
   "dash        dash                      parses the job scripts as Debian's sh does"
   "git         git                       the diff's --base and the tests' temporary repositories"

@@ -13,6 +13,7 @@ import {
   type ClusterIssuerSpecAcmeSolvers,
 } from '../../imports/cert-manager.io';
 import type { Secrets } from '../secrets/secrets';
+import { provided } from '../secrets/credentials';
 
 const ACME_SERVERS = {
   'letsencrypt-prod': 'https://acme-v02.api.letsencrypt.org/directory',
@@ -68,7 +69,7 @@ export class ClusterIssuers extends Construct {
     for (const name of ['letsencrypt-prod', 'letsencrypt-staging'] as const) {
       const solvers: ClusterIssuerSpecAcmeSolvers[] = [{ http01: { ingress: { ingressClassName: props.ingressClassName ?? 'nginx' } } }];
       if (props.cloudflare) {
-        props.secrets.require({ namespace: props.certManagerNamespace, name: props.cloudflare.apiTokenSecret, keys: ['api-token'], consumer: `ClusterIssuer ${name}` });
+        props.secrets.require({ namespace: props.certManagerNamespace, name: props.cloudflare.apiTokenSecret, keys: { 'api-token': provided('api-token') }, consumer: `ClusterIssuer ${name}` });
         solvers.push({
           selector: { dnsNames: props.cloudflare.zones.map((zone) => `*.${zone}`) },
           dns01: { cloudflare: { apiTokenSecretRef: { name: props.cloudflare.apiTokenSecret, key: 'api-token' } } },
@@ -97,7 +98,7 @@ export class ClusterIssuers extends Construct {
         props.secrets.require({
           namespace: props.certManagerNamespace,
           name: INTERNAL_CA_SECRET,
-          keys: ['tls.crt', 'tls.key'],
+          keys: { 'tls.crt': provided('pem'), 'tls.key': provided('pem') },
           type: 'kubernetes.io/tls',
           consumer: 'ClusterIssuer internal-ca-issuer',
         });

@@ -5,6 +5,7 @@
 import { validators } from './validators';
 import { describeValue, type Problem } from './problems';
 import { checkRules } from './rules';
+import { readSealingCertificate, type SealingCertificate } from '../secrets/certificate';
 import { parseSealedValues, type SealedValues } from '../secrets/sealed-values';
 import type { EnvironmentFile } from './schema';
 import { joinPath, readYamlFile, schemaProblems } from './yaml-file';
@@ -23,6 +24,8 @@ export interface Environment {
     readonly values: SealedValues;
     /** The command that seals a value into that file, up to `--env` (`npm run seal --`, with `--secrets DIR` when not the default). */
     readonly sealCommand: string;
+    /** The sealing certificate and its provenance; undefined when the environment has none. */
+    readonly certificate?: SealingCertificate;
   };
 }
 
@@ -38,6 +41,8 @@ export interface EnvironmentSource {
     /** The seal command messages suggest. @default 'npm run seal --' */
     readonly sealCommand?: string;
   };
+  /** The environment's sealing certificate; text undefined when the file does not exist. */
+  readonly sealingCertificate?: { readonly file: string; readonly text?: string };
 }
 
 export type LoadResult =
@@ -100,8 +105,17 @@ function loadOne(source: EnvironmentSource):
   const sealedFile = source.sealedValues?.file ?? `secrets/${name}/sealed-values.yaml`;
   const sealed = parseSealedValues(sealedFile, source.sealedValues?.text);
   problems.push(...sealed.problems);
+  let certificate: SealingCertificate | undefined;
+  const cert = source.sealingCertificate;
+  if (cert?.text !== undefined) {
+    try {
+      certificate = readSealingCertificate(cert.file, cert.text);
+    } catch (error) {
+      problems.push({ file: cert.file, path: '', message: (error as Error).message.replace(`${cert.file}: `, '') });
+    }
+  }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, environment: { name, file, spec: data as EnvironmentFile, sealed: { file: sealedFile, values: sealed.values, sealCommand: source.sealedValues?.sealCommand ?? 'npm run seal --' } } };
+  return { ok: true, environment: { name, file, spec: data as EnvironmentFile, sealed: { file: sealedFile, values: sealed.values, sealCommand: source.sealedValues?.sealCommand ?? 'npm run seal --', ...(certificate ? { certificate } : {}) } } };
 }
 
 /** Two environment files that would render into the same cluster objects are a mistake. */

@@ -14,6 +14,7 @@ import { PodWorkload } from '../pod-workload';
 import type { Secrets } from '../secrets/secrets';
 import { alertmanagerConfig } from './alertmanager-config';
 import { ALERTMANAGER, ALERTMANAGER_SECRETS_DIR } from './names';
+import { provided } from '../secrets/credentials';
 
 export interface AlertmanagerProps {
   readonly namespace: string;
@@ -35,7 +36,7 @@ export class Alertmanager extends PodWorkload {
     const secret = props.secrets.require({
       namespace: props.namespace,
       name: ALERTMANAGER_SECRET,
-      keys: ['slack-webhook-url', 'smtp-password'],
+      keys: { 'slack-webhook-url': provided('slack-webhook-url'), 'smtp-password': provided('password') },
       consumer: 'StatefulSet alertmanager',
     });
     const port = { name: ALERTMANAGER.port.name, containerPort: ALERTMANAGER.port.port };

@@ -13,6 +13,7 @@ import { PodWorkload } from '../pod-workload';
 import type { Secrets } from '../secrets/secrets';
 import { dashboards, grafanaDashboardProvider, grafanaDatasources } from './dashboards';
 import { GRAFANA, GRAFANA_DASHBOARDS_DIR } from './names';
+import { GENERATED } from '../secrets/credentials';
 
 export interface GrafanaProps {
   readonly namespace: string;
@@ -37,7 +38,7 @@ export class Grafana extends PodWorkload {
     const datasources = yamlText(grafanaDatasources({ prometheusUrl: props.prometheus.url('web'), lokiUrl: props.loki.url('http') }));
     const provider = yamlText(grafanaDashboardProvider());
     const boards = Object.fromEntries(Object.entries(dashboards({ namespace: props.appNamespace })).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`]));
-    const admin = props.secrets.require({ namespace: props.namespace, name: GRAFANA_ADMIN_SECRET, keys: ['admin-user', 'admin-password'], consumer: 'Deployment grafana' });
+    const admin = props.secrets.require({ namespace: props.namespace, name: GRAFANA_ADMIN_SECRET, keys: { 'admin-user': GENERATED, 'admin-password': GENERATED }, consumer: 'Deployment grafana' });
     const port = { name: GRAFANA.port.name, containerPort: GRAFANA.port.port };
     super(scope, id, {
       kind: 'Deployment',

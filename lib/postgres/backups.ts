@@ -23,6 +23,7 @@ import { claimSpec, resourceRequirements, scratchMounts, scratchVolumes } from '
 import type { Secrets } from '../secrets/secrets';
 import { POSTGRES_UID, type Postgres } from './postgres';
 import { POSTGRES_SCRIPTS } from './scripts';
+import { provided } from '../secrets/credentials';
 
 /** Where each dump is also copied. */
 export interface ObjectStorage {
@@ -153,7 +154,7 @@ export class Backups extends Construct {
     const credentials = props.secrets.require({
       namespace: props.namespace,
       name: storage.credentialsSecret,
-      keys: ['access-key-id', 'secret-access-key'],
+      keys: { 'access-key-id': provided('access-key-id'), 'secret-access-key': provided('secret-access-key') },
       consumer: `CronJob ${POSTGRES_BACKUP_CRONJOB}`,
     });
     return {

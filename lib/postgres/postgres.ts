@@ -15,6 +15,7 @@ import { PodWorkload } from '../pod-workload';
 import type { Secrets } from '../secrets/secrets';
 import type { Workload } from '../workload';
 import { POSTGRES } from '../monitoring/names';
+import { GENERATED } from '../secrets/credentials';
 
 /** The `postgres` user of the official image. */
 export const POSTGRES_UID = 999;
@@ -43,7 +44,7 @@ export class Postgres extends PodWorkload {
   private readonly credentialsSecret: string;
 
   constructor(scope: Construct, id: string, props: PostgresProps) {
-    const credentials = props.secrets.require({ namespace: props.namespace, name: props.credentialsSecret, keys: ['username', 'password'], consumer: 'StatefulSet postgres' });
+    const credentials = props.secrets.require({ namespace: props.namespace, name: props.credentialsSecret, keys: { username: GENERATED, password: GENERATED }, consumer: 'StatefulSet postgres' });
     const fromSecret = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: credentials, key } });
     const ready = ['sh', '-c', `exec pg_isready --host=127.0.0.1 --port=${POSTGRES.port.port} --username="$POSTGRES_USER" --dbname="$POSTGRES_DB"`];
     const execProbe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({ exec: { command: ready }, periodSeconds, failureThreshold, timeoutSeconds: 5 });
@@ -128,7 +129,7 @@ export class Postgres extends PodWorkload {
    * ("Deployment backend"). The client also needs `allowClient` for its network flow.
    */
   clientEnv(consumer: string): k8s.EnvVar[] {
-    const credentials = this.secrets.require({ namespace: this.namespace, name: this.credentialsSecret, keys: ['username', 'password'], consumer });
+    const credentials = this.secrets.require({ namespace: this.namespace, name: this.credentialsSecret, keys: { username: GENERATED, password: GENERATED }, consumer });
     return [
       { name: 'PGHOST', value: this.host },
       { name: 'PGPORT', value: String(POSTGRES.port.port) },

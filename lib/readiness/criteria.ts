@@ -1,7 +1,9 @@
 /**
  * The go/no-go matrix of the sign-off, computed from rendered YAML only (so it judges hand-edited
- * output too). Each criterion says PASS or FAIL with the objects and fields it looked at, or
- * RUNTIME with the command that verifies what only a running cluster can show.
+ * output too) and, for what only a running cluster or a scanner can show, from evidence collected
+ * there. Each criterion says PASS or FAIL with the objects and fields it looked at, WARN for
+ * findings that do not block in this environment, or RUNTIME with the command that collects its
+ * evidence.
  */
 import { parse } from 'yaml';
 import { isPinnedImage, parseImage, parseQuantity } from '../config/formats';
@@ -14,8 +16,15 @@ import { OPTIONS_PREFIX } from '../load-test/load-test';
 import { ROTATED_ANNOTATION_PREFIX } from '../secrets/secrets';
 import { SIGN_OFF } from '../sign-off';
 import { objectId as id, type KubeObject } from '../synth/render';
+import { EVIDENCE_FILES, type Evidence } from './evidence';
+import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './provenance';
+import { evidenceDir, imageScan, migrationsApplied, podsHealthy } from './runtime';
 
-export type Status = 'PASS' | 'FAIL' | 'RUNTIME';
+/** PASS, FAIL, WARN (findings that do not block here) or RUNTIME (no evidence yet: the command collects it). */
+export type Status = 'PASS' | 'FAIL' | 'WARN' | 'RUNTIME';
+
+/** The three verdicts: a blocking criterion fails; everything the files decide passes but runtime evidence is missing; everything passes. */
+export type Decision = 'NO-GO' | 'READY' | 'GO';
 
 export interface CriterionResult {
   readonly id: string;
@@ -24,8 +33,10 @@ export interface CriterionResult {
   readonly status: Status;
   /** The objects and fields looked at, or what is missing. */
   readonly evidence: readonly string[];
-  /** For RUNTIME: the command that verifies it. */
+  /** For RUNTIME: the command that collects its evidence. */
   readonly command?: string;
+  /** For FAIL and WARN, where known: the commands that fix it. */
+  readonly fix?: readonly string[];
 }
 
 /** What k6's handleSummary reports (the parts readiness reads). */
@@ -47,6 +58,8 @@ export interface ReadinessInput {
   readonly now?: Date;
   /** A real k6 run's summary, to judge the load test on. */
   readonly k6Summary?: K6Summary;
+  /** Evidence collected on the cluster (`--evidence DIR`). */
+  readonly evidence?: Evidence;
   /** The keys of kustomization.yaml, where the folder was read from disk. */
   readonly kustomizationKeys?: readonly string[];
 }
@@ -139,9 +152,14 @@ function tls(v: View): CriterionResult {
 
 function secrets(v: View): CriterionResult {
   const all = [...v.objects, ...v.manual];
+  // Provided credentials recorded as missing are the credentials criterion's to judge.
+  const recordedMissing = new Set(sealedKeys(all).filter((k) => k.origin === 'missing').map((k) => `${k.namespace}/${k.name}/${k.key}`));
+  const unproduced = unproducedSecrets(all)
+    .map(({ reference, missingKeys }) => ({ reference, missingKeys: missingKeys.filter((k) => !recordedMissing.has(`${reference.namespace}/${reference.name}/${k}`)), recorded: missingKeys.length }))
+    .filter(({ missingKeys, recorded }) => missingKeys.length > 0 || recorded === 0);
   const problems: string[] = [
     ...plaintextSecrets(all).map((o) => `${id(o)}: a Secret with data in plain text (base64 is not encryption)`),
-    ...unproducedSecrets(all).map(({ reference, missingKeys }) =>
+    ...unproduced.map(({ reference, missingKeys }) =>
       `${reference.readBy}: secret ${reference.namespace}/${reference.name}${missingKeys.length ? ` (keys ${missingKeys.join(', ')})` : ''} is produced by no SealedSecret or ExternalSecret here`),
   ];
   // Every sealed value is rotated at least every ROTATION_DAYS days.
@@ -159,7 +177,7 @@ function secrets(v: View): CriterionResult {
   const references = secretReferences(all).length;
   return result('secrets', 'Secrets sealed: no plaintext Secret, every secret read is produced', problems, [
     `${sealed} SealedSecret(s), ${external} ExternalSecret(s), no Secret with data`,
-    `${references} secret reference(s), each produced in this output`,
+    `${references} secret reference(s), each produced in this output${recordedMissing.size ? ` (except ${recordedMissing.size} provided credential(s) recorded as missing: see Credentials)` : ''}`,
     ...(oldest ? [`every sealed value rotated within ${ROTATION_DAYS} days; the oldest on ${oldest}, due ${addDays(oldest, ROTATION_DAYS)}`] : []),
   ]);
 }
@@ -187,20 +205,23 @@ function loadTest(v: View): CriterionResult {
   const host = (v.all('Ingress')[0]?.spec as Json | undefined)?.rules?.[0]?.host;
   const target = podSpec(job ?? ({} as KubeObject))?.containers?.[0]?.env?.find((e: Json) => e.name === 'GRAVL_API_URL')?.value;
   if (job && host && target !== `https://${host}`) problems.push(`${id(job)}: targets ${String(target)}, not https://${host}`);
+  problems.push(...(v.input.evidence?.errors ?? []).filter((e) => e.kind === 'k6').map((e) => `${e.file}: ${e.message}`));
   if (problems.length > 0) return { id: 'load-test', title, blocking: true, status: 'FAIL', evidence: problems };
   const defined = `Job load-test runs the k6 script against ${String(target)}; thresholds ${JSON.stringify(thresholds)}`;
-  if (!v.input.k6Summary) {
+  const summary = v.input.k6Summary ?? v.input.evidence?.k6?.summary;
+  if (!summary) {
     const ns = job!.metadata.namespace;
+    const dir = evidenceDir(v.input.name);
     return {
-      id: 'load-test', title, blocking: true, status: 'RUNTIME', evidence: [defined, 'not run yet: judged from a real run with --k6-summary'],
-      command: `kubectl apply -f ${v.input.location}/manual/load-test.k8s.yaml && kubectl -n ${ns} wait --for=condition=complete --timeout=30m job/load-test; kubectl -n ${ns} logs job/load-test > k6.log && npm run readiness -- ${v.input.location} --k6-summary k6.log`,
+      id: 'load-test', title, blocking: true, status: 'RUNTIME', evidence: [defined, `not run yet: judged from a real run's log (${dir}/${EVIDENCE_FILES.k6})`],
+      command: `mkdir -p ${dir} && kubectl apply -f ${v.input.location}/manual/load-test.k8s.yaml && kubectl -n ${ns} wait --for=condition=complete --timeout=30m job/load-test; kubectl -n ${ns} logs job/load-test > ${dir}/${EVIDENCE_FILES.k6}`,
     };
   }
-  const ranAgainst = v.input.k6Summary.gravl?.apiUrl;
+  const ranAgainst = summary.gravl?.apiUrl;
   if (ranAgainst !== target) {
     return { id: 'load-test', title, blocking: true, status: 'FAIL', evidence: [`the summary is of a run against ${ranAgainst ?? 'an unnamed host'}, not ${String(target)}`] };
   }
-  const metric = (name: string, value: string) => v.input.k6Summary!.metrics[name]?.values?.[value];
+  const metric = (name: string, value: string) => summary.metrics[name]?.values?.[value];
   const p95 = metric('http_req_duration', 'p(95)');
   const p99 = metric('http_req_duration', 'p(99)');
   const failed = metric('http_req_failed', 'rate');
@@ -229,38 +250,49 @@ function alertmanager(v: View): CriterionResult {
   }
   const config = parse(String((configMap.data as Json)['alertmanager.yml'] ?? '')) as Json;
   const receivers = (config.receivers ?? []) as Json[];
-  const slack = receivers.flatMap((r) => (r.slack_configs ?? []) as Json[]);
-  const email = receivers.flatMap((r) => (r.email_configs ?? []) as Json[]);
-  const files: string[] = [];
+  const slack = receivers.flatMap((r) => ((r.slack_configs ?? []) as Json[]).map((c): Json => ({ ...c, receiver: String(r.name) })));
+  const email = receivers.flatMap((r) => ((r.email_configs ?? []) as Json[]).map((c): Json => ({ ...c, receiver: String(r.name) })));
+  const files: Array<{ file: string; receiver: string; what: string }> = [];
   if (slack.length === 0) problems.push(`${id(configMap)}: no Slack receiver`);
   for (const s of slack) {
     if (s.api_url) problems.push(`${id(configMap)}: Slack webhook URL written inline`);
     else if (!s.api_url_file) problems.push(`${id(configMap)}: Slack receiver without a webhook URL file`);
-    else files.push(s.api_url_file);
+    else files.push({ file: s.api_url_file, receiver: s.receiver, what: 'Slack webhook URL' });
   }
   if (email.length === 0) problems.push(`${id(configMap)}: no e-mail receiver`);
   for (const e of email) {
     if (e.auth_password) problems.push(`${id(configMap)}: SMTP password written inline`);
     else if (!e.auth_password_file) problems.push(`${id(configMap)}: e-mail receiver without a password file`);
-    else files.push(e.auth_password_file);
+    else files.push({ file: e.auth_password_file, receiver: e.receiver, what: 'SMTP password' });
     if (!e.to || !e.smarthost) problems.push(`${id(configMap)}: e-mail receiver without to or smarthost`);
   }
   // Each file must come from a mounted Secret that something produces, with a key of the file's name.
   const pod = podSpec(workload)!;
   const mounts = ((pod.containers ?? []) as Json[]).flatMap((c) => (c.volumeMounts ?? []) as Json[]);
   const producers = secretProducers(v.objects);
-  for (const file of files) {
+  const keys = sealedKeys(v.objects);
+  // A receiver whose credential the cluster would not have cannot deliver: production fails, elsewhere a warning.
+  const warnings: string[] = [];
+  const fix: string[] = [];
+  for (const { file, receiver, what } of files) {
     const mount = mounts.find((m) => file.startsWith(`${m.mountPath}/`));
     const volume = ((pod.volumes ?? []) as Json[]).find((vol) => vol.name === mount?.name);
     const key = file.slice((mount?.mountPath?.length ?? 0) + 1);
     const producer = volume?.secret && producers.find((p) => p.namespace === workload.metadata.namespace && p.name === volume.secret.secretName);
-    if (!producer) problems.push(`${file}: not mounted from a Secret produced in this output`);
+    const sealed = volume?.secret && keys.find((k) => k.namespace === workload.metadata.namespace && k.name === volume.secret.secretName && k.key === key);
+    const why = sealed && undeliverable(sealed);
+    if (sealed && why) {
+      (v.production ? problems : warnings).push(`receiver ${receiver} cannot deliver: its ${what} (${sealed.namespace}/${sealed.name} key ${key}) is ${why}`);
+      fix.push(sealCommand(v.input.name, sealed));
+    } else if (!producer) problems.push(`${file}: not mounted from a Secret produced in this output`);
     else if (producer.keys && !producer.keys.includes(key)) problems.push(`${file}: ${producer.producedBy} has no key ${key}`);
     else evidence.push(`${file} from secret ${volume.secret.secretName} (${producer.producedBy})`);
   }
   const critical = ((config.route?.routes ?? []) as Json[]).filter((r) => JSON.stringify(r.matchers ?? r.match ?? '').includes('critical')).map((r) => r.receiver);
   evidence.unshift(`${slack.length} Slack and ${email.length} e-mail receiver(s); critical alerts route to ${critical.join(' and ') || 'the default receiver'}`);
-  return result('alertmanager', 'Alertmanager receivers configured (Slack and e-mail)', problems, evidence);
+  const title = 'Alertmanager receivers configured (Slack and e-mail) and able to deliver';
+  if (problems.length === 0 && warnings.length > 0) return { id: 'alertmanager', title, blocking: true, status: 'WARN', evidence: [...warnings, ...evidence], fix };
+  return { ...result('alertmanager', title, problems, evidence), ...(problems.length && fix.length ? { fix } : {}) };
 }
 
 function backup(v: View): CriterionResult {
@@ -513,24 +545,16 @@ function storage(v: View): CriterionResult {
   return result('storage', 'Storage: every claim on a StorageClass the cluster has', problems, [`the cluster has: ${v.storageClasses.join(', ')}`, ...evidence]);
 }
 
-function runtime(id: string, title: string, evidence: string, command: string): CriterionResult {
-  return { id, title, blocking: true, status: 'RUNTIME', evidence: [evidence], command };
-}
-
-/** `kubectl rollout status` of every long-running workload (finished Job pods are never Ready). */
-function rolloutCommand(v: View): string {
-  const workloads = v.objects.filter((o) => LONG_RUNNING.includes(o.kind));
-  return `for w in ${workloads.map((o) => `${o.metadata.namespace}/${o.kind.toLowerCase()}/${o.metadata.name}`).join(' ')}; do kubectl -n "\${w%%/*}" rollout status "\${w#*/}" --timeout=5m || exit 1; done`;
-}
-
 /** Every criterion, in the order of the sign-off's matrix. */
 export function evaluate(input: ReadinessInput): CriterionResult[] {
   const v = new View(input);
-  const ns = v.namespace;
-  const migrationJob = v.objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('backend-migrate'))?.metadata.name ?? 'backend-migrate-<version>';
+  const all = [...v.objects, ...v.manual];
+  const runtime = { objects: v.objects, manual: v.manual, production: v.production, name: input.name, ...(input.evidence ? { evidence: input.evidence } : {}) };
   return [
     tls(v),
     secrets(v),
+    sealing({ objects: all, production: v.production, environment: input.name }),
+    credentials({ objects: all, production: v.production, environment: input.name }),
     loadTest(v),
     alertmanager(v),
     backup(v),
@@ -538,15 +562,22 @@ export function evaluate(input: ReadinessInput): CriterionResult[] {
     network(v),
     rbac(v),
     pods(v),
-    runtime('pods-healthy', 'Application pods healthy', 'only a running cluster shows it: every Deployment, StatefulSet and DaemonSet rolled out', rolloutCommand(v)),
+    podsHealthy(runtime),
     migrations(v),
-    runtime('migrations-applied', 'Database migrations applied', 'only a running cluster shows it', `kubectl -n ${ns} wait --for=condition=complete --timeout=10m job/${migrationJob}`),
+    migrationsApplied(runtime),
+    imageScan(runtime),
     storage(v),
     kustomization(v),
   ];
 }
 
-/** GO when no blocking criterion fails (RUNTIME ones are listed to verify on the cluster). */
-export function decision(results: readonly CriterionResult[]): 'GO' | 'NO-GO' {
-  return results.some((r) => r.blocking && r.status === 'FAIL') ? 'NO-GO' : 'GO';
+/**
+ * NO-GO when a blocking criterion fails; READY when none fails but a blocking one still waits for
+ * runtime evidence; GO only when every blocking criterion passed (runtime ones on evidence).
+ */
+export function decision(results: readonly CriterionResult[]): Decision {
+  const blocking = results.filter((r) => r.blocking);
+  if (blocking.some((r) => r.status === 'FAIL')) return 'NO-GO';
+  if (blocking.some((r) => r.status !== 'PASS' && r.status !== 'WARN')) return 'READY';
+  return 'GO';
 }

@@ -3,18 +3,44 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseK6Summary } from '../../lib/readiness/k6';
 import { runMain, tempDir } from '../support/cli';
+import { writeEvidence } from '../support/evidence';
+import { readyEnvironment } from '../support/ready';
 import { ROOT } from '../support/render';
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 describe('npm run readiness', () => {
-  it('says GO for every committed environment and exits 0', () => {
+  it('says NO-GO for the committed production output and READY for staging, exiting 1 for the worst', () => {
     const run = runMain(['readiness', '--date', '2026-12-01']);
-    expect(run.status, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^production \(dist\/production\): GO {2}\[11 PASS, 0 FAIL, 3 RUNTIME\]$/m);
-    expect(run.stdout).toMatch(/^staging \(dist\/staging\): GO {2}\[11 PASS, 0 FAIL, 3 RUNTIME\]$/m);
-    expect(run.stdout).toMatch(/verify: for w in .*gravl-staging\/deployment\/backend.* rollout status/);
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/^production \(dist\/production\): NO-GO {2}\[10 PASS, 3 FAIL, 0 WARN, 4 RUNTIME\]$/m);
+    expect(run.stdout).toMatch(/^staging \(dist\/staging\): READY {2}\[10 PASS, 0 FAIL, 3 WARN, 4 RUNTIME\]$/m);
+    expect(run.stdout).toMatch(/collect: mkdir -p evidence\/staging\/rollout && for w in .*gravl-staging\/deployment\/backend.* rollout status/);
+    const staging = runMain(['readiness', 'dist/staging', '--date', '2026-12-01']);
+    expect(staging.status).toBe(3);
+  });
+
+  it('says GO and exits 0 for a ready folder with matching evidence, and READY (3) without it', () => {
+    const dir = tempDir('ready');
+    temps.push(dir);
+    const env = readyEnvironment('production');
+    const out = path.join(dir, 'production');
+    for (const file of env.files) {
+      fs.mkdirSync(path.dirname(path.join(out, file.name)), { recursive: true });
+      fs.writeFileSync(path.join(out, file.name), file.content);
+    }
+    const evidence = path.join(dir, 'evidence');
+    writeEvidence(env, evidence);
+    const go = runMain(['readiness', out, '--evidence', evidence, '--date', '2026-12-01']);
+    expect(go.stdout).toMatch(/^production \(.*\): GO {2}\[17 PASS, 0 FAIL, 0 WARN, 0 RUNTIME\]$/m);
+    expect(go.status, go.stdout + go.stderr).toBe(0);
+    const ready = runMain(['readiness', out, '--date', '2026-12-01']);
+    expect(ready.stdout).toMatch(/^production \(.*\): READY/m);
+    expect(ready.status).toBe(3);
+    const missing = runMain(['readiness', out, '--evidence', path.join(dir, 'nowhere')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/nowhere: --evidence: found no such folder, expected the folder the printed evidence commands write/);
   });
 
   it('says NO-GO, exits 1 and names the criterion for a tampered folder', () => {
@@ -40,7 +66,7 @@ describe('npm run readiness', () => {
     const log = path.join(dir, 'k6.log');
     fs.writeFileSync(log, `running (5m00.0s), 00/10 VUs, 600 complete\n\nK6_SUMMARY_JSON ${JSON.stringify(summary)}\n`);
     const run = runMain(['readiness', path.join(ROOT, 'dist', 'staging'), '--k6-summary', log, '--date', '2026-12-01']);
-    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.status, run.stdout + run.stderr).toBe(3);
     expect(run.stdout).toMatch(/PASS {4}blocking {2}Load test/);
     expect(run.stdout).toContain('measured: p95 6.98 ms, p99 14.59 ms, error rate 0');
   });

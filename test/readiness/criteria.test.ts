@@ -1,13 +1,14 @@
 /**
  * Each blocking criterion, broken in a copy of the rendered output: readiness must say NO-GO and
- * name that criterion. The committed output itself is GO.
+ * name that criterion. The output starts as it is once a person has done what READINESS.md asks
+ * (the controller's certificate, real credentials: test/support/ready.ts), which is READY.
  */
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ReadinessInput } from '../../lib/readiness/criteria';
 import { readiness } from '../../lib/readiness/report';
 import type { KubeObject, ManifestFile } from '../../lib/synth/render';
-import { environment } from '../support/render';
+import { readyEnvironment as environment } from '../support/ready';
 
 type Json = Record<string, any>;
 
@@ -45,14 +46,14 @@ function expectFails(r: ReturnType<typeof judge>, id: string, evidence: RegExp, 
 }
 
 describe('readiness', () => {
-  it.each(['staging', 'production'])('says GO for the committed %s output, with only runtime checks left', (name) => {
+  it.each(['staging', 'production'])('says READY for the %s output with a fetched certificate and real credentials, with only runtime checks left', (name) => {
     const r = judge(copy(name), name, { now: new Date('2026-12-01T00:00:00Z') });
-    expect(r.decision).toBe('GO');
+    expect(r.decision).toBe('READY');
     expect(statuses(r)).toEqual({
-      tls: 'PASS', secrets: 'PASS', 'load-test': 'RUNTIME', alertmanager: 'PASS', backup: 'PASS', 'db-credentials': 'PASS', network: 'PASS',
-      rbac: 'PASS', pods: 'PASS', 'pods-healthy': 'RUNTIME', migrations: 'PASS', 'migrations-applied': 'RUNTIME', storage: 'PASS', kustomization: 'PASS',
+      tls: 'PASS', secrets: 'PASS', sealing: 'PASS', credentials: 'PASS', 'load-test': 'RUNTIME', alertmanager: 'PASS', backup: 'PASS', 'db-credentials': 'PASS', network: 'PASS',
+      rbac: 'PASS', pods: 'PASS', 'pods-healthy': 'RUNTIME', migrations: 'PASS', 'migrations-applied': 'RUNTIME', 'image-scan': 'RUNTIME', storage: 'PASS', kustomization: 'PASS',
     });
-    for (const c of r.results.filter((x) => x.status === 'RUNTIME')) expect(c.command).toMatch(/kubectl/);
+    for (const c of r.results.filter((x) => x.status === 'RUNTIME')) expect(c.command).toMatch(/kubectl|trivy image/);
   });
 
   it('fails TLS when the issuer annotation is stripped', () => {
@@ -196,7 +197,7 @@ describe('readiness', () => {
   it('keeps the committed verdict on objects it does not judge', () => {
     const files = copy('staging');
     find(files, 'Deployment', 'frontend').metadata.labels['team'] = 'web';
-    expect(judge(files).decision).toBe('GO');
+    expect(judge(files).decision).toBe('READY');
     const objects: KubeObject[] = files.files.flatMap((f) => f.objects as unknown as KubeObject[]);
     expect(objects.length).toBe(environment('staging').objects.length);
   });

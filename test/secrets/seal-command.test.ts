@@ -3,9 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadEnvironments } from '../../lib/config/load';
+import { GravlEnvironment } from '../../lib/gravl';
+import { certificateFingerprint } from '../../lib/secrets/certificate';
+import { GENERATED, provided } from '../../lib/secrets/credentials';
 import { sealIntoValues, type SealRequest } from '../../lib/secrets/seal-command';
 import { unseal } from '../../lib/secrets/sealing';
 import { runMain, tempDir } from '../support/cli';
+import { committedText, edit } from '../support/render';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'sealing');
 const certificate = fs.readFileSync(path.join(FIXTURES, 'cert.pem'), 'utf8');
@@ -26,7 +31,7 @@ const args = (dir: string, key: string, ...extra: string[]) => ['seal', '--env',
 const values = (dir: string) => parse(fs.readFileSync(path.join(dir, 'staging', 'sealed-values.yaml'), 'utf8'));
 const target = { namespace: 'gravl-staging', name: 'gravl-db-credentials', scope: 'strict' as const };
 const request = (key: string, value: string | undefined, extra: Partial<SealRequest> = {}): SealRequest => ({
-  environment: 'staging', namespace: 'gravl-staging', name: 'gravl-db-credentials', key, scope: 'strict', today: '2026-11-22',
+  environment: 'staging', namespace: 'gravl-staging', name: 'gravl-db-credentials', key, scope: 'strict', today: '2026-11-22', keyClass: GENERATED,
   ...(value === undefined ? {} : { value: Buffer.from(value) }), ...extra,
 });
 
@@ -43,9 +48,14 @@ describe('npm run seal', () => {
     // The next step, with the secrets folder it was sealed into.
     expect(run.stdout).toMatch(new RegExp(`^next: npm run synth -- --secrets \\S+, then commit \\S+sealed-values\\.yaml and dist/ together$`, 'm'));
 
-    const generated = runMain(args(dir, 'token', '--generate'));
+    expect(entry.origin).toBe('provided');
+    expect(entry.certificate).toBe(certificateFingerprint(certificate));
+
+    const generated = runMain(args(dir, 'username', '--generate'));
     expect(generated.status, generated.stderr).toBe(0);
-    const plain = unseal(privateKey, target, values(dir)['gravl-staging']['gravl-db-credentials'].data.token.sealed).toString();
+    const made = values(dir)['gravl-staging']['gravl-db-credentials'].data.username;
+    expect(made.origin).toBe('generated');
+    const plain = unseal(privateKey, target, made.sealed).toString();
     expect(plain).toMatch(/^[A-Za-z0-9]{40}$/);
     expect(generated.stdout + generated.stderr).not.toContain(plain);
   });
@@ -55,7 +65,7 @@ describe('npm run seal', () => {
     fs.rmSync(path.join(dir, 'staging', 'sealing-cert.pem'));
     const noCert = runMain(args(dir, 'password'), { input: 'x' });
     expect(noCert.status).toBe(1);
-    expect(noCert.stderr).toMatch(/sealing-cert\.pem: found no sealing certificate, expected the controller's \(kubeseal --fetch-cert/);
+    expect(noCert.stderr).toMatch(/sealing-cert\.pem: found no sealing certificate, expected the controller's \(npm run seal -- --secrets \S+ --fetch-cert --env staging\)/);
     const badScope = runMain(args(secretsDir(), 'password', '--scope', 'global'), { input: 'x' });
     expect(badScope.status).toBe(1);
     expect(badScope.stderr).toContain('--scope: found "global", expected one of strict, namespace-wide, cluster-wide');
@@ -91,8 +101,82 @@ describe('sealing into the sealed values', () => {
   });
 
   it('rejects the seeds\' default password and any password under 32 characters', () => {
-    expect(() => sealIntoValues(request('password', 'gravl_password'), { certificate })).toThrow(/refusing a well-known default as password/);
-    expect(() => sealIntoValues(request('smtp-password', 'short-but-not-default'), { certificate })).toThrow(/smtp-password: found 21 characters, expected at least 32/);
+    expect(() => sealIntoValues(request('password', 'gravl_password'), { certificate })).toThrow(/key password: refusing a well-known default/);
+    expect(() => sealIntoValues(request('password', 'short-but-not-default'), { certificate })).toThrow(/password: found 21 characters, expected at least 32/);
     expect(() => sealIntoValues(request('username', 'gravl'), { certificate })).not.toThrow();
+  });
+});
+
+describe('provided credentials', () => {
+  const slack = provided('slack-webhook-url');
+  const receivers = (key: string, value: string | undefined, keyClass = slack): SealRequest => ({ ...request(key, value), namespace: 'gravl-monitoring', name: 'alertmanager-receivers', keyClass });
+
+  it.each([
+    ['gravl-monitoring', 'alertmanager-receivers', 'slack-webhook-url'],
+    ['gravl-monitoring', 'alertmanager-receivers', 'smtp-password'],
+  ])('rejects --generate for the provided key %s/%s %s, naming it', (namespace, name, key) => {
+    const dir = secretsDir();
+    const run = runMain(['seal', '--env', 'staging', '--namespace', namespace, '--name', name, '--key', key, '--secrets', dir, '--generate']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`--generate: ${namespace}/${name} key ${key} is a provided credential`);
+    expect(run.stderr).toContain('only its owner can give it');
+    expect(fs.existsSync(path.join(dir, 'staging', 'sealed-values.yaml'))).toBe(false);
+  });
+
+  it('rejects --generate for every provided key any construct declares, object-storage keys and the sealed CA included', () => {
+    const text = edit(committedText('production'), (doc) => {
+      doc.setIn(['postgres', 'backup', 'objectStorage'], doc.createNode({ bucket: 'gravl-backups', region: 'eu-central-1', image: 'amazon/aws-cli:2.17.0@sha256:' + 'c'.repeat(64) }));
+      doc.setIn(['tls', 'internalCa'], doc.createNode({ source: 'sealed' }));
+    });
+    const loaded = loadEnvironments([{ file: 'environments/production.yaml', text }]);
+    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('; '));
+    const declared = new GravlEnvironment(loaded.environments[0]!, { declarationsOnly: true }).secrets.declarations();
+    const providedKeys = declared.filter((d) => d.keyClass.origin === 'provided');
+    expect(providedKeys.map((d) => `${d.name}/${d.key}`).sort()).toEqual([
+      'alertmanager-receivers/slack-webhook-url', 'alertmanager-receivers/smtp-password', 'cloudflare-api-token/api-token',
+      'gravl-internal-ca/tls.crt', 'gravl-internal-ca/tls.key', 'postgres-backup-s3/access-key-id', 'postgres-backup-s3/secret-access-key',
+    ]);
+    for (const d of providedKeys) {
+      expect(() => sealIntoValues({ ...request(d.key, undefined), namespace: d.namespace, name: d.name, keyClass: d.keyClass }, { certificate })).toThrow(/is a provided credential .*only its owner can give it/);
+    }
+    // The passwords the system owns stay generated.
+    expect(declared.filter((d) => d.keyClass.origin === 'generated').map((d) => `${d.name}/${d.key}`).sort()).toEqual(['grafana-admin/admin-password', 'grafana-admin/admin-user', 'gravl-db-credentials/password', 'gravl-db-credentials/username']);
+  });
+
+  it.each([
+    ['cloudflare-api-token', 'api-token', provided('api-token')],
+    ['postgres-backup-s3', 'access-key-id', provided('access-key-id')],
+    ['postgres-backup-s3', 'secret-access-key', provided('secret-access-key')],
+    ['gravl-internal-ca', 'tls.key', provided('pem')],
+  ] as const)('rejects generating the provided key %s %s', (name, key, keyClass) => {
+    expect(() => sealIntoValues({ ...request(key, undefined), name, keyClass }, { certificate })).toThrow(/--generate: .* is a provided credential .*only its owner can give it/);
+  });
+
+  it('rejects a malformed Slack webhook URL at seal time, without echoing it', () => {
+    const dir = secretsDir();
+    const bad = 'https://example.com/not-a-slack-webhook';
+    const run = runMain(['seal', '--env', 'staging', '--namespace', 'gravl-monitoring', '--name', 'alertmanager-receivers', '--key', 'slack-webhook-url', '--secrets', dir], { input: bad });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('gravl-monitoring/alertmanager-receivers key slack-webhook-url (provided/slack-webhook-url): found a value of 39 characters that is not of that form, expected a Slack incoming-webhook URL');
+    expect(run.stderr).not.toContain(bad);
+    expect(() => sealIntoValues(receivers('slack-webhook-url', 'http://hooks.slack.com/services/T0/B0/abcdefghijklmnop'), { certificate })).toThrow(/not of that form/);
+  });
+
+  it('rejects an empty SMTP password and a token with spaces', () => {
+    expect(() => sealIntoValues(receivers('smtp-password', '', provided('password')), { certificate })).toThrow(/the value is empty/);
+    expect(() => sealIntoValues(receivers('api-token', 'not a token at all really', provided('api-token')), { certificate })).toThrow(/expected an API token/);
+  });
+
+  it('seals a well-formed Slack webhook URL and records it as provided, for the current certificate', () => {
+    const url = 'https://hooks.slack.com/services/T0123ABCD/B0456EFGH/abcdefghijklmnopqrstuvwx';
+    const entry = parse(sealIntoValues(receivers('slack-webhook-url', url), { certificate }))['gravl-monitoring']['alertmanager-receivers'].data['slack-webhook-url'];
+    expect(entry).toMatchObject({ origin: 'provided', certificate: certificateFingerprint(certificate) });
+    expect(unseal(privateKey, { namespace: 'gravl-monitoring', name: 'alertmanager-receivers', scope: 'strict' }, entry.sealed).toString()).toBe(url);
+  });
+
+  it('rejects a key that nothing in the environment reads, listing the keys of that secret', () => {
+    const run = runMain(args(secretsDir(), 'token', '--generate'));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--key: found gravl-staging/gravl-db-credentials key token, which nothing in staging reads; expected one of its keys: password, username');
   });
 });

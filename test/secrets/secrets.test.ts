@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readyEnvironment } from '../support/ready';
 import { describe, expect, it } from 'vitest';
 import { plaintextSecrets, secretReferences, unproducedSecrets } from '../../lib/inspect/secrets';
 import { committedText, edit, environment, objects, problemsOf, renderCommitted, renderTexts, ROOT, sourceFor } from '../support/render';
@@ -12,9 +13,35 @@ describe('secrets', () => {
     expect(objects(env, 'Secret')).toEqual([]);
   });
 
-  it.each(renderCommitted().map((e) => [e.name, e] as const))('%s produces every Secret a pod or an issuer reads, with every key read', (_name, env) => {
+  it.each(['staging', 'production'])('%s, once every credential is given, produces every Secret a pod or an issuer reads, with every key read', (name) => {
+    const env = readyEnvironment(name);
     expect(secretReferences(env.objects).length).toBeGreaterThan(0);
     expect(unproducedSecrets(env.objects)).toEqual([]);
+  });
+
+  it('renders a provided credential nobody has given as missing, never as a value, and still renders', () => {
+    const sealed = objects(environment('production'), 'SealedSecret', 'alertmanager-receivers')[0]!;
+    expect((sealed.spec as any).encryptedData).toEqual({});
+    expect(sealed.metadata.annotations).toMatchObject({
+      'credential.gravl.app/slack-webhook-url': 'provided/slack-webhook-url',
+      'credential.gravl.app/smtp-password': 'provided/password',
+      'origin.gravl.app/slack-webhook-url': 'missing',
+      'origin.gravl.app/smtp-password': 'missing',
+    });
+    const token = objects(environment('production'), 'SealedSecret', 'cloudflare-api-token')[0]!;
+    expect(token.metadata.annotations?.['origin.gravl.app/api-token']).toBe('missing');
+  });
+
+  it('records on each SealedSecret the certificate, its provenance, and per key the class, origin and certificate sealed for', () => {
+    const committed = objects(environment('staging'), 'SealedSecret', 'gravl-db-credentials')[0]!.metadata.annotations!;
+    expect(committed['sealing.gravl.app/certificate-provenance']).toBe('stand-in');
+    expect(committed['sealing.gravl.app/certificate']).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(committed['sealed-for.gravl.app/password']).toBe(committed['sealing.gravl.app/certificate']);
+    expect(committed['credential.gravl.app/password']).toBe('generated');
+    expect(committed['origin.gravl.app/password']).toBe('generated');
+    const ready = objects(readyEnvironment('staging'), 'SealedSecret', 'alertmanager-receivers')[0]!.metadata.annotations!;
+    expect(ready['sealing.gravl.app/certificate-provenance']).toBe('fetched');
+    expect(ready['origin.gravl.app/slack-webhook-url']).toBe('provided');
   });
 
   it('reads the database credentials of the backend from a SealedSecret in its namespace, keys dated', () => {
@@ -46,7 +73,7 @@ describe('secrets', () => {
     expect((error as ProblemsError).message).toBe(
       'secrets/staging/sealed-values.yaml: gravl-staging.gravl-db-credentials.data.password: found no sealed value, expected the one read by ' +
         'StatefulSet postgres, Job backend-migrate, Deployment backend, CronJob postgres-backup, CronJob postgres-restore-drill and Job postgres-restore: ' +
-        'npm run seal -- --env staging --namespace gravl-staging --name gravl-db-credentials --key password (value on standard input, or --generate)',
+        'npm run seal -- --env staging --namespace gravl-staging --name gravl-db-credentials --key password --generate',
     );
   });
 

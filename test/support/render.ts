@@ -17,10 +17,12 @@ export const SECRETS_DIR = path.join(ROOT, 'secrets');
 /** An environment file's text as main.ts passes it, with the committed sealed values of the environment of that name. */
 export function sourceFor(name: string, text: string): EnvironmentSource {
   const sealedFile = path.join(SECRETS_DIR, name, 'sealed-values.yaml');
+  const certFile = path.join(SECRETS_DIR, name, 'sealing-cert.pem');
   return {
     file: `environments/${name}.yaml`,
     text,
     sealedValues: { file: `secrets/${name}/sealed-values.yaml`, ...(fs.existsSync(sealedFile) ? { text: fs.readFileSync(sealedFile, 'utf8') } : {}) },
+    sealingCertificate: { file: `secrets/${name}/sealing-cert.pem`, ...(fs.existsSync(certFile) ? { text: fs.readFileSync(certFile, 'utf8') } : {}) },
   };
 }
 
