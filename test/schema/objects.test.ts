@@ -88,6 +88,47 @@ describe('the schema check', () => {
     expect(problemsOf(oldBudget)).toEqual([expect.stringMatching(/: no schema for apiVersion "policy\/v1beta1" kind "PodDisruptionBudget"/)]);
   });
 
+  it('fails a custom kind under a version its CRD does not serve, a kind of a CRD group that has no CRD here, and an alpha Kubernetes API', () => {
+    const external = { apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'e', namespace: 'gravl-staging' }, spec: {} };
+    expect(problemsOf(external)).toEqual([expect.stringMatching(/^ExternalSecret gravl-staging\/e: no schema for apiVersion "external-secrets.io\/v1beta1" kind "ExternalSecret"/)]);
+    const request = { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { name: 'r', namespace: 'gravl-staging' }, spec: {} };
+    expect(problemsOf(request)).toEqual([expect.stringMatching(/^CertificateRequest gravl-staging\/r: no schema for apiVersion "cert-manager.io\/v1" kind "CertificateRequest"/)]);
+    const policy = { apiVersion: 'admissionregistration.k8s.io/v1alpha1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'p' }, spec: {} };
+    expect(problemsOf(policy)).toEqual([expect.stringMatching(/^ValidatingAdmissionPolicy p: no schema for apiVersion "admissionregistration.k8s.io\/v1alpha1"/)]);
+  });
+
+  it('fails a field of the wrong type in a custom kind: a SealedSecret whose encryptedData is a list', () => {
+    const sealed = copy(object(staging, 'SealedSecret', 'gravl-db-credentials'));
+    sealed.spec.encryptedData = Object.keys(sealed.spec.encryptedData).slice(0, 1);
+    expect(problemsOf(sealed)).toEqual([
+      `SealedSecret gravl-staging/gravl-db-credentials: spec.encryptedData: found ${JSON.stringify(sealed.spec.encryptedData)}, expected object`,
+    ]);
+  });
+
+  it('fails a value a CRD enum does not allow, and an unknown metadata field of a custom kind', () => {
+    const certificate = copy(object(staging, 'Certificate', 'gravl-internal-ca'));
+    certificate.spec.privateKey.algorithm = 'ECDSB';
+    certificate.metadata.lables = {};
+    expect(problemsOf(certificate)).toEqual([
+      'Certificate cert-manager/gravl-internal-ca: spec.privateKey.algorithm: found "ECDSB", expected one of "RSA", "ECDSA", "Ed25519"',
+      'Certificate cert-manager/gravl-internal-ca: metadata.lables is not a field of io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+    ]);
+  });
+
+  it('fails an IntOrString or a Quantity of the wrong type, a quantity that does not parse, and Secret data that is not base64', () => {
+    const deployment = copy(object(staging, 'Deployment', 'backend'));
+    deployment.spec.template.spec.containers[0].resources = { requests: { cpu: true, memory: '128MB' } };
+    const service = copy(object(staging, 'Service', 'backend'));
+    service.spec.ports[0].targetPort = { port: 3000 };
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'gravl-staging' }, data: { password: 'not base64!' } };
+    expect([...problemsOf(deployment), ...problemsOf(service), ...problemsOf(secret)]).toEqual([
+      'Deployment gravl-staging/backend: spec.template.spec.containers[0].resources.requests.cpu: found true, expected number or string',
+      'Deployment gravl-staging/backend: spec.template.spec.containers[0].resources.requests.memory: found "128MB", which must match format "quantity"',
+      'Service gravl-staging/backend: spec.ports[0].targetPort: found {"port":3000}, expected integer or string',
+      'Secret gravl-staging/s: data.password: found "not base64!", which must match format "byte"',
+    ]);
+  });
+
   it('fails a field that Kubernetes added after 1.28 (the version the clusters run)', () => {
     const service = copy(object(staging, 'Service', 'backend'));
     service.spec.trafficDistribution = 'PreferClose';

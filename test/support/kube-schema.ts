@@ -1,109 +1,50 @@
 /**
  * Schema validation of rendered Kubernetes objects, for tests.
  *
+ * The schemas are read from `imports/schemas.generated.json`, generated from upstream files by
+ * `npm run import-schemas` (scripts/import-schemas.ts; its header names the upstream versions):
+ * - the Kubernetes 1.28.0 OpenAPI definitions (the API version the clusters run), for the kinds
+ *   Kubernetes serves (every group-version-kind of the definitions but alpha versions);
+ * - the upstream CustomResourceDefinitions, for the custom kinds: the `openAPIV3Schema` of each
+ *   version a CRD serves, with `metadata` checked as the Kubernetes ObjectMeta (as the API server
+ *   does).
+ *
  * Two checks run on every object, and every problem of both is reported:
  *
- * 1. **Types, required fields, enums and formats**: the ajv validators compiled into the
- *    `kubernetes-models` packages (`kubernetes-models` for the Kubernetes kinds;
- *    `@kubernetes-models/cert-manager`, `/sealed-secrets` and `/external-secrets` for the CRDs).
- * 2. **Unknown fields**: those validators let any undeclared field through (their schemas do not
- *    set `additionalProperties: false`), so a typo such as `targetPrt` would pass them. The object
- *    is walked again, and every field its schema does not declare is reported with its path:
- *    - Kubernetes kinds are walked with the Kubernetes 1.28.0 definitions (the API version the
- *      clusters run): the ones cdk8s-plus-28 was generated from, read from its jsii assembly,
- *      which keeps each definition's OpenAPI name and each field's JSON name.
- *    - CRD kinds are walked with the schema the package's validator was compiled from: the
- *      packages ship compiled validators, not JSON schemas, so the validator runs over a proxy of
- *      the object that records which fields it looks up. A compiled validator looks up every
- *      field its schema declares and reads every entry of a map (`additionalProperties`), so a
- *      field it never looked up is undeclared; an object it never looked into at all is free-form
- *      (`x-kubernetes-preserve-unknown-fields`, arbitrary JSON).
+ * 1. **Types, required fields, enums and formats**: ajv validators compiled from those schemas
+ *    (once per kind, when the kind is first validated).
+ * 2. **Unknown fields**: the schemas do not set `additionalProperties: false` (the API server
+ *    prunes or rejects unknown fields itself), so a typo such as `targetPrt` would pass ajv. The
+ *    object is walked again over the same schema, and every field it does not declare is reported
+ *    with its path and the definition (or, for a custom kind, the kind) that lacks it.
  *
- * An object whose apiVersion and kind have no validator here is a problem too, never a pass.
+ * An object whose apiVersion and kind have no schema here is a problem too, never a pass.
+ *
+ * Not checked: CEL rules (`x-kubernetes-validations`) and the validation the API server does in
+ * code beyond the enums listed in KUBERNETES_ENUMS.
  */
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { isIPv4, isIPv6 } from 'node:net';
 import * as path from 'node:path';
-import type { ErrorObject } from 'ajv';
-import { k8s } from 'cdk8s-plus-28';
-import { ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer';
-import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
-import { Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer';
-import { ClusterSecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore';
-import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
-import { SecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1/SecretStore';
-import { SealedSecret } from '@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret';
-import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
-import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
-import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
-import { Job } from 'kubernetes-models/batch/v1/Job';
-import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
-import { IngressClass } from 'kubernetes-models/networking.k8s.io/v1/IngressClass';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
-import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
-import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
-import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
-import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1/PriorityClass';
-import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1/StorageClass';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { LimitRange } from 'kubernetes-models/v1/LimitRange';
-import { Namespace } from 'kubernetes-models/v1/Namespace';
-import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
-import { Pod } from 'kubernetes-models/v1/Pod';
-import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
-import { Secret } from 'kubernetes-models/v1/Secret';
-import { Service } from 'kubernetes-models/v1/Service';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { KubeObject } from '../../lib/synth/render';
+import type { GeneratedSchemas } from '../../scripts/import-schemas';
 
-/** A model class of the kubernetes-models packages: the kind it models and its compiled validator. */
-export interface ModelClass {
-  readonly apiVersion: string;
-  readonly kind: string;
-  /** Throws an ajv ValidationError (with `errors`) when `this` does not match the schema. */
-  readonly prototype: { validate(): void };
-}
+/** The Kubernetes version whose definitions declare the Kubernetes kinds. */
+export const KUBERNETES_VERSION = '1.28';
 
-/** Where the fields of a kind are declared: the Kubernetes 1.28 definitions, or the CRD package. */
-type FieldSource = 'kubernetes' | 'crd';
-
-/**
- * The kinds that can be validated. A kind the generator starts to render is added here; until it
- * is, every object of it fails validation.
- */
-export const MODELS: ReadonlyMap<string, { readonly model: ModelClass; readonly fields: FieldSource }> = new Map(
-  [
-    ...[
-      Namespace, ServiceAccount, Service, ConfigMap, Secret, PersistentVolumeClaim, Pod, LimitRange, ResourceQuota,
-      Deployment, StatefulSet, DaemonSet, Job, CronJob, HorizontalPodAutoscaler, PodDisruptionBudget,
-      Ingress, IngressClass, NetworkPolicy, Role, RoleBinding, ClusterRole, ClusterRoleBinding, StorageClass, PriorityClass,
-    ].map((c) => [modelClass(c), 'kubernetes'] as const),
-    ...[Certificate, ClusterIssuer, Issuer, SealedSecret, ExternalSecret, SecretStore, ClusterSecretStore].map((c) => [modelClass(c), 'crd'] as const),
-  ].map(([model, fields]) => [kindKey(model.apiVersion, model.kind), { model, fields }]),
-);
-
-/**
- * A model class, checked for its validator when loaded: the types of its base class (and so of
- * `validate`) are published only through an exports map, which this project's module resolution
- * (node10) does not read.
- */
-function modelClass(c: { readonly apiVersion: string; readonly kind: string; readonly prototype: object }): ModelClass {
-  if (typeof (c.prototype as { validate?: unknown }).validate !== 'function') throw new Error(`kube-schema: ${c.apiVersion} ${c.kind} has no validator`);
-  return c as ModelClass;
-}
+/** The generated schemas, relative to the repository root (written by `npm run import-schemas` only). */
+export const SCHEMAS_FILE = 'imports/schemas.generated.json';
+const SCHEMAS_PATH = path.resolve(__dirname, '..', '..', SCHEMAS_FILE);
 
 /**
  * The part of a JSON Schema (as Kubernetes OpenAPI definitions and CRD schemas write it) that
  * decides which fields exist.
  */
 export interface FieldSchema {
-  /** Name of a definition this schema is. */
+  /** A definition this schema is: its name, or `#/definitions/<name>` as the Kubernetes definitions write it. */
   readonly $ref?: string;
-  readonly type?: string;
+  readonly type?: string | readonly string[];
   readonly properties?: Readonly<Record<string, FieldSchema>>;
   /** A map: any key, each value of this schema (`true`: anything). */
   readonly additionalProperties?: FieldSchema | boolean;
@@ -123,17 +64,17 @@ export interface UnknownField {
 
 /**
  * Every field of `value` that `schema` does not declare, at any depth. `$ref`s are resolved with
- * `definition` (and name the owner of the fields below them, `owner` above the first); maps
- * (`additionalProperties`) accept any key and check their values; `x-kubernetes-preserve-unknown-fields`,
- * IntOrString and objects without declared properties accept anything below them. Types are not
- * checked here.
+ * `definition` (and name the owner of the fields below them, `owner` above the first; a
+ * `#/definitions/` prefix is left out of the name); maps (`additionalProperties`) accept any key
+ * and check their values; `x-kubernetes-preserve-unknown-fields`, IntOrString and objects without
+ * declared properties accept anything below them. Types are not checked here.
  */
 export function unknownFields(value: unknown, schema: FieldSchema, definition: (name: string) => FieldSchema, owner = '(root)'): UnknownField[] {
   const found: UnknownField[] = [];
   const walk = (v: unknown, s: FieldSchema, o: string, p: string): void => {
     while (s.$ref !== undefined) {
-      o = s.$ref;
-      s = definition(s.$ref);
+      o = definitionName(s.$ref);
+      s = definition(o);
     }
     if (s['x-kubernetes-int-or-string']) return;
     if (Array.isArray(v)) {
@@ -161,23 +102,15 @@ export function unknownFields(value: unknown, schema: FieldSchema, definition: (
  */
 export function validateObject(o: KubeObject): string[] {
   const id = describeObject(o);
-  const entry = MODELS.get(kindKey(o.apiVersion, o.kind));
-  if (!entry) {
-    return [`${id}: no schema for apiVersion ${JSON.stringify(o.apiVersion)} kind ${JSON.stringify(o.kind)}; a kind the generator renders needs its kubernetes-models class in MODELS (test/support/kube-schema.ts)`];
+  const kind = schemas().kind(o.apiVersion, o.kind);
+  if (!kind) {
+    return [
+      `${id}: no schema for apiVersion ${JSON.stringify(o.apiVersion)} kind ${JSON.stringify(o.kind)}: neither an API Kubernetes ${KUBERNETES_VERSION} serves nor a version served by a CRD imported into ${SCHEMAS_FILE} (a kind the generator renders needs its upstream CRD imported: npm run import-schemas)`,
+    ];
   }
-  if (entry.fields === 'kubernetes') {
-    const problems = schemaErrors(entry.model, o).map((p) => `${id}: ${p}`);
-    const definition = kubernetes().kinds.get(kindKey(o.apiVersion, o.kind));
-    if (definition === undefined) return [...problems, `${id}: ${o.apiVersion} ${o.kind} is not an API of Kubernetes ${KUBERNETES_VERSION}`];
-    const unknown = unknownFields(o, { $ref: definition }, kubernetes().definition);
-    return [...problems, ...unknown.map((u) => `${id}: ${u.path} is not a field of ${u.owner}`)];
-  }
-  // The copy keeps the proxy's look-ups apart from the caller's object (which may be frozen).
-  const copy = structuredClone(o) as object;
-  const reads = new WeakMap<object, Set<string>>();
-  const problems = schemaErrors(entry.model, traced(copy, reads), copy).map((p) => `${id}: ${p}`);
-  reads.get(copy)?.add('apiVersion').add('kind');
-  return [...problems, ...undeclared(copy, '', reads).map((p) => `${id}: ${p} is not a field of ${o.apiVersion} ${o.kind}`)];
+  const problems = schemaErrors(kind.validate(), o).map((p) => `${id}: ${p}`);
+  const unknown = unknownFields(o, kind.schema, schemas().definition, kind.owner);
+  return [...problems, ...unknown.map((u) => `${id}: ${u.path} is not a field of ${u.owner}`)];
 }
 
 /** `Kind namespace/name`, or `Kind name` for a cluster-scoped object. */
@@ -186,12 +119,188 @@ export function describeObject(o: KubeObject): string {
   return `${o.kind} ${namespace ? `${namespace}/` : ''}${name}`;
 }
 
-/** The Kubernetes version whose definitions declare the fields of the Kubernetes kinds. */
-export const KUBERNETES_VERSION = '1.28';
+/**
+ * The values Kubernetes 1.28 accepts for the string enums of the fields the generator writes (its
+ * `+enum` types, checked by the API server in code): the OpenAPI v2 definitions do not carry them.
+ * Keyed by definition, then field; `[]` after a field name: the values of its items.
+ */
+export const KUBERNETES_ENUMS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  'io.k8s.api.core.v1.ServicePort': { protocol: ['SCTP', 'TCP', 'UDP'] },
+  'io.k8s.api.core.v1.ContainerPort': { protocol: ['SCTP', 'TCP', 'UDP'] },
+  'io.k8s.api.networking.v1.NetworkPolicyPort': { protocol: ['SCTP', 'TCP', 'UDP'] },
+  'io.k8s.api.networking.v1.NetworkPolicySpec': { 'policyTypes[]': ['Egress', 'Ingress'] },
+  'io.k8s.api.core.v1.ServiceSpec': {
+    type: ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'],
+    externalTrafficPolicy: ['Cluster', 'Local'],
+    internalTrafficPolicy: ['Cluster', 'Local'],
+    sessionAffinity: ['ClientIP', 'None'],
+  },
+  'io.k8s.api.core.v1.Container': { imagePullPolicy: ['Always', 'IfNotPresent', 'Never'], terminationMessagePolicy: ['FallbackToLogsOnError', 'File'] },
+  'io.k8s.api.core.v1.PodSpec': { restartPolicy: ['Always', 'Never', 'OnFailure'], dnsPolicy: ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'] },
+  'io.k8s.api.core.v1.PodSecurityContext': { fsGroupChangePolicy: ['Always', 'OnRootMismatch'] },
+  'io.k8s.api.core.v1.SeccompProfile': { type: ['Localhost', 'RuntimeDefault', 'Unconfined'] },
+  'io.k8s.api.core.v1.VolumeMount': { mountPropagation: ['Bidirectional', 'HostToContainer', 'None'] },
+  'io.k8s.api.core.v1.HostPathVolumeSource': { type: ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'] },
+  'io.k8s.api.core.v1.Toleration': { operator: ['Equal', 'Exists'], effect: ['NoExecute', 'NoSchedule', 'PreferNoSchedule'] },
+  'io.k8s.api.core.v1.HTTPGetAction': { scheme: ['HTTP', 'HTTPS'] },
+  'io.k8s.api.core.v1.TopologySpreadConstraint': { whenUnsatisfiable: ['DoNotSchedule', 'ScheduleAnyway'], nodeAffinityPolicy: ['Honor', 'Ignore'], nodeTaintsPolicy: ['Honor', 'Ignore'] },
+  'io.k8s.api.core.v1.PersistentVolumeClaimSpec': { 'accessModes[]': ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'], volumeMode: ['Block', 'Filesystem'] },
+  'io.k8s.api.apps.v1.DeploymentStrategy': { type: ['Recreate', 'RollingUpdate'] },
+  'io.k8s.api.apps.v1.StatefulSetSpec': { podManagementPolicy: ['OrderedReady', 'Parallel'] },
+  'io.k8s.api.apps.v1.StatefulSetUpdateStrategy': { type: ['OnDelete', 'RollingUpdate'] },
+  'io.k8s.api.apps.v1.DaemonSetUpdateStrategy': { type: ['OnDelete', 'RollingUpdate'] },
+  'io.k8s.api.batch.v1.CronJobSpec': { concurrencyPolicy: ['Allow', 'Forbid', 'Replace'] },
+  'io.k8s.api.networking.v1.HTTPIngressPath': { pathType: ['Exact', 'ImplementationSpecific', 'Prefix'] },
+};
+
+/** A kind that has a schema: its root schema (for the unknown-field walk) and its validator. */
+interface Kind {
+  readonly schema: FieldSchema;
+  /** Names the owner of unknown fields found above the first `$ref`: the apiVersion and kind of a custom kind. */
+  readonly owner: string;
+  readonly validate: () => ValidateFunction;
+}
+
+interface Schemas {
+  readonly kind: (apiVersion: string, kind: string) => Kind | undefined;
+  /** A Kubernetes definition by name. */
+  readonly definition: (name: string) => FieldSchema;
+}
+
+/** The id under which the Kubernetes definitions are added to ajv. */
+const KUBERNETES_ID = 'kubernetes';
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+let loaded: Schemas | undefined;
+
+/**
+ * The schemas of every kind, read on first use from the generated file; each validator is compiled
+ * when first used.
+ */
+function schemas(): Schemas {
+  if (loaded) return loaded;
+  const generated = JSON.parse(fs.readFileSync(SCHEMAS_PATH, 'utf8')) as GeneratedSchemas;
+  const definitions = generated.kubernetes.definitions as Record<string, Record<string, unknown>>;
+  // IntOrString and Quantity are written `oneOf: [string, integer|number]`: one type check (and a
+  // single message) instead, and Quantity strings checked for their syntax.
+  definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString'] = { type: ['integer', 'string'], 'x-kubernetes-int-or-string': true };
+  definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'] = { type: ['number', 'string'], format: 'quantity', 'x-kubernetes-int-or-string': true };
+  for (const [name, fields] of Object.entries(KUBERNETES_ENUMS)) {
+    const properties = definitions[name]?.properties as Record<string, Record<string, unknown>> | undefined;
+    for (const [field, values] of Object.entries(fields)) {
+      const items = field.endsWith('[]');
+      const property = properties?.[items ? field.slice(0, -2) : field];
+      const target = items ? (property?.items as Record<string, unknown> | undefined) : property;
+      if (target?.type !== 'string') throw new Error(`kube-schema: KUBERNETES_ENUMS: ${name} has no string field ${field}`);
+      target.enum = values;
+    }
+  }
+  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, formats: FORMATS, code: { optimize: false } });
+  ajv.addSchema({ definitions }, KUBERNETES_ID);
+  const compiled = (schema: () => object): (() => ValidateFunction) => {
+    let validate: ValidateFunction | undefined;
+    return () => (validate ??= ajv.compile(schema()));
+  };
+
+  const kinds = new Map<string, Kind>();
+  for (const [key, name] of Object.entries(generated.kubernetes.kinds)) {
+    const ref = `${DEFINITIONS_PREFIX}${name}`;
+    kinds.set(key, { schema: { $ref: ref }, owner: name, validate: compiled(() => ({ $ref: `${KUBERNETES_ID}${ref}` })) });
+  }
+  // A custom kind whose schema is another's (`sameSchemaAs`) shares its schema and validator.
+  const custom = new Map<string, { schema: () => FieldSchema; validate: () => ValidateFunction }>();
+  const customSchema = (key: string): { schema: () => FieldSchema; validate: () => ValidateFunction } => {
+    const found = custom.get(key);
+    if (found) return found;
+    const entry = generated.crds[key];
+    if (!entry) throw new Error(`kube-schema: ${SCHEMAS_FILE}: crds: no ${key}`);
+    if ('sameSchemaAs' in entry) return customSchema(entry.sameSchemaAs);
+    let schema: FieldSchema | undefined;
+    const read = (): FieldSchema => (schema ??= crdSchema(entry.schema as Record<string, unknown>) as FieldSchema);
+    const made = { schema: read, validate: compiled(read) };
+    custom.set(key, made);
+    return made;
+  };
+  for (const key of Object.keys(generated.crds)) {
+    const shared = customSchema(key);
+    kinds.set(key, {
+      get schema() {
+        return shared.schema();
+      },
+      owner: key,
+      validate: shared.validate,
+    });
+  }
+
+  const kind = (apiVersion: string, kind: string): Kind | undefined => {
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
+    return kinds.get(kindKey(apiVersion, kind));
+  };
+  const definition = (name: string): FieldSchema => {
+    const found = definitions[name];
+    if (!found) throw new Error(`kube-schema: no Kubernetes ${KUBERNETES_VERSION} definition ${name}`);
+    return found as FieldSchema;
+  };
+  loaded = { kind, definition };
+  return loaded;
+}
+
+/**
+ * A CRD version's schema as validated here: `metadata` is the Kubernetes ObjectMeta (as the API
+ * server checks it), and an int-or-string written `anyOf: [integer, string]` is one type check (a
+ * single message).
+ */
+function crdSchema(openApi: Record<string, unknown>): Record<string, unknown> {
+  const rewrite = (s: unknown): unknown => {
+    if (Array.isArray(s)) return s.map(rewrite);
+    if (!isObject(s)) return s;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(s)) {
+      if (key === 'default' || key === 'example' || key === 'enum') out[key] = value;
+      else if (key === 'properties' && isObject(value)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
+      else out[key] = rewrite(value);
+    }
+    const anyOf = out.anyOf;
+    if (out['x-kubernetes-int-or-string'] === true && Array.isArray(anyOf) && anyOf.every((b) => isObject(b) && Object.keys(b).length === 1 && typeof b.type === 'string')) {
+      delete out.anyOf;
+      out.type = anyOf.map((b) => (b as { type: string }).type);
+    }
+    return out;
+  };
+  const schema = rewrite(openApi) as Record<string, unknown> & { properties?: Record<string, unknown> };
+  return { ...schema, properties: { ...schema.properties, metadata: { $ref: `${KUBERNETES_ID}${DEFINITIONS_PREFIX}${OBJECT_META}` } } };
+}
+
+/** RFC 3339 date-time, as Kubernetes writes it. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** Standard base64 (what `format: byte` holds: Secret data, CA bundles). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** A resource quantity as Kubernetes parses it: `500m`, `512Mi`, `1.5`, `1e3`. */
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/;
+
+/** The formats the schemas use, checked as the API server checks them. */
+const FORMATS = {
+  int32: { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 },
+  int64: { type: 'number', validate: (n: number) => Number.isInteger(n) },
+  double: { type: 'number', validate: (n: number) => Number.isFinite(n) },
+  byte: { type: 'string', validate: (s: string) => BASE64.test(s) },
+  'date-time': { type: 'string', validate: (s: string) => DATE_TIME.test(s) },
+  ipv4: { type: 'string', validate: (s: string) => isIPv4(s) },
+  ipv6: { type: 'string', validate: (s: string) => isIPv6(s) },
+  quantity: { type: 'string', validate: (s: string) => QUANTITY.test(s) },
+} as const;
 
 function kindKey(apiVersion: string, kind: string): string {
   return `${apiVersion} ${kind}`;
 }
+
+/** `io.k8s.api.core.v1.ServicePort` for `#/definitions/io.k8s.api.core.v1.ServicePort` (and for itself). */
+function definitionName(ref: string): string {
+  const at = ref.indexOf(DEFINITIONS_PREFIX);
+  return at < 0 ? ref : ref.slice(at + DEFINITIONS_PREFIX.length);
+}
+
+const DEFINITIONS_PREFIX = '#/definitions/';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -204,176 +313,34 @@ function fieldPath(parent: string, key: string): string {
 }
 
 /**
- * The errors of a model's validator run on `data`, one message each, naming the field, what was
- * found (read from `plain`, when `data` is a tracing proxy of it) and what is expected:
- * `spec.replicas: found "two", expected integer`.
+ * The errors of a validator run on `data`, one message each, naming the field, what was found and
+ * what is expected: `spec.replicas: found "two", expected integer`. The errors of the branches of
+ * a failed `oneOf`/`anyOf` are left out: the failed `oneOf`/`anyOf` itself is reported.
  */
-function schemaErrors(model: ModelClass, data: object, plain: object = data): string[] {
-  try {
-    model.prototype.validate.call(data);
-    return [];
-  } catch (error) {
-    const errors = (error as { errors?: ErrorObject[] }).errors;
-    if (!Array.isArray(errors)) throw error;
-    return errors.map((e) => {
-      const tokens = e.instancePath
-        .split('/')
-        .slice(1)
-        .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
-      const at = tokens.reduce((p, token) => (/^\d+$/.test(token) ? `${p}[${token}]` : fieldPath(p, token)), '');
-      const params = e.params as Record<string, unknown>;
-      if (e.keyword === 'required') return `${fieldPath(at, String(params.missingProperty))} is required`;
-      const found = `${at || '(the object)'}: found ${shortJson(tokens.reduce<unknown>((v, token) => (v as Record<string, unknown> | undefined)?.[token], plain))}`;
-      if (e.keyword === 'type') return `${found}, expected ${String(params.type)}`;
-      if (e.keyword === 'enum') return `${found}, expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-      return `${found}, which ${e.message ?? `fails ${e.keyword}`}`;
-    });
-  }
+function schemaErrors(validate: ValidateFunction, data: object): string[] {
+  if (validate(data)) return [];
+  const errors = validate.errors ?? [];
+  const combinators = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'not').map((e) => `${e.schemaPath}/`);
+  return errors
+    .filter((e) => !combinators.some((prefix) => e.schemaPath.startsWith(prefix)))
+    .map((e) => message(e, data));
+}
+
+function message(e: ErrorObject, data: object): string {
+  const tokens = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const at = tokens.reduce((p, token) => (/^\d+$/.test(token) ? `${p}[${token}]` : fieldPath(p, token)), '');
+  const params = e.params as Record<string, unknown>;
+  if (e.keyword === 'required') return `${fieldPath(at, String(params.missingProperty))} is required`;
+  const found = `${at || '(the object)'}: found ${shortJson(tokens.reduce<unknown>((v, token) => (v as Record<string, unknown> | undefined)?.[token], data))}`;
+  if (e.keyword === 'type') return `${found}, expected ${String(params.type).split(',').join(' or ')}`;
+  if (e.keyword === 'enum') return `${found}, expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  return `${found}, which ${e.message ?? `fails ${e.keyword}`}`;
 }
 
 function shortJson(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/**
- * A proxy of `target` that records, per object reached through it, the keys looked up on it
- * (`reads`), handing out proxies of the objects and arrays below.
- */
-function traced(target: object, reads: WeakMap<object, Set<string>>): object {
-  const keys = new Set<string>();
-  reads.set(target, keys);
-  const children = new Map<string | symbol, object>();
-  return new Proxy(target, {
-    get(t, key) {
-      if (typeof key === 'string') keys.add(key);
-      const value: unknown = Reflect.get(t, key);
-      if (value === null || typeof value !== 'object') return value;
-      let child = children.get(key);
-      if (!child) children.set(key, (child = traced(value, reads)));
-      return child;
-    },
-    has(t, key) {
-      if (typeof key === 'string') keys.add(key);
-      return Reflect.has(t, key);
-    },
-  });
-}
-
-/** Paths of the fields under `value` that the traced validator never looked up. */
-function undeclared(value: unknown, at: string, reads: WeakMap<object, Set<string>>): string[] {
-  if (Array.isArray(value)) return value.flatMap((item, i) => undeclared(item, `${at}[${i}]`, reads));
-  if (!isObject(value)) return [];
-  const keys = reads.get(value);
-  // Not looked into at all: a free-form value (preserve-unknown-fields, JSON), anything goes.
-  if (!keys || keys.size === 0) return [];
-  return Object.entries(value).flatMap(([key, child]) =>
-    keys.has(key) ? undeclared(child, fieldPath(at, key), reads) : [fieldPath(at, key)],
-  );
-}
-
-/** A type reference of a jsii assembly. */
-interface JsiiTypeRef {
-  readonly primitive?: string;
-  readonly fqn?: string;
-  readonly collection?: { readonly kind: 'array' | 'map'; readonly elementtype: JsiiTypeRef };
-}
-
-/** A type of a jsii assembly; cdk8s import records each one's OpenAPI name as `@schema`. */
-interface JsiiType {
-  readonly kind: 'interface' | 'class' | 'enum';
-  readonly docs?: { readonly custom?: { readonly schema?: string } };
-  readonly properties?: ReadonlyArray<{ readonly type: JsiiTypeRef; readonly docs?: { readonly custom?: { readonly schema?: string } } }>;
-}
-
-/** The Kubernetes definitions: which definition each kind is, and each definition as a FieldSchema. */
-interface KubernetesDefinitions {
-  /** `apiVersion kind` → definition name. */
-  readonly kinds: ReadonlyMap<string, string>;
-  readonly definition: (name: string) => FieldSchema;
-}
-
-let loaded: KubernetesDefinitions | undefined;
-
-/**
- * The Kubernetes 1.28.0 definitions that cdk8s-plus-28's `k8s` module was generated from, read
- * from its jsii assembly (shipped in the package as `.jsii`) and converted on demand.
- */
-function kubernetes(): KubernetesDefinitions {
-  if (loaded) return loaded;
-  const packageJson = createRequire(__filename).resolve('cdk8s-plus-28/package.json');
-  const assembly = JSON.parse(fs.readFileSync(path.join(path.dirname(packageJson), '.jsii'), 'utf8')) as {
-    readonly name: string;
-    readonly types: Readonly<Record<string, JsiiType>>;
-  };
-  const prefix = `${assembly.name}.k8s.`;
-  const byName = new Map<string, JsiiType>();
-  for (const [fqn, type] of Object.entries(assembly.types)) {
-    const name = type.docs?.custom?.schema;
-    if (fqn.startsWith(prefix) && name !== undefined) byName.set(name, type);
-  }
-  // The L1 classes (KubeService, ...) carry their apiVersion and kind; their props struct is the definition.
-  const kinds = new Map<string, string>();
-  for (const [className, value] of Object.entries(k8s)) {
-    const gvk = (value as { GVK?: { apiVersion: string; kind: string } }).GVK;
-    const name = assembly.types[`${prefix}${className}Props`]?.docs?.custom?.schema;
-    if (gvk && name !== undefined) kinds.set(kindKey(gvk.apiVersion, gvk.kind), name);
-  }
-  const topLevel = new Set(kinds.values());
-  const toSchema = (ref: JsiiTypeRef): FieldSchema => {
-    if (ref.collection) {
-      const element = toSchema(ref.collection.elementtype);
-      return ref.collection.kind === 'map' ? { type: 'object', additionalProperties: element } : { type: 'array', items: element };
-    }
-    if (ref.fqn !== undefined) {
-      const type = assembly.types[ref.fqn];
-      const name = type?.docs?.custom?.schema;
-      if (type?.kind === 'enum') return { type: 'string' };
-      if (name === undefined) throw new Error(`kube-schema: no OpenAPI name for ${ref.fqn}`);
-      return { $ref: name };
-    }
-    switch (ref.primitive) {
-      case 'string':
-      case 'date':
-        return { type: 'string' };
-      case 'number':
-        return { type: 'number' };
-      case 'boolean':
-        return { type: 'boolean' };
-      default:
-        // `any` and `json`: RawExtension, JSON and the like.
-        return { 'x-kubernetes-preserve-unknown-fields': true };
-    }
-  };
-  const converted = new Map<string, FieldSchema>();
-  const definition = (name: string): FieldSchema => {
-    const cached = converted.get(name);
-    if (cached) return cached;
-    const type = byName.get(name);
-    if (!type) throw new Error(`kube-schema: no Kubernetes ${KUBERNETES_VERSION} definition ${name}`);
-    let schema: FieldSchema;
-    if (type.kind === 'class') {
-      // IntOrString and Quantity, the only classes: a number or a string.
-      schema = { 'x-kubernetes-int-or-string': true };
-    } else {
-      const properties: Record<string, FieldSchema> = {};
-      for (const property of type.properties ?? []) {
-        const jsonName = property.docs?.custom?.schema?.split('#')[1];
-        if (jsonName === undefined) throw new Error(`kube-schema: no JSON name for a property of ${name}`);
-        properties[jsonName] = toSchema(property.type);
-      }
-      if (topLevel.has(name)) {
-        // cdk8s leaves out of a kind's props what it sets itself (apiVersion, kind) and what the
-        // cluster writes (status); the definitions declare all three.
-        properties.apiVersion = { type: 'string' };
-        properties.kind = { type: 'string' };
-        properties.status = { 'x-kubernetes-preserve-unknown-fields': true };
-      }
-      schema = { type: 'object', properties };
-    }
-    converted.set(name, schema);
-    return schema;
-  };
-  loaded = { kinds, definition };
-  return loaded;
 }
