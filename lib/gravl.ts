@@ -7,8 +7,9 @@ import { App, Chart } from 'cdk8s';
 import { Backend, BACKEND_USER } from './backend';
 import { ClusterIssuers } from './cert-manager/cluster-issuers';
 import type { Environment } from './config/load';
+import { EDGE_DEFAULTS } from './config/schema';
 import { Frontend } from './frontend';
-import { GravlIngress } from './ingress';
+import { Edge, http01Solver, type EdgeSettings } from './edge';
 import { LoadTest } from './load-test/load-test';
 import { ENVIRONMENT_LABEL, PART_OF, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from './labels';
 import { Namespace } from './namespace';
@@ -21,7 +22,7 @@ import { MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE } from './monitoring/names'
 import { NodeExporter } from './monitoring/node-exporter';
 import { Prometheus } from './monitoring/prometheus';
 import { NetworkPolicies } from './network/network-policies';
-import { addressRanges, STOCK_DNS, STOCK_INGRESS_NGINX, type ClusterAddresses } from './network/peers';
+import { addressRanges, STOCK_DNS, type ClusterAddresses, type ForeignPods } from './network/peers';
 import { Backups } from './postgres/backups';
 import { Migrations } from './postgres/migrations';
 import { Postgres } from './postgres/postgres';
@@ -93,9 +94,11 @@ export class GravlEnvironment {
     });
     new Deployer(charts.add('rbac'), 'deployer', { namespace: appNamespace.name });
 
+    const edge = edgeSettings(spec.edge);
     const internalCa = spec.tls.internalCa;
     new ClusterIssuers(charts.add('cert-manager'), 'issuers', {
       acmeEmail: spec.tls.acme.email,
+      http01: http01Solver(edge, appNamespace.name),
       certManagerNamespace,
       secrets: this.secrets,
       cloudflare: features.dns01 && spec.tls.acme.cloudflare
@@ -142,12 +145,12 @@ export class GravlEnvironment {
       network: this.network,
     });
 
-    new GravlIngress(charts.add('ingress'), 'ingress', {
+    const entry = new Edge(charts.add('edge'), 'edge', {
       namespace: appNamespace.name,
       host: spec.host,
       clusterIssuer: spec.tls.clusterIssuer,
       tlsSecretName: spec.tls.secretName ?? 'gravl-tls',
-      controller: STOCK_INGRESS_NGINX,
+      settings: edge,
       network: this.network,
       routes: [
         { path: '/api', workload: backend, port: 'http' },
@@ -164,7 +167,7 @@ export class GravlEnvironment {
       profile: { vus: spec.loadTest.vus, duration: spec.loadTest.duration, verifiableCertificate: spec.tls.clusterIssuer === 'letsencrypt-prod' },
       host: spec.host,
       backend,
-      ingressController: STOCK_INGRESS_NGINX,
+      edge: entry.dataPlanes,
     });
 
     const logging = spec.logging;
@@ -268,6 +271,28 @@ export class GravlEnvironment {
     this.network.finalize();
     this.secrets.finalize();
   }
+}
+
+/** The edge of the file, with the stock defaults of its implementation where it says nothing. */
+function edgeSettings(edge: Environment['spec']['edge']): EdgeSettings {
+  const pods = (given: { namespace?: string; podLabels?: Record<string, string> } | undefined, stock: { namespace: string; podLabels: Readonly<Record<string, string>> }, description: string): ForeignPods => ({
+    kind: 'pods',
+    description,
+    namespace: given?.namespace ?? stock.namespace,
+    podLabels: { ...(given?.podLabels ?? stock.podLabels) },
+  });
+  return {
+    kind: edge?.kind ?? EDGE_DEFAULTS.kind,
+    gateway: {
+      className: edge?.gateway?.className ?? EDGE_DEFAULTS.gateway.className,
+      dataPlane: pods(edge?.gateway?.dataPlane, EDGE_DEFAULTS.gateway.dataPlane, 'the Gateway data plane'),
+    },
+    ingress: {
+      className: edge?.ingress?.className ?? EDGE_DEFAULTS.ingress.className,
+      controller: pods(edge?.ingress?.controller, EDGE_DEFAULTS.ingress.controller, 'the ingress-nginx controller'),
+    },
+    ...(edge?.hsts ? { hsts: { maxAge: edge.hsts.maxAge, includeSubDomains: edge.hsts.includeSubDomains ?? false, preload: edge.hsts.preload ?? false } } : {}),
+  };
 }
 
 function secretSource(env: Environment): SealedSource | ExternalSource {

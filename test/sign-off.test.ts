@@ -15,21 +15,22 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
   // The manual Jobs (restore, load test) are held to the same bar as what a sync applies.
   const workloads = [...env.objects, ...env.manualObjects].filter((o) => POD_OWNERS.includes(o.kind));
 
-  it('serves every Ingress host under TLS with an issuer this environment defines', () => {
-    const ingresses = objects(env, 'Ingress');
-    expect(ingresses.length).toBeGreaterThan(0);
+  it('serves its host on a Gateway API edge under TLS from an issuer this environment defines, and redirects HTTP', () => {
+    // ingress-nginx was retired in March 2026: the committed environments run the Gateway API edge.
+    expect(objects(env, 'Ingress')).toEqual([]);
+    const gateways = objects(env, 'Gateway');
+    expect(gateways).toHaveLength(1);
     const issuers = objects(env, 'ClusterIssuer').map((o) => o.metadata.name);
-    for (const ingress of ingresses) {
-      const spec = ingress.spec as { rules: Array<{ host: string }>; tls?: Array<{ hosts: string[]; secretName?: string }> };
-      const issuer = ingress.metadata.annotations?.['cert-manager.io/cluster-issuer'];
-      expect(issuer, `${ingress.metadata.name} names its issuer`).toBeDefined();
-      expect(issuers).toContain(issuer);
-      for (const rule of spec.rules) {
-        const tls = spec.tls?.find((t) => t.hosts.includes(rule.host));
-        expect(tls, `${rule.host} is under TLS`).toBeDefined();
-        expect(tls?.secretName).toMatch(/\S/);
-      }
-      expect(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/force-ssl-redirect']).toBe('true');
+    const gateway = gateways[0]!;
+    expect(issuers).toContain(gateway.metadata.annotations?.['cert-manager.io/cluster-issuer']);
+    const listeners = (gateway.spec as any).listeners as Array<{ name: string; protocol: string; hostname: string; tls?: { certificateRefs: Array<{ name: string }> } }>;
+    const https = listeners.filter((l) => l.protocol === 'HTTPS');
+    expect(https.length).toBeGreaterThan(0);
+    for (const l of https) expect(l.tls?.certificateRefs[0]?.name).toMatch(/\S/);
+    for (const l of listeners.filter((x) => x.protocol === 'HTTP')) {
+      const routes = objects(env, 'HTTPRoute').filter((r) => (r.spec as any).parentRefs.some((p: any) => p.sectionName === l.name));
+      expect(routes.length, `a route on listener ${l.name}`).toBeGreaterThan(0);
+      for (const r of routes) expect((r.spec as any).rules.every((rule: any) => rule.filters?.some((f: any) => f.type === 'RequestRedirect' && f.requestRedirect.scheme === 'https'))).toBe(true);
     }
   });
 

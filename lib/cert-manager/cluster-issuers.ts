@@ -39,11 +39,16 @@ export interface InternalCa {
   readonly duration: string;
 }
 
+/** How cert-manager answers HTTP-01 challenges: through a Gateway's HTTP listener (cert-manager's Gateway API support), or an Ingress of a class. */
+export type Http01Solver =
+  | { readonly kind: 'gateway'; readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName: string } }
+  | { readonly kind: 'ingress'; readonly ingressClassName: string };
+
 export interface ClusterIssuersProps {
   /** Contact for Let's Encrypt expiry notices. */
   readonly acmeEmail: string;
-  /** @default nginx */
-  readonly ingressClassName?: string;
+  /** How the ACME issuers answer HTTP-01 challenges: through the edge that serves the host. */
+  readonly http01: Http01Solver;
   /** @default HTTP-01 only */
   readonly cloudflare?: CloudflareDns01;
   /**
@@ -67,7 +72,15 @@ export class ClusterIssuers extends Construct {
   constructor(scope: Construct, id: string, props: ClusterIssuersProps) {
     super(scope, id);
     for (const name of ['letsencrypt-prod', 'letsencrypt-staging'] as const) {
-      const solvers: ClusterIssuerSpecAcmeSolvers[] = [{ http01: { ingress: { ingressClassName: props.ingressClassName ?? 'nginx' } } }];
+      const http01 = props.http01;
+      const solvers: ClusterIssuerSpecAcmeSolvers[] = [
+        {
+          http01:
+            http01.kind === 'gateway'
+              ? { gatewayHttpRoute: { parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: http01.gateway.name, namespace: http01.gateway.namespace, sectionName: http01.gateway.sectionName }] } }
+              : { ingress: { ingressClassName: http01.ingressClassName } },
+        },
+      ];
       if (props.cloudflare) {
         props.secrets.require({ namespace: props.certManagerNamespace, name: props.cloudflare.apiTokenSecret, keys: { 'api-token': provided('api-token') }, consumer: `ClusterIssuer ${name}` });
         solvers.push({

@@ -128,5 +128,20 @@ function checkAcrossEnvironments(environments: readonly Environment[]): Problem[
     if (other) problems.push({ file: env.file, path: 'host', message: `found ${JSON.stringify(env.spec.host)}, which ${other} serves already; expected a host of its own` });
     seen.set(key, env.file);
   }
+  // HSTS with includeSubDomains on a host makes browsers insist on trusted HTTPS for every name
+  // under it: another environment served there (staging.gravl.app, with a Let's Encrypt staging
+  // certificate browsers do not trust) would be locked out.
+  for (const env of environments) {
+    if (env.spec.edge?.hsts?.includeSubDomains !== true) continue;
+    for (const other of environments) {
+      if (other !== env && other.spec.host.endsWith(`.${env.spec.host}`)) {
+        problems.push({
+          file: env.file,
+          path: 'edge.hsts.includeSubDomains',
+          message: `found true, which makes browsers refuse ${other.spec.host} (served by ${other.file}) unless its certificate is trusted; expected false while another environment serves a subdomain of ${env.spec.host}`,
+        });
+      }
+    }
+  }
   return problems;
 }

@@ -10,6 +10,11 @@ import { isRecord } from '../json';
 import { lokiRetentionProblem } from '../logging/loki-config';
 import { parseImage, parseQuantity } from './formats';
 
+/** Gateway API (v1.1 and later) supports Kubernetes 1.26 and later. */
+export const GATEWAY_API_MIN_MINOR = 26;
+/** A year: the least max-age production's HSTS may ask for. */
+export const HSTS_PRODUCTION_MAX_AGE = 31_536_000;
+
 /** The sections of the horizontally scaled workloads, whose replica count an HPA may own. */
 export const SCALED_WORKLOADS = ['backend', 'frontend'] as const;
 
@@ -98,6 +103,28 @@ export function checkRules(spec: unknown): RuleProblem[] {
     if (!hpa && section.replicas === undefined) {
       problems.push({ path: [workload, 'replicas'], message: `found nothing, expected the replica count of ${workload} (no HPA manages it${autoscaled ? `: ${workload}.autoscaling is not set` : ': features.autoscaling is off'})` });
     }
+  }
+
+  // The edge: Gateway API needs a cluster that can run its CRDs; HSTS is decided per environment.
+  const edgeKind = at(spec, 'edge', 'kind') ?? 'gateway';
+  const version = at(spec, 'cluster', 'kubernetesVersion');
+  const minor = typeof version === 'string' ? Number(version.split('.')[1]) : 28;
+  if (edgeKind !== 'ingress' && Number.isInteger(minor) && minor < GATEWAY_API_MIN_MINOR) {
+    problems.push({
+      path: ['cluster', 'kubernetesVersion'],
+      message: `found ${JSON.stringify(version)}, expected 1.${GATEWAY_API_MIN_MINOR} or later for the Gateway API edge (edge.kind ${JSON.stringify(edgeKind)}), or edge.kind "ingress"`,
+    });
+  }
+  const hsts = at(spec, 'edge', 'hsts');
+  if (isRecord(hsts) && typeof hsts.maxAge === 'number') {
+    if (production && hsts.maxAge < HSTS_PRODUCTION_MAX_AGE) {
+      problems.push({ path: ['edge', 'hsts', 'maxAge'], message: `found ${hsts.maxAge}, expected at least ${HSTS_PRODUCTION_MAX_AGE} (a year) in production` });
+    }
+    if (hsts.preload === true && (hsts.includeSubDomains !== true || hsts.maxAge < HSTS_PRODUCTION_MAX_AGE)) {
+      problems.push({ path: ['edge', 'hsts', 'preload'], message: `found true, expected includeSubDomains: true and maxAge of at least ${HSTS_PRODUCTION_MAX_AGE} with it (what browsers' preload lists require)` });
+    }
+  } else if (production && hsts === undefined) {
+    problems.push({ path: ['edge', 'hsts'], message: `found nothing, expected the Strict-Transport-Security of production (maxAge of at least ${HSTS_PRODUCTION_MAX_AGE})` });
   }
 
   // Loki keeps whole index periods (days): 36h is a duration, but not one Loki can keep.

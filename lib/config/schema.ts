@@ -63,6 +63,44 @@ const ScaledWorkload = Strict({
 /** cron: minute hour day-of-month month day-of-week, in UTC. */
 const CronSchedule = Type.String({ pattern: '^\\S+( \\S+){4}$', description: 'cron schedule in UTC: minute hour day-of-month month day-of-week' });
 
+/**
+ * The stock defaults of the edge: Envoy Gateway (a conformant Gateway API implementation of the
+ * CNCF Envoy project) as its quick start installs it, and the retired ingress-nginx as its stock
+ * install runs. Code and schema both read them from here.
+ */
+export const EDGE_DEFAULTS = {
+  kind: 'gateway',
+  gateway: {
+    className: 'eg',
+    dataPlane: {
+      namespace: 'envoy-gateway-system',
+      podLabels: { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway' },
+    },
+  },
+  ingress: {
+    className: 'nginx',
+    controller: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+  },
+} as const;
+
+/** The Kubernetes version the clusters run when a file does not say. */
+export const DEFAULT_KUBERNETES_VERSION = '1.28';
+
+const PodLabels = Type.Record(Type.String({ minLength: 1 }), Type.String(), { minProperties: 1 });
+
+/** Pods of a component this generator does not deploy: the NetworkPolicies open the flows to them. */
+function Pods(defaults: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> }, description: string) {
+  return Type.Optional(
+    Strict(
+      {
+        namespace: Type.Optional(Type.String({ format: 'dns-label', default: defaults.namespace })),
+        podLabels: Type.Optional({ ...PodLabels, default: { ...defaults.podLabels } }),
+      },
+      { description },
+    ),
+  );
+}
+
 /** A persistent volume: its size and the StorageClass it asks for. */
 const Volume = Strict({
   storageClassName: Type.String({ minLength: 1, description: 'Must be one of cluster.storageClasses' }),
@@ -75,7 +113,7 @@ export const EnvironmentSchema = Strict(
       description: 'Applies the production bar: images pinned by digest, the backend and frontend at least 2 replicas with a PodDisruptionBudget',
     }),
     namespace: DnsLabel,
-    host: Type.String({ format: 'hostname', description: 'Public host name served by the Ingress' }),
+    host: Type.String({ format: 'hostname', description: 'Public host name served by the edge' }),
     cluster: Strict({
       storageClasses: Type.Array(Type.String({ minLength: 1 }), {
         minItems: 1,
@@ -83,6 +121,13 @@ export const EnvironmentSchema = Strict(
         description: 'The StorageClasses this cluster has; every volume must ask for one of them',
       }),
       podSecurityVersion: Type.Optional(Type.String({ pattern: '^(v1\\.[0-9]+|latest)$', default: 'v1.28' })),
+      kubernetesVersion: Type.Optional(
+        Type.String({
+          pattern: '^1\\.[0-9]+$',
+          default: DEFAULT_KUBERNETES_VERSION,
+          description: 'The minor version the cluster runs (1.28): the Gateway API edge needs 1.26 or later',
+        }),
+      ),
       nodeAddresses: Type.Array(Type.String({ format: 'cidr' }), {
         minItems: 1,
         description: 'Where the nodes are: Prometheus scrapes the kubelets and node-exporter there (NetworkPolicies can name hosts only by address)',
@@ -108,8 +153,47 @@ export const EnvironmentSchema = Strict(
         internalCa: Type.Optional(Type.Boolean({ default: true, description: 'An internal root CA (see tls.internalCa.source) and the internal-ca-issuer ClusterIssuer' })),
       }),
     ),
+    edge: Type.Optional(
+      Strict(
+        {
+          kind: Type.Optional({
+            ...OneOf(['gateway', 'ingress', 'both'] as const, 'gateway: Gateway API (Gateway and HTTPRoutes); ingress: the legacy Ingress for a cluster that still runs ingress-nginx (retired in March 2026); both: the two side by side while DNS moves'),
+            default: EDGE_DEFAULTS.kind,
+          }),
+          gateway: Type.Optional(
+            Strict(
+              {
+                className: Type.Optional(Type.String({ format: 'dns-label', default: EDGE_DEFAULTS.gateway.className, description: 'The GatewayClass of the implementation' })),
+                dataPlane: Pods(EDGE_DEFAULTS.gateway.dataPlane, "The implementation's data plane pods (default: Envoy Gateway's proxies)"),
+              },
+              { description: 'The Gateway API implementation (default: Envoy Gateway)' },
+            ),
+          ),
+          ingress: Type.Optional(
+            Strict(
+              {
+                className: Type.Optional(Type.String({ format: 'dns-label', default: EDGE_DEFAULTS.ingress.className })),
+                controller: Pods(EDGE_DEFAULTS.ingress.controller, "The ingress controller's pods (default: the stock ingress-nginx)"),
+              },
+              { description: 'The legacy Ingress controller' },
+            ),
+          ),
+          hsts: Type.Optional(
+            Strict(
+              {
+                maxAge: Type.Integer({ minimum: 0, description: 'Seconds browsers keep to HTTPS (production: at least a year, 31536000)' }),
+                includeSubDomains: Type.Optional(Type.Boolean({ default: false, description: 'Also every subdomain: refused while another environment serves a subdomain of this host' })),
+                preload: Type.Optional(Type.Boolean({ default: false, description: 'Ask browsers to ship the host in their preload list (needs includeSubDomains and a year)' })),
+              },
+              { description: 'The Strict-Transport-Security header the Gateway route sends (none when left out)' },
+            ),
+          ),
+        },
+        { description: 'Where the public host enters the cluster' },
+      ),
+    ),
     tls: Strict({
-      clusterIssuer: Type.String({ minLength: 1, description: 'ClusterIssuer named by the Ingress annotation' }),
+      clusterIssuer: Type.String({ minLength: 1, description: 'ClusterIssuer that issues the certificate of the host' }),
       secretName: Type.Optional(Type.String({ format: 'dns-label', default: 'gravl-tls' })),
       certManagerNamespace: Type.Optional(Type.String({ format: 'dns-label', default: 'cert-manager' })),
       acme: Strict({

@@ -33,7 +33,9 @@ export function readYamlFile(file: string, text: string): { ok: true; yaml: Yaml
     if (doc.errors.length > 0) {
       return {
         ok: false,
-        problems: doc.errors.map((error) => {
+        // The parser's first error is the fault; the ones after it follow from it (a bracket left
+        // open makes every later line look wrong), so only the first is reported.
+        problems: doc.errors.slice(0, 1).map((error) => {
           const pos = lineCounter.linePos(error.pos[0]);
           return { file, line: pos.line, column: pos.col, path: '', message: `invalid YAML: ${firstLine(error.message)}` };
         }),

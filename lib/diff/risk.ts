@@ -299,6 +299,44 @@ function tls(base: KubeObject | undefined, head: KubeObject | undefined): Findin
     for (const host of lostHosts) findings.push(high('tls', `TLS removed for host ${host}: it is served without a certificate`));
     if (lostHosts.length === 0 && newTls.length < oldTls.length) findings.push(high('tls', `loses a TLS entry (${oldTls.length} -> ${newTls.length})`));
   }
+  if (head.kind === 'Gateway' && head.apiVersion.startsWith('gateway.networking.k8s.io/')) findings.push(...gatewayListeners(base, head));
+  if (head.kind === 'HTTPRoute' && head.apiVersion.startsWith('gateway.networking.k8s.io/')) findings.push(...httpRoute(base, head));
+  return findings;
+}
+
+/** A listener that stops terminating TLS for its host, or disappears. */
+function gatewayListeners(base: KubeObject, head: KubeObject): Finding[] {
+  const listeners = (o: KubeObject) => new Map(list(record(o.spec).listeners).map(record).map((l) => [String(l.name), l]));
+  const before = listeners(base);
+  const after = listeners(head);
+  const findings: Finding[] = [];
+  for (const [name, was] of before) {
+    const now = after.get(name);
+    const tlsOf = (l: Record<string, unknown>) => (l.protocol === 'HTTPS' && record(l.tls).mode !== 'Passthrough' && list(record(l.tls).certificateRefs).length > 0 ? String(list(record(l.tls).certificateRefs).map(record)[0]!.name) : undefined);
+    if (tlsOf(was) === undefined) continue;
+    if (!now) findings.push(high('tls', `listener ${name} (${String(was.hostname)}) removed: its host is no longer served over TLS`));
+    else if (tlsOf(now) === undefined) findings.push(high('tls', `listener ${name} (${String(was.hostname)}) no longer terminates TLS (protocol ${String(now.protocol)})`));
+    else if (now.hostname !== was.hostname) findings.push(medium('tls', `listener ${name} serves ${String(now.hostname ?? 'every host')} instead of ${String(was.hostname)}`));
+  }
+  return findings;
+}
+
+/** An HTTPRoute that widens what it serves (hosts, paths) or stops redirecting plain HTTP. */
+function httpRoute(base: KubeObject, head: KubeObject): Finding[] {
+  const findings: Finding[] = [];
+  const hostnames = (o: KubeObject) => list(record(o.spec).hostnames).map(String);
+  const wasHosts = hostnames(base);
+  const nowHosts = hostnames(head);
+  if (wasHosts.length > 0 && nowHosts.length === 0) findings.push(high('tls', 'hostnames removed: the route now answers for every host of its listener'));
+  for (const host of nowHosts.filter((h) => !wasHosts.includes(h))) if (wasHosts.length > 0) findings.push(medium('tls', `serves a new host ${host}`));
+  const rules = (o: KubeObject) => list(record(o.spec).rules).map(record);
+  const paths = (o: KubeObject) => new Set(rules(o).flatMap((r) => (list(r.matches).length ? list(r.matches).map((m) => `${String(record(record(m).path).type ?? 'PathPrefix')} ${String(record(record(m).path).value ?? '/')}`) : ['PathPrefix /'])));
+  const wasPaths = paths(base);
+  for (const path of paths(head)) if (!wasPaths.has(path)) findings.push(medium('tls', `routes a new path ${path}: check what it exposes`));
+  const redirects = (o: KubeObject) => rules(o).some((r) => list(r.filters).map(record).some((f) => f.type === 'RequestRedirect' && record(f.requestRedirect).scheme === 'https'));
+  if (redirects(base) && !redirects(head)) findings.push(high('tls', 'no longer redirects HTTP to HTTPS: plain HTTP is served'));
+  const hsts = (o: KubeObject) => rules(o).some((r) => list(r.filters).map(record).some((f) => f.type === 'ResponseHeaderModifier' && [...list(record(f.responseHeaderModifier).set), ...list(record(f.responseHeaderModifier).add)].map(record).some((h) => String(h.name).toLowerCase() === 'strict-transport-security')));
+  if (hsts(base) && !hsts(head)) findings.push(high('tls', 'no longer sends Strict-Transport-Security'));
   return findings;
 }
 

@@ -72,8 +72,8 @@ export interface LoadTestProps {
   readonly host: string;
   /** The backend, whose metrics endpoint the metrics scenario scrapes in-cluster. */
   readonly backend: ServiceDeployment;
-  /** The ingress controller: a cluster routes its own public address straight to it. */
-  readonly ingressController: ForeignPods;
+  /** The data planes of the edge: a cluster routes its own public address straight to them. */
+  readonly edge: readonly ForeignPods[];
 }
 
 /** The `k6` user of the grafana/k6 image. */
@@ -116,9 +116,9 @@ export class LoadTest extends Construct {
       ],
     });
     // Through the public entry point, as users arrive (a cluster may route its own load balancer's
-    // address straight to the controller's pods), and to the metrics port inside the cluster.
+    // address straight to the edge's pods), and to the metrics port inside the cluster.
     job.allowTo(internet(`https://${props.host}`), 443);
-    job.allowTo(props.ingressController, 443);
+    for (const dataPlane of props.edge) job.allowTo(dataPlane, 443);
     job.allowTo(props.backend, 'metrics');
   }
 }

@@ -63,15 +63,9 @@ export interface ClusterDns {
   readonly podLabels: Readonly<Record<string, string>>;
 }
 
-/** The stock DNS and ingress controller of a cluster. */
+/** The stock DNS of a cluster. */
 export const STOCK_DNS: ClusterDns = { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
 
-export const STOCK_INGRESS_NGINX: ForeignPods = {
-  kind: 'pods',
-  description: 'the ingress-nginx controller',
-  namespace: 'ingress-nginx',
-  podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' },
-};
 
 /** Address ranges of the cluster's own machines, which NetworkPolicies can only name by address. */
 export interface ClusterAddresses {

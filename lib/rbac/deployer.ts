@@ -25,6 +25,7 @@ export const DEPLOYER_RULES: readonly k8s.PolicyRule[] = [
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: MANAGE },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: MANAGE },
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: MANAGE },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways', 'httproutes'], verbs: MANAGE },
   { apiGroups: ['bitnami.com'], resources: ['sealedsecrets'], verbs: MANAGE },
   { apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: MANAGE },
   { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: READ },

@@ -8,7 +8,8 @@
 import { parse } from 'yaml';
 import { isPinnedImage, parseImage, parseQuantity } from '../config/formats';
 import type { DistFile } from '../inspect/dist';
-import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, type Endpoint, type NetPod } from '../inspect/network-policy';
+import { edgeDataPlanes } from '../inspect/edge';
+import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
 import { plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
 import { POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
 import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../labels';
@@ -119,23 +120,75 @@ class View {
   }
 }
 
+/** A year: the least HSTS max-age production may send. */
+const HSTS_PRODUCTION_MAX_AGE = 31_536_000;
+
 function tls(v: View): CriterionResult {
   const problems: string[] = [];
   const evidence: string[] = [];
+  const gateways = v.all('Gateway');
   const ingresses = v.all('Ingress');
-  if (ingresses.length === 0) problems.push('no Ingress: nothing is served over TLS');
+  if (gateways.length === 0 && ingresses.length === 0) problems.push('no Gateway or Ingress: nothing is served over TLS');
   const issuers = new Map(v.all('ClusterIssuer').map((i) => [i.metadata.name, i]));
   const producers = secretProducers(v.objects);
+  const issuedBy = (o: KubeObject): string | undefined => {
+    const issuerName = o.metadata.annotations?.['cert-manager.io/cluster-issuer'];
+    if (issuerName && !issuers.has(issuerName)) problems.push(`${id(o)}: issuer ${issuerName} is not defined in this output`);
+    return issuerName && issuers.has(issuerName) ? issuerName : undefined;
+  };
+  // The Secrets the Ingresses have cert-manager issue (during a migration they serve the Gateway too).
+  const ingressCertificates = new Map<string, string>();
   for (const ingress of ingresses) {
     const spec = ingress.spec as Json;
-    const issuerName = ingress.metadata.annotations?.['cert-manager.io/cluster-issuer'];
-    const issuer = issuerName ? issuers.get(issuerName) : undefined;
-    if (!issuerName) problems.push(`${id(ingress)}: no cert-manager.io/cluster-issuer annotation`);
-    else if (!issuer) problems.push(`${id(ingress)}: issuer ${issuerName} is not defined in this output`);
+    const issuerName = issuedBy(ingress);
+    if (!ingress.metadata.annotations?.['cert-manager.io/cluster-issuer']) problems.push(`${id(ingress)}: no cert-manager.io/cluster-issuer annotation`);
     for (const rule of (spec.rules ?? []) as Json[]) {
       const entry = ((spec.tls ?? []) as Json[]).find((t) => (t.hosts ?? []).includes(rule.host));
       if (!entry?.secretName) problems.push(`${id(ingress)}: host ${rule.host} is not under TLS`);
-      else evidence.push(`${id(ingress)}: ${rule.host} under TLS (secret ${entry.secretName}) issued by ClusterIssuer ${issuerName}`);
+      else {
+        evidence.push(`${id(ingress)}: ${rule.host} under TLS (secret ${entry.secretName}) issued by ClusterIssuer ${issuerName}`);
+        if (issuerName) ingressCertificates.set(entry.secretName, issuerName);
+      }
+    }
+    // ingress-nginx was retired by Kubernetes SIG Network in March 2026: no fixes, no security patches.
+    const retired = `${id(ingress)}: served by ingress-nginx (class ${String(spec.ingressClassName ?? 'default')}), retired in March 2026 with no security fixes since: move the edge to Gateway API (edge.kind: gateway, through edge.kind: both while DNS moves; docs/deploying.md)`;
+    if (v.production) problems.push(retired);
+    else evidence.push(`warning: ${retired}`);
+  }
+  const routes = v.all('HTTPRoute');
+  for (const gateway of gateways) {
+    const spec = gateway.spec as Json;
+    const annotated = issuedBy(gateway);
+    const listeners = (spec.listeners ?? []) as Json[];
+    const attached = (listener: Json) =>
+      routes.filter((r) => ((r.spec as Json).parentRefs ?? []).some((p: Json) => p.name === gateway.metadata.name && (p.namespace ?? r.metadata.namespace) === gateway.metadata.namespace && (p.sectionName === undefined || p.sectionName === listener.name)));
+    for (const listener of listeners.filter((l) => l.protocol === 'HTTPS')) {
+      const secret = listener.tls?.certificateRefs?.[0]?.name as string | undefined;
+      const issuer = annotated ?? (secret ? ingressCertificates.get(secret) : undefined);
+      if (!secret || listener.tls?.mode === 'Passthrough') problems.push(`${id(gateway)}: listener ${listener.name} (${String(listener.hostname)}) terminates no TLS`);
+      else if (!issuer) problems.push(`${id(gateway)}: listener ${listener.name}: certificate ${secret} is issued by nothing (no cert-manager.io/cluster-issuer annotation, and no Ingress issues it)`);
+      else evidence.push(`${id(gateway)}: ${String(listener.hostname)} under TLS (secret ${secret}) issued by ClusterIssuer ${issuer}${annotated ? '' : ' through the Ingress during the migration'}`);
+      // HSTS: a response header every route of the HTTPS listener sets.
+      const headers = attached(listener).flatMap((r) => ((r.spec as Json).rules ?? []).map((rule: Json) =>
+        ((rule.filters ?? []) as Json[]).flatMap((f) => (f.type === 'ResponseHeaderModifier' ? [...(f.responseHeaderModifier?.set ?? []), ...(f.responseHeaderModifier?.add ?? [])] : [])).find((h: Json) => String(h.name).toLowerCase() === 'strict-transport-security')?.value as string | undefined));
+      const maxAges = headers.map((h) => Number(/max-age=(\d+)/.exec(h ?? '')?.[1] ?? NaN));
+      if (headers.length === 0) problems.push(`${id(gateway)}: listener ${listener.name} has no HTTPRoute`);
+      else if (headers.some((h) => h === undefined)) {
+        if (v.production) problems.push(`${id(gateway)}: ${String(listener.hostname)} is served without Strict-Transport-Security on every route (production sends it, max-age of at least ${HSTS_PRODUCTION_MAX_AGE})`);
+        else evidence.push(`${id(gateway)}: ${String(listener.hostname)} sends no Strict-Transport-Security, as the environment decides`);
+      } else if (v.production && maxAges.some((a) => !(a >= HSTS_PRODUCTION_MAX_AGE))) {
+        problems.push(`${id(gateway)}: Strict-Transport-Security ${headers.join(' / ')}: max-age under ${HSTS_PRODUCTION_MAX_AGE} in production`);
+      } else evidence.push(`${id(gateway)}: Strict-Transport-Security: ${[...new Set(headers)].join(' / ')} on every route`);
+    }
+    // Plain HTTP answers with a redirect to HTTPS, and nothing else.
+    for (const listener of listeners.filter((l) => l.protocol === 'HTTP')) {
+      const served = attached(listener);
+      const redirects = (r: KubeObject) => ((r.spec as Json).rules ?? []).every((rule: Json) => (rule.backendRefs ?? []).length === 0 && ((rule.filters ?? []) as Json[]).some((f) => f.type === 'RequestRedirect' && f.requestRedirect?.scheme === 'https'));
+      if (served.length === 0) problems.push(`${id(gateway)}: listener ${listener.name} (${String(listener.hostname)}) has no route redirecting HTTP to HTTPS`);
+      for (const r of served) {
+        if (redirects(r)) evidence.push(`${id(r)}: redirects http://${String(listener.hostname)} to https`);
+        else problems.push(`${id(r)}: serves plain HTTP on listener ${listener.name} instead of redirecting to HTTPS`);
+      }
     }
   }
   for (const issuer of issuers.values()) {
@@ -147,7 +200,7 @@ function tls(v: View): CriterionResult {
       else evidence.push(`${id(issuer)}: CA secret ${spec.ca.secretName} produced by ${producer.producedBy}`);
     }
   }
-  return result('tls', 'TLS: every Ingress host under TLS from a defined issuer', problems, evidence);
+  return result('tls', 'TLS: the host under TLS from a defined issuer, HTTP redirected, HSTS as decided, no retired controller in production', problems, evidence);
 }
 
 function secrets(v: View): CriterionResult {
@@ -202,7 +255,8 @@ function loadTest(v: View): CriterionResult {
       if (!has(metric, expression)) problems.push(`${id(script)}: no threshold ${metric} ${expression} (found ${JSON.stringify(thresholds[metric] ?? [])})`);
     }
   }
-  const host = (v.all('Ingress')[0]?.spec as Json | undefined)?.rules?.[0]?.host;
+  const edge = v.all('Gateway')[0] ?? v.all('Ingress')[0];
+  const host = edge?.kind === 'Gateway' ? ((edge.spec as Json).listeners ?? []).find((l: Json) => l.protocol === 'HTTPS')?.hostname : (edge?.spec as Json | undefined)?.rules?.[0]?.host;
   const target = podSpec(job ?? ({} as KubeObject))?.containers?.[0]?.env?.find((e: Json) => e.name === 'GRAVL_API_URL')?.value;
   if (job && host && target !== `https://${host}`) problems.push(`${id(job)}: targets ${String(target)}, not https://${host}`);
   problems.push(...(v.input.evidence?.errors ?? []).filter((e) => e.kind === 'k6').map((e) => `${e.file}: ${e.message}`));
@@ -360,9 +414,11 @@ function network(v: View): CriterionResult {
   const policies = v.all('NetworkPolicy');
   const all = [...v.objects, ...v.manual];
   const pods = podsFromObjects(all);
+  // The edge's data plane, as the Gateway or Ingress declares it (its namespace is the cluster's own).
+  const dataPlanes = edgeDataPlanes(v.objects);
   let model: NetworkModel;
   try {
-    model = new NetworkModel(policies, namespacesFromObjects(v.objects));
+    model = new NetworkModel(policies, namespacesFromObjects(v.objects, [...STOCK_NAMESPACES, ...dataPlanes.map((d) => d.pod.namespace)]));
   } catch (error) {
     return result('network', 'Network policies', [`the policies are invalid: ${(error as Error).message}`], []);
   }
@@ -376,9 +432,16 @@ function network(v: View): CriterionResult {
   if (noDns.length) problems.push(`no DNS egress to CoreDNS (UDP and TCP 53) on a stock cluster for: ${noDns.map((p) => `${p.namespace}/${p.labels['app.kubernetes.io/name'] ?? p.name}`).join(', ')}`);
   else evidence.push(`all ${pods.length} workloads may query CoreDNS on UDP and TCP 53 (kube-system, k8s-app=kube-dns)`);
 
-  const flows: Array<[string, Endpoint | undefined, Endpoint | undefined, number, boolean]> = [
-    ['ingress-nginx -> backend:3000', STOCK.ingressNginx, podNamed(pods, 'backend'), 3000, true],
-    ['ingress-nginx -> frontend:8080', STOCK.ingressNginx, podNamed(pods, 'frontend'), 8080, true],
+  type Flow = [string, Endpoint | undefined, Endpoint | undefined, number, boolean];
+  const edgeFlows: Flow[] = dataPlanes.length === 0
+    ? [['the edge (a Gateway or Ingress naming its data plane) -> backend:3000', undefined, podNamed(pods, 'backend'), 3000, true]]
+    : dataPlanes.flatMap(({ edge, pod }): Flow[] => [
+        [`${id(edge)} data plane -> backend:3000`, pod, podNamed(pods, 'backend'), 3000, true],
+        [`${id(edge)} data plane -> frontend:8080`, pod, podNamed(pods, 'frontend'), 8080, true],
+        [`${id(edge)} data plane -> backend:3001 (metrics)`, pod, podNamed(pods, 'backend'), 3001, false],
+      ]);
+  const flows: Flow[] = [
+    ...edgeFlows,
     ['backend -> postgres:5432', podNamed(pods, 'backend'), podNamed(pods, 'postgres'), 5432, true],
     ['postgres-backup -> postgres:5432', podNamed(pods, 'postgres-backup'), podNamed(pods, 'postgres'), 5432, true],
     ['prometheus -> backend:3001', podNamed(pods, 'prometheus'), podNamed(pods, 'backend'), 3001, true],

@@ -3,7 +3,8 @@
  * and what comes in from outside, computed from the rendered NetworkPolicies with the evaluator (not
  * from what the constructs meant), so a reviewer sees a new or lost edge in READINESS.md.
  */
-import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, type Endpoint, type NetPod } from '../inspect/network-policy';
+import { edgeDataPlanes } from '../inspect/edge';
+import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
 import type { KubeObject } from '../synth/render';
 
 type Json = Record<string, any>;
@@ -58,7 +59,8 @@ function firstHost(cidr: string): string {
 /** The flowchart, as the text of a ```mermaid block. */
 export function networkDiagram(objects: readonly KubeObject[], manual: readonly KubeObject[] = []): string {
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
-  const model = new NetworkModel(policies, namespacesFromObjects(objects));
+  const dataPlanes = edgeDataPlanes(objects);
+  const model = new NetworkModel(policies, namespacesFromObjects(objects, [...STOCK_NAMESPACES, ...dataPlanes.map((d) => d.pod.namespace)]));
   const all = [...objects, ...manual];
   const pods = podsFromObjects(all);
   const externalPorts = addressPorts(policies);
@@ -67,7 +69,7 @@ export function networkDiagram(objects: readonly KubeObject[], manual: readonly 
     return { key: nodeKey(`${p.namespace}_${name}`), label: name, endpoint: p, ports: p.ports, group: p.namespace };
   };
   const outside: Node[] = [
-    { key: 'ingress_nginx', label: 'ingress-nginx', endpoint: STOCK.ingressNginx, ports: STOCK.ingressNginx.ports, group: '' },
+    ...dataPlanes.map(({ edge, pod }): Node => ({ key: nodeKey(`edge_${edge.kind}`), label: `${edge.kind} ${edge.metadata.name} data plane`, endpoint: pod, ports: pod.ports, group: '' })),
     { key: 'internet', label: 'internet', endpoint: STOCK.internet, ports: externalPorts, group: '' },
     ...clusterBlocks(policies).map((cidr): Node => ({ key: nodeKey(`hosts_${cidr}`), label: `hosts ${cidr}`, endpoint: { kind: 'external', name: cidr, ip: firstHost(cidr) }, ports: externalPorts, group: '' })),
     { key: 'cert_manager', label: 'cert-manager', endpoint: { kind: 'pod', name: 'cert-manager', namespace: 'cert-manager', labels: { 'app.kubernetes.io/name': 'cert-manager' }, ip: '10.244.0.40', ports: [{ port: 9402, protocol: 'TCP' }] }, ports: [{ port: 9402, protocol: 'TCP' }], group: '' },

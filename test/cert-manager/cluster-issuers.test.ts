@@ -7,7 +7,7 @@ describe('ClusterIssuers', () => {
     expect(names).toEqual(['internal-ca-issuer', 'letsencrypt-prod', 'letsencrypt-staging', 'selfsigned-issuer']);
   });
 
-  it('solves ACME HTTP-01 through the nginx ingress class, against the right Let\'s Encrypt servers', () => {
+  it('solves ACME HTTP-01 through the edge, against the right Let\'s Encrypt servers', () => {
     const env = environment('staging');
     const prod = object(env, 'ClusterIssuer', 'letsencrypt-prod').spec as any;
     const staging = object(env, 'ClusterIssuer', 'letsencrypt-staging').spec as any;
@@ -15,7 +15,7 @@ describe('ClusterIssuers', () => {
     expect(staging.acme.server).toBe('https://acme-staging-v02.api.letsencrypt.org/directory');
     for (const spec of [prod, staging]) {
       expect(spec.acme.email).toBe('ops@gravl.app');
-      expect(spec.acme.solvers).toEqual([{ http01: { ingress: { ingressClassName: 'nginx' } } }]);
+      expect(spec.acme.solvers).toEqual([{ http01: { gatewayHTTPRoute: { parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gravl', namespace: 'gravl-staging', sectionName: 'http' }] } } }]);
     }
   });
 
@@ -25,7 +25,7 @@ describe('ClusterIssuers', () => {
       selector: { dnsNames: ['*.gravl.app'] },
       dns01: { cloudflare: { apiTokenSecretRef: { name: 'cloudflare-api-token', key: 'api-token' } } },
     });
-    expect(spec.acme.solvers[0]).toEqual({ http01: { ingress: { ingressClassName: 'nginx' } } });
+    expect(Object.keys(spec.acme.solvers[0].http01)).toEqual(['gatewayHTTPRoute']);
   });
 
   it('emits the internal CA issuer together with the Certificate that produces its CA secret, applied before it', () => {

@@ -71,16 +71,16 @@ describe('diffTrees', () => {
 
   it('compares lists without names as sets, and lists of scalars whole', () => {
     const head = copyOf();
-    const ingress = find(head, 'staging', 'Ingress', 'gravl');
-    const before = structuredClone(ingress.spec.rules[0]);
-    ingress.spec.rules[0].http.paths[0].path = '/v2';
+    const route = find(head, 'staging', 'HTTPRoute', 'gravl');
+    const before = structuredClone(route.spec.rules[0]);
+    route.spec.rules[0].matches[0].path.value = '/v2';
     const security = find(head, 'staging', 'Deployment', 'backend').spec.template.spec.containers[0].securityContext;
     security.capabilities.drop = ['ALL', 'NET_RAW'];
     const report = diff(realTree(), head);
     // The changed rule is an item the base has and the head lacks, and the other way round.
-    expect(changed(report, 'staging', 'Ingress gravl-staging/gravl').fields).toEqual([
+    expect(changed(report, 'staging', 'HTTPRoute gravl-staging/gravl').fields).toEqual([
       { path: 'spec.rules[]', old: before, new: undefined },
-      { path: 'spec.rules[]', old: undefined, new: ingress.spec.rules[0] },
+      { path: 'spec.rules[]', old: undefined, new: route.spec.rules[0] },
     ]);
     expect(changed(report, 'staging', 'Deployment gravl-staging/backend').fields).toEqual([
       { path: 'spec.template.spec.containers[backend].securityContext.capabilities.drop', old: ['ALL'], new: ['ALL', 'NET_RAW'] },
@@ -117,8 +117,8 @@ describe('diffTrees', () => {
 
   it('writes map keys that are not plain words in quoted brackets', () => {
     const head = copyOf();
-    find(head, 'staging', 'Ingress', 'gravl').metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size'] = '8m';
-    const fields = changed(diff(realTree(), head), 'staging', 'Ingress gravl-staging/gravl').fields;
+    find(head, 'staging', 'Gateway', 'gravl').metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size'] = '8m';
+    const fields = changed(diff(realTree(), head), 'staging', 'Gateway gravl-staging/gravl').fields;
     expect(fields).toEqual([{ path: 'metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"]', old: undefined, new: '8m' }]);
   });
 
@@ -139,14 +139,14 @@ describe('diffTrees', () => {
   it('orders objects by the apply order of the head tree, then the objects of the base only', () => {
     const head = copyOf();
     const [pdb] = remove(head, 'staging', 'PodDisruptionBudget', 'backend');
-    find(head, 'staging', 'Ingress', 'gravl').metadata.labels.tier = 'edge';
+    find(head, 'staging', 'Gateway', 'gravl').metadata.labels.tier = 'edge';
     find(head, 'staging', 'Deployment', 'backend').metadata.labels.tier = 'api';
     head.get('staging')!.unshift(object('v1', 'ConfigMap', 'settings', 'gravl-staging', { data: { a: '1' } }));
     const staging = diff(realTree(), head).environments.find((e) => e.name === 'staging')!;
     expect(staging.objects.map((o) => `${o.change} ${o.id}`)).toEqual([
       'added ConfigMap gravl-staging/settings',
       'changed Deployment gravl-staging/backend',
-      'changed Ingress gravl-staging/gravl',
+      'changed Gateway gravl-staging/gravl',
       `removed PodDisruptionBudget gravl-staging/${pdb!.metadata.name}`,
     ]);
   });

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { formatMarkdown, formatText, type RiskFlag, type RiskRule } from '../../lib/diff';
 import type { KubeObject } from '../../lib/synth/render';
+import { treeOf, type Tree } from '../../lib/diff';
+import { committedText, edit as editText, renderTexts } from '../support/render';
 import { addToBoth, container, copyOf, diff, find, flags, object, realTree, remove, type EditableTree } from './trees';
 
+/** Production on the legacy Ingress, as a cluster that still runs ingress-nginx would render it. */
+let ingressTree: Tree | undefined;
+const onIngress = (): Tree => (ingressTree ??= treeOf(renderTexts({ production: editText(committedText('production'), (doc) => doc.setIn(['edge', 'kind'], 'ingress')) })));
+
 /** Edits deep copies of the real output (with hand-made objects added to both sides) and returns the flags of one rule. */
-function flagged(rule: RiskRule, edit: (head: EditableTree, base: EditableTree) => void, extra: { env?: string; objects?: KubeObject[] } = {}): RiskFlag[] {
-  const base = copyOf();
-  const head = copyOf();
+function flagged(rule: RiskRule, edit: (head: EditableTree, base: EditableTree) => void, extra: { env?: string; objects?: KubeObject[]; tree?: () => Tree } = {}): RiskFlag[] {
+  const base = copyOf(extra.tree?.());
+  const head = copyOf(extra.tree?.());
   if (extra.objects) addToBoth(base, head, extra.env ?? 'production', ...extra.objects);
   edit(head, base);
   return flags(diff(base, head), rule);
@@ -130,8 +136,8 @@ describe('risk flags: NetworkPolicy', () => {
 
 describe('risk flags: TLS and issuers', () => {
   it('flags an Ingress losing its tls entry', () => {
-    const found = flagged('tls', (head) => (find(head, 'production', 'Ingress', 'gravl').spec.tls = []));
-    const host = find(copyOf(), 'production', 'Ingress', 'gravl').spec.tls[0].hosts[0];
+    const found = flagged('tls', (head) => (find(head, 'production', 'Ingress', 'gravl').spec.tls = []), { tree: onIngress });
+    const host = find(copyOf(onIngress()), 'production', 'Ingress', 'gravl').spec.tls[0].hosts[0];
     expectFlag(found, 'Ingress gravl-prod/gravl', new RegExp(`TLS removed for host ${escape(host)}`));
   });
 
@@ -139,13 +145,13 @@ describe('risk flags: TLS and issuers', () => {
     const found = flagged('tls', (head, base) => {
       find(base, 'production', 'Ingress', 'gravl').spec.tls[0].hosts.push('www.gravl.app');
       find(head, 'production', 'Ingress', 'gravl').spec.tls[0].hosts.push('api.gravl.app');
-    });
+    }, { tree: onIngress });
     expectFlag(found, 'Ingress gravl-prod/gravl', /TLS removed for host www\.gravl\.app/);
   });
 
   it('flags the cert-manager.io/cluster-issuer annotation removed', () => {
-    const found = flagged('tls', (head) => delete find(head, 'production', 'Ingress', 'gravl').metadata.annotations['cert-manager.io/cluster-issuer']);
-    expectFlag(found, 'Ingress gravl-prod/gravl', /annotation cert-manager\.io\/cluster-issuer removed \(was letsencrypt-prod\)/);
+    const found = flagged('tls', (head) => delete find(head, 'production', 'Gateway', 'gravl').metadata.annotations['cert-manager.io/cluster-issuer']);
+    expectFlag(found, 'Gateway gravl-prod/gravl', /annotation cert-manager\.io\/cluster-issuer removed \(was letsencrypt-prod\)/);
   });
 
   it('flags a ClusterIssuer removed', () => {
@@ -158,8 +164,43 @@ describe('risk flags: TLS and issuers', () => {
       const ingress = find(head, 'production', 'Ingress', 'gravl');
       ingress.spec.tls[0].hosts.push('www.gravl.app');
       ingress.spec.rules[0].http.paths[0].path = '/api/v2';
-    });
+    }, { tree: onIngress });
     expect(found).toEqual([]);
+  });
+
+  it('flags a Gateway listener that stops terminating TLS, or is removed', () => {
+    const plain = flagged('tls', (head) => {
+      const https = find(head, 'production', 'Gateway', 'gravl').spec.listeners.find((l: any) => l.name === 'https');
+      https.protocol = 'HTTP';
+      delete https.tls;
+    });
+    expectFlag(plain, 'Gateway gravl-prod/gravl', /listener https \(gravl\.app\) no longer terminates TLS \(protocol HTTP\)/);
+    const removed = flagged('tls', (head) => {
+      const gateway = find(head, 'production', 'Gateway', 'gravl');
+      gateway.spec.listeners = gateway.spec.listeners.filter((l: any) => l.name !== 'https');
+    });
+    expectFlag(removed, 'Gateway gravl-prod/gravl', /listener https \(gravl\.app\) removed/);
+  });
+
+  it('flags the HTTP to HTTPS redirect removed', () => {
+    const found = flagged('tls', (head) => {
+      const redirect = find(head, 'production', 'HTTPRoute', 'gravl-https-redirect');
+      redirect.spec.rules = [{ backendRefs: [{ kind: 'Service', name: 'frontend', port: 80 }] }];
+    });
+    expectFlag(found, 'HTTPRoute gravl-prod/gravl-https-redirect', /no longer redirects HTTP to HTTPS/);
+  });
+
+  it('flags a route widening its hosts or paths, and HSTS dropped', () => {
+    const hosts = flagged('tls', (head) => delete find(head, 'production', 'HTTPRoute', 'gravl').spec.hostnames);
+    expectFlag(hosts, 'HTTPRoute gravl-prod/gravl', /hostnames removed: the route now answers for every host of its listener/);
+    const paths = flagged('tls', (head) => find(head, 'production', 'HTTPRoute', 'gravl').spec.rules.push({ matches: [{ path: { type: 'PathPrefix', value: '/admin' } }], backendRefs: [{ kind: 'Service', name: 'backend', port: 3001 }] }));
+    expectFlag(paths, 'HTTPRoute gravl-prod/gravl', /routes a new path PathPrefix \/admin/);
+    const hsts = flagged('tls', (head) => find(head, 'production', 'HTTPRoute', 'gravl').spec.rules.forEach((r: any) => delete r.filters));
+    expectFlag(hsts, 'HTTPRoute gravl-prod/gravl', /no longer sends Strict-Transport-Security/);
+  });
+
+  it('does not flag a route that only reorders its rules', () => {
+    expect(flagged('tls', (head) => find(head, 'production', 'HTTPRoute', 'gravl').spec.rules.reverse())).toEqual([]);
   });
 });
 

@@ -39,7 +39,7 @@ describe.each(['staging', 'production'])('the %s load test', (name) => {
 
   it('targets the environment\'s public host with the pinned k6 image, and is never applied by a sync', () => {
     const container = podSpecOf(job)!.containers[0];
-    const host = (objects(env, 'Ingress', 'gravl')[0]!.spec as any).rules[0].host;
+    const host = (objects(env, 'Gateway', 'gravl')[0]!.spec as any).listeners.find((l: any) => l.protocol === 'HTTPS').hostname;
     expect(container.env).toContainEqual({ name: 'GRAVL_API_URL', value: `https://${host}` });
     expect(container.image).toMatch(/^grafana\/k6:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
     expect(container.args).toEqual(['run', '--no-color', '/scripts/load-test.js']);
@@ -50,7 +50,7 @@ describe.each(['staging', 'production'])('the %s load test', (name) => {
   });
 
   it('verifies TLS against a letsencrypt-prod certificate, and skips it only for certificates k6 does not trust', () => {
-    const issuer = objects(env, 'Ingress', 'gravl')[0]!.metadata.annotations!['cert-manager.io/cluster-issuer'];
+    const issuer = objects(env, 'Gateway', 'gravl')[0]!.metadata.annotations!['cert-manager.io/cluster-issuer'];
     expect(issuer).toBe(name === 'production' ? 'letsencrypt-prod' : 'letsencrypt-staging');
     expect(options.insecureSkipTLSVerify ?? false).toBe(issuer !== 'letsencrypt-prod');
   });

@@ -8,6 +8,7 @@ import {
   NetworkModel,
   podsFromObjects,
   STOCK,
+  STOCK_NAMESPACES,
   type Endpoint,
   type NetPod,
   type Protocol,
@@ -20,9 +21,9 @@ type Row = readonly [from: string, to: string, port: number | 'api', protocol?: 
 
 /** Flows that must work. */
 const ALLOWED: readonly Row[] = [
-  ['ingress-nginx', 'backend', 3000],
-  ['ingress-nginx', 'frontend', 8080],
-  ['ingress-nginx', 'acme-http01-solver', 8089],
+  ['edge', 'backend', 3000],
+  ['edge', 'frontend', 8080],
+  ['edge', 'acme-http01-solver', 8089],
   ['backend', 'coredns', 53, 'UDP'],
   ['backend', 'coredns', 53, 'TCP'],
   ['frontend', 'coredns', 53, 'UDP'],
@@ -46,7 +47,7 @@ const ALLOWED: readonly Row[] = [
   ['grafana', 'loki', 3100],
   ['alertmanager', 'internet', 443],
   ['load-test', 'internet', 443],
-  ['load-test', 'ingress-nginx', 443],
+  ['load-test', 'edge', 443],
   ['load-test', 'backend', 3001],
   // Machines NetworkPolicies can name only by address: the nodes and the API server.
   ['prometheus', 'node', 10250],
@@ -64,7 +65,13 @@ const DENIED: readonly Row[] = [
   ['stranger', 'frontend', 8080],
   ['stranger', 'acme-http01-solver', 8089],
   ['internet', 'backend', 3000],
-  ['ingress-nginx', 'backend', 3001],
+  ['edge', 'backend', 3001],
+  ['edge', 'postgres', 5432],
+  // The retired controller, or another Gateway's proxies, reach nothing.
+  ['ingress-nginx', 'backend', 3000],
+  ['ingress-nginx', 'frontend', 8080],
+  ['another-gateway', 'backend', 3000],
+  ['another-gateway', 'frontend', 8080],
   ['frontend', 'backend', 3000],
   ['backend', 'frontend', 8080],
   ['backend', 'internet', 80],
@@ -76,6 +83,7 @@ const DENIED: readonly Row[] = [
   ['frontend', 'postgres', 5432],
   ['stranger', 'postgres', 5432],
   ['ingress-nginx', 'postgres', 5432],
+  ['edge', 'grafana', 3000],
   ['postgres', 'internet', 443],
   ['postgres', 'backend', 3000],
   ['postgres-backup', 'internet', 443],
@@ -103,8 +111,13 @@ const DENIED: readonly Row[] = [
 
 describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_name, env) => {
   const appNamespace = env.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted')!.metadata.name;
-  const model = new NetworkModel(env.objects, namespacesFromObjects(env.objects));
-  const cluster = parse(committedText(env.name)).cluster as { nodeAddresses: string[]; apiServer: { addresses: string[]; ports: number[] } };
+  const model = new NetworkModel(env.objects, namespacesFromObjects(env.objects, [...STOCK_NAMESPACES, 'envoy-gateway-system']));
+  const file = parse(committedText(env.name));
+  const cluster = file.cluster as { nodeAddresses: string[]; apiServer: { addresses: string[]; ports: number[] } };
+  // The edge's data plane as the environment file describes it (Envoy Gateway's proxies of this Gateway).
+  const dataPlane = file.edge.gateway.dataPlane as { namespace: string; podLabels: Record<string, string> };
+  const edgePod: NetPod = { kind: 'pod', name: 'envoy-gravl', namespace: dataPlane.namespace, labels: dataPlane.podLabels, ip: '10.244.0.21', ports: [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }] };
+  const otherGateway: NetPod = { ...edgePod, name: 'envoy-other', labels: { ...dataPlane.podLabels, 'gateway.envoyproxy.io/owning-gateway-name': 'other' }, ip: '10.244.0.22' };
   /** The tenth address of a block such as 10.0.0.0/24. */
   const hostIn = (cidr: string) => cidr.replace(/\.\d+\/\d+$/, '.10');
   // Every pod the output can start, the manual Jobs included, by its app.kubernetes.io/name.
@@ -122,6 +135,8 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
     'acme-http01-solver': solver,
     coredns: STOCK.coreDns,
     'ingress-nginx': STOCK.ingressNginx,
+    edge: edgePod,
+    'another-gateway': otherGateway,
     stranger: STOCK.stranger,
     internet: STOCK.internet,
     'cloud-metadata': { kind: 'external', name: 'cloud metadata', ip: '169.254.169.254' },

@@ -1,7 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { NetworkPolicies } from '../../lib/network/network-policies';
-import { internet, STOCK_DNS, STOCK_INGRESS_NGINX, type NetworkMember } from '../../lib/network/peers';
+import { internet, STOCK_DNS, type ForeignPods, type NetworkMember } from '../../lib/network/peers';
+
+/** Pods this generator does not deploy, for the flows below. */
+const STOCK_INGRESS_NGINX: ForeignPods = { kind: 'pods', description: 'the ingress-nginx controller', namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } };
 import { environment, objects } from '../support/render';
 
 function fresh(namespaces = ['app']) {

@@ -20,7 +20,7 @@ describe('RBAC', () => {
   it('lets the deployer manage what it applies and watch rollouts', () => {
     const rules = (object(environment('staging'), 'Role', 'gravl-deployer') as any).rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
     const can = (group: string, resource: string, verb: string) => rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
-    for (const [group, resource] of [['apps', 'deployments'], ['', 'services'], ['networking.k8s.io', 'networkpolicies'], ['networking.k8s.io', 'ingresses'], ['bitnami.com', 'sealedsecrets'], ['batch', 'cronjobs']]) {
+    for (const [group, resource] of [['apps', 'deployments'], ['', 'services'], ['networking.k8s.io', 'networkpolicies'], ['networking.k8s.io', 'ingresses'], ['gateway.networking.k8s.io', 'gateways'], ['gateway.networking.k8s.io', 'httproutes'], ['bitnami.com', 'sealedsecrets'], ['batch', 'cronjobs']]) {
       for (const verb of ['get', 'create', 'patch', 'delete']) expect(can(group!, resource!, verb), `${verb} ${group}/${resource}`).toBe(true);
     }
     expect(can('', 'pods', 'watch')).toBe(true);
@@ -37,13 +37,15 @@ describe('RBAC', () => {
     const applied = new Set<string>();
     for (const o of app.filter((x) => !rbac.includes(x))) {
       const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '';
-      const resource = `${o.kind.toLowerCase()}${o.kind.endsWith('s') ? 'es' : o.kind.endsWith('y') ? '' : 's'}`.replace(/y$/, 'ies');
+      const kind = o.kind.toLowerCase();
+      const resource = kind.endsWith('s') ? `${kind}es` : /[^aeiou]y$/.test(kind) ? kind.replace(/y$/, 'ies') : `${kind}s`;
       applied.add(`${group}/${resource}`);
       for (const verb of ['get', 'create', 'patch']) expect(can(group, resource, verb), `${verb} ${group}/${resource} (${o.kind} ${o.metadata.name})`).toBe(true);
     }
     // Every kind it may write is one the output holds, or one an environment switch adds: ExternalSecrets
-    // (secrets.provider: external) and HorizontalPodAutoscalers (features.autoscaling).
-    const switched = ['external-secrets.io/externalsecrets', 'autoscaling/horizontalpodautoscalers'];
+    // (secrets.provider: external), HorizontalPodAutoscalers (features.autoscaling), and the edge's
+    // kinds (edge.kind: gateway, ingress or both).
+    const switched = ['external-secrets.io/externalsecrets', 'autoscaling/horizontalpodautoscalers', 'networking.k8s.io/ingresses', 'gateway.networking.k8s.io/gateways', 'gateway.networking.k8s.io/httproutes'];
     const writable = rules.filter((r) => r.verbs.includes('create')).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)));
     for (const kind of writable) expect(applied.has(kind) || switched.includes(kind), kind).toBe(true);
   });

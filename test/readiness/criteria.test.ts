@@ -58,18 +58,56 @@ describe('readiness', () => {
 
   it('fails TLS when the issuer annotation is stripped', () => {
     const files = copy('staging');
-    delete find(files, 'Ingress', 'gravl').metadata.annotations['cert-manager.io/cluster-issuer'];
-    expectFails(judge(files), 'tls', /no cert-manager.io\/cluster-issuer annotation/);
+    delete find(files, 'Gateway', 'gravl').metadata.annotations['cert-manager.io/cluster-issuer'];
+    expectFails(judge(files), 'tls', /listener https: certificate gravl-tls is issued by nothing/);
   });
 
-  it('fails TLS when a host is not under TLS, and when the CA issuer\'s secret is produced by nothing', () => {
+  it('fails TLS when a listener terminates no TLS, and when the CA issuer\'s secret is produced by nothing', () => {
     const files = copy('staging');
-    find(files, 'Ingress', 'gravl').spec.tls = [];
-    expectFails(judge(files), 'tls', /host staging.gravl.app is not under TLS/);
+    delete find(files, 'Gateway', 'gravl').spec.listeners[1].tls;
+    expectFails(judge(files), 'tls', /listener https \(staging.gravl.app\) terminates no TLS/);
     const noCa = copy('staging');
     remove(noCa, (o) => o.kind === 'Certificate');
     // The CA secret is then read by the issuer and produced by nothing: secrets fails as well.
     expectFails(judge(noCa), 'tls', /internal-ca-issuer: its CA secret gravl-internal-ca is produced by nothing/, ['secrets']);
+  });
+
+  it('fails TLS when plain HTTP is served instead of redirected', () => {
+    const files = copy('staging');
+    find(files, 'HTTPRoute', 'gravl-https-redirect').spec.rules = [{ backendRefs: [{ kind: 'Service', name: 'frontend', port: 80 }] }];
+    expectFails(judge(files), 'tls', /HTTPRoute gravl-staging\/gravl-https-redirect: serves plain HTTP on listener http instead of redirecting to HTTPS/);
+    const none = copy('staging');
+    remove(none, (o) => o.kind === 'HTTPRoute' && o.metadata.name === 'gravl-https-redirect');
+    expectFails(judge(none), 'tls', /listener http \(staging.gravl.app\) has no route redirecting HTTP to HTTPS/);
+  });
+
+  it('fails TLS in production without a year of HSTS on every route, and accepts staging without it', () => {
+    const files = copy('production');
+    for (const rule of find(files, 'HTTPRoute', 'gravl').spec.rules) rule.filters[0].responseHeaderModifier.set[0].value = 'max-age=300';
+    expectFails(judge(files, 'production'), 'tls', /Strict-Transport-Security max-age=300.*: max-age under 31536000 in production/);
+    const none = copy('production');
+    delete find(none, 'HTTPRoute', 'gravl').spec.rules[0].filters;
+    expectFails(judge(none, 'production'), 'tls', /gravl\.app is served without Strict-Transport-Security on every route/);
+    expect(judge(copy('staging')).results.find((c) => c.id === 'tls')!.evidence.join('\n')).toMatch(/sends no Strict-Transport-Security, as the environment decides/);
+  });
+
+  it('fails TLS for production served by the retired ingress-nginx, naming the migration; staging only warns', () => {
+    const gatewayToIngress = (name: string, files: ReturnType<typeof copy>) => {
+      const namespace = find(files, 'Gateway', 'gravl').metadata.namespace;
+      remove(files, (o) => o.kind === 'Gateway' || o.kind === 'HTTPRoute');
+      files.files[9]!.objects.push({
+        apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'gravl', namespace, annotations: { 'cert-manager.io/cluster-issuer': name === 'production' ? 'letsencrypt-prod' : 'letsencrypt-staging' } },
+        spec: { ingressClassName: 'nginx', tls: [{ hosts: ['h.gravl.app'], secretName: 'gravl-tls' }], rules: [{ host: 'h.gravl.app' }] },
+      });
+      return files;
+    };
+    const prod = judge(gatewayToIngress('production', copy('production')), 'production');
+    expect(prod.decision).toBe('NO-GO');
+    expect(prod.results.find((c) => c.id === 'tls')!.evidence.join('\n')).toMatch(/served by ingress-nginx \(class nginx\), retired in March 2026 .*move the edge to Gateway API \(edge\.kind: gateway/);
+    const staging = judge(gatewayToIngress('staging', copy('staging')));
+    const tls = staging.results.find((c) => c.id === 'tls')!;
+    expect(tls.status).toBe('PASS');
+    expect(tls.evidence.join('\n')).toMatch(/warning: Ingress gravl-staging\/gravl: served by ingress-nginx/);
   });
 
   it('fails secrets when a plaintext Secret is added', () => {

@@ -20,8 +20,8 @@ describe.each(renderCommitted().map((e) => [e.name, e] as const))('the %s networ
   it('draws the signed-off flows, on their ports', () => {
     const drawn = edges(diagram);
     for (const edge of [
-      `ingress_nginx -->|3000| ${key(app, 'backend')}`,
-      `ingress_nginx -->|8080| ${key(app, 'frontend')}`,
+      `edge_Gateway -->|3000| ${key(app, 'backend')}`,
+      `edge_Gateway -->|8080| ${key(app, 'frontend')}`,
       `${key(app, 'backend')} -->|5432| ${key(app, 'postgres')}`,
       `${key(app, 'postgres_backup')} -->|5432| ${key(app, 'postgres')}`,
       `gravl_monitoring_prometheus -->|3001| ${key(app, 'backend')}`,
@@ -41,7 +41,7 @@ describe.each(renderCommitted().map((e) => [e.name, e] as const))('the %s networ
     const without = env.objects.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.namespace === app && o.metadata.name === 'backend'));
     expect(without.length).toBe(env.objects.length - 1);
     const drawn = edges(networkDiagram(without, env.manualObjects));
-    expect(drawn).not.toContain(`ingress_nginx -->|3000| ${key(app, 'backend')}`);
-    expect(drawn).toContain(`ingress_nginx -->|8080| ${key(app, 'frontend')}`);
+    expect(drawn).not.toContain(`edge_Gateway -->|3000| ${key(app, 'backend')}`);
+    expect(drawn).toContain(`edge_Gateway -->|8080| ${key(app, 'frontend')}`);
   });
 });
