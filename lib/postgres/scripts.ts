@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const SCRIPT_NAMES = ['backup.sh', 'common.sh', 'restore-drill.sh', 'restore.sh', 'upload.sh'] as const;
+const SCRIPT_NAMES = ['backup.sh', 'common.sh', 'fetch-offsite.sh', 'restore-drill.sh', 'restore.sh', 'roles.sh', 's3.sh', 'upload.sh'] as const;
 
 /**
  * The PostgreSQL maintenance scripts, file name to content, as the constructs ship them in a

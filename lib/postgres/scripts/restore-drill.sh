@@ -6,7 +6,9 @@
 #   1. take the newest <PGDATABASE>-<stamp>.dump in BACKUP_DIR (fails when there is none);
 #   2. verify its sha256 against <dump>.sha256;
 #   3. drop and recreate the throwaway database DRILL_DATABASE (from template0);
-#   4. restore the dump into it: pg_restore --exit-on-error --no-owner, so any error fails;
+#   4. restore the dump into it: pg_restore --exit-on-error --no-owner --no-privileges, so any
+#      error fails (ownership and grants are the live database's business: the role Job keeps
+#      them, and the drill's role need not be a member of the owner role);
 #   5. check that it holds at least one user table and, when DRILL_CHECK_SQL is set, that the
 #      query returns t;
 #   6. drop DRILL_DATABASE again, also when a step failed.
@@ -64,7 +66,7 @@ admin_sql 'CREATE DATABASE :"db" TEMPLATE template0;' || die "could not create t
 log "created throwaway database $DRILL_DATABASE"
 
 log "restoring $dump into $DRILL_DATABASE"
-pg_restore --no-password --exit-on-error --no-owner --dbname="$DRILL_DATABASE" "$dump" ||
+pg_restore --no-password --exit-on-error --no-owner --no-privileges --dbname="$DRILL_DATABASE" "$dump" ||
   die "restoring $dump into $DRILL_DATABASE failed"
 log "restored $dump into $DRILL_DATABASE without errors"
 
