@@ -35,8 +35,9 @@ done
 log "newest off-site dump: $S3_FOLDER$name"
 
 target="$BACKUP_DIR/$name"
-s3 s3 cp --only-show-errors "$S3_FOLDER$name" "$target" || die "download of $S3_FOLDER$name failed: see the AWS CLI's error above"
-s3 s3 cp --only-show-errors "$S3_FOLDER$name.sha256" "$target.sha256" || die "download of $S3_FOLDER$name.sha256 failed: see the AWS CLI's error above"
+s3 s3 cp --only-show-errors --recursive --exclude '*' --include "$name" --include "$name.sha256" "$S3_FOLDER" "$BACKUP_DIR/" ||
+  die "download of $S3_FOLDER$name and its checksum failed: see the AWS CLI's error above"
+[ -f "$target" ] && [ -f "$target.sha256" ] || die "download of $S3_FOLDER$name and its checksum left no file in $BACKUP_DIR"
 log "downloaded $name ($(size_of "$target") bytes) and its checksum to $BACKUP_DIR"
 if ! (verify_checksum "$target" 'the off-site copy is damaged; nothing was restored'); then
   rm -f -- "$target" "$target.sha256"

@@ -6,10 +6,10 @@
 #
 # Steps, one log line each on stdout:
 #   1. list the off-site dumps of PGDATABASE (fails on a missing bucket or wrong credentials);
-#   2. for each local dump, oldest first, that is not off-site: verify its checksum (a dump that
-#      fails it is never uploaded: the script stops there), copy the dump, then its .sha256. The
-#      checksum is written last: a dump off-site without its checksum is an interrupted copy,
-#      which the next run copies again and the drill never takes;
+#   2. for each local dump, oldest first, that is not off-site with its checksum: verify the
+#      checksum (a dump that fails it is never uploaded: the script stops there), then copy the
+#      dump and its .sha256. A dump off-site without its checksum is an interrupted copy, which
+#      the next run copies again and the drill never takes;
 #   3. delete the off-site dumps older than the newest BACKUP_RETAIN, with their checksums, and
 #      checksums whose dump is gone.
 # Exits non-zero on any failure.
@@ -36,38 +36,43 @@ newest_dump
 remote=$(remote_names)
 log "$(printf '%s\n' "$remote" | grep -c '\.dump$' || true) dump(s) of $PGDATABASE already in $S3_FOLDER"
 
-copied=0
+# Every local dump, oldest first, whose dump or checksum is not off-site: verified, then copied
+# with its checksum in one call (each object lands whole or not at all).
+copied=
 for local_dump in "$BACKUP_DIR/$PGDATABASE"-$STAMP_GLOB.dump; do
   [ -f "$local_dump" ] || continue
   name=${local_dump##*/}
   if printf '%s\n' "$remote" | grep -qxF "$name.sha256" && printf '%s\n' "$remote" | grep -qxF "$name"; then continue; fi
   verify_checksum "$local_dump" 'not uploading it'
-  s3 s3 cp --only-show-errors "$local_dump" "$S3_FOLDER$name" ||
-    die "copy of $name to $S3_FOLDER failed: see the AWS CLI's error above"
-  s3 s3 cp --only-show-errors "$local_dump.sha256" "$S3_FOLDER$name.sha256" ||
-    die "copy of $name.sha256 to $S3_FOLDER failed: see the AWS CLI's error above"
+  s3 s3 cp --only-show-errors --recursive --exclude '*' --include "$name" --include "$name.sha256" "$BACKUP_DIR/" "$S3_FOLDER" ||
+    die "copy of $name and its checksum to $S3_FOLDER failed: see the AWS CLI's error above"
   log "copied $name and its checksum to $S3_FOLDER"
-  copied=$((copied + 1))
+  copied="$copied $name $name.sha256"
 done
-# shellcheck disable=SC2154 # set by newest_dump
-log "copied $copied dump(s); the newest, ${dump##*/}, is off-site"
+# shellcheck disable=SC2154 # dump is set by newest_dump
+log "copied $(($(printf '%s\n' $copied | grep -c '\.dump$' || true))) dump(s); the newest, ${dump##*/}, is off-site"
 
-# Prune: names sort in time order, so all but the last BACKUP_RETAIN dumps go.
-remote=$(remote_names)
+# Prune: names sort in time order, so all but the last BACKUP_RETAIN dumps go, with their
+# checksums, and so do checksums whose dump is gone; in one call.
+# shellcheck disable=SC2086 # names have no blanks or glob characters
+remote=$(printf '%s\n' $remote $copied | sort -u)
 dumps=$(printf '%s\n' "$remote" | grep "^$PGDATABASE-$STAMP_GLOB\.dump\$" || true)
 count=$(printf '%s\n' "$dumps" | grep -c . || true)
 excess=$((count - BACKUP_RETAIN))
+set --
 for name in $dumps; do
   [ "$excess" -gt 0 ] || break
-  s3 s3 rm --only-show-errors "$S3_FOLDER$name.sha256" || die "cannot delete $S3_FOLDER$name.sha256: see the AWS CLI's error above"
-  s3 s3 rm --only-show-errors "$S3_FOLDER$name" || die "cannot delete $S3_FOLDER$name: see the AWS CLI's error above"
-  log "deleted $S3_FOLDER$name and its checksum (BACKUP_RETAIN=$BACKUP_RETAIN)"
+  set -- "$@" --include "$name" --include "$name.sha256"
+  log "deleting $S3_FOLDER$name and its checksum (BACKUP_RETAIN=$BACKUP_RETAIN)"
   excess=$((excess - 1))
 done
 for name in $(printf '%s\n' "$remote" | grep '\.dump\.sha256$' || true); do
   if ! printf '%s\n' "$remote" | grep -qxF "${name%.sha256}"; then
-    s3 s3 rm --only-show-errors "$S3_FOLDER$name" || die "cannot delete $S3_FOLDER$name: see the AWS CLI's error above"
-    log "deleted $S3_FOLDER$name, whose dump is gone"
+    set -- "$@" --include "$name"
+    log "deleting $S3_FOLDER$name, whose dump is gone"
   fi
 done
+if [ "$#" -gt 0 ]; then
+  s3 s3 rm --only-show-errors --recursive --exclude '*' "$@" "$S3_FOLDER" || die "pruning $S3_FOLDER failed: see the AWS CLI's error above"
+fi
 log "done: $((count < BACKUP_RETAIN ? count : BACKUP_RETAIN)) dump(s) of $PGDATABASE kept in $S3_FOLDER"
