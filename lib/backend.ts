@@ -42,7 +42,7 @@ export class Backend extends ServiceDeployment {
         { name: 'NODE_ENV', value: 'production' },
         { name: 'PORT', value: String(BACKEND.httpPort.port) },
         { name: 'METRICS_PORT', value: String(BACKEND.metricsPort.port) },
-        ...props.database.clientEnv('Deployment backend'),
+        ...props.database.clientEnv('Deployment backend', 'app'),
       ],
     });
     props.database.allowClient(this);

@@ -25,6 +25,7 @@ import { addressRanges, STOCK_DNS, STOCK_INGRESS_NGINX, type ClusterAddresses } 
 import { Backups } from './postgres/backups';
 import { Migrations } from './postgres/migrations';
 import { Postgres } from './postgres/postgres';
+import { DatabaseRoles } from './postgres/roles';
 import { Deployer } from './rbac/deployer';
 import { Secrets, type ExternalSource, type SealedSource } from './secrets/secrets';
 import { ManualChart } from './synth/render';
@@ -106,7 +107,8 @@ export class GravlEnvironment {
     });
 
     const pg = spec.postgres;
-    const postgres = new Postgres(charts.add('postgres'), 'postgres', {
+    const postgresChart = charts.add('postgres');
+    const postgres = new Postgres(postgresChart, 'postgres', {
       namespace: appNamespace.name,
       network: this.network,
       secrets: this.secrets,
@@ -116,6 +118,13 @@ export class GravlEnvironment {
       database: database.name,
       credentialsSecret: database.credentialsSecret,
       exporter: pg.exporter,
+    });
+    // In the database's chart: applied with the server, before the migrations' chart.
+    new DatabaseRoles(postgresChart, 'roles', {
+      namespace: appNamespace.name,
+      network: this.network,
+      secrets: this.secrets,
+      database: postgres,
     });
     new Migrations(charts.add('migrations'), 'migrations', {
       namespace: appNamespace.name,

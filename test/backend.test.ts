@@ -49,11 +49,12 @@ describe('backend', () => {
     expect(object(staging, 'ServiceAccount', 'backend').automountServiceAccountToken).toBe(false);
   });
 
-  it('reads the database user and password from the Secret the file names, and the host from the postgres Service', () => {
+  it('connects as the application role with its own sealed password, never as the superuser, to the postgres Service', () => {
     const [container] = podSpecOf(object(staging, 'Deployment', 'backend'))!.containers;
     const env = Object.fromEntries((container.env as any[]).map((e) => [e.name, e.value ?? e.valueFrom]));
-    expect(env.PGUSER).toEqual({ secretKeyRef: { name: 'gravl-db-credentials', key: 'username' } });
-    expect(env.PGPASSWORD).toEqual({ secretKeyRef: { name: 'gravl-db-credentials', key: 'password' } });
+    expect(env.PGUSER).toBe('gravl_app');
+    expect(env.PGPASSWORD).toEqual({ secretKeyRef: { name: 'gravl-db-app', key: 'password' } });
+    expect(JSON.stringify(container.env)).not.toContain('gravl-db-credentials');
     expect(env.PGHOST).toBe('postgres.gravl-staging.svc.cluster.local');
     expect(env.PGDATABASE).toBe('gravl');
   });

@@ -4,11 +4,14 @@
  *   complete, retention by count) onto PVC `postgres-backups` and, where configured, copies each dump
  *   to object storage with upload.sh;
  * - CronJob `postgres-restore-drill` restores the newest dump into a throwaway database every week
- *   and checks it;
+ *   and checks it: where object storage is configured, the newest off-site copy (fetched and
+ *   verified by fetch-offsite.sh first), the one that survives the loss of the cluster; otherwise
+ *   the copy on the volume. Its label `gravl.app/drill-copy` and its alerts say which;
  * - Job `postgres-restore` (rendered for manual use, never applied by a sync) restores a dump into
  *   the live database, see the README's runbook.
  * The scripts are the files in ./scripts, shipped in ConfigMap `postgres-scripts` and tested
- * against a real PostgreSQL server.
+ * against a real PostgreSQL server and a real S3 API. The dump and the drill connect as the backup
+ * role, the manual restore as the owner role (./role-names), never as the superuser.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -22,7 +25,11 @@ import { internet } from '../network/peers';
 import { claimSpec, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import type { Secrets } from '../secrets/secrets';
 import { POSTGRES_UID, type Postgres } from './postgres';
+import type { DatabaseRole } from './role-names';
 import { POSTGRES_SCRIPTS } from './scripts';
+
+/** Label on the restore drill CronJob: which copy it proves, `off-site` or `volume`. */
+export const DRILL_COPY_LABEL = 'gravl.app/drill-copy';
 
 /** Where each dump is also copied. */
 export interface ObjectStorage {
@@ -72,9 +79,10 @@ export class Backups extends Construct {
     const db = props.database;
     const labels = workloadLabels(POSTGRES_BACKUP_CRONJOB, 'backup');
 
+    // Every script but roles.sh, which the role Job ships itself.
     this.scripts = new k8s.KubeConfigMap(this, 'scripts', {
       metadata: { name: 'postgres-scripts', namespace: props.namespace, labels },
-      data: { ...POSTGRES_SCRIPTS },
+      data: Object.fromEntries(Object.entries(POSTGRES_SCRIPTS).filter(([name]) => name !== 'roles.sh')),
     });
     this.volume = new k8s.KubePersistentVolumeClaim(this, 'volume', {
       metadata: { name: 'postgres-backups', namespace: props.namespace, labels, annotations: { [KEEP_ANNOTATION]: KEEP } },
@@ -93,18 +101,22 @@ export class Backups extends Construct {
       ...scratchMounts(SCRATCH),
     ];
     /** A container of the server's image (pg_dump matches the server) running one of the scripts. */
-    const script = (name: string, file: string, consumer: string, env: k8s.EnvVar[], readOnlyBackups: boolean): k8s.Container => ({
+    const script = (name: string, file: string, consumer: string, role: DatabaseRole, env: k8s.EnvVar[], volumeMounts: k8s.VolumeMount[], backupDir = MOUNT_BACKUPS): k8s.Container => ({
       name,
       image: db.image,
       command: ['sh', `${MOUNT_SCRIPTS}/${file}`],
-      env: [...db.clientEnv(consumer), { name: 'BACKUP_DIR', value: MOUNT_BACKUPS }, ...env],
+      env: [...db.clientEnv(consumer, role), { name: 'BACKUP_DIR', value: backupDir }, ...env],
       resources: resourceRequirements(props.resources),
-      volumeMounts: mounts(readOnlyBackups),
+      volumeMounts,
     });
     const common = { namespace: props.namespace, network: props.network, user: POSTGRES_UID, fsGroup: POSTGRES_UID };
 
-    const dump = script('backup', 'backup.sh', `CronJob ${POSTGRES_BACKUP_CRONJOB}`, [{ name: 'BACKUP_RETAIN', value: String(props.retain) }], false);
-    const upload = props.objectStorage ? this.uploadContainer(props.objectStorage, props, mounts(true)) : undefined;
+    const retain = { name: 'BACKUP_RETAIN', value: String(props.retain) };
+    const dump = script('backup', 'backup.sh', `CronJob ${POSTGRES_BACKUP_CRONJOB}`, 'backup', [retain], mounts(false));
+    const storage = props.objectStorage;
+    const upload = storage
+      ? this.s3Container('upload', 'upload.sh', storage, props, `CronJob ${POSTGRES_BACKUP_CRONJOB}`, [{ name: 'BACKUP_DIR', value: MOUNT_BACKUPS }, retain], mounts(true))
+      : undefined;
     this.backup = new BatchWorkload(this, 'backup', {
       ...common,
       name: POSTGRES_BACKUP_CRONJOB,
@@ -119,6 +131,12 @@ export class Backups extends Construct {
     db.allowClient(this.backup);
     if (props.objectStorage) this.backup.allowTo(internet('object storage over HTTPS'), 443);
 
+    // The drill proves the off-site copy where there is one: fetched and verified into a scratch
+    // folder first, then restored from there; otherwise the copy on the volume.
+    const drillConsumer = `CronJob ${POSTGRES_RESTORE_DRILL_CRONJOB}`;
+    const offsiteDir = { name: 'offsite', mountPath: '/offsite' };
+    const drillCopy = storage ? `off-site copy s3://${storage.bucket}/${storage.prefix}` : `volume copy (claim ${this.volume.name})`;
+    const drillEnv = [{ name: 'DRILL_COPY', value: drillCopy }];
     this.restoreDrill = new BatchWorkload(this, 'restore-drill', {
       ...common,
       name: POSTGRES_RESTORE_DRILL_CRONJOB,
@@ -126,10 +144,37 @@ export class Backups extends Construct {
       schedule: props.restoreDrillSchedule,
       backoffLimit: 0,
       activeDeadlineSeconds: 3600,
-      containers: [script('restore-drill', 'restore-drill.sh', `CronJob ${POSTGRES_RESTORE_DRILL_CRONJOB}`, [], true)],
-      volumes: volumes(true),
+      ...(storage
+        ? {
+            initContainers: [
+              this.s3Container('fetch', 'fetch-offsite.sh', storage, props, drillConsumer, [{ name: 'BACKUP_DIR', value: offsiteDir.mountPath }], [
+                { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
+                offsiteDir,
+                ...scratchMounts(SCRATCH),
+              ]),
+            ],
+            containers: [
+              script('restore-drill', 'restore-drill.sh', drillConsumer, 'backup', drillEnv, [
+                { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
+                { ...offsiteDir, readOnly: true },
+                ...scratchMounts(SCRATCH),
+              ], offsiteDir.mountPath),
+            ],
+            volumes: [
+              { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
+              // Room for one dump: the size of the backup volume.
+              { name: offsiteDir.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(props.storage.size) } },
+              ...scratchVolumes(SCRATCH),
+            ],
+          }
+        : {
+            containers: [script('restore-drill', 'restore-drill.sh', drillConsumer, 'backup', drillEnv, mounts(true))],
+            volumes: volumes(true),
+          }),
     });
+    this.restoreDrill.cronJob!.metadata.addLabel(DRILL_COPY_LABEL, storage ? 'off-site' : 'volume');
     db.allowClient(this.restoreDrill);
+    if (storage) this.restoreDrill.allowTo(internet('object storage over HTTPS'), 443);
 
     this.restore = new BatchWorkload(props.manualScope, 'restore', {
       ...common,
@@ -138,31 +183,33 @@ export class Backups extends Construct {
       backoffLimit: 0,
       activeDeadlineSeconds: 3600,
       containers: [
-        script('restore', 'restore.sh', 'Job postgres-restore', [
+        // The owner role: the restored objects replace the ones it owns.
+        script('restore', 'restore.sh', 'Job postgres-restore', 'owner', [
           // Applying this Job is the confirmation; BACKUP_FILE empty restores the newest dump.
           { name: 'CONFIRM_RESTORE', value: 'yes' },
           { name: 'BACKUP_FILE', value: '' },
-        ], true),
+        ], mounts(true)),
       ],
       volumes: volumes(true),
     });
     db.allowClient(this.restore);
   }
 
-  private uploadContainer(storage: ObjectStorage, props: BackupsProps, volumeMounts: k8s.VolumeMount[]): k8s.Container {
+  /** A container of the AWS CLI image running one of the object-storage scripts. */
+  private s3Container(name: string, file: string, storage: ObjectStorage, props: BackupsProps, consumer: string, env: k8s.EnvVar[], volumeMounts: k8s.VolumeMount[]): k8s.Container {
     const credentials = props.secrets.require({
       namespace: props.namespace,
       name: storage.credentialsSecret,
       keys: ['access-key-id', 'secret-access-key'],
-      consumer: `CronJob ${POSTGRES_BACKUP_CRONJOB}`,
+      consumer,
     });
     return {
-      name: 'upload',
+      name,
       image: storage.image,
-      command: ['sh', `${MOUNT_SCRIPTS}/upload.sh`],
+      command: ['sh', `${MOUNT_SCRIPTS}/${file}`],
       env: [
         { name: 'PGDATABASE', value: props.database.database },
-        { name: 'BACKUP_DIR', value: MOUNT_BACKUPS },
+        ...env,
         { name: 'BACKUP_S3_URI', value: `s3://${storage.bucket}/${storage.prefix}` },
         ...(storage.endpoint ? [{ name: 'BACKUP_S3_ENDPOINT', value: storage.endpoint }] : []),
         { name: 'AWS_DEFAULT_REGION', value: storage.region },

@@ -78,8 +78,9 @@ const DENIED: readonly Row[] = [
   ['ingress-nginx', 'postgres', 5432],
   ['postgres', 'internet', 443],
   ['postgres', 'backend', 3000],
-  ['postgres-backup', 'internet', 443],
   ['postgres-backup', 'backend', 3000],
+  ['postgres-roles', 'internet', 443],
+  ['postgres-roles', 'backend', 3000],
   ['backend', 'postgres', 9187],
   ['backend', 'prometheus', 9090],
   ['stranger', 'grafana', 3000],
@@ -147,6 +148,20 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
   it.each(rows(DENIED))('denies $from reaching $to on $port/$protocol', ({ from, to, port, protocol }) => {
     const verdict = model.allows(endpoint(from), endpoint(to), port, protocol);
     expect(verdict.allowed, verdict.reason).toBe(false);
+  });
+
+  it('lets the backup and the restore drill reach object storage on 443 exactly where the environment copies off-site', () => {
+    const offsite = parse(committedText(env.name)).postgres.backup.objectStorage !== undefined;
+    for (const job of ['postgres-backup', 'postgres-restore-drill']) {
+      const verdict = model.allows(endpoint(job), STOCK.internet, 443, 'TCP');
+      expect(verdict.allowed, `${job}: ${verdict.reason}`).toBe(offsite);
+    }
+    expect(model.allows(endpoint('postgres-restore'), STOCK.internet, 443, 'TCP').allowed).toBe(false);
+  });
+
+  it('lets the role Job reach postgres', () => {
+    const verdict = model.allows(endpoint('postgres-roles'), endpoint('postgres'), 5432, 'TCP');
+    expect(verdict.allowed, verdict.reason).toBe(true);
   });
 
   it('isolates every pod it deploys in both directions', () => {
