@@ -22,7 +22,7 @@ import { NodeExporter } from './monitoring/node-exporter';
 import { Prometheus } from './monitoring/prometheus';
 import { NetworkPolicies } from './network/network-policies';
 import { addressRanges, STOCK_DNS, STOCK_INGRESS_NGINX, type ClusterAddresses } from './network/peers';
-import { Backups } from './postgres/backups';
+import { Backups, drillCopy } from './postgres/backups';
 import { Migrations } from './postgres/migrations';
 import { Postgres } from './postgres/postgres';
 import { DatabaseRoles } from './postgres/roles';
@@ -189,6 +189,9 @@ export class GravlEnvironment {
     });
 
     const monitoring = spec.monitoring;
+    const objectStorage = pg.backup.objectStorage
+      ? { ...pg.backup.objectStorage, prefix: pg.backup.objectStorage.prefix ?? 'postgres', credentialsSecret: pg.backup.objectStorage.credentialsSecret ?? 'postgres-backup-s3' }
+      : undefined;
     const monitoringChart = charts.add('monitoring');
     const prometheus = new Prometheus(monitoringChart, 'prometheus', {
       namespace: monitoringNamespace.name,
@@ -201,6 +204,7 @@ export class GravlEnvironment {
       resources: monitoring.prometheus.resources,
       retention: monitoring.prometheus.retention,
       storage: monitoring.prometheus.storage,
+      restoreDrillCopy: drillCopy(objectStorage),
     });
     const alertmanager = new Alertmanager(monitoringChart, 'alertmanager', {
       namespace: monitoringNamespace.name,
@@ -250,7 +254,6 @@ export class GravlEnvironment {
 
     // Last: its claim binds only when the first backup pod uses it (WaitForFirstConsumer), and
     // Argo CD would hold every later wave until then.
-    const objectStorage = pg.backup.objectStorage;
     new Backups(charts.add('postgres-backup'), 'backups', {
       namespace: appNamespace.name,
       network: this.network,
@@ -261,9 +264,7 @@ export class GravlEnvironment {
       retain: pg.backup.retain ?? 7,
       storage: pg.backup.storage,
       resources: pg.backup.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      objectStorage: objectStorage
-        ? { ...objectStorage, prefix: objectStorage.prefix ?? 'postgres', credentialsSecret: objectStorage.credentialsSecret ?? 'postgres-backup-s3' }
-        : undefined,
+      objectStorage,
       manualScope: charts.manual('postgres-restore'),
     });
     // What Prometheus scrapes, by the metrics port each workload declares.

@@ -28,6 +28,14 @@ import { POSTGRES_UID, type Postgres } from './postgres';
 import type { DatabaseRole } from './role-names';
 import { POSTGRES_SCRIPTS } from './scripts';
 
+/** The claim the dumps are written to. */
+export const BACKUP_CLAIM = 'postgres-backups';
+
+/** Which copy the restore drill proves, as its logs and alerts name it. */
+export function drillCopy(storage?: { readonly bucket: string; readonly prefix: string }): string {
+  return storage ? `off-site copy s3://${storage.bucket}/${storage.prefix}` : `volume copy (claim ${BACKUP_CLAIM})`;
+}
+
 /** Label on the restore drill CronJob: which copy it proves, `off-site` or `volume`. */
 export const DRILL_COPY_LABEL = 'gravl.app/drill-copy';
 
@@ -85,7 +93,7 @@ export class Backups extends Construct {
       data: Object.fromEntries(Object.entries(POSTGRES_SCRIPTS).filter(([name]) => name !== 'roles.sh')),
     });
     this.volume = new k8s.KubePersistentVolumeClaim(this, 'volume', {
-      metadata: { name: 'postgres-backups', namespace: props.namespace, labels, annotations: { [KEEP_ANNOTATION]: KEEP } },
+      metadata: { name: BACKUP_CLAIM, namespace: props.namespace, labels, annotations: { [KEEP_ANNOTATION]: KEEP } },
       spec: claimSpec(props.storage),
     });
 
@@ -135,8 +143,7 @@ export class Backups extends Construct {
     // folder first, then restored from there; otherwise the copy on the volume.
     const drillConsumer = `CronJob ${POSTGRES_RESTORE_DRILL_CRONJOB}`;
     const offsiteDir = { name: 'offsite', mountPath: '/offsite' };
-    const drillCopy = storage ? `off-site copy s3://${storage.bucket}/${storage.prefix}` : `volume copy (claim ${this.volume.name})`;
-    const drillEnv = [{ name: 'DRILL_COPY', value: drillCopy }];
+    const drillEnv = [{ name: 'DRILL_COPY', value: drillCopy(storage) }];
     this.restoreDrill = new BatchWorkload(this, 'restore-drill', {
       ...common,
       name: POSTGRES_RESTORE_DRILL_CRONJOB,

@@ -9,11 +9,12 @@ const temps: string[] = [];
 afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 describe('npm run readiness', () => {
-  it('says GO for every committed environment and exits 0', () => {
+  it('says GO for committed staging, NO-GO for production on its stand-in off-site image digest, and exits 1', () => {
     const run = runMain(['readiness', '--date', '2026-12-01']);
-    expect(run.status, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^production \(dist\/production\): GO {2}\[11 PASS, 0 FAIL, 3 RUNTIME\]$/m);
-    expect(run.stdout).toMatch(/^staging \(dist\/staging\): GO {2}\[11 PASS, 0 FAIL, 3 RUNTIME\]$/m);
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/^production \(dist\/production\): NO-GO {2}\[12 PASS, 1 FAIL, 3 RUNTIME\]$/m);
+    expect(run.stdout).toMatch(/a stand-in digest: pin the digest the registry serves/);
+    expect(run.stdout).toMatch(/^staging \(dist\/staging\): GO {2}\[13 PASS, 0 FAIL, 3 RUNTIME\]$/m);
     expect(run.stdout).toMatch(/verify: for w in .*gravl-staging\/deployment\/backend.* rollout status/);
   });
 

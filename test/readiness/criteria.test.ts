@@ -11,11 +11,24 @@ import { environment } from '../support/render';
 
 type Json = Record<string, any>;
 
+const STAND_IN_DIGEST = `sha256:${'0'.repeat(64)}`;
+
 /** A deep copy of an environment's files, open to mutation. */
-function copy(name: string): { files: Array<{ name: string; objects: Json[] }>; manualFiles: Array<{ name: string; objects: Json[] }> } {
+function committedCopy(name: string): { files: Array<{ name: string; objects: Json[] }>; manualFiles: Array<{ name: string; objects: Json[] }> } {
   const env = environment(name);
   const clone = (files: readonly ManifestFile[]) => files.map((f) => ({ name: f.name, objects: structuredClone(f.objects) as unknown as Json[] }));
   return { files: clone(env.manifests), manualFiles: clone(env.manualManifests) };
+}
+
+/**
+ * A copy as its owners will have completed it: the committed production output runs the AWS CLI
+ * image on a stand-in digest (NO-GO until pinned, tested below), which these tests replace so that
+ * each breaks only the criterion it is about.
+ */
+function copy(name: string): ReturnType<typeof committedCopy> {
+  const files = committedCopy(name);
+  const text = JSON.stringify(files).replaceAll(STAND_IN_DIGEST, `sha256:${'ab'.repeat(32)}`);
+  return JSON.parse(text) as ReturnType<typeof committedCopy>;
 }
 
 function judge(files: ReturnType<typeof copy>, name = 'staging', extra: Partial<ReadinessInput> = {}) {
@@ -45,11 +58,16 @@ function expectFails(r: ReturnType<typeof judge>, id: string, evidence: RegExp, 
 }
 
 describe('readiness', () => {
-  it.each(['staging', 'production'])('says GO for the committed %s output, with only runtime checks left', (name) => {
+  it('says NO-GO for the committed production output because its off-site copy runs on a stand-in image digest, and names it', () => {
+    const r = judge(committedCopy('production'), 'production', { now: new Date('2026-12-01T00:00:00Z') });
+    expectFails(r, 'offsite-backup', /container upload runs amazon\/aws-cli:[^ ]+@sha256:0{64}, a stand-in digest/);
+  });
+
+  it.each(['staging', 'production'])('says GO for the %s output once its stand-ins are replaced, with only runtime checks left', (name) => {
     const r = judge(copy(name), name, { now: new Date('2026-12-01T00:00:00Z') });
     expect(r.decision).toBe('GO');
     expect(statuses(r)).toEqual({
-      tls: 'PASS', secrets: 'PASS', 'load-test': 'RUNTIME', alertmanager: 'PASS', backup: 'PASS', 'db-credentials': 'PASS', network: 'PASS',
+      tls: 'PASS', secrets: 'PASS', 'load-test': 'RUNTIME', alertmanager: 'PASS', backup: 'PASS', 'offsite-backup': 'PASS', 'db-credentials': 'PASS', 'db-roles': 'PASS', network: 'PASS',
       rbac: 'PASS', pods: 'PASS', 'pods-healthy': 'RUNTIME', migrations: 'PASS', 'migrations-applied': 'RUNTIME', storage: 'PASS', kustomization: 'PASS',
     });
     for (const c of r.results.filter((x) => x.status === 'RUNTIME')) expect(c.command).toMatch(/kubectl/);
@@ -246,5 +264,43 @@ describe('readiness', () => {
     expect(command).toContain('gravl-node-agents/daemonset/alloy');
     expect(command).toContain('rollout status');
     expect(command).not.toContain('job');
+  });
+  it('fails the off-site criterion in production without an upload, and passes staging without one', () => {
+    const files = copy('production');
+    const backup = find(files, 'CronJob', 'postgres-backup');
+    const pod = backup.spec.jobTemplate.spec.template.spec;
+    pod.containers = pod.initContainers;
+    delete pod.initContainers;
+    expectFails(judge(files, 'production'), 'offsite-backup', /copies no dump off-site .*a production cluster lost with its storage takes every backup with it/);
+    expect(statuses(judge(copy('staging'))) ['offsite-backup']).toBe('PASS');
+  });
+
+  it('fails the off-site criterion when the drill restores only the volume copy, or the bucket keeps another retention', () => {
+    const files = copy('production');
+    const drill = find(files, 'CronJob', 'postgres-restore-drill').spec.jobTemplate.spec.template.spec;
+    delete drill.initContainers;
+    expectFails(judge(files, 'production'), 'offsite-backup', /restores the volume copy only, never the off-site copy/);
+    const retain = copy('production');
+    const upload = find(retain, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0];
+    upload.env.find((e: Json) => e.name === 'BACKUP_RETAIN').value = '3';
+    expectFails(judge(retain, 'production'), 'offsite-backup', /the bucket keeps BACKUP_RETAIN=3 dumps, the volume 14: expected the same retention/);
+  });
+
+  it('fails the database roles criterion when a workload connects as the superuser', () => {
+    const files = copy('staging');
+    const backend = find(files, 'Deployment', 'backend').spec.template.spec.containers[0];
+    backend.env = backend.env.map((e: Json) =>
+      e.name === 'PGUSER' ? { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'gravl-db-credentials', key: 'username' } } }
+        : e.name === 'PGPASSWORD' ? { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'gravl-db-credentials', key: 'password' } } } : e);
+    expectFails(judge(files), 'db-roles', /Deployment gravl-staging\/backend: container backend reads the superuser's Secret gravl-db-credentials[\s\S]*connects as secret gravl-db-credentials\/username, not one of the least-privilege roles/);
+    const literal = copy('staging');
+    find(literal, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0].env.find((e: Json) => e.name === 'PGUSER').value = 'postgres';
+    expectFails(judge(literal), 'db-roles', /container backup connects as postgres, not one of the least-privilege roles/);
+  });
+
+  it('fails the database roles criterion without the role Job', () => {
+    const files = copy('staging');
+    remove(files, (o) => o.kind === 'Job' && o.metadata.name === 'postgres-roles');
+    expectFails(judge(files), 'db-roles', /no role Job \(component database-roles\)/);
   });
 });
