@@ -15,10 +15,18 @@ import * as path from 'node:path';
 const ACCESS_KEY_ID = 'S3RVER';
 const SECRET_ACCESS_KEY = 'S3RVER';
 
+interface StoredObject {
+  readonly key: string;
+}
 interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
+  readonly store: {
+    listObjects(bucket: string, options: { prefix: string }): Promise<{ objects: StoredObject[] }>;
+    putObject(object: unknown): Promise<unknown>;
+  };
 }
+type S3ObjectClass = new (bucket: string, key: string, content: Buffer, metadata: Record<string, string>) => unknown;
 type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
 
 export interface S3Server {
@@ -29,6 +37,13 @@ export interface S3Server {
    * and no profile, config or instance metadata of the machine.
    */
   env(overrides?: Record<string, string>): NodeJS.ProcessEnv;
+  /**
+   * The keys under `prefix`, read from the server's own store: for setting up and inspecting a
+   * test (one AWS CLI start costs half a second); the scripts under test always use the CLI.
+   */
+  keys(bucket: string, prefix: string): Promise<string[]>;
+  /** Puts an object straight into the server's store (see `keys`). */
+  put(bucket: string, key: string, content: Buffer | string): Promise<void>;
   /** Runs `aws --endpoint-url <endpoint> ...args` asynchronously. */
   aws(args: readonly string[], env?: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }>;
   stop(): Promise<void>;
@@ -45,6 +60,8 @@ export async function startS3(buckets: readonly string[]): Promise<S3Server> {
   requireAwsCli();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const S3rver = require('@20minutes/s3rver') as S3rverClass;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const S3Object = require('@20minutes/s3rver/lib/models/object') as S3ObjectClass;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gravl-s3-'));
   const home = path.join(root, 'home');
   fs.mkdirSync(home);
@@ -75,6 +92,11 @@ export async function startS3(buckets: readonly string[]): Promise<S3Server> {
   return {
     endpoint,
     env,
+    keys: async (bucket, prefix) => (await server.store.listObjects(bucket, { prefix })).objects.map((o) => o.key).sort(),
+    put: async (bucket, key, content) => {
+      const body = Buffer.from(content);
+      await server.store.putObject(new S3Object(bucket, key, body, { 'content-length': String(body.length) }));
+    },
     aws: (args, overrides) =>
       new Promise((resolve, reject) => {
         const child = spawn('aws', ['--endpoint-url', endpoint, ...args], { env: env(overrides), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,10 +6,10 @@
 #
 # Steps, one log line each on stdout:
 #   1. list the off-site dumps of PGDATABASE (fails on a missing bucket or wrong credentials);
-#   2. for each local dump, oldest first, that is not off-site with its checksum: verify the
-#      checksum (a dump that fails it is never uploaded: the script stops there), then copy the
-#      dump and its .sha256. A dump off-site without its checksum is an interrupted copy, which
-#      the next run copies again and the drill never takes;
+#   2. verify the checksum of each local dump that is not off-site with its checksum, then copy
+#      those that pass with their .sha256 (a dump that fails it is never uploaded, and the run
+#      fails at the end). A dump off-site without its checksum is an interrupted copy, which the
+#      next run copies again and the drill never takes;
 #   3. delete the off-site dumps older than the newest BACKUP_RETAIN, with their checksums, and
 #      checksums whose dump is gone.
 # Exits non-zero on any failure.
@@ -36,21 +36,32 @@ newest_dump
 remote=$(remote_names)
 log "$(printf '%s\n' "$remote" | grep -c '\.dump$' || true) dump(s) of $PGDATABASE already in $S3_FOLDER"
 
-# Every local dump, oldest first, whose dump or checksum is not off-site: verified, then copied
-# with its checksum in one call (each object lands whole or not at all).
+# Every local dump whose dump or checksum is not off-site: verified, then all copied with their
+# checksums in one call (each object lands whole or not at all). A dump that fails its checksum is
+# never uploaded; the others still are, and the run fails at the end.
 copied=
+damaged=0
+set --
 for local_dump in "$BACKUP_DIR/$PGDATABASE"-$STAMP_GLOB.dump; do
   [ -f "$local_dump" ] || continue
   name=${local_dump##*/}
   if printf '%s\n' "$remote" | grep -qxF "$name.sha256" && printf '%s\n' "$remote" | grep -qxF "$name"; then continue; fi
-  verify_checksum "$local_dump" 'not uploading it'
-  s3 s3 cp --only-show-errors --recursive --exclude '*' --include "$name" --include "$name.sha256" "$BACKUP_DIR/" "$S3_FOLDER" ||
-    die "copy of $name and its checksum to $S3_FOLDER failed: see the AWS CLI's error above"
-  log "copied $name and its checksum to $S3_FOLDER"
+  if ! (verify_checksum "$local_dump" 'not uploading it'); then
+    damaged=$((damaged + 1))
+    continue
+  fi
+  set -- "$@" --include "$name" --include "$name.sha256"
   copied="$copied $name $name.sha256"
 done
-# shellcheck disable=SC2154 # dump is set by newest_dump
-log "copied $(($(printf '%s\n' $copied | grep -c '\.dump$' || true))) dump(s); the newest, ${dump##*/}, is off-site"
+if [ "$#" -gt 0 ]; then
+  s3 s3 cp --only-show-errors --recursive --exclude '*' "$@" "$BACKUP_DIR/" "$S3_FOLDER" ||
+    die "copy of$copied to $S3_FOLDER failed: see the AWS CLI's error above"
+fi
+for name in $copied; do
+  case $name in *.dump) log "copied $name and its checksum to $S3_FOLDER" ;; esac
+done
+# shellcheck disable=SC2086 # names have no blanks or glob characters
+log "copied $(printf '%s\n' $copied | grep -c '\.dump$' || true) dump(s)"
 
 # Prune: names sort in time order, so all but the last BACKUP_RETAIN dumps go, with their
 # checksums, and so do checksums whose dump is gone; in one call.
@@ -75,4 +86,6 @@ done
 if [ "$#" -gt 0 ]; then
   s3 s3 rm --only-show-errors --recursive --exclude '*' "$@" "$S3_FOLDER" || die "pruning $S3_FOLDER failed: see the AWS CLI's error above"
 fi
-log "done: $((count < BACKUP_RETAIN ? count : BACKUP_RETAIN)) dump(s) of $PGDATABASE kept in $S3_FOLDER"
+[ "$damaged" -eq 0 ] || die "$damaged dump(s) failed their checksum and were not uploaded (see above): replace them with a good backup"
+# shellcheck disable=SC2154 # dump is set by newest_dump
+log "done: $((count < BACKUP_RETAIN ? count : BACKUP_RETAIN)) dump(s) of $PGDATABASE kept in $S3_FOLDER, the newest ${dump##*/}"
