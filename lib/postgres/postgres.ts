@@ -146,6 +146,15 @@ export class Postgres extends PodWorkload {
   }
 
   /**
+   * A hash of the sealed password of `role` (empty where it is not sealed in the repository): a
+   * client carrying it in a pod annotation rolls when the password is rotated, after the role Job
+   * has set the new one (a later sync wave).
+   */
+  passwordFingerprint(role: DatabaseRole): string {
+    return this.secrets.fingerprint(this.namespace, databaseRoleSecret(role), ['password']);
+  }
+
+  /**
    * The superuser's connection, for the role Job alone (readiness fails any other workload that
    * reads the superuser's Secret).
    */

@@ -41,3 +41,6 @@ export const DATABASE_ROLES_COMPONENT = 'database-roles';
 
 /** The libpq and postgres_exporter variables that name the user a container connects as. */
 export const DATABASE_USER_VARIABLES: readonly string[] = Object.freeze(['PGUSER', 'DATA_SOURCE_USER']);
+
+/** Pod annotation of a database client: a hash of its role's sealed password, so a rotation rolls the pods. */
+export const DATABASE_PASSWORD_ANNOTATION = 'gravl.app/database-password';

@@ -5,6 +5,7 @@
  * synth, naming the missing values and the command that seals them, when a value is missing. No
  * `Secret` with data is ever rendered.
  */
+import * as crypto from 'node:crypto';
 import { Construct } from 'constructs';
 import { SealedSecret } from '../../imports/bitnami.com';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy } from '../../imports/external-secrets.io';
@@ -84,6 +85,18 @@ export class Secrets extends Construct {
     requirement.keys.forEach((k) => needed.keys.add(k));
     needed.consumers.add(requirement.consumer);
     return requirement.name;
+  }
+
+  /**
+   * A short hash of the sealed ciphertext of these keys: it changes when any of them is re-sealed,
+   * so a pod annotation carrying it rolls the pods that read them. Empty where the values come
+   * from an external store (the operator refreshes them) or are not sealed yet.
+   */
+  fingerprint(namespace: string, name: string, keys: readonly string[]): string {
+    if (this.source.kind !== 'sealed') return '';
+    const entry = this.source.values[namespace]?.[name];
+    const sealed = keys.map((key) => entry?.data[key]?.sealed ?? '');
+    return sealed.every((s) => s === '') ? '' : crypto.createHash('sha256').update(sealed.join('\0')).digest('hex').slice(0, 16);
   }
 
   /** Renders one SealedSecret or ExternalSecret per required Secret; throws ProblemsError for missing values. */
