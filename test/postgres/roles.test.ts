@@ -217,6 +217,24 @@ describe('roles.sh against a real PostgreSQL server', () => {
     expect(drill.stdout).toContain('passed:');
   });
 
+  it('lets the owner role replace the live database with the backup role\'s dump, as the manual restore Job does', async () => {
+    const s = server();
+    const dir = tempDir('pg-roles-restore');
+    temps.push(dir);
+    const backup = await runScript('backup.sh', { ...s.envAs(ROLES.backup, passwords.backup, DB), BACKUP_DIR: dir });
+    expect(backup.status, backup.stderr).toBe(0);
+    const rows = "select count(*), md5(string_agg(id || ':' || email, ',' order by id)) from users";
+    const before = superuserSql(rows);
+    expect(as('app', "DELETE FROM users WHERE id > 25; UPDATE users SET email = 'changed@gravl.app' WHERE id = 1").status).toBe(0);
+    expect(superuserSql(rows)).not.toBe(before);
+    const restore = await runScript('restore.sh', { ...s.envAs(ROLES.owner, passwords.owner, DB), BACKUP_DIR: dir, CONFIRM_RESTORE: 'yes' });
+    expect(restore.status, restore.stderr).toBe(0);
+    expect(superuserSql(rows)).toBe(before);
+    // The restored tables are the owner's, and the application role still reads and writes them.
+    expect(superuserSql("select pg_get_userbyid(relowner) from pg_class where relname = 'users'")).toBe(ROLES.owner);
+    expect(as('app', "UPDATE users SET email = email WHERE id = 1").status).toBe(0);
+  });
+
   it('lets the monitoring role read pg_stat_database and refuses it the rows of the application', async () => {
     const stats = as('monitoring', `select count(*) > 0 from pg_stat_database where datname = '${DB}'; select count(*) > 0 from pg_stat_activity where query is not null and usename <> current_user`);
     expect(stats.status, stats.stderr).toBe(0);
