@@ -19,6 +19,8 @@
 # Objects of the owner's schemas that another role owns (the superuser, when the application
 # used to connect as it) are handed to the owner role.
 #
+# Needs psql 15 or later (\getenv): run it in the server's image.
+#
 # Steps, one log line each on stdout:
 #   1. wait until the server accepts connections (at most ROLES_WAIT_SECONDS);
 #   2. run the statements above in one transaction: all or nothing.
