@@ -18,7 +18,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
 import { BatchWorkload } from '../batch';
 import { workloadLabels } from '../labels';
-import { POSTGRES_BACKUP_CRONJOB, POSTGRES_RESTORE_DRILL_CRONJOB } from '../monitoring/names';
+import { DRILL_COPY_LABEL, POSTGRES_BACKUP_CRONJOB, POSTGRES_RESTORE_DRILL_CRONJOB } from '../monitoring/names';
 import { KEEP, KEEP_ANNOTATION } from '../namespace';
 import type { NetworkPolicies } from '../network/network-policies';
 import { internet } from '../network/peers';
@@ -36,8 +36,6 @@ export function drillCopy(storage?: { readonly bucket: string; readonly prefix: 
   return storage ? `off-site copy s3://${storage.bucket}/${storage.prefix}` : `volume copy (claim ${BACKUP_CLAIM})`;
 }
 
-/** Label on the restore drill CronJob: which copy it proves, `off-site` or `volume`. */
-export const DRILL_COPY_LABEL = 'gravl.app/drill-copy';
 
 /** Where each dump is also copied. */
 export interface ObjectStorage {
