@@ -79,6 +79,8 @@ export class Backups extends Construct {
   readonly backup: BatchWorkload;
   readonly restoreDrill: BatchWorkload;
   readonly restore: BatchWorkload;
+  /** Job `postgres-restore-offsite` (manual): restores the newest off-site copy; only with object storage. */
+  readonly restoreOffsite?: BatchWorkload;
 
   constructor(scope: Construct, id: string, props: BackupsProps) {
     super(scope, id);
@@ -198,6 +200,39 @@ export class Backups extends Construct {
       volumes: volumes(true),
     });
     db.allowClient(this.restore);
+
+    // After the cluster (and the backup volume with it) is lost: the same restore, of the newest
+    // off-site copy, fetched and verified first.
+    if (storage) {
+      this.restoreOffsite = new BatchWorkload(props.manualScope, 'restore-offsite', {
+        ...common,
+        name: 'postgres-restore-offsite',
+        component: 'backup',
+        backoffLimit: 0,
+        activeDeadlineSeconds: 3600,
+        initContainers: [
+          this.s3Container('fetch', 'fetch-offsite.sh', storage, props, 'Job postgres-restore-offsite', [{ name: 'BACKUP_DIR', value: offsiteDir.mountPath }], [
+            { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
+            offsiteDir,
+            ...scratchMounts(SCRATCH),
+          ]),
+        ],
+        containers: [
+          script('restore', 'restore.sh', 'Job postgres-restore-offsite', 'owner', [{ name: 'CONFIRM_RESTORE', value: 'yes' }], [
+            { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
+            { ...offsiteDir, readOnly: true },
+            ...scratchMounts(SCRATCH),
+          ], offsiteDir.mountPath),
+        ],
+        volumes: [
+          { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
+          { name: offsiteDir.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(props.storage.size) } },
+          ...scratchVolumes(SCRATCH),
+        ],
+      });
+      db.allowClient(this.restoreOffsite);
+      this.restoreOffsite.allowTo(internet('object storage over HTTPS'), 443);
+    }
   }
 
   /** A container of the AWS CLI image running one of the object-storage scripts. */

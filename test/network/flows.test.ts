@@ -157,6 +157,9 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
       expect(verdict.allowed, `${job}: ${verdict.reason}`).toBe(offsite);
     }
     expect(model.allows(endpoint('postgres-restore'), STOCK.internet, 443, 'TCP').allowed).toBe(false);
+    // The restore of the off-site copy exists only where there is one, and reaches it.
+    expect(endpoints['postgres-restore-offsite'] !== undefined).toBe(offsite);
+    if (offsite) expect(model.allows(endpoint('postgres-restore-offsite'), STOCK.internet, 443, 'TCP').allowed).toBe(true);
   });
 
   it('lets the role Job reach postgres', () => {

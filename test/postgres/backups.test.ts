@@ -94,4 +94,17 @@ describe('backups', () => {
     expect(JSON.stringify(pod.volumes)).not.toContain('postgres-backups');
     expect(cronJob('postgres-restore-drill').metadata.labels!['gravl.app/drill-copy']).toBe('volume');
   });
+
+  it('renders, for manual use only, a restore of the newest off-site copy as the owner role where there is one', () => {
+    const production = environment('production');
+    const job = production.manualObjects.find((o) => o.kind === 'Job' && o.metadata.name === 'postgres-restore-offsite')!;
+    expect(objects(production, 'Job', 'postgres-restore-offsite')).toHaveLength(0);
+    const pod = podSpecOf(job)!;
+    expect(pod.initContainers[0]).toMatchObject({ name: 'fetch', command: ['sh', '/scripts/fetch-offsite.sh'] });
+    expect(pod.containers[0].command).toEqual(['sh', '/scripts/restore.sh']);
+    expect(pod.containers[0].env).toContainEqual({ name: 'BACKUP_DIR', value: '/offsite' });
+    expect(pod.containers[0].env).toContainEqual({ name: 'PGUSER', value: 'gravl_owner' });
+    expect(pod.containers[0].env).toContainEqual({ name: 'CONFIRM_RESTORE', value: 'yes' });
+    expect(staging.manualObjects.some((o) => o.metadata.name === 'postgres-restore-offsite')).toBe(false);
+  });
 });
