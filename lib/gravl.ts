@@ -266,6 +266,7 @@ export class GravlEnvironment {
       resources: pg.backup.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
       objectStorage,
       manualScope: charts.manual('postgres-restore'),
+      ...(objectStorage ? { offsiteRestoreScope: charts.manual('postgres-restore-offsite') } : {}),
     });
     // What Prometheus scrapes, by the metrics port each workload declares.
     for (const [target, port] of [[backend, 'metrics'], [postgres, 'metrics'], [alertmanager, 'web'], [grafana, 'http'], [loki, 'http'], [kubeStateMetrics, 'http-metrics'], [alloy, 'http']] as const) {

@@ -67,6 +67,12 @@ export interface BackupsProps {
   readonly objectStorage?: ObjectStorage;
   /** Where the manual restore Job goes (a chart the kustomization leaves out). */
   readonly manualScope: Construct;
+  /**
+   * Where the manual restore of the off-site copy goes: a chart of its own, so that applying one
+   * restore never starts the other.
+   * @default manualScope
+   */
+  readonly offsiteRestoreScope?: Construct;
 }
 
 const MOUNT_SCRIPTS = '/scripts';
@@ -204,7 +210,7 @@ export class Backups extends Construct {
     // After the cluster (and the backup volume with it) is lost: the same restore, of the newest
     // off-site copy, fetched and verified first.
     if (storage) {
-      this.restoreOffsite = new BatchWorkload(props.manualScope, 'restore-offsite', {
+      this.restoreOffsite = new BatchWorkload(props.offsiteRestoreScope ?? props.manualScope, 'restore-offsite', {
         ...common,
         name: 'postgres-restore-offsite',
         component: 'backup',

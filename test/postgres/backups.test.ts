@@ -106,5 +106,9 @@ describe('backups', () => {
     expect(pod.containers[0].env).toContainEqual({ name: 'PGUSER', value: 'gravl_owner' });
     expect(pod.containers[0].env).toContainEqual({ name: 'CONFIRM_RESTORE', value: 'yes' });
     expect(staging.manualObjects.some((o) => o.metadata.name === 'postgres-restore-offsite')).toBe(false);
+    // A file of its own: applying the restore of the volume copy never starts this one too.
+    const file = production.files.find((f) => f.name === 'manual/postgres-restore-offsite.k8s.yaml')!;
+    expect(file.content).toContain('name: postgres-restore-offsite');
+    expect(production.files.find((f) => f.name === 'manual/postgres-restore.k8s.yaml')!.content).not.toContain('postgres-restore-offsite');
   });
 });
