@@ -9,6 +9,7 @@ import { BACKEND } from './monitoring/names';
 import type { NetworkPolicies } from './network/network-policies';
 import { internet } from './network/peers';
 import type { Postgres } from './postgres/postgres';
+import { DATABASE_PASSWORD_ANNOTATION } from './postgres/role-names';
 import { ServiceDeployment } from './service-deployment';
 
 export interface BackendProps {
@@ -42,8 +43,10 @@ export class Backend extends ServiceDeployment {
         { name: 'NODE_ENV', value: 'production' },
         { name: 'PORT', value: String(BACKEND.httpPort.port) },
         { name: 'METRICS_PORT', value: String(BACKEND.metricsPort.port) },
-        ...props.database.clientEnv('Deployment backend'),
+        ...props.database.clientEnv('Deployment backend', 'app'),
       ],
+      // A rotated password rolls the pods, in the wave after the role Job has set it.
+      ...(props.database.passwordFingerprint('app') ? { podAnnotations: { [DATABASE_PASSWORD_ANNOTATION]: props.database.passwordFingerprint('app') } } : {}),
     });
     props.database.allowClient(this);
     // The API calls third-party services over HTTPS, never plain HTTP.

@@ -23,9 +23,10 @@ import { NodeExporter } from './monitoring/node-exporter';
 import { Prometheus } from './monitoring/prometheus';
 import { NetworkPolicies } from './network/network-policies';
 import { addressRanges, STOCK_DNS, type ClusterAddresses, type ForeignPods } from './network/peers';
-import { Backups } from './postgres/backups';
+import { Backups, drillCopy } from './postgres/backups';
 import { Migrations } from './postgres/migrations';
 import { Postgres } from './postgres/postgres';
+import { DatabaseRoles } from './postgres/roles';
 import { Deployer } from './rbac/deployer';
 import { Secrets, type ExternalSource, type SealedSource } from './secrets/secrets';
 import { ManualChart } from './synth/render';
@@ -110,7 +111,8 @@ export class GravlEnvironment {
     });
 
     const pg = spec.postgres;
-    const postgres = new Postgres(charts.add('postgres'), 'postgres', {
+    const postgresChart = charts.add('postgres');
+    const postgres = new Postgres(postgresChart, 'postgres', {
       namespace: appNamespace.name,
       network: this.network,
       secrets: this.secrets,
@@ -120,6 +122,13 @@ export class GravlEnvironment {
       database: database.name,
       credentialsSecret: database.credentialsSecret,
       exporter: pg.exporter,
+    });
+    // In the database's chart: applied with the server, before the migrations' chart.
+    new DatabaseRoles(postgresChart, 'roles', {
+      namespace: appNamespace.name,
+      network: this.network,
+      secrets: this.secrets,
+      database: postgres,
     });
     new Migrations(charts.add('migrations'), 'migrations', {
       namespace: appNamespace.name,
@@ -184,6 +193,9 @@ export class GravlEnvironment {
     });
 
     const monitoring = spec.monitoring;
+    const objectStorage = pg.backup.objectStorage
+      ? { ...pg.backup.objectStorage, prefix: pg.backup.objectStorage.prefix ?? 'postgres', credentialsSecret: pg.backup.objectStorage.credentialsSecret ?? 'postgres-backup-s3' }
+      : undefined;
     const monitoringChart = charts.add('monitoring');
     const prometheus = new Prometheus(monitoringChart, 'prometheus', {
       namespace: monitoringNamespace.name,
@@ -196,6 +208,7 @@ export class GravlEnvironment {
       resources: monitoring.prometheus.resources,
       retention: monitoring.prometheus.retention,
       storage: monitoring.prometheus.storage,
+      restoreDrillCopy: drillCopy(objectStorage),
     });
     const alertmanager = new Alertmanager(monitoringChart, 'alertmanager', {
       namespace: monitoringNamespace.name,
@@ -245,7 +258,6 @@ export class GravlEnvironment {
 
     // Last: its claim binds only when the first backup pod uses it (WaitForFirstConsumer), and
     // Argo CD would hold every later wave until then.
-    const objectStorage = pg.backup.objectStorage;
     new Backups(charts.add('postgres-backup'), 'backups', {
       namespace: appNamespace.name,
       network: this.network,
@@ -256,10 +268,9 @@ export class GravlEnvironment {
       retain: pg.backup.retain ?? 7,
       storage: pg.backup.storage,
       resources: pg.backup.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      objectStorage: objectStorage
-        ? { ...objectStorage, prefix: objectStorage.prefix ?? 'postgres', credentialsSecret: objectStorage.credentialsSecret ?? 'postgres-backup-s3' }
-        : undefined,
+      objectStorage,
       manualScope: charts.manual('postgres-restore'),
+      ...(objectStorage ? { offsiteRestoreScope: charts.manual('postgres-restore-offsite') } : {}),
     });
     // What Prometheus scrapes, by the metrics port each workload declares.
     for (const [target, port] of [[backend, 'metrics'], [postgres, 'metrics'], [alertmanager, 'web'], [grafana, 'http'], [loki, 'http'], [kubeStateMetrics, 'http-metrics'], [alloy, 'http']] as const) {

@@ -56,6 +56,8 @@ export interface PodWorkloadProps {
    * (first); a hash of their data in a pod annotation rolls the pods when any of it changes.
    */
   readonly configMaps?: readonly ConfigFiles[];
+  /** Annotations of the pod template (a change rolls the pods). @default none */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
   /** StatefulSet claims. */
   readonly volumeClaimTemplates?: readonly k8s.KubePersistentVolumeClaimProps[];
   /** Pod spec fields beyond the defaults (hostNetwork, tolerations, ...). */
@@ -109,7 +111,7 @@ export class PodWorkload extends Workload {
     const volumes = [...configMaps.map((c): k8s.Volume => ({ name: c.volume, configMap: { name: c.name } })), ...(props.volumes ?? [])];
     const template = podTemplate({
       labels,
-      ...(configHash ? { annotations: { 'gravl.app/config-hash': configHash } } : {}),
+      ...(configHash || props.podAnnotations ? { annotations: { ...props.podAnnotations, ...(configHash ? { 'gravl.app/config-hash': configHash } : {}) } } : {}),
       serviceAccount: this.serviceAccount,
       callsApi,
       user: props.user,

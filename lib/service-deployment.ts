@@ -32,6 +32,8 @@ export interface ServiceDeploymentProps {
   readonly healthCheck: { readonly path: string; readonly port: string };
   /** @default no extra variables */
   readonly env?: readonly k8s.EnvVar[];
+  /** Annotations of the pod template (a change rolls the pods). @default none */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
 }
 
 /** A writable /tmp on the read-only root filesystem. */
@@ -67,6 +69,7 @@ export class ServiceDeployment extends PodWorkload {
         },
       ],
       volumes: scratchVolumes(SCRATCH),
+      ...(props.podAnnotations ? { podAnnotations: props.podAnnotations } : {}),
       ...(minReplicas >= 2 ? { podSpec: { topologySpreadConstraints: spread(selectorLabels(props.name)) } } : {}),
     });
     const metadata = { name: this.name, namespace: this.namespace, labels: workloadLabels(this.name, props.component, props.workload.image) };

@@ -16,6 +16,7 @@ TOOLS=(
   "busybox     busybox                   parses the job scripts as Alpine's sh does"
   "dash        dash                      parses the job scripts as Debian's sh does"
   "git         git                       the diff's --base and the tests' temporary repositories"
+  "aws         awscli                    the AWS CLI the backup jobs run, against an S3 server the tests start"
   "kubectl     kubectl                   kubectl kustomize of the rendered output (1.27 or later, no cluster)"
 )
 KUBECTL_MIN_MINOR=27

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { environment, object, objects, podSpecOf } from './support/render';
+import { parseDocument } from 'yaml';
+import { renderAll } from '../lib/synth/synth';
+import { committedText, edit, environment, object, objects, podSpecOf, sourceFor } from './support/render';
 
 describe('backend', () => {
   const staging = environment('staging');
@@ -49,13 +51,30 @@ describe('backend', () => {
     expect(object(staging, 'ServiceAccount', 'backend').automountServiceAccountToken).toBe(false);
   });
 
-  it('reads the database user and password from the Secret the file names, and the host from the postgres Service', () => {
+  it('connects as the application role with its own sealed password, never as the superuser, to the postgres Service', () => {
     const [container] = podSpecOf(object(staging, 'Deployment', 'backend'))!.containers;
     const env = Object.fromEntries((container.env as any[]).map((e) => [e.name, e.value ?? e.valueFrom]));
-    expect(env.PGUSER).toEqual({ secretKeyRef: { name: 'gravl-db-credentials', key: 'username' } });
-    expect(env.PGPASSWORD).toEqual({ secretKeyRef: { name: 'gravl-db-credentials', key: 'password' } });
+    expect(env.PGUSER).toBe('gravl_app');
+    expect(env.PGPASSWORD).toEqual({ secretKeyRef: { name: 'gravl-db-app', key: 'password' } });
+    expect(JSON.stringify(container.env)).not.toContain('gravl-db-credentials');
     expect(env.PGHOST).toBe('postgres.gravl-staging.svc.cluster.local');
     expect(env.PGDATABASE).toBe('gravl');
+  });
+
+  it('rolls its pods when the application role\'s sealed password is rotated, and not for other secrets', () => {
+    const source = sourceFor('staging', committedText('staging'));
+    const sealed = source.sealedValues!.text!;
+    const annotation = (text: string) => {
+      const [env] = renderAll([{ ...source, sealedValues: { file: 'secrets/staging/sealed-values.yaml', text } }]).environments;
+      return (object(env!, 'Deployment', 'backend').spec as any).template.metadata.annotations['gravl.app/database-password'];
+    };
+    const before = annotation(sealed);
+    expect(before).toMatch(/^[0-9a-f]{16}$/);
+    const ownerCiphertext = (parseDocument(sealed).getIn(['gravl-staging', 'gravl-db-owner', 'data', 'password', 'sealed']) as string);
+    const rotated = edit(sealed, (doc) => doc.setIn(['gravl-staging', 'gravl-db-app', 'data', 'password', 'sealed'], ownerCiphertext));
+    expect(annotation(rotated)).not.toBe(before);
+    const other = edit(sealed, (doc) => doc.setIn(['gravl-staging', 'gravl-db-backup', 'data', 'password', 'sealed'], ownerCiphertext));
+    expect(annotation(other)).toBe(before);
   });
 
   it('takes replicas from the file in staging, with no PodDisruptionBudget below two replicas', () => {

@@ -155,6 +155,13 @@ export function checkRules(spec: unknown): RuleProblem[] {
   if (at(spec, 'secrets', 'provider') === 'external' && at(spec, 'secrets', 'external') === undefined) {
     problems.push({ path: ['secrets', 'external'], message: 'found nothing, expected the store, refreshInterval and keyPrefix of the External Secrets provider' });
   }
+  // The production bar: dumps on a volume of the same cluster are lost with the cluster.
+  if (production && at(spec, 'postgres', 'backup') !== undefined && at(spec, 'postgres', 'backup', 'objectStorage') === undefined) {
+    problems.push({
+      path: ['postgres', 'backup', 'objectStorage'],
+      message: 'found nothing, expected the S3-compatible object storage (bucket, region, image; prefix, endpoint) that production copies every dump to off-site',
+    });
+  }
   if (at(spec, 'features', 'dns01') === true && at(spec, 'tls', 'acme', 'cloudflare') === undefined) {
     problems.push({ path: ['features', 'dns01'], message: 'found true without tls.acme.cloudflare, expected the Cloudflare zones for the dns01 solver' });
   }

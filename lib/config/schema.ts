@@ -110,7 +110,7 @@ const Volume = Strict({
 export const EnvironmentSchema = Strict(
   {
     production: Type.Boolean({
-      description: 'Applies the production bar: images pinned by digest, the backend and frontend at least 2 replicas with a PodDisruptionBudget',
+      description: 'Applies the production bar: images pinned by digest, the backend and frontend at least 2 replicas with a PodDisruptionBudget, backups copied off-site (postgres.backup.objectStorage)',
     }),
     namespace: DnsLabel,
     host: Type.String({ format: 'hostname', description: 'Public host name served by the edge' }),
@@ -271,7 +271,7 @@ export const EnvironmentSchema = Strict(
               image: Image,
               credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'postgres-backup-s3' })),
             },
-            { description: 'Also copy every dump to S3-compatible object storage' },
+            { description: 'Also copy every dump to S3-compatible object storage, pruned to retain, and drill the off-site copy (required in production)' },
           ),
         ),
       }),

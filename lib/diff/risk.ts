@@ -4,7 +4,9 @@
  * storage), each named with its object and a one-line reason.
  */
 import { isPinnedImage, parseImage, parseQuantity } from '../config/formats';
+import { connectedRoles, isRoleJob } from '../inspect/database-roles';
 import { minReplicas, podSpecOf, scaleOf } from '../inspect/workloads';
+import { databaseRoleRank } from '../postgres/role-names';
 import { isRecord } from '../json';
 import { cidrContains } from '../network/cidr';
 import type { KubeObject } from '../synth/render';
@@ -26,7 +28,8 @@ export type RiskRule =
   | 'storage'
   | 'kustomization'
   | 'gitops'
-  | 'immutable';
+  | 'immutable'
+  | 'database-role';
 
 /** One risky change. */
 export interface RiskFlag {
@@ -55,7 +58,26 @@ interface Finding {
 type Check = (base: KubeObject | undefined, head: KubeObject | undefined, context: RiskContext) => Finding[];
 
 /** Checks that only compare the two versions of one object: they have nothing to say about an unchanged one. */
-const OBJECT_CHECKS: readonly Check[] = [networkPolicy, tls, resourceLimits, disruptionBudget, rbac, secret, images, storage, kustomization, application, immutable];
+const OBJECT_CHECKS: readonly Check[] = [networkPolicy, tls, resourceLimits, disruptionBudget, rbac, secret, images, storage, kustomization, application, immutable, databaseRole];
+
+/**
+ * A container that connects to the database as a more powerful role than before (app -> owner,
+ * anything -> the superuser), or a new one that connects as the superuser; the role Job excepted.
+ */
+function databaseRole(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
+  if (!head || isRoleJob(head)) return [];
+  const before = new Map((base ? connectedRoles(base) : []).map((r) => [r.container, r]));
+  const findings: Finding[] = [];
+  for (const now of connectedRoles(head)) {
+    const was = before.get(now.container);
+    if (was && databaseRoleRank(now.role) > databaseRoleRank(was.role)) {
+      findings.push(high('database-role', `container ${now.container} connects as ${now.user} (${now.role}) instead of ${was.user} (${was.role}): a more powerful database role`));
+    } else if (!was && now.role === 'superuser') {
+      findings.push(high('database-role', `container ${now.container} connects as ${now.user}, the superuser or a login outside the least-privilege roles`));
+    }
+  }
+  return findings;
+}
 
 /** A file the kustomization stops listing is no longer applied; anything beyond listing changes what is. */
 function kustomization(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {

@@ -95,6 +95,12 @@ export interface AlertRuleOptions {
    * @default 0.8
    */
   readonly postgresConnectionsRatio?: number;
+  /**
+   * Which copy of the backups the restore drill proves, as its alerts name it (the off-site copy
+   * where the environment copies one, else the copy on the backup volume).
+   * @default 'volume copy (claim postgres-backups)'
+   */
+  readonly restoreDrillCopy?: string;
 }
 
 type ResolvedOptions = Required<AlertRuleOptions>;
@@ -108,6 +114,7 @@ const DEFAULTS: Omit<ResolvedOptions, 'namespace'> = {
   cpuThrottlingRatio: 0.25,
   volumeFreeRatio: 0.1,
   postgresConnectionsRatio: 0.8,
+  restoreDrillCopy: 'volume copy (claim postgres-backups)',
 };
 
 /** The alert group names, in file order. */
@@ -271,8 +278,8 @@ function databaseRules(o: ResolvedOptions): AlertRule[] {
       'warning',
       '5m',
       cronJobLastRunFailed(o.namespace, POSTGRES_RESTORE_DRILL_CRONJOB),
-      'The last restore drill failed in {{ $labels.namespace }}',
-      `The last run of CronJob ${POSTGRES_RESTORE_DRILL_CRONJOB} in {{ $labels.namespace }} could not restore the latest backup: backups may not be usable.`,
+      `The last restore drill of the ${o.restoreDrillCopy} failed in {{ $labels.namespace }}`,
+      `The last run of CronJob ${POSTGRES_RESTORE_DRILL_CRONJOB} in {{ $labels.namespace }} could not restore the newest dump of the ${o.restoreDrillCopy}: those backups may not be usable.`,
       `Read the logs of the newest ${POSTGRES_RESTORE_DRILL_CRONJOB}-* job, fix the backup or the drill, then run both by hand: ${manualRun(POSTGRES_BACKUP_CRONJOB)} and, once it has succeeded, ${manualRun(POSTGRES_RESTORE_DRILL_CRONJOB)}.`,
     ),
   ];

@@ -9,7 +9,7 @@ import type { NetworkPolicies } from '../network/network-policies';
 import type { ClusterAddresses } from '../network/peers';
 import { httpServerProbes, resourceRequirements } from '../pod';
 import { PodWorkload } from '../pod-workload';
-import { KUBE_STATE_METRICS } from './names';
+import { DRILL_COPY_LABEL, KUBE_STATE_METRICS } from './names';
 
 export interface KubeStateMetricsProps {
   readonly namespace: string;
@@ -52,7 +52,10 @@ export class KubeStateMetrics extends PodWorkload {
         {
           name: 'kube-state-metrics',
           image: props.image,
-          args: [`--port=${metrics.containerPort}`, `--telemetry-port=${telemetry.containerPort}`, `--resources=${EXPORTED.map((e) => e.flag).join(',')}`],
+          args: [`--port=${metrics.containerPort}`, `--telemetry-port=${telemetry.containerPort}`, `--resources=${EXPORTED.map((e) => e.flag).join(',')}`,
+            // Which copy the restore drill proves, as a series: kube_cronjob_labels{label_gravl_app_drill_copy}.
+            `--metric-labels-allowlist=cronjobs=[${DRILL_COPY_LABEL}]`,
+          ],
           ports: [
             { name: metrics.name, containerPort: metrics.containerPort, protocol: 'TCP' },
             { name: telemetry.name, containerPort: telemetry.containerPort, protocol: 'TCP' },

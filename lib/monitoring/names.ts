@@ -34,6 +34,12 @@ export const POSTGRES_BACKUP_CRONJOB = 'postgres-backup';
 /** CronJob `postgres-restore-drill`: the weekly restore of the latest backup into a scratch database. */
 export const POSTGRES_RESTORE_DRILL_CRONJOB = 'postgres-restore-drill';
 
+/**
+ * Label of CronJob `postgres-restore-drill`: which copy it proves, `off-site` or `volume`.
+ * kube-state-metrics exports it as `kube_cronjob_labels{label_gravl_app_drill_copy=...}`.
+ */
+export const DRILL_COPY_LABEL = 'gravl.app/drill-copy';
+
 // ---- The monitoring namespace ----
 
 /** Service `prometheus`. */

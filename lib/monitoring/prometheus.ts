@@ -39,6 +39,8 @@ export interface PrometheusProps {
   /** How long samples are kept, e.g. 15d. */
   readonly retention: string;
   readonly storage: { readonly storageClassName: string; readonly size: string };
+  /** Which backup copy the restore drill proves, for its alerts. @default the volume copy */
+  readonly restoreDrillCopy?: string;
 }
 
 /** The `nobody` user of the Prometheus images. */
@@ -47,7 +49,7 @@ const USER = 65534;
 export class Prometheus extends PodWorkload {
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     const configText = yamlText(prometheusConfig({ namespace: props.appNamespace, environment: props.environment, certManagerNamespace: props.certManagerNamespace }));
-    const rulesText = yamlText(alertRules({ namespace: props.appNamespace }));
+    const rulesText = yamlText(alertRules({ namespace: props.appNamespace, restoreDrillCopy: props.restoreDrillCopy }));
     const port = { name: PROMETHEUS.port.name, containerPort: PROMETHEUS.port.port };
     super(scope, id, {
       kind: 'StatefulSet',

@@ -4,26 +4,39 @@
  *   complete, retention by count) onto PVC `postgres-backups` and, where configured, copies each dump
  *   to object storage with upload.sh;
  * - CronJob `postgres-restore-drill` restores the newest dump into a throwaway database every week
- *   and checks it;
+ *   and checks it: where object storage is configured, the newest off-site copy (fetched and
+ *   verified by fetch-offsite.sh first), the one that survives the loss of the cluster; otherwise
+ *   the copy on the volume. Its label `gravl.app/drill-copy` and its alerts say which;
  * - Job `postgres-restore` (rendered for manual use, never applied by a sync) restores a dump into
  *   the live database, see the README's runbook.
  * The scripts are the files in ./scripts, shipped in ConfigMap `postgres-scripts` and tested
- * against a real PostgreSQL server.
+ * against a real PostgreSQL server and a real S3 API. The dump and the drill connect as the backup
+ * role, the manual restore as the owner role (./role-names), never as the superuser.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../config/schema';
 import { BatchWorkload } from '../batch';
 import { workloadLabels } from '../labels';
-import { POSTGRES_BACKUP_CRONJOB, POSTGRES_RESTORE_DRILL_CRONJOB } from '../monitoring/names';
+import { DRILL_COPY_LABEL, POSTGRES_BACKUP_CRONJOB, POSTGRES_RESTORE_DRILL_CRONJOB } from '../monitoring/names';
 import { KEEP, KEEP_ANNOTATION } from '../namespace';
 import type { NetworkPolicies } from '../network/network-policies';
 import { internet } from '../network/peers';
 import { claimSpec, resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import type { Secrets } from '../secrets/secrets';
 import { POSTGRES_UID, type Postgres } from './postgres';
+import type { DatabaseRole } from './role-names';
 import { POSTGRES_SCRIPTS } from './scripts';
 import { provided } from '../secrets/credentials';
+
+/** The claim the dumps are written to. */
+export const BACKUP_CLAIM = 'postgres-backups';
+
+/** Which copy the restore drill proves, as its logs and alerts name it. */
+export function drillCopy(storage?: { readonly bucket: string; readonly prefix: string }): string {
+  return storage ? `off-site copy s3://${storage.bucket}/${storage.prefix}` : `volume copy (claim ${BACKUP_CLAIM})`;
+}
+
 
 /** Where each dump is also copied. */
 export interface ObjectStorage {
@@ -55,6 +68,12 @@ export interface BackupsProps {
   readonly objectStorage?: ObjectStorage;
   /** Where the manual restore Job goes (a chart the kustomization leaves out). */
   readonly manualScope: Construct;
+  /**
+   * Where the manual restore of the off-site copy goes: a chart of its own, so that applying one
+   * restore never starts the other.
+   * @default manualScope
+   */
+  readonly offsiteRestoreScope?: Construct;
 }
 
 const MOUNT_SCRIPTS = '/scripts';
@@ -67,18 +86,21 @@ export class Backups extends Construct {
   readonly backup: BatchWorkload;
   readonly restoreDrill: BatchWorkload;
   readonly restore: BatchWorkload;
+  /** Job `postgres-restore-offsite` (manual): restores the newest off-site copy; only with object storage. */
+  readonly restoreOffsite?: BatchWorkload;
 
   constructor(scope: Construct, id: string, props: BackupsProps) {
     super(scope, id);
     const db = props.database;
     const labels = workloadLabels(POSTGRES_BACKUP_CRONJOB, 'backup');
 
+    // Every script but roles.sh, which the role Job ships itself.
     this.scripts = new k8s.KubeConfigMap(this, 'scripts', {
       metadata: { name: 'postgres-scripts', namespace: props.namespace, labels },
-      data: { ...POSTGRES_SCRIPTS },
+      data: Object.fromEntries(Object.entries(POSTGRES_SCRIPTS).filter(([name]) => name !== 'roles.sh')),
     });
     this.volume = new k8s.KubePersistentVolumeClaim(this, 'volume', {
-      metadata: { name: 'postgres-backups', namespace: props.namespace, labels, annotations: { [KEEP_ANNOTATION]: KEEP } },
+      metadata: { name: BACKUP_CLAIM, namespace: props.namespace, labels, annotations: { [KEEP_ANNOTATION]: KEEP } },
       spec: claimSpec(props.storage),
     });
 
@@ -94,18 +116,22 @@ export class Backups extends Construct {
       ...scratchMounts(SCRATCH),
     ];
     /** A container of the server's image (pg_dump matches the server) running one of the scripts. */
-    const script = (name: string, file: string, consumer: string, env: k8s.EnvVar[], readOnlyBackups: boolean): k8s.Container => ({
+    const script = (name: string, file: string, consumer: string, role: DatabaseRole, env: k8s.EnvVar[], volumeMounts: k8s.VolumeMount[], backupDir = MOUNT_BACKUPS): k8s.Container => ({
       name,
       image: db.image,
       command: ['sh', `${MOUNT_SCRIPTS}/${file}`],
-      env: [...db.clientEnv(consumer), { name: 'BACKUP_DIR', value: MOUNT_BACKUPS }, ...env],
+      env: [...db.clientEnv(consumer, role), { name: 'BACKUP_DIR', value: backupDir }, ...env],
       resources: resourceRequirements(props.resources),
-      volumeMounts: mounts(readOnlyBackups),
+      volumeMounts,
     });
     const common = { namespace: props.namespace, network: props.network, user: POSTGRES_UID, fsGroup: POSTGRES_UID };
 
-    const dump = script('backup', 'backup.sh', `CronJob ${POSTGRES_BACKUP_CRONJOB}`, [{ name: 'BACKUP_RETAIN', value: String(props.retain) }], false);
-    const upload = props.objectStorage ? this.uploadContainer(props.objectStorage, props, mounts(true)) : undefined;
+    const retain = { name: 'BACKUP_RETAIN', value: String(props.retain) };
+    const dump = script('backup', 'backup.sh', `CronJob ${POSTGRES_BACKUP_CRONJOB}`, 'backup', [retain], mounts(false));
+    const storage = props.objectStorage;
+    const upload = storage
+      ? this.s3Container('upload', 'upload.sh', storage, props, `CronJob ${POSTGRES_BACKUP_CRONJOB}`, [{ name: 'BACKUP_DIR', value: MOUNT_BACKUPS }, retain], mounts(true))
+      : undefined;
     this.backup = new BatchWorkload(this, 'backup', {
       ...common,
       name: POSTGRES_BACKUP_CRONJOB,
@@ -120,6 +146,11 @@ export class Backups extends Construct {
     db.allowClient(this.backup);
     if (props.objectStorage) this.backup.allowTo(internet('object storage over HTTPS'), 443);
 
+    // The drill proves the off-site copy where there is one: fetched and verified into a scratch
+    // folder first, then restored from there; otherwise the copy on the volume.
+    const drillConsumer = `CronJob ${POSTGRES_RESTORE_DRILL_CRONJOB}`;
+    const offsiteDir = { name: 'offsite', mountPath: '/offsite' };
+    const drillEnv = [{ name: 'DRILL_COPY', value: drillCopy(storage) }];
     this.restoreDrill = new BatchWorkload(this, 'restore-drill', {
       ...common,
       name: POSTGRES_RESTORE_DRILL_CRONJOB,
@@ -127,10 +158,37 @@ export class Backups extends Construct {
       schedule: props.restoreDrillSchedule,
       backoffLimit: 0,
       activeDeadlineSeconds: 3600,
-      containers: [script('restore-drill', 'restore-drill.sh', `CronJob ${POSTGRES_RESTORE_DRILL_CRONJOB}`, [], true)],
-      volumes: volumes(true),
+      ...(storage
+        ? {
+            initContainers: [
+              this.s3Container('fetch', 'fetch-offsite.sh', storage, props, drillConsumer, [{ name: 'BACKUP_DIR', value: offsiteDir.mountPath }], [
+                { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
+                offsiteDir,
+                ...scratchMounts(SCRATCH),
+              ]),
+            ],
+            containers: [
+              script('restore-drill', 'restore-drill.sh', drillConsumer, 'backup', drillEnv, [
+                { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
+                { ...offsiteDir, readOnly: true },
+                ...scratchMounts(SCRATCH),
+              ], offsiteDir.mountPath),
+            ],
+            volumes: [
+              { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
+              // Room for one dump: the size of the backup volume.
+              { name: offsiteDir.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(props.storage.size) } },
+              ...scratchVolumes(SCRATCH),
+            ],
+          }
+        : {
+            containers: [script('restore-drill', 'restore-drill.sh', drillConsumer, 'backup', drillEnv, mounts(true))],
+            volumes: volumes(true),
+          }),
     });
+    this.restoreDrill.cronJob!.metadata.addLabel(DRILL_COPY_LABEL, storage ? 'off-site' : 'volume');
     db.allowClient(this.restoreDrill);
+    if (storage) this.restoreDrill.allowTo(internet('object storage over HTTPS'), 443);
 
     this.restore = new BatchWorkload(props.manualScope, 'restore', {
       ...common,
@@ -139,31 +197,66 @@ export class Backups extends Construct {
       backoffLimit: 0,
       activeDeadlineSeconds: 3600,
       containers: [
-        script('restore', 'restore.sh', 'Job postgres-restore', [
+        // The owner role: the restored objects replace the ones it owns.
+        script('restore', 'restore.sh', 'Job postgres-restore', 'owner', [
           // Applying this Job is the confirmation; BACKUP_FILE empty restores the newest dump.
           { name: 'CONFIRM_RESTORE', value: 'yes' },
           { name: 'BACKUP_FILE', value: '' },
-        ], true),
+        ], mounts(true)),
       ],
       volumes: volumes(true),
     });
     db.allowClient(this.restore);
+
+    // After the cluster (and the backup volume with it) is lost: the same restore, of the newest
+    // off-site copy, fetched and verified first.
+    if (storage) {
+      this.restoreOffsite = new BatchWorkload(props.offsiteRestoreScope ?? props.manualScope, 'restore-offsite', {
+        ...common,
+        name: 'postgres-restore-offsite',
+        component: 'backup',
+        backoffLimit: 0,
+        activeDeadlineSeconds: 3600,
+        initContainers: [
+          this.s3Container('fetch', 'fetch-offsite.sh', storage, props, 'Job postgres-restore-offsite', [{ name: 'BACKUP_DIR', value: offsiteDir.mountPath }], [
+            { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
+            offsiteDir,
+            ...scratchMounts(SCRATCH),
+          ]),
+        ],
+        containers: [
+          script('restore', 'restore.sh', 'Job postgres-restore-offsite', 'owner', [{ name: 'CONFIRM_RESTORE', value: 'yes' }], [
+            { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
+            { ...offsiteDir, readOnly: true },
+            ...scratchMounts(SCRATCH),
+          ], offsiteDir.mountPath),
+        ],
+        volumes: [
+          { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
+          { name: offsiteDir.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(props.storage.size) } },
+          ...scratchVolumes(SCRATCH),
+        ],
+      });
+      db.allowClient(this.restoreOffsite);
+      this.restoreOffsite.allowTo(internet('object storage over HTTPS'), 443);
+    }
   }
 
-  private uploadContainer(storage: ObjectStorage, props: BackupsProps, volumeMounts: k8s.VolumeMount[]): k8s.Container {
+  /** A container of the AWS CLI image running one of the object-storage scripts. */
+  private s3Container(name: string, file: string, storage: ObjectStorage, props: BackupsProps, consumer: string, env: k8s.EnvVar[], volumeMounts: k8s.VolumeMount[]): k8s.Container {
     const credentials = props.secrets.require({
       namespace: props.namespace,
       name: storage.credentialsSecret,
       keys: { 'access-key-id': provided('access-key-id'), 'secret-access-key': provided('secret-access-key') },
-      consumer: `CronJob ${POSTGRES_BACKUP_CRONJOB}`,
+      consumer,
     });
     return {
-      name: 'upload',
+      name,
       image: storage.image,
-      command: ['sh', `${MOUNT_SCRIPTS}/upload.sh`],
+      command: ['sh', `${MOUNT_SCRIPTS}/${file}`],
       env: [
         { name: 'PGDATABASE', value: props.database.database },
-        { name: 'BACKUP_DIR', value: MOUNT_BACKUPS },
+        ...env,
         { name: 'BACKUP_S3_URI', value: `s3://${storage.bucket}/${storage.prefix}` },
         ...(storage.endpoint ? [{ name: 'BACKUP_S3_ENDPOINT', value: storage.endpoint }] : []),
         { name: 'AWS_DEFAULT_REGION', value: storage.region },

@@ -5,7 +5,8 @@
  * its settings without a new image needs the old Job deleted first; `npm run diff` flags that.
  * Its chart is applied after the database and before the backend, and under Argo CD its sync wave
  * comes first, so the new backend rolls out on a migrated schema. A deadline and a backoff limit
- * keep a broken migration from retrying forever.
+ * keep a broken migration from retrying forever. It connects as the owner role (DDL on the
+ * application's schema), never as the superuser.
  */
 import type { Construct } from 'constructs';
 import { parseImage } from '../config/formats';
@@ -45,7 +46,7 @@ export class Migrations extends BatchWorkload {
         { name: 'NODE_ENV', value: 'production' },
         // npm keeps its cache under HOME; the root filesystem is read-only.
         { name: 'HOME', value: '/tmp' },
-        ...props.database.clientEnv('Job backend-migrate'),
+        ...props.database.clientEnv('Job backend-migrate', 'owner'),
       ],
       resources: resourceRequirements(props.resources),
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
@@ -59,6 +60,17 @@ export class Migrations extends BatchWorkload {
       user: props.user,
       backoffLimit: 2,
       activeDeadlineSeconds: 600,
+      // Under `kubectl apply` nothing orders the Jobs: wait until the owner role logs in with its
+      // current password (the role Job creates it and sets rotated passwords).
+      initContainers: [
+        {
+          name: 'wait-for-role',
+          image: props.database.image,
+          command: ['sh', '-c', 'until psql --no-password --no-psqlrc --quiet --command="select 1" >/dev/null; do echo "waiting for role $PGUSER (set by Job postgres-roles)"; sleep 5; done'],
+          env: props.database.clientEnv('Job backend-migrate', 'owner'),
+          resources: resourceRequirements({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } }),
+        },
+      ],
       containers: [container],
       volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } }],
     });

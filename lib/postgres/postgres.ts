@@ -16,6 +16,7 @@ import type { Secrets } from '../secrets/secrets';
 import type { Workload } from '../workload';
 import { POSTGRES } from '../monitoring/names';
 import { GENERATED } from '../secrets/credentials';
+import { databaseRoleName, databaseRoleSecret, type DatabaseRole } from './role-names';
 
 /** The `postgres` user of the official image. */
 export const POSTGRES_UID = 999;
@@ -30,7 +31,11 @@ export interface PostgresProps {
   readonly storage: { readonly storageClassName: string; readonly size: string };
   /** Database the application uses. */
   readonly database: string;
-  /** Secret with keys `username` and `password` (the database owner). */
+  /**
+   * Secret with keys `username` and `password`: the superuser the official image creates on first
+   * start (`POSTGRES_USER`). Only the server and the role Job read it; every other workload
+   * connects as one of the roles of ./role-names (Secrets `gravl-db-<role>`, key `password`).
+   */
   readonly credentialsSecret: string;
   readonly exporter: { readonly image: string; readonly resources: Resources };
 }
@@ -46,6 +51,7 @@ export class Postgres extends PodWorkload {
   constructor(scope: Construct, id: string, props: PostgresProps) {
     const credentials = props.secrets.require({ namespace: props.namespace, name: props.credentialsSecret, keys: { username: GENERATED, password: GENERATED }, consumer: 'StatefulSet postgres' });
     const fromSecret = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: credentials, key } });
+    const monitoring = props.secrets.require({ namespace: props.namespace, name: databaseRoleSecret('monitoring'), keys: { password: GENERATED }, consumer: 'StatefulSet postgres (exporter)' });
     const ready = ['sh', '-c', `exec pg_isready --host=127.0.0.1 --port=${POSTGRES.port.port} --username="$POSTGRES_USER" --dbname="$POSTGRES_DB"`];
     const execProbe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({ exec: { command: ready }, periodSeconds, failureThreshold, timeoutSeconds: 5 });
     const scratch = [
@@ -96,8 +102,9 @@ export class Postgres extends PodWorkload {
           ports: [{ name: POSTGRES.metricsPort.name, containerPort: POSTGRES.metricsPort.port, protocol: 'TCP' }],
           env: [
             { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES.port.port}/${props.database}?sslmode=disable` },
-            { name: 'DATA_SOURCE_USER', valueFrom: fromSecret('username') },
-            { name: 'DATA_SOURCE_PASS', valueFrom: fromSecret('password') },
+            // The monitoring role (pg_monitor), never the superuser.
+            { name: 'DATA_SOURCE_USER', value: databaseRoleName(props.database, 'monitoring') },
+            { name: 'DATA_SOURCE_PASS', valueFrom: { secretKeyRef: { name: monitoring, key: 'password' } } },
           ],
           resources: resourceRequirements(props.exporter.resources),
           securityContext: { runAsUser: 65534, runAsGroup: 65534 },
@@ -124,11 +131,35 @@ export class Postgres extends PodWorkload {
   }
 
   /**
-   * What a client needs to connect as the database owner, as libpq variables (node-postgres and the
-   * PostgreSQL tools read them); the credentials are declared as read by `consumer`
-   * ("Deployment backend"). The client also needs `allowClient` for its network flow.
+   * What a client needs to connect as `role`, as libpq variables (node-postgres and the PostgreSQL
+   * tools read them); the role's password is declared as read by `consumer` ("Deployment
+   * backend"). The client also needs `allowClient` for its network flow.
    */
-  clientEnv(consumer: string): k8s.EnvVar[] {
+  clientEnv(consumer: string, role: DatabaseRole): k8s.EnvVar[] {
+    const secret = this.secrets.require({ namespace: this.namespace, name: databaseRoleSecret(role), keys: { password: GENERATED }, consumer });
+    return [
+      { name: 'PGHOST', value: this.host },
+      { name: 'PGPORT', value: String(POSTGRES.port.port) },
+      { name: 'PGDATABASE', value: this.database },
+      { name: 'PGUSER', value: databaseRoleName(this.database, role) },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } },
+    ];
+  }
+
+  /**
+   * A hash of the sealed password of `role` (empty where it is not sealed in the repository): a
+   * client carrying it in a pod annotation rolls when the password is rotated, after the role Job
+   * has set the new one (a later sync wave).
+   */
+  passwordFingerprint(role: DatabaseRole): string {
+    return this.secrets.fingerprint(this.namespace, databaseRoleSecret(role), ['password']);
+  }
+
+  /**
+   * The superuser's connection, for the role Job alone (readiness fails any other workload that
+   * reads the superuser's Secret).
+   */
+  superuserEnv(consumer: string): k8s.EnvVar[] {
     const credentials = this.secrets.require({ namespace: this.namespace, name: this.credentialsSecret, keys: { username: GENERATED, password: GENERATED }, consumer });
     return [
       { name: 'PGHOST', value: this.host },

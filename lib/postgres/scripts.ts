@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const SCRIPT_NAMES = ['backup.sh', 'common.sh', 'restore-drill.sh', 'restore.sh', 'upload.sh'] as const;
+const SCRIPT_NAMES = ['backup.sh', 'common.sh', 'fetch-offsite.sh', 'restore-drill.sh', 'restore.sh', 'roles.sh', 's3.sh', 'upload.sh'] as const;
 
 /**
  * The PostgreSQL maintenance scripts, file name to content, as the constructs ship them in a
@@ -27,12 +27,13 @@ const SCRIPT_NAMES = ['backup.sh', 'common.sh', 'restore-drill.sh', 'restore.sh'
  * - `BACKUP_RETAIN`: how many dumps to keep, an integer >= 1 (at most 999999), default 7.
  *
  * `restore-drill.sh`: verifies the checksum of the newest dump, restores it into a throwaway
- * database (`pg_restore --exit-on-error --no-owner`), checks that it holds a user table and that
- * `DRILL_CHECK_SQL` (if set) returns `t`, and drops the throwaway database again, also on failure.
- * Fails when there is no dump. The role needs CREATEDB.
+ * database (`pg_restore --exit-on-error --no-owner --no-privileges`), checks that it holds a user
+ * table and that `DRILL_CHECK_SQL` (if set) returns `t`, and drops the throwaway database again,
+ * also on failure. Fails when there is no dump. The role needs CREATEDB.
  * - `DRILL_DATABASE`: the throwaway database, default `<PGDATABASE>_restore_drill`; refused if it
  *   is PGDATABASE, `postgres`, `template0` or `template1`.
  * - `DRILL_CHECK_SQL`: optional query run in the restored copy; it must return the single value `t`.
+ * - `DRILL_COPY`: which copy the dump is, for the log (the off-site copy, or the volume's).
  *
  * `restore.sh`: replaces PGDATABASE with a dump after verifying its checksum
  * (`pg_restore --clean --if-exists --single-transaction --no-owner`: all or nothing).
@@ -40,10 +41,16 @@ const SCRIPT_NAMES = ['backup.sh', 'common.sh', 'restore-drill.sh', 'restore.sh'
  * - `BACKUP_FILE`: the dump's file name inside BACKUP_DIR (no path), default the newest dump of
  *   PGDATABASE.
  *
- * `upload.sh`: after backup.sh, checks the newest dump's checksum and copies the dump and its
- * checksum to object storage with the AWS CLI (runs in an image that has it).
+ * `upload.sh` (after backup.sh, in an image with the AWS CLI): copies every dump not yet off-site,
+ * each with its checksum and only after verifying it, then prunes the off-site dumps to the newest
+ * `BACKUP_RETAIN`. `fetch-offsite.sh`: downloads the newest off-site dump that has its checksum into
+ * BACKUP_DIR and verifies it, for the drill. Both read (see `s3.sh`, which they source):
  * - `BACKUP_S3_URI`: s3://bucket/prefix (required); `BACKUP_S3_ENDPOINT`: another S3-compatible
  *   store's endpoint (optional); AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
+ *
+ * `roles.sh` (the role Job, as the superuser): creates the owner, app, backup and monitoring roles
+ * and keeps their attributes, memberships, grants and passwords exactly as declared; idempotent.
+ * - `ROLE_OWNER`, `ROLE_APP`, `ROLE_BACKUP`, `ROLE_MONITORING` and each `<name>_PASSWORD`.
  */
 export const POSTGRES_SCRIPTS: Readonly<Record<string, string>> = Object.freeze(
   Object.fromEntries(SCRIPT_NAMES.map((name) => [name, fs.readFileSync(path.join(__dirname, 'scripts', name), 'utf8')])),

@@ -16,6 +16,7 @@ import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from 
 import { OPTIONS_PREFIX } from '../load-test/load-test';
 import { ROTATED_ANNOTATION_PREFIX } from '../secrets/secrets';
 import { SIGN_OFF } from '../sign-off';
+import { databaseRoles, offsiteBackups } from './data-safety';
 import { objectId as id, type KubeObject } from '../synth/render';
 import { EVIDENCE_FILES, type Evidence } from './evidence';
 import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './provenance';
@@ -621,7 +622,9 @@ export function evaluate(input: ReadinessInput): CriterionResult[] {
     loadTest(v),
     alertmanager(v),
     backup(v),
+    offsiteBackups(v),
     dbCredentials(v),
+    databaseRoles(v),
     network(v),
     rbac(v),
     pods(v),

@@ -8,6 +8,7 @@
  * the certificate it is meant for, and each key its class, origin and the certificate it was sealed
  * for. No `Secret` with data is ever rendered.
  */
+import * as crypto from 'node:crypto';
 import { Construct } from 'constructs';
 import { SealedSecret } from '../../imports/bitnami.com';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy } from '../../imports/external-secrets.io';
@@ -130,6 +131,18 @@ export class Secrets extends Construct {
     return [...this.needed.values()]
       .flatMap((n) => [...n.keys].map(([key, keyClass]) => ({ namespace: n.namespace, name: n.name, key, keyClass, consumers: [...n.consumers] })))
       .sort((a, b) => `${a.namespace}/${a.name}/${a.key}`.localeCompare(`${b.namespace}/${b.name}/${b.key}`));
+  }
+
+  /**
+   * A short hash of the sealed ciphertext of these keys: it changes when any of them is re-sealed,
+   * so a pod annotation carrying it rolls the pods that read them. Empty where the values come
+   * from an external store (the operator refreshes them) or are not sealed yet.
+   */
+  fingerprint(namespace: string, name: string, keys: readonly string[]): string {
+    if (this.source.kind !== 'sealed') return '';
+    const entry = this.source.values[namespace]?.[name];
+    const sealed = keys.map((key) => entry?.data[key]?.sealed ?? '');
+    return sealed.every((s) => s === '') ? '' : crypto.createHash('sha256').update(sealed.join('\0')).digest('hex').slice(0, 16);
   }
 
   /** Renders one SealedSecret or ExternalSecret per required Secret; throws ProblemsError for missing values. */

@@ -132,6 +132,15 @@ describe('environment files', () => {
     ]);
   });
 
+  it('rejects a production environment whose backups are not copied off-site, naming the file and the field', () => {
+    const text = edit(production, (doc) => doc.deleteIn(['postgres', 'backup', 'objectStorage']));
+    expect(problemsOf({ production: text })).toEqual([
+      expect.stringMatching(/^environments\/production\.yaml:\d+:\d+: postgres\.backup\.objectStorage: found nothing, expected the S3-compatible object storage .* that production copies every dump to off-site$/),
+    ]);
+    const staging2 = edit(staging, (doc) => doc.set('production', false));
+    expect(problemsOf({ staging: staging2 })).toEqual([]);
+  });
+
   it('rejects fewer than two replicas in production, for replicas and for HPA minimums', () => {
     const text = edit(production, (doc) => {
       doc.deleteIn(['frontend', 'autoscaling']);

@@ -481,3 +481,41 @@ describe('risk flags: fields the API server does not change in place', () => {
     expectFlag(flagged('immutable', (head) => (find(head, 'production', 'StatefulSet', 'postgres').spec.serviceName = 'db')), 'StatefulSet gravl-prod/postgres', /spec\.serviceName changed/);
   });
 });
+
+describe('risk flags: database roles', () => {
+  const setUser = (tree: EditableTree, kind: string, name: string, user: string | { secret: string }) => {
+    const o = find(tree, 'production', kind, name);
+    const spec = kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
+    const env = [...(spec.initContainers ?? []), ...spec.containers].flatMap((c: any) => c.env ?? []).find((e: any) => e.name === 'PGUSER');
+    if (typeof user === 'string') {
+      env.value = user;
+      delete env.valueFrom;
+    } else {
+      delete env.value;
+      env.valueFrom = { secretKeyRef: { name: user.secret, key: 'username' } };
+    }
+  };
+
+  it('flags a workload moving to a more powerful database role, and not one moving to a weaker one', () => {
+    expectFlag(
+      flagged('database-role', (head) => setUser(head, 'Deployment', 'backend', 'gravl_owner')),
+      'Deployment gravl-prod/backend',
+      /container backend connects as gravl_owner \(owner\) instead of gravl_app \(app\): a more powerful database role/,
+    );
+    expectFlag(
+      flagged('database-role', (head) => setUser(head, 'CronJob', 'postgres-backup', { secret: 'gravl-db-credentials' })),
+      'CronJob gravl-prod/postgres-backup',
+      /container backup connects as secret gravl-db-credentials\/username \(superuser\) instead of gravl_backup \(backup\)/,
+    );
+    expect(flagged('database-role', (head) => setUser(head, 'Deployment', 'backend', 'gravl_monitoring'))).toEqual([]);
+    expect(flagged('database-role', () => undefined)).toEqual([]);
+  });
+
+  it('flags a new workload that connects as the superuser, but not the role Job', () => {
+    const debug = object('batch/v1', 'Job', 'debug', 'gravl-prod', {
+      spec: { template: { spec: { containers: [{ name: 'psql', image: 'postgres:16.4', env: [{ name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'gravl-db-credentials', key: 'username' } } }] }] } } },
+    });
+    expectFlag(flagged('database-role', (head) => head.get('production')!.push(debug)), 'Job gravl-prod/debug', /container psql connects as secret gravl-db-credentials\/username, the superuser/);
+    expect(flagged('database-role', (head) => (find(head, 'production', 'Job', 'postgres-roles').spec.template.spec.containers[0].env[0].value = 'x'))).toEqual([]);
+  });
+});

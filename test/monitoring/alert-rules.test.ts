@@ -128,3 +128,18 @@ describe('alert rules file', () => {
     expect(message).toContain('alertRules: volumeFreeRatio: found NaN');
   });
 });
+
+describe('the restore drill alert', () => {
+  it('names the copy the drill proves: the off-site copy in production, the volume copy in staging', async () => {
+    const { environment, object } = await import('../support/render');
+    const { parse } = await import('yaml');
+    const drillAlert = (name: string) => {
+      const config = object(environment(name), 'ConfigMap', 'prometheus-rules') as any;
+      const text = Object.values(config.data as Record<string, string>).join('\n');
+      return (parse(text).groups as any[]).flatMap((g) => g.rules).find((r: any) => r.alert === 'PostgresRestoreDrillFailed');
+    };
+    expect(drillAlert('production').annotations.summary).toBe('The last restore drill of the off-site copy s3://gravl-backups-prod/postgres failed in {{ $labels.namespace }}');
+    expect(drillAlert('production').annotations.description).toContain('could not restore the newest dump of the off-site copy s3://gravl-backups-prod/postgres');
+    expect(drillAlert('staging').annotations.summary).toBe('The last restore drill of the volume copy (claim postgres-backups) failed in {{ $labels.namespace }}');
+  });
+});

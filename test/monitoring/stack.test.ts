@@ -110,6 +110,12 @@ describe.each(renderCommitted().map((e) => [e.name, e] as const))('%s monitoring
     for (const rule of role.rules) expect(rule.verbs).toEqual(['list', 'watch']);
   });
 
+  it('exports the label that says which backup copy the restore drill proves', () => {
+    const args = podSpecOf(object(env, 'Deployment', 'kube-state-metrics'))!.containers[0].args as string[];
+    expect(args).toContain('--metric-labels-allowlist=cronjobs=[gravl.app/drill-copy]');
+    expect(object(env, 'CronJob', 'postgres-restore-drill').metadata.labels!['gravl.app/drill-copy']).toMatch(/^(off-site|volume)$/);
+  });
+
   it('runs only DaemonSets in the privileged node-agents namespace, and nothing host-level elsewhere', () => {
     const agents = [...env.objects, ...env.manualObjects].filter((o) => o.metadata.namespace === 'gravl-node-agents' && ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(o.kind));
     expect(agents.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['DaemonSet/alloy', 'DaemonSet/node-exporter']);

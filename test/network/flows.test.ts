@@ -86,8 +86,9 @@ const DENIED: readonly Row[] = [
   ['edge', 'grafana', 3000],
   ['postgres', 'internet', 443],
   ['postgres', 'backend', 3000],
-  ['postgres-backup', 'internet', 443],
   ['postgres-backup', 'backend', 3000],
+  ['postgres-roles', 'internet', 443],
+  ['postgres-roles', 'backend', 3000],
   ['backend', 'postgres', 9187],
   ['backend', 'prometheus', 9090],
   ['stranger', 'grafana', 3000],
@@ -174,6 +175,23 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
       const verdict = model.allows(pod, endpoint('backend'), 3001);
       expect(verdict.allowed, `${pod.labels['app.kubernetes.io/name']}: ${verdict.reason}`).toBe(false);
     }
+  });
+
+  it('lets the backup and the restore drill reach object storage on 443 exactly where the environment copies off-site', () => {
+    const offsite = parse(committedText(env.name)).postgres.backup.objectStorage !== undefined;
+    for (const job of ['postgres-backup', 'postgres-restore-drill']) {
+      const verdict = model.allows(endpoint(job), STOCK.internet, 443, 'TCP');
+      expect(verdict.allowed, `${job}: ${verdict.reason}`).toBe(offsite);
+    }
+    expect(model.allows(endpoint('postgres-restore'), STOCK.internet, 443, 'TCP').allowed).toBe(false);
+    // The restore of the off-site copy exists only where there is one, and reaches it.
+    expect(endpoints['postgres-restore-offsite'] !== undefined).toBe(offsite);
+    if (offsite) expect(model.allows(endpoint('postgres-restore-offsite'), STOCK.internet, 443, 'TCP').allowed).toBe(true);
+  });
+
+  it('lets the role Job reach postgres', () => {
+    const verdict = model.allows(endpoint('postgres-roles'), endpoint('postgres'), 5432, 'TCP');
+    expect(verdict.allowed, verdict.reason).toBe(true);
   });
 
   it('isolates every pod it deploys in both directions', () => {

@@ -14,7 +14,16 @@ describe('migrations', () => {
     expect(container.command).toEqual(['npm', 'run', 'migrate']);
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.valueFrom ?? e.value]));
     expect(env.PGHOST).toBe('postgres.gravl-staging.svc.cluster.local');
-    expect(env.PGPASSWORD).toEqual({ secretKeyRef: { name: 'gravl-db-credentials', key: 'password' } });
+    expect(env.PGUSER).toBe('gravl_owner');
+    expect(env.PGPASSWORD).toEqual({ secretKeyRef: { name: 'gravl-db-owner', key: 'password' } });
+  });
+
+  it('waits until the owner role logs in before migrating, so it never runs ahead of the role Job', () => {
+    const [wait] = podSpecOf(job())!.initContainers;
+    expect(wait.name).toBe('wait-for-role');
+    expect(wait.command.join(' ')).toContain('until psql');
+    expect(wait.env).toContainEqual({ name: 'PGUSER', value: 'gravl_owner' });
+    expect(JSON.stringify(podSpecOf(job()))).not.toContain('gravl-db-credentials');
   });
 
   it('has a deadline and a backoff limit, and never restarts in place', () => {

@@ -158,11 +158,11 @@ function copyDir(dir: string): string {
 }
 
 describe('the PostgreSQL scripts', () => {
-  it('ships exactly backup.sh, restore-drill.sh, restore.sh, upload.sh and the common.sh they source, byte for byte as written', () => {
-    expect(Object.keys(POSTGRES_SCRIPTS).sort()).toEqual(['backup.sh', 'common.sh', 'restore-drill.sh', 'restore.sh', 'upload.sh']);
+  it('ships exactly the scripts and the common.sh and s3.sh they source, byte for byte as written', () => {
+    expect(Object.keys(POSTGRES_SCRIPTS).sort()).toEqual(['backup.sh', 'common.sh', 'fetch-offsite.sh', 'restore-drill.sh', 'restore.sh', 'roles.sh', 's3.sh', 'upload.sh']);
     for (const [name, text] of Object.entries(POSTGRES_SCRIPTS)) {
       expect(text, name).toBe(fs.readFileSync(path.join(SOURCE_DIR, name), 'utf8'));
-      if (name === 'common.sh') continue;
+      if (name === 'common.sh' || name === 's3.sh') continue;
       expect(text.split('\n')[0], name).toBe('#!/bin/sh');
       expect(text, name).toContain('. "$(dirname -- "$0")/common.sh"');
     }

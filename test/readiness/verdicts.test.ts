@@ -39,16 +39,19 @@ const writeJson = (file: string, value: unknown) => fs.writeFileSync(file, JSON.
 const statusOf = (r: ReturnType<typeof judge>, id: string) => r.results.find((c) => c.id === id)!;
 
 describe('the committed output', () => {
-  it('is NO-GO in production for exactly the stand-in certificate, the missing credentials and the receivers that cannot deliver', () => {
+  it('is NO-GO in production for exactly the stand-in certificate, the missing credentials, the receivers that cannot deliver and the stand-in backup image', () => {
     const r = judge(environment('production'));
     expect(r.decision).toBe('NO-GO');
-    expect(r.results.filter((c) => c.status === 'FAIL').map((c) => c.id).sort()).toEqual(['alertmanager', 'credentials', 'sealing']);
+    expect(r.results.filter((c) => c.status === 'FAIL').map((c) => c.id).sort()).toEqual(['alertmanager', 'credentials', 'offsite-backup', 'sealing']);
+    expect(statusOf(r, 'offsite-backup').evidence).toEqual([expect.stringMatching(/container upload runs amazon\/aws-cli:\S+@sha256:0{64}, a stand-in digest: pin the digest the registry serves$/)]);
     expect(statusOf(r, 'sealing').evidence.join('\n')).toMatch(/is a stand-in made by this project: no controller holds its key/);
     expect(statusOf(r, 'sealing').fix![0]).toBe('npm run seal -- --fetch-cert --env production');
     expect(statusOf(r, 'credentials').evidence).toEqual([
       'cert-manager/cloudflare-api-token key api-token (provided/api-token): missing: nobody has given it yet',
       'gravl-monitoring/alertmanager-receivers key slack-webhook-url (provided/slack-webhook-url): missing: nobody has given it yet',
       'gravl-monitoring/alertmanager-receivers key smtp-password (provided/password): missing: nobody has given it yet',
+      'gravl-prod/postgres-backup-s3 key access-key-id (provided/access-key-id): missing: nobody has given it yet',
+      'gravl-prod/postgres-backup-s3 key secret-access-key (provided/secret-access-key): missing: nobody has given it yet',
     ]);
     expect(statusOf(r, 'credentials').fix).toContain('npm run seal -- --env production --namespace gravl-monitoring --name alertmanager-receivers --key slack-webhook-url < FILE-WITH-THE-VALUE');
     expect(statusOf(r, 'alertmanager').evidence).toEqual([
@@ -217,7 +220,7 @@ describe('evidence matched to the rendered output', () => {
     const c = statusOf(judge(env()), 'image-scan');
     const lines = c.command!.split('\n');
     expect(lines[0]).toBe('mkdir -p evidence/production/trivy');
-    expect(lines).toHaveLength(13);
+    expect(lines).toHaveLength(14);
     for (const line of lines.slice(1)) expect(line).toMatch(/^trivy image --format json --output evidence\/production\/trivy\/\S+\.json \S+@sha256:[0-9a-f]{64}$/);
   });
 

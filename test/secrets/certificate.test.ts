@@ -60,7 +60,7 @@ describe('the sealing certificate', () => {
     expect(run.status, run.stderr).toBe(0);
     const written = readSealingCertificate('x', fs.readFileSync(path.join(dir, 'staging', 'sealing-cert.pem'), 'utf8'));
     expect(written).toMatchObject({ provenance: 'fetched', fingerprint: certificateFingerprint(FIXTURE_CERT) });
-    expect(run.stdout).toContain('4 sealed value(s) were sealed for another certificate; seal each again:');
+    expect(run.stdout).toContain('8 sealed value(s) were sealed for another certificate; seal each again:');
     expect(run.stdout).toContain('npm run seal -- --env staging --namespace gravl-staging --name gravl-db-credentials --key password --generate');
   });
 

@@ -140,7 +140,10 @@ describe('provided credentials', () => {
       expect(() => sealIntoValues({ ...request(d.key, undefined), namespace: d.namespace, name: d.name, keyClass: d.keyClass }, { certificate })).toThrow(/is a provided credential .*only its owner can give it/);
     }
     // The passwords the system owns stay generated.
-    expect(declared.filter((d) => d.keyClass.origin === 'generated').map((d) => `${d.name}/${d.key}`).sort()).toEqual(['grafana-admin/admin-password', 'grafana-admin/admin-user', 'gravl-db-credentials/password', 'gravl-db-credentials/username']);
+    expect(declared.filter((d) => d.keyClass.origin === 'generated').map((d) => `${d.name}/${d.key}`).sort()).toEqual([
+      'grafana-admin/admin-password', 'grafana-admin/admin-user', 'gravl-db-app/password', 'gravl-db-backup/password', 'gravl-db-credentials/password', 'gravl-db-credentials/username',
+      'gravl-db-monitoring/password', 'gravl-db-owner/password',
+    ]);
   });
 
   it.each([

@@ -72,7 +72,7 @@ describe('secrets', () => {
     expect(error).toBeInstanceOf(ProblemsError);
     expect((error as ProblemsError).message).toBe(
       'secrets/staging/sealed-values.yaml: gravl-staging.gravl-db-credentials.data.password: found no sealed value, expected the one read by ' +
-        'StatefulSet postgres, Job backend-migrate, Deployment backend, CronJob postgres-backup, CronJob postgres-restore-drill and Job postgres-restore: ' +
+        'StatefulSet postgres and Job postgres-roles: ' +
         'npm run seal -- --env staging --namespace gravl-staging --name gravl-db-credentials --key password --generate',
     );
   });

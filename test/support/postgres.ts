@@ -28,6 +28,12 @@ export interface PostgresServer {
   psql(database: string, sql: string): string;
   /** Creates a database owned by the test user. */
   createDatabase(name: string): void;
+  /** The bootstrap superuser (as the official image's POSTGRES_USER), for tests of the role job only. */
+  readonly superuser: { readonly user: string; readonly password: string };
+  /** The environment of a client connecting as `user` with `password` to `database`. */
+  envAs(user: string, password: string, database: string): NodeJS.ProcessEnv;
+  /** Runs SQL with psql (ON_ERROR_STOP) as `user`; never throws: the caller reads the status. */
+  tryPsqlAs(user: string, password: string, database: string, sql: string): { status: number | null; stdout: string; stderr: string };
   /** Stops the server and removes its folder. */
   stop(): void;
 }
@@ -182,6 +188,17 @@ export async function startPostgres(): Promise<PostgresServer> {
       psql: (database, sql) => runPsql(clientEnv(TEST_USER, password, database), sql),
       createDatabase: (name) => {
         runPsql(clientEnv(TEST_USER, password, 'postgres'), `CREATE DATABASE "${name.replace(/"/g, '""')}" TEMPLATE template0;`);
+      },
+      superuser: { user: ADMIN_USER, password: adminPassword },
+      envAs: clientEnv,
+      tryPsqlAs: (user, pass, database, sql) => {
+        const result = spawnSync(path.join(binDir, 'psql'), ['--no-psqlrc', '--quiet', '--no-align', '--tuples-only', '-v', 'ON_ERROR_STOP=1'], {
+          env: clientEnv(user, pass, database),
+          input: sql,
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr };
       },
       stop,
     };

@@ -1,8 +1,9 @@
 /**
  * An environment as it is once a person has done what READINESS.md asks: the controller's
  * certificate fetched (here the test key pair's, marked as fetched), every generated value sealed
- * for it, and every provided credential given by its owner (here values of the right form). The
- * committed environment files render it; only secrets/<env>/ differs.
+ * for it, every provided credential given by its owner (here values of the right form), and every
+ * stand-in image digest pinned (here a digest of the right form). The committed environment files
+ * render it otherwise unchanged.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,8 +30,12 @@ export const PROVIDED_VALUES: Record<CredentialForm, string> = {
   pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
 };
 
+/** A stand-in image digest in an environment file (all zeros), and what a person pins in its place. */
+export const STAND_IN_DIGEST = `sha256:${'0'.repeat(64)}`;
+export const PINNED_DIGEST = `sha256:${'ab'.repeat(32)}`;
+
 /** The source of a committed environment with every value sealed for the fixture certificate. */
-export function readySource(name: string, text = committedText(name), certificate = FETCHED_CERT): EnvironmentSource {
+export function readySource(name: string, text = committedText(name).replaceAll(STAND_IN_DIGEST, PINNED_DIGEST), certificate = FETCHED_CERT): EnvironmentSource {
   const base = sourceFor(name, text);
   const loaded = loadEnvironments([{ ...base, sealedValues: { file: `secrets/${name}/sealed-values.yaml` } }]);
   if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
