@@ -7,17 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnvironmentSource } from './lib/config/load';
 import { ProblemsError } from './lib/config/problems';
+import { PROJECT_ROOT } from './lib/project-root';
 import { commandSpec, commandUsage, parseCommand, programUsage, UsageError, type ParsedCommand } from './lib/cli/commands';
 
-const ROOT = __dirname;
+// The repository, whether this runs from source or from the compiled bundle (bin/gravl.cjs).
+const ROOT = PROJECT_ROOT;
 
-/**
- * Loads a module when its command runs, so each command pays only for what it uses. A plain
- * require (not import()) keeps this working under every TypeScript loader, ts-node included.
- */
-function load<T>(id: string): T {
-  return require(id) as T;
-}
 
 /** The sealed values file of an environment, if it has one. */
 function sealedValuesOf(secretsDir: string, name: string): { file: string; text?: string; sealCommand: string } {
@@ -56,7 +51,7 @@ const VALIDATORS_FILE = path.join(ROOT, 'lib', 'config', 'validators.generated.j
 
 /** Rewrites the JSON Schema and the precompiled validators from their sources; returns whether either changed. */
 function writeSchemaFile(): boolean {
-  const { schemaJson, validatorsJs } = load<typeof import('./lib/config/schema-file')>('./lib/config/schema-file');
+  const { schemaJson, validatorsJs } = (require('./lib/config/schema-file') as typeof import('./lib/config/schema-file'));
   let changed = false;
   for (const [file, text] of [[SCHEMA_FILE, schemaJson()], [VALIDATORS_FILE, validatorsJs()]] as const) {
     if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) {
@@ -99,6 +94,9 @@ function sealCommandFor(secretsDir: string): string {
   return path.resolve(secretsDir) === path.join(ROOT, 'secrets') ? 'npm run seal --' : `npm run seal -- --secrets ${path.relative(process.cwd(), secretsDir) || '.'}`;
 }
 
+// Each command requires the modules it uses where it runs (a literal require, so the bundle holds them
+// and evaluates them only then): a command pays for what it uses.
+
 async function synthCommand(args: Parsed): Promise<void> {
   const outDir = args.values.out as string;
   const environmentsDir = args.values.environments as string;
@@ -108,8 +106,8 @@ async function synthCommand(args: Parsed): Promise<void> {
   requireFolder('--out', path.dirname(outDir), `an existing folder to hold ${path.basename(outDir)}/`);
   // Synth validates against the JSON rendering of the schema: refresh it when its source changed.
   if (schemaStale() && writeSchemaFile()) console.log(`updated ${path.relative(process.cwd(), SCHEMA_FILE)} and the validators from lib/config/schema.ts`);
-  const { synth, formatSummary, checkRemovals } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
-  const { copyTree } = load<typeof import('./lib/synth/write')>('./lib/synth/write');
+  const { synth, formatSummary, checkRemovals } = (require('./lib/synth/synth') as typeof import('./lib/synth/synth'));
+  const { copyTree } = (require('./lib/synth/write') as typeof import('./lib/synth/write'));
   const sources = readEnvironmentSources(environmentsDir, secretsDir);
   const shown = path.relative(process.cwd(), outDir) || '.';
   // An environment whose file is gone would vanish from the output, and a sync would prune it:
@@ -130,7 +128,7 @@ async function sealCommand(args: Parsed): Promise<void> {
     certificateCommand(values as unknown as Parameters<typeof certificateCommand>[0]);
     return;
   }
-  const { checkSealRequest, sealIntoValues } = load<typeof import('./lib/secrets/seal-command')>('./lib/secrets/seal-command');
+  const { checkSealRequest, sealIntoValues } = (require('./lib/secrets/seal-command') as typeof import('./lib/secrets/seal-command'));
   const missing = (['env', 'namespace', 'name', 'key'] as const).filter((k) => !values[k]).map((k) => `--${k}: found nothing, expected a value`);
   const request = {
     environment: values.env ?? '',
@@ -181,8 +179,8 @@ async function sealCommand(args: Parsed): Promise<void> {
 
 /** The secret keys an environment's constructs read, with their classes (its tree built, nothing rendered). */
 function declaredKeys(environmentsDir: string, secretsDir: string, name: string): import('./lib/secrets/secrets').DeclaredKey[] {
-  const { loadEnvironments } = load<typeof import('./lib/config/load')>('./lib/config/load');
-  const { GravlEnvironment } = load<typeof import('./lib/gravl')>('./lib/gravl');
+  const { loadEnvironments } = (require('./lib/config/load') as typeof import('./lib/config/load'));
+  const { GravlEnvironment } = (require('./lib/gravl') as typeof import('./lib/gravl'));
   const source = readEnvironmentSources(environmentsDir, secretsDir).find((s) => path.basename(s.file) === `${name}.yaml`)!;
   const loaded = loadEnvironments([source]);
   if (!loaded.ok) throw new ProblemsError(loaded.problems);
@@ -191,8 +189,8 @@ function declaredKeys(environmentsDir: string, secretsDir: string, name: string)
 
 /** `seal --fetch-cert` (the controller's certificate) and `seal --stand-in-cert` (one made here, marked as a stand-in). */
 function certificateCommand(values: { env?: string; from?: string; context?: string; secrets: string; environments: string; 'controller-namespace': string; 'controller-name': string; 'stand-in-cert': boolean }): void {
-  const { checkFetchedCertificate, fetchWithKubectl, makeStandInCertificate } = load<typeof import('./lib/secrets/fetch-cert')>('./lib/secrets/fetch-cert');
-  const { markedCertificate, readSealingCertificate } = load<typeof import('./lib/secrets/certificate')>('./lib/secrets/certificate');
+  const { checkFetchedCertificate, fetchWithKubectl, makeStandInCertificate } = (require('./lib/secrets/fetch-cert') as typeof import('./lib/secrets/fetch-cert'));
+  const { markedCertificate, readSealingCertificate } = (require('./lib/secrets/certificate') as typeof import('./lib/secrets/certificate'));
   const environment = values.env ?? '';
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(environment)) throw new Error(`--env: found ${JSON.stringify(values.env ?? '')}, expected an environment name such as staging`);
   if (!fs.existsSync(path.join(path.resolve(values.environments), `${environment}.yaml`))) throw new Error(`--env: found ${JSON.stringify(environment)}, expected an environment with a file environments/${environment}.yaml`);
@@ -224,7 +222,7 @@ function certificateCommand(values: { env?: string; from?: string; context?: str
   // Every value sealed for another certificate must be sealed again: list the commands.
   const valuesFile = path.join(dir, 'sealed-values.yaml');
   if (!fs.existsSync(valuesFile)) return;
-  const { parseSealedValues } = load<typeof import('./lib/secrets/sealed-values')>('./lib/secrets/sealed-values');
+  const { parseSealedValues } = (require('./lib/secrets/sealed-values') as typeof import('./lib/secrets/sealed-values'));
   const { values: sealed } = parseSealedValues(path.relative(process.cwd(), valuesFile), fs.readFileSync(valuesFile, 'utf8'));
   const stale = Object.entries(sealed).flatMap(([namespace, secrets]) =>
     Object.entries(secrets).flatMap(([name, entry]) =>
@@ -243,8 +241,8 @@ async function diffCommand(args: Parsed): Promise<void> {
   const secretsDir = values.secrets!;
   requireFolder('--environments', environmentsDir, 'the folder of environment files (<name>.yaml)');
   requireFolder('--secrets', secretsDir, 'the folder of sealed values (<env>/sealed-values.yaml)');
-  const { renderAll } = load<typeof import('./lib/synth/synth')>('./lib/synth/synth');
-  const { readTree, readTreeAtRef, runDiff, treeOf } = load<typeof import('./lib/diff')>('./lib/diff');
+  const { renderAll } = (require('./lib/synth/synth') as typeof import('./lib/synth/synth'));
+  const { readTree, readTreeAtRef, runDiff, treeOf } = (require('./lib/diff') as typeof import('./lib/diff'));
   // The head is rendered in memory: diff never writes dist/.
   // The diff compares objects: READINESS.md is not rendered for it.
   const { environments, shared, production } = renderAll(readEnvironmentSources(environmentsDir, secretsDir), { readiness: false });
@@ -259,10 +257,10 @@ async function diffCommand(args: Parsed): Promise<void> {
 
 async function readinessCommand(args: Parsed): Promise<void> {
   const values = args.values as Record<string, string | undefined>;
-  const { environmentDirs, readDistEnvironment } = load<typeof import('./lib/inspect/dist')>('./lib/inspect/dist');
-  const { readiness, formatText, EXIT_CODES } = load<typeof import('./lib/readiness/report')>('./lib/readiness/report');
-  const { parseK6Summary } = load<typeof import('./lib/readiness/k6')>('./lib/readiness/k6');
-  const { readEvidence } = load<typeof import('./lib/readiness/evidence')>('./lib/readiness/evidence');
+  const { environmentDirs, readDistEnvironment } = (require('./lib/inspect/dist') as typeof import('./lib/inspect/dist'));
+  const { readiness, formatText, EXIT_CODES } = (require('./lib/readiness/report') as typeof import('./lib/readiness/report'));
+  const { parseK6Summary } = (require('./lib/readiness/k6') as typeof import('./lib/readiness/k6'));
+  const { readEvidence } = (require('./lib/readiness/evidence') as typeof import('./lib/readiness/evidence'));
   if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) throw new UsageError(`--date: found ${JSON.stringify(values.date)}, expected YYYY-MM-DD`, commandSpec('readiness'));
   const now = values.date ? new Date(`${values.date}T00:00:00Z`) : new Date();
   const summaryFile = values['k6-summary'];
@@ -308,7 +306,7 @@ async function schemaCommand(): Promise<void> {
 async function benchCommand(args: Parsed): Promise<void> {
   const runs = Number(args.values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: found ${JSON.stringify(args.values.runs)}, expected a whole number of at least 1`, commandSpec('bench'));
-  const { runBench } = load<typeof import('./lib/bench')>('./lib/bench');
+  const { runBench } = (require('./lib/bench') as typeof import('./lib/bench'));
   const { ok } = runBench({ root: ROOT, runs, print: (line) => console.log(line) });
   if (!ok) process.exitCode = 1;
 }

@@ -106,6 +106,7 @@ export function runBench(options: BenchOptions): { ok: boolean } {
     const out = path.join(work, 'dist');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const main = path.join(root, 'main.ts');
+    const launcher = path.join(root, 'bin', 'gravl.cjs');
     print(`median wall time of ${runs} runs (after one warm-up) on ${os.cpus().length} cores, node ${process.version}; each line as it is measured`);
 
     const synth = phase(measure('npm run synth', runs, npm, ['run', '--silent', 'synth', '--', '--out', out], root));
@@ -117,8 +118,8 @@ export function runBench(options: BenchOptions): { ok: boolean } {
     const stockApp = `npx ts-node ${main} synth --out ${path.join(work, 'stock')}`;
     const stock = phase(measure('stock flow: cdk8s synth + ts-node', Math.min(runs, 3), cdk8s, ['synth', '--no-check-upgrade', '--app', stockApp, '--output', path.join(work, 'stock-cli')], root));
     const node = process.execPath;
-    const two = phase(measure('render 2 environments', runs, node, ['--import', 'tsx', main, 'synth', ...environments(root, path.join(work, 'envs2'), 2), '--out', path.join(work, 'out2')], root));
-    const twenty = phase(measure('render 20 environments', runs, node, ['--import', 'tsx', main, 'synth', ...environments(root, path.join(work, 'envs20'), 20), '--out', path.join(work, 'out20')], root));
+    const two = phase(measure('render 2 environments', runs, node, [launcher, 'synth', ...environments(root, path.join(work, 'envs2'), 2), '--out', path.join(work, 'out2')], root));
+    const twenty = phase(measure('render 20 environments', runs, node, [launcher, 'synth', ...environments(root, path.join(work, 'envs20'), 20), '--out', path.join(work, 'out20')], root));
 
     const checks = judgeTargets({ synth: synth.medianMs, kustomize: kustomize.medianMs, stock: stock.medianMs, twoEnvironments: two.medianMs, twentyEnvironments: twenty.medianMs });
     print('ratios');

@@ -138,7 +138,7 @@ export function commandUsage(spec: CommandSpec): string {
 /** The help of the program: every command with its summary. */
 export function programUsage(): string {
   return [
-    'Usage: node --import tsx main.ts COMMAND [options]   (or: npm run COMMAND -- [options])',
+    'Usage: npm run COMMAND -- [options]   (or: node bin/gravl.cjs COMMAND [options])',
     '',
     "Gravl's Kubernetes manifests: render, review and judge them.",
     '',

@@ -17,6 +17,7 @@ import type { NetworkPolicies } from '../network/network-policies';
 import { internet, type ForeignPods } from '../network/peers';
 import { resourceRequirements, scratchMounts, scratchVolumes } from '../pod';
 import type { ServiceDeployment } from '../service-deployment';
+import { PROJECT_ROOT } from '../project-root';
 
 const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
@@ -58,7 +59,7 @@ export const OPTIONS_PREFIX = 'export const options = ';
 
 /** The whole script: the generated options line, then the scenarios. */
 export function loadTestScript(profile: LoadProfile): string {
-  const body = fs.readFileSync(path.join(__dirname, 'load-test.body.js'), 'utf8');
+  const body = fs.readFileSync(path.join(PROJECT_ROOT, 'lib', 'load-test', 'load-test.body.js'), 'utf8');
   return `${OPTIONS_PREFIX}${JSON.stringify(loadTestOptions(profile))};\n\n${body}`;
 }
 

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from '../project-root';
 
 const SCRIPT_NAMES = ['backup.sh', 'common.sh', 'fetch-offsite.sh', 'restore-drill.sh', 'restore.sh', 'roles.sh', 's3.sh', 'upload.sh'] as const;
 
@@ -53,5 +54,5 @@ const SCRIPT_NAMES = ['backup.sh', 'common.sh', 'fetch-offsite.sh', 'restore-dri
  * - `ROLE_OWNER`, `ROLE_APP`, `ROLE_BACKUP`, `ROLE_MONITORING` and each `<name>_PASSWORD`.
  */
 export const POSTGRES_SCRIPTS: Readonly<Record<string, string>> = Object.freeze(
-  Object.fromEntries(SCRIPT_NAMES.map((name) => [name, fs.readFileSync(path.join(__dirname, 'scripts', name), 'utf8')])),
+  Object.fromEntries(SCRIPT_NAMES.map((name) => [name, fs.readFileSync(path.join(PROJECT_ROOT, 'lib', 'postgres', 'scripts', name), 'utf8')])),
 );

@@ -16,10 +16,10 @@ interface Run {
   stderr: string;
 }
 
-/** `node --import tsx main.ts ...`, asynchronously so that the runs of a test overlap; with a shell pipeline when given. */
+/** `node bin/gravl.cjs ...` (as the npm scripts run it), asynchronously so that the runs of a test overlap; with a shell pipeline when given. */
 function run(args: readonly string[], pipeTo?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const command = [process.execPath, '--import', 'tsx', path.join(ROOT, 'main.ts'), ...args].map((a) => `'${a}'`).join(' ');
+    const command = [process.execPath, path.join(ROOT, 'bin', 'gravl.cjs'), ...args].map((a) => `'${a}'`).join(' ');
     // pipefail: the status is main.ts's own, not that of the reader at the end of the pipe.
     const child = spawn('bash', ['-o', 'pipefail', '-c', pipeTo ? `${command} | ${pipeTo}` : command], { cwd: ROOT });
     let stdout = '';

@@ -12,9 +12,9 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** `node --import tsx main.ts <args>` (as the npm scripts run it) from the repository root. */
+/** `node bin/gravl.cjs <args>` (as the npm scripts run it) from the repository root. */
 export function runMain(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Run {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts'), ...args], {
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'gravl.cjs'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
     input: options.input,

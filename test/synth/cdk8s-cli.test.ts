@@ -9,7 +9,7 @@ const project = tempDir('cdk8s-cli');
 afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
 
 it('npx cdk8s synth renders the same files into dist/ as npm run synth, and lists them', () => {
-  for (const entry of ['main.ts', 'lib', 'imports', 'environments', 'secrets', 'cdk8s.yaml', 'package.json', 'tsconfig.json']) {
+  for (const entry of ['main.ts', 'bin', 'lib', 'imports', 'environments', 'secrets', 'cdk8s.yaml', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'));

@@ -1,0 +1,40 @@
+/**
+ * bin/gravl.cjs runs the compiled bundle of main.ts, and a stale bundle never runs: any change to
+ * a source rebuilds it before the command starts.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/cli';
+import { ROOT } from '../support/render';
+
+const project = tempDir('launcher');
+afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+for (const entry of ['main.ts', 'bin', 'lib', 'imports', 'environments', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+  fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
+}
+fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'));
+const bundle = path.join(project, '.build', 'main.cjs');
+
+const help = () => spawnSync(process.execPath, [path.join(project, 'bin', 'gravl.cjs'), '--help'], { cwd: project, encoding: 'utf8' });
+
+describe('bin/gravl.cjs', () => {
+  it('builds the bundle on the first run, and reuses it while no source changes', () => {
+    expect(fs.existsSync(bundle)).toBe(false);
+    const first = help();
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain('Commands:');
+    const built = fs.statSync(bundle).mtimeMs;
+    expect(help().status).toBe(0);
+    expect(fs.statSync(bundle).mtimeMs).toBe(built);
+  });
+
+  it('rebuilds before running when a source changed, so a stale build never runs', () => {
+    const file = path.join(project, 'lib', 'cli', 'commands.ts');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("Gravl's Kubernetes manifests: render, review and judge them.", 'Changed since the last build.'));
+    const run = help();
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Changed since the last build.');
+  });
+});
