@@ -307,7 +307,7 @@ async function benchCommand(args: Parsed): Promise<void> {
   const runs = Number(args.values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: found ${JSON.stringify(args.values.runs)}, expected a whole number of at least 1`, commandSpec('bench'));
   const { runBench } = (require('./lib/bench') as typeof import('./lib/bench'));
-  const { ok } = runBench({ root: ROOT, runs, print: (line) => console.log(line) });
+  const { ok } = runBench({ root: ROOT, runs, tests: !args.values['no-tests'], print: (line) => console.log(line) });
   if (!ok) process.exitCode = 1;
 }
 
@@ -335,8 +335,15 @@ function endQuietlyOnClosedPipe(): void {
   }
 }
 
+/** For `npm run bench`: the process's peak resident memory (KiB), written where GRAVL_PEAK_RSS_FILE says at exit. */
+function reportPeakMemory(): void {
+  const file = process.env.GRAVL_PEAK_RSS_FILE;
+  if (file) process.on('exit', () => fs.writeFileSync(file, String(process.resourceUsage().maxRSS)));
+}
+
 async function main(): Promise<void> {
   endQuietlyOnClosedPipe();
+  reportPeakMemory();
   const argv = process.argv.slice(2);
   if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(programUsage());
