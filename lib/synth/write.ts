@@ -22,6 +22,9 @@ export class StagedOutput {
 
   constructor(outDir: string) {
     this.target = path.resolve(outDir);
+    // Before any work: a folder that is not synth's output is refused at once (and again at the
+    // swap, in case something was written there meanwhile).
+    refuseForeignFolder(this.target);
     fs.mkdirSync(path.dirname(this.target), { recursive: true });
     this.staging = fs.mkdtempSync(path.join(path.dirname(this.target), `${path.basename(this.target)}.tmp-`));
     // mkdtemp makes the folder private; the output is read by people and tools like any checkout.

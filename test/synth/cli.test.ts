@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMain, tempDir, treeDigest } from '../support/cli';
 import { parseDocument } from 'yaml';
-import { committedText, edit, ENVIRONMENTS_DIR, ROOT } from '../support/render';
+import { committedText, edit, ROOT } from '../support/render';
 
 const temps: string[] = [];
 function temp(prefix: string): string {
@@ -12,6 +12,19 @@ function temp(prefix: string): string {
   return dir;
 }
 afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/** The committed environments rendered once by the real command; tests take copies of it. */
+let rendered: string | undefined;
+function renderedCopy(): string {
+  if (!rendered) {
+    rendered = path.join(temp('rendered'), 'dist');
+    const run = runMain(['synth', '--out', rendered]);
+    expect(run.status, run.stderr).toBe(0);
+  }
+  const out = path.join(temp('out'), 'dist');
+  fs.cpSync(rendered, out, { recursive: true });
+  return out;
+}
 
 /** An environments folder holding the given files. */
 function environmentsWith(files: Record<string, string>): string {
@@ -22,10 +35,8 @@ function environmentsWith(files: Record<string, string>): string {
 
 describe('npm run synth', () => {
   it('fails bad input with exit 1 and one short line per problem, no stack trace, leaving the output exactly as it was', () => {
-    const out = temp('out');
-    const good = runMain(['synth', '--environments', ENVIRONMENTS_DIR, '--out', out]);
-    expect(good.status, good.stderr).toBe(0);
-    fs.writeFileSync(path.join(out, 'marker.txt'), 'left by hand\n');
+    const out = renderedCopy();
+    fs.writeFileSync(path.join(out, 'production', 'marker.txt'), 'left by hand\n');
     const before = treeDigest(out);
 
     const broken = edit(committedText('staging'), (doc) => {
@@ -115,9 +126,8 @@ describe('problems found while rendering', () => {
   });
 
   it('leaves dist/ byte-identical when the second environment fails after the first was written', () => {
-    const out = temp('out');
-    const dist = path.join(out, 'dist');
-    expect(runMain(['synth', '--out', dist]).status).toBe(0);
+    const dist = renderedCopy();
+    const out = path.dirname(dist);
     const before = treeDigest(out);
     // production renders (and its files are written) first; staging then fails.
     const secrets = secretsWithout({ staging: { namespace: 'gravl-monitoring', name: 'grafana-admin', key: 'admin-user' } });
@@ -159,9 +169,7 @@ describe('paths named on the command line', () => {
 describe('an environment whose file is gone', () => {
   /** An output folder rendered from both committed environments, and an environments folder holding only staging. */
   function stagingOnly(): { out: string; envs: string } {
-    const out = path.join(temp('out'), 'dist');
-    expect(runMain(['synth', '--out', out]).status).toBe(0);
-    return { out, envs: environmentsWith({ 'staging.yaml': committedText('staging') }) };
+    return { out: renderedCopy(), envs: environmentsWith({ 'staging.yaml': committedText('staging') }) };
   }
 
   it('is not removed silently: synth refuses, says what would go and how to confirm, and writes nothing', () => {
