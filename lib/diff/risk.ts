@@ -301,8 +301,14 @@ const ISSUER_ANNOTATIONS = ['cert-manager.io/cluster-issuer', 'cert-manager.io/i
 const CERT_MANAGER_KINDS = ['ClusterIssuer', 'Issuer', 'Certificate'];
 
 function tls(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
-  if (!base) return [];
-  if (!head) return CERT_MANAGER_KINDS.includes(base.kind) && base.apiVersion.startsWith('cert-manager.io/') ? [high('tls', `${base.kind} removed: certificates that rely on it are no longer issued or renewed`)] : [];
+  const gatewayApi = (o: KubeObject) => o.apiVersion.startsWith('gateway.networking.k8s.io/');
+  if (!base) return head && head.kind === 'HTTPRoute' && gatewayApi(head) && servesPlainHttp(head) ? [high('tls', 'a new route on a plain HTTP listener that sends requests to backends: the host is served without TLS')] : [];
+  if (!head) {
+    if (CERT_MANAGER_KINDS.includes(base.kind) && base.apiVersion.startsWith('cert-manager.io/')) return [high('tls', `${base.kind} removed: certificates that rely on it are no longer issued or renewed`)];
+    if (base.kind === 'Gateway' && gatewayApi(base)) return [high('tls', 'Gateway removed: the hosts it served are no longer served')];
+    if (base.kind === 'HTTPRoute' && gatewayApi(base)) return [redirects(base) ? high('tls', 'the HTTP to HTTPS redirect is removed') : medium('tls', 'HTTPRoute removed: what it routed is no longer served')];
+    return [];
+  }
   const findings: Finding[] = [];
   const oldAnnotations = base.metadata.annotations ?? {};
   const newAnnotations = head.metadata.annotations ?? {};
@@ -324,6 +330,18 @@ function tls(base: KubeObject | undefined, head: KubeObject | undefined): Findin
   if (head.kind === 'Gateway' && head.apiVersion.startsWith('gateway.networking.k8s.io/')) findings.push(...gatewayListeners(base, head));
   if (head.kind === 'HTTPRoute' && head.apiVersion.startsWith('gateway.networking.k8s.io/')) findings.push(...httpRoute(base, head));
   return findings;
+}
+
+/** Whether a route answers with a redirect to HTTPS. */
+function redirects(o: KubeObject): boolean {
+  return list(record(o.spec).rules).map(record).some((r) => list(r.filters).map(record).some((f) => f.type === 'RequestRedirect' && record(f.requestRedirect).scheme === 'https'));
+}
+
+/** Whether a route attaches to a plain HTTP listener (sectionName http) and sends requests to backends. */
+function servesPlainHttp(o: KubeObject): boolean {
+  const spec = record(o.spec);
+  const onHttp = list(spec.parentRefs).map(record).some((p) => p.sectionName === 'http');
+  return onHttp && list(spec.rules).map(record).some((r) => list(r.backendRefs).length > 0);
 }
 
 /** A listener that stops terminating TLS for its host, or disappears. */
@@ -355,7 +373,6 @@ function httpRoute(base: KubeObject, head: KubeObject): Finding[] {
   const paths = (o: KubeObject) => new Set(rules(o).flatMap((r) => (list(r.matches).length ? list(r.matches).map((m) => `${String(record(record(m).path).type ?? 'PathPrefix')} ${String(record(record(m).path).value ?? '/')}`) : ['PathPrefix /'])));
   const wasPaths = paths(base);
   for (const path of paths(head)) if (!wasPaths.has(path)) findings.push(medium('tls', `routes a new path ${path}: check what it exposes`));
-  const redirects = (o: KubeObject) => rules(o).some((r) => list(r.filters).map(record).some((f) => f.type === 'RequestRedirect' && record(f.requestRedirect).scheme === 'https'));
   if (redirects(base) && !redirects(head)) findings.push(high('tls', 'no longer redirects HTTP to HTTPS: plain HTTP is served'));
   const hsts = (o: KubeObject) => rules(o).some((r) => list(r.filters).map(record).some((f) => f.type === 'ResponseHeaderModifier' && [...list(record(f.responseHeaderModifier).set), ...list(record(f.responseHeaderModifier).add)].map(record).some((h) => String(h.name).toLowerCase() === 'strict-transport-security')));
   if (hsts(base) && !hsts(head)) findings.push(high('tls', 'no longer sends Strict-Transport-Security'));

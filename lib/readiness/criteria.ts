@@ -22,7 +22,10 @@ import { EVIDENCE_FILES, type Evidence } from './evidence';
 import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './provenance';
 import { evidenceDir, imageScan, migrationsApplied, podsHealthy } from './runtime';
 
-/** PASS, FAIL, WARN (findings that do not block here) or RUNTIME (no evidence yet: the command collects it). */
+/**
+ * PASS, FAIL, WARN (findings that do not fail here; a blocking one still keeps the verdict at READY,
+ * a non-blocking one is advisory) or RUNTIME (no evidence yet: the command collects it).
+ */
 export type Status = 'PASS' | 'FAIL' | 'WARN' | 'RUNTIME';
 
 /** The three verdicts: a blocking criterion fails; everything the files decide passes but runtime evidence is missing; everything passes. */
@@ -152,7 +155,7 @@ function tls(v: View): CriterionResult {
       }
     }
     // ingress-nginx was retired by Kubernetes SIG Network in March 2026: no fixes, no security patches.
-    const retired = `${id(ingress)}: served by ingress-nginx (class ${String(spec.ingressClassName ?? 'default')}), retired in March 2026 with no security fixes since: move the edge to Gateway API (edge.kind: gateway, through edge.kind: both while DNS moves; docs/deploying.md)`;
+    const retired = `${id(ingress)}: served by ingress-nginx (class ${String(spec.ingressClassName ?? 'default')}), retired in March 2026 with no security fixes since: move the edge to Gateway API (edge.kind: gateway, through edge.kind: both while DNS moves; docs/edge.md)`;
     if (v.production) problems.push(retired);
     else evidence.push(`warning: ${retired}`);
   }
@@ -161,6 +164,10 @@ function tls(v: View): CriterionResult {
     const spec = gateway.spec as Json;
     const annotated = issuedBy(gateway);
     const listeners = (spec.listeners ?? []) as Json[];
+    // Every host the Gateway answers on plain HTTP has an HTTPS listener of its own.
+    const secured = new Set(listeners.filter((l) => l.protocol === 'HTTPS').map((l) => String(l.hostname)));
+    if (secured.size === 0) problems.push(`${id(gateway)}: no HTTPS listener: nothing is served over TLS`);
+    for (const l of listeners.filter((x) => x.protocol === 'HTTP' && !secured.has(String(x.hostname)))) problems.push(`${id(gateway)}: listener ${l.name} answers ${String(l.hostname ?? 'every host')} on plain HTTP, with no HTTPS listener for it`);
     const attached = (listener: Json) =>
       routes.filter((r) => ((r.spec as Json).parentRefs ?? []).some((p: Json) => p.name === gateway.metadata.name && (p.namespace ?? r.metadata.namespace) === gateway.metadata.namespace && (p.sectionName === undefined || p.sectionName === listener.name)));
     for (const listener of listeners.filter((l) => l.protocol === 'HTTPS')) {
@@ -639,11 +646,13 @@ export function evaluate(input: ReadinessInput): CriterionResult[] {
 
 /**
  * NO-GO when a blocking criterion fails; READY when none fails but a blocking one still waits for
- * runtime evidence; GO only when every blocking criterion passed (runtime ones on evidence).
+ * runtime evidence or carries a warning (a stand-in certificate or a receiver that cannot deliver
+ * in staging: not a failure there, but nothing a GO may rest on); GO only when every blocking
+ * criterion passed (runtime ones on evidence). A non-blocking WARN (advisory) does not hold GO.
  */
 export function decision(results: readonly CriterionResult[]): Decision {
   const blocking = results.filter((r) => r.blocking);
   if (blocking.some((r) => r.status === 'FAIL')) return 'NO-GO';
-  if (blocking.some((r) => r.status !== 'PASS' && r.status !== 'WARN')) return 'READY';
+  if (blocking.some((r) => r.status !== 'PASS')) return 'READY';
   return 'GO';
 }

@@ -91,8 +91,10 @@ function environmentOf(subject: ProvenanceSubject, k: SealedKey): string {
 }
 
 function judged(id: string, title: string, subject: ProvenanceSubject, problems: string[], evidence: string[], fix: string[]): CriterionResult {
-  if (problems.length === 0) return { id, title, blocking: subject.production, status: 'PASS', evidence };
-  return { id, title, blocking: subject.production, status: subject.production ? 'FAIL' : 'WARN', evidence: problems, ...(fix.length ? { fix } : {}) };
+  // Blocking everywhere: production fails, elsewhere a warning that keeps the verdict at READY
+  // (a secret no controller can decrypt is nothing a GO may rest on, in any environment).
+  if (problems.length === 0) return { id, title, blocking: true, status: 'PASS', evidence };
+  return { id, title, blocking: true, status: subject.production ? 'FAIL' : 'WARN', evidence: problems, ...(fix.length ? { fix } : {}) };
 }
 
 /** Every sealed value can be unsealed by the cluster's controller: its certificate, and each value sealed for it. */

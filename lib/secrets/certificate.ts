@@ -41,10 +41,21 @@ export function readSealingCertificate(file: string, text: string): SealingCerti
   const header = text.slice(0, Math.max(0, text.indexOf('-----BEGIN'))).split('\n');
   const field = (name: string) => header.find((l) => l.startsWith(`# ${name}:`))?.slice(name.length + 3).trim();
   const mark = header.find((l) => l.startsWith(MARK))?.slice(MARK.length).trim();
-  const provenance: CertificateProvenance = mark === 'stand-in' || mark === 'fetched' ? mark : 'unknown';
+  // The stand-ins this project makes say so in their subject too: a header edited to read
+  // "fetched" does not turn one into the controller's certificate.
+  const provenance: CertificateProvenance = madeHere(text) ? 'stand-in' : mark === 'stand-in' || mark === 'fetched' ? mark : 'unknown';
   const source = field('source');
   const date = field('date');
   return { fingerprint, provenance, ...(source ? { source } : {}), ...(date ? { date } : {}) };
+}
+
+/**
+ * Whether a certificate is one this project made: its subject's organisation starts with "gravl"
+ * (the committed stand-ins say O=gravl-<env>, `seal --stand-in-cert` O=gravl stand-in <env>); a
+ * sealed-secrets controller names itself CN=sealed-secret with no such organisation.
+ */
+export function madeHere(pem: string): boolean {
+  return /(^|\n)O=gravl[- ]/.test(new crypto.X509Certificate(pemBlock(pem)).subject);
 }
 
 /** The PEM block of a certificate text, without any header. */

@@ -4,7 +4,8 @@
  * openssl for tests and first tries, whose private key is thrown away on the spot.
  */
 import { spawnSync } from 'node:child_process';
-import { readSealingCertificate } from './certificate';
+import { X509Certificate } from 'node:crypto';
+import { pemBlock, readSealingCertificate } from './certificate';
 import { publicKeyOfCertificate } from './sealing';
 
 export interface ControllerRef {
@@ -39,7 +40,7 @@ export function fetchWithKubectl(ref: ControllerRef, env?: NodeJS.ProcessEnv): {
 /** Checks that a fetched text is a usable controller certificate (RSA, not expired, not one of our stand-ins). */
 export function checkFetchedCertificate(label: string, pem: string): void {
   const read = readSealingCertificate(label, pem);
-  if (read.provenance === 'stand-in') throw new Error(`${label}: is a stand-in made by this project, not a controller's certificate`);
+  if (read.provenance === 'stand-in') throw new Error(`${label}: is a stand-in made by this project (subject ${new X509Certificate(pemBlock(pem)).subject.replace(/\n/g, ', ')}), not a controller's certificate`);
   try {
     publicKeyOfCertificate(pem);
   } catch (error) {

@@ -199,6 +199,18 @@ describe('risk flags: TLS and issuers', () => {
     expectFlag(hsts, 'HTTPRoute gravl-prod/gravl', /no longer sends Strict-Transport-Security/);
   });
 
+  it('flags the redirect route or the Gateway removed, and a new route serving backends on plain HTTP', () => {
+    const redirect = flagged('tls', (head) => remove(head, 'production', 'HTTPRoute', 'gravl-https-redirect'));
+    expectFlag(redirect, 'HTTPRoute gravl-prod/gravl-https-redirect', /the HTTP to HTTPS redirect is removed/);
+    const gateway = flagged('tls', (head) => remove(head, 'production', 'Gateway', 'gravl'));
+    expectFlag(gateway, 'Gateway gravl-prod/gravl', /Gateway removed/);
+    const plain = flagged('tls', (head) =>
+      head.get('production')!.push(object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'plain', 'gravl-prod', {
+        spec: { parentRefs: [{ name: 'gravl', sectionName: 'http' }], rules: [{ backendRefs: [{ kind: 'Service', name: 'backend', port: 3000 }] }] },
+      })));
+    expectFlag(plain, 'HTTPRoute gravl-prod/plain', /a new route on a plain HTTP listener that sends requests to backends/);
+  });
+
   it('does not flag a route that only reorders its rules', () => {
     expect(flagged('tls', (head) => find(head, 'production', 'HTTPRoute', 'gravl').spec.rules.reverse())).toEqual([]);
   });

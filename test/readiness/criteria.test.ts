@@ -72,6 +72,13 @@ describe('readiness', () => {
     expectFails(judge(noCa), 'tls', /internal-ca-issuer: its CA secret gravl-internal-ca is produced by nothing/, ['secrets']);
   });
 
+  it('fails TLS when the Gateway has no HTTPS listener for a host it answers on HTTP', () => {
+    const files = copy('staging');
+    const gateway = find(files, 'Gateway', 'gravl');
+    gateway.spec.listeners = gateway.spec.listeners.filter((l: Json) => l.protocol === 'HTTP');
+    expectFails(judge(files), 'tls', /Gateway gravl-staging\/gravl: no HTTPS listener: nothing is served over TLS[\s\S]*listener http answers staging\.gravl\.app on plain HTTP, with no HTTPS listener for it/);
+  });
+
   it('fails TLS when plain HTTP is served instead of redirected', () => {
     const files = copy('staging');
     find(files, 'HTTPRoute', 'gravl-https-redirect').spec.rules = [{ backendRefs: [{ kind: 'Service', name: 'frontend', port: 80 }] }];

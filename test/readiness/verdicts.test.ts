@@ -82,7 +82,23 @@ describe('the committed output', () => {
     const r = judge(environment('staging'));
     expect(r.decision).toBe('READY');
     expect(['sealing', 'credentials', 'alertmanager'].map((id) => statusOf(r, id).status)).toEqual(['WARN', 'WARN', 'WARN']);
-    expect(statusOf(r, 'sealing').blocking).toBe(false);
+  });
+
+  it('never says GO in staging on a stand-in certificate or undeliverable receivers, whatever the evidence', () => {
+    // Every runtime criterion proven, as in the GO case below, but with the committed (stand-in) secrets.
+    const env = environment('staging');
+    const r = judge(env, { evidence: evidenceFor(env) });
+    expect(r.results.filter((c) => c.status === 'RUNTIME').map((c) => c.id)).toEqual([]);
+    expect(['sealing', 'credentials', 'alertmanager'].map((id) => [statusOf(r, id).status, statusOf(r, id).blocking])).toEqual([['WARN', true], ['WARN', true], ['WARN', true]]);
+    expect(r.decision).toBe('READY');
+  });
+
+  it('never says GO in staging without a scan report of every image', () => {
+    const env = readyEnvironment('staging');
+    const evidence = evidenceFor(env);
+    const r = judge(env, { evidence: { ...evidence, trivy: evidence.trivy.slice(1) } });
+    expect(statusOf(r, 'image-scan')).toMatchObject({ status: 'RUNTIME', blocking: true });
+    expect(r.decision).toBe('READY');
   });
 });
 

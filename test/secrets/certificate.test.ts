@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { certificateFingerprint, readSealingCertificate } from '../../lib/secrets/certificate';
-import { certificatePath } from '../../lib/secrets/fetch-cert';
+import { certificateFingerprint, pemBlock, readSealingCertificate } from '../../lib/secrets/certificate';
+import { certificatePath, checkFetchedCertificate } from '../../lib/secrets/fetch-cert';
 import { runMain, tempDir } from '../support/cli';
 import { FIXTURE_CERT } from '../support/ready';
 import { ROOT } from '../support/render';
@@ -68,7 +68,7 @@ describe('the sealing certificate', () => {
     const dir = secretsDir();
     const run = runMain(['seal', '--fetch-cert', '--env', 'staging', '--from', path.join(ROOT, 'secrets', 'staging', 'sealing-cert.pem'), '--secrets', dir]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('is a stand-in made by this project, not a controller\'s certificate');
+    expect(run.stderr).toMatch(/is a stand-in made by this project \(subject CN=sealed-secret, O=gravl-staging\), not a controller's certificate/);
   });
 
   it('fetches the controller\'s certificate with kubectl through the API server\'s service proxy', async () => {
@@ -98,5 +98,15 @@ describe('the sealing certificate', () => {
     const wrongName = runMain(['seal', '--fetch-cert', '--env', 'staging', '--secrets', dir, '--controller-name', 'sealed-secrets'], { env: { KUBECONFIG: kubeconfig } });
     expect(wrongName.status).toBe(1);
     expect(wrongName.stderr).toMatch(/seal failed: kubectl .*get --raw .*sealed-secrets:\/proxy\/v1\/cert\.pem: /);
+  });
+});
+
+describe('a stand-in in disguise', () => {
+  it('stays a stand-in when its header is edited to say fetched, and --fetch-cert refuses it', () => {
+    const committed = fs.readFileSync(path.join(ROOT, 'secrets', 'production', 'sealing-cert.pem'), 'utf8');
+    const relabelled = committed.replace('# gravl-sealing-certificate: stand-in', '# gravl-sealing-certificate: fetched');
+    expect(relabelled).not.toBe(committed);
+    expect(readSealingCertificate('x', relabelled).provenance).toBe('stand-in');
+    expect(() => checkFetchedCertificate('bare.pem', pemBlock(committed))).toThrow(/bare\.pem: is a stand-in made by this project \(subject CN=sealed-secret, O=gravl-production\)/);
   });
 });
