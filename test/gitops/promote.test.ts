@@ -116,6 +116,18 @@ describe('npm run promote', () => {
     await commit('staging evidence restored', () => undefined);
   });
 
+  it('rejects a revision whose staging evidence is incomplete: READY is not GO', async () => {
+    const partial = await commit('staging evidence: the load test only', () => {
+      for (const entry of fs.readdirSync(path.join(repo, 'evidence', 'staging'))) if (entry !== 'k6.log') fs.rmSync(path.join(repo, 'evidence', 'staging', entry), { recursive: true });
+    });
+    const run = promote('--from', partial);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`refused: staging is READY, not GO, at ${partial.slice(0, 12)} on evidence/staging/ at ${partial.slice(0, 12)}: runtime evidence is missing or does not match: RUNTIME `));
+    expect(run.stderr).toMatch(/promote: 1 reason\(s\)/);
+    git('checkout', '-q', good, '--', 'evidence');
+    await commit('staging evidence restored', () => undefined);
+  }, 30_000);
+
   it('rejects a revision whose dist/ is not what its sources render', async () => {
     const stale = await commit('staging: 3 backend replicas (dist/ not rendered)', () => {
       const file = path.join(repo, 'environments', 'staging.yaml');
@@ -186,4 +198,20 @@ describe('npm run promote', () => {
     expect(back.stdout).toContain(`to deploy it, run: git push --force-with-lease=production:${next} origin production`);
     expect(git('rev-parse', 'refs/heads/production')).toBe(good);
   }, 30_000);
+
+  it('rejects a commit of main that was never pushed: the reviewed mainline is the remote\'s', async () => {
+    const remote = tempDir('promote-remote');
+    try {
+      execFileSync('git', ['init', '-q', '--bare', remote]);
+      git('remote', 'add', 'origin', remote);
+      git('push', '-q', 'origin', 'main');
+      const local = await commit('docs: a line nobody reviewed', () => fs.appendFileSync(path.join(repo, 'README.md'), '\nUnreviewed.\n'));
+      const run = promote('--from', local);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`refused: ${local.slice(0, 12)} is not on origin/main: only a revision of the mainline, which staging has run, is promoted`);
+    } finally {
+      git('remote', 'remove', 'origin');
+      fs.rmSync(remote, { recursive: true, force: true });
+    }
+  });
 });
