@@ -118,6 +118,7 @@ function blocking(stdout: string, status: 'FAIL' | 'RUNTIME'): string {
  */
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const { repo, environment, print } = options;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(environment)) throw new PromoteError(`ENV: found ${JSON.stringify(environment)}, expected an environment name such as production`);
   const top = git(repo, ['rev-parse', '--show-toplevel']);
   if (!top.ok) throw new PromoteError(`--repo: ${repo} is not in a git repository`);
   const root = top.out;
