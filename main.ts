@@ -298,6 +298,32 @@ function readInputFile(option: string, file: string, expected: string): string {
   }
 }
 
+async function promoteCommand(args: Parsed): Promise<void> {
+  const values = args.values as Record<string, string | undefined> & { 'dry-run': boolean };
+  if (args.positionals.length !== 1) throw new UsageError(`found ${args.positionals.length === 0 ? 'no environment' : `${args.positionals.length} arguments`}, expected the one environment to promote to (such as production)`, commandSpec('promote'));
+  if (values.evidence) requireFolder('--evidence', values.evidence, 'the folder the evidence commands of the gate environment wrote (evidence/<env>/)');
+  const { promote, PromoteError } = require('./lib/gitops/promote') as typeof import('./lib/gitops/promote');
+  try {
+    const { refusals } = await promote({
+      repo: values.repo!,
+      environment: args.positionals[0]!,
+      from: values.from!,
+      ...(values.evidence ? { evidence: values.evidence } : {}),
+      dryRun: values['dry-run'],
+      nodeModules: path.join(ROOT, 'node_modules'),
+      print: (line) => console.log(line),
+    });
+    if (refusals.length > 0) {
+      for (const reason of refusals) console.error(`refused: ${reason}`);
+      console.error(`promote: ${refusals.length} reason(s); nothing was moved`);
+      process.exitCode = 1;
+    }
+  } catch (error) {
+    if (error instanceof PromoteError) throw new ProblemsError([{ file: 'promote', path: '', message: error.message }]);
+    throw error;
+  }
+}
+
 async function schemaCommand(): Promise<void> {
   const changed = writeSchemaFile();
   console.log(`${changed ? 'wrote' : 'unchanged:'} ${path.relative(process.cwd(), SCHEMA_FILE)}, ${path.relative(process.cwd(), VALIDATORS_FILE)}`);
@@ -318,6 +344,7 @@ const COMMANDS: Record<string, (args: Parsed) => Promise<void>> = {
   seal: sealCommand,
   diff: diffCommand,
   readiness: readinessCommand,
+  promote: promoteCommand,
   schema: schemaCommand,
   bench: benchCommand,
 };

@@ -95,6 +95,22 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     notes: ['Exit codes: 0 sealed (or certificate written); 1 a problem (nothing written); 2 a wrong command line.'],
   },
   {
+    name: 'promote',
+    summary: "move the ref an environment follows (production) to a revision of main whose staging gate is GO; prints the git push",
+    positionals: 'ENV',
+    options: {
+      from: { type: 'string', value: 'REV', default: 'HEAD', description: 'the revision to promote (a rollback: the revision promoted before)' },
+      evidence: { type: 'string', value: 'DIR', path: true, description: "the gate environment's runtime evidence (default: evidence/<gate>/ as committed at REV)" },
+      'dry-run': { type: 'boolean', description: 'check and show everything, move nothing' },
+      repo: { type: 'string', value: 'DIR', default: '.', path: true, description: 'the git work tree of the project' },
+    },
+    notes: [
+      'Refuses (exit 1, with the reason) when the working tree has changes, REV is not on the mainline, dist/ at REV is not what its sources render,',
+      "the gate environment (gitops.promotedFrom) is not GO at REV on its evidence, or ENV is NO-GO at REV. Never pushes.",
+      'Exit codes: 0 promoted (or, with --dry-run, would be); 1 refused or a problem; 2 a wrong command line.',
+    ],
+  },
+  {
     name: 'schema',
     summary: 'rewrite environments/environment.schema.json and the precompiled validators from lib/config/schema.ts',
     options: {},

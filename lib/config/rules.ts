@@ -105,6 +105,17 @@ export function checkRules(spec: unknown): RuleProblem[] {
     }
   }
 
+  // A promoted environment follows a ref that only npm run promote moves: were it the mainline,
+  // every commit would reach it at once and the gate it is promoted from would verify nothing.
+  const gitops = at(spec, 'gitops');
+  if (isRecord(gitops) && typeof gitops.promotedFrom === 'string') {
+    const mainline = typeof gitops.mainline === 'string' ? gitops.mainline : 'main';
+    const target = typeof gitops.targetRevision === 'string' ? gitops.targetRevision : 'main';
+    if (target === mainline) {
+      problems.push({ path: ['gitops', 'targetRevision'], message: `found ${JSON.stringify(target)}, the mainline, with promotedFrom ${JSON.stringify(gitops.promotedFrom)}; expected a ref only npm run promote moves (such as production)` });
+    }
+  }
+
   // The edge: Gateway API needs a cluster that can run its CRDs; HSTS is decided per environment.
   const edgeKind = at(spec, 'edge', 'kind') ?? 'gateway';
   const version = at(spec, 'cluster', 'kubernetesVersion');

@@ -233,7 +233,17 @@ export const EnvironmentSchema = Strict(
         repoURL: Type.String({ pattern: '^(https://|ssh://|git@)\\S+$', description: 'Git repository Argo CD reads dist/<env>/ from' }),
         targetRevision: Type.Optional(Type.String({ minLength: 1, default: 'main' })),
         destinationServer: Type.Optional(Type.String({ pattern: '^https://', default: 'https://kubernetes.default.svc' })),
-        project: Type.Optional(Type.String({ format: 'dns-label', default: 'default' })),
+        project: Type.Optional(Type.String({ format: 'dns-label', description: 'The AppProject rendered for this environment (default: gravl-<env>); it permits only what the output holds' })),
+        promotedFrom: Type.Optional(
+          Type.String({
+            format: 'dns-label',
+            description: 'The environment whose gate a revision passes first: targetRevision is then a ref only npm run promote moves, to a revision on that environment\'s targetRevision',
+          }),
+        ),
+        mainline: Type.Optional(
+          Type.String({ minLength: 1, default: 'main', description: 'The branch reviewed changes land on: the root Application syncs dist/argocd/ from it, and npm run promote takes revisions from it' }),
+        ),
+        prune: Type.Optional(Type.Boolean({ default: true, description: 'Argo CD deletes what git no longer holds on its own; off: those objects wait for a sync with prune by a person' })),
         argocdNamespace: Type.Optional(Type.String({ format: 'dns-label', default: 'argocd' })),
         automated: Type.Optional(Type.Boolean({ default: true, description: 'Sync on every commit (with self-heal and pruning); off: a person presses sync' })),
       },

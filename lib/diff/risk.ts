@@ -58,7 +58,7 @@ interface Finding {
 type Check = (base: KubeObject | undefined, head: KubeObject | undefined, context: RiskContext) => Finding[];
 
 /** Checks that only compare the two versions of one object: they have nothing to say about an unchanged one. */
-const OBJECT_CHECKS: readonly Check[] = [networkPolicy, tls, resourceLimits, disruptionBudget, rbac, secret, images, storage, kustomization, application, immutable, databaseRole];
+const OBJECT_CHECKS: readonly Check[] = [networkPolicy, tls, resourceLimits, disruptionBudget, rbac, secret, images, storage, kustomization, application, appProject, immutable, databaseRole];
 
 /**
  * A container that connects to the database as a more powerful role than before (app -> owner,
@@ -91,21 +91,50 @@ function kustomization(base: KubeObject | undefined, head: KubeObject | undefine
   return findings;
 }
 
-/** An Argo CD Application that stops syncing, healing or pruning, or syncs from elsewhere. */
+/**
+ * An Argo CD Application that stops syncing, healing or pruning, changes how it prunes, syncs from
+ * elsewhere (another repository, path or ref: for production, the ref promotion moves) or moves to
+ * another project (which decides what it may deploy where).
+ */
 function application(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
   if ((head ?? base)!.kind !== 'Application' || !base) return [];
   if (!head) return [high('gitops', 'Application removed: the environment is no longer synced')];
   const findings: Finding[] = [];
-  const source = (o: KubeObject) => record(record(o.spec).source);
+  const spec = (o: KubeObject) => record(o.spec);
+  const source = (o: KubeObject) => record(spec(o).source);
   for (const field of ['repoURL', 'targetRevision', 'path']) {
     if (source(base)[field] !== source(head)[field]) findings.push(medium('gitops', `syncs from ${field} ${String(source(head)[field])} instead of ${String(source(base)[field])}`));
   }
-  const automated = (o: KubeObject) => record(record(record(o.spec).syncPolicy).automated);
+  if (spec(base).project !== spec(head).project) findings.push(medium('gitops', `moves from project ${String(spec(base).project)} to ${String(spec(head).project)}: what it may deploy, and where, is now that project's`));
+  const automated = (o: KubeObject) => record(record(spec(o).syncPolicy).automated);
   for (const flag of ['prune', 'selfHeal']) {
     if (automated(base)[flag] === true && automated(head)[flag] !== true) findings.push(medium('gitops', `automated ${flag} turned off: the cluster may drift from git`));
   }
+  if (automated(base).prune !== true && automated(head).prune === true) findings.push(medium('gitops', 'automated prune turned on: objects removed from git are deleted from the cluster without a person'));
+  const pruneOptions = (o: KubeObject) => list(record(spec(o).syncPolicy).syncOptions).map(String).filter((x) => /^Prune/.test(x)).sort().join(',');
+  if (pruneOptions(base) !== pruneOptions(head)) findings.push(medium('gitops', `prune options changed from ${pruneOptions(base) || 'none'} to ${pruneOptions(head) || 'none'}`));
   return findings;
 }
+
+/** An Argo CD AppProject that permits more: another repository, namespace, cluster or kind. */
+function appProject(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
+  if ((head ?? base)!.kind !== 'AppProject' || !base || !head) return [];
+  const findings: Finding[] = [];
+  const entries = (o: KubeObject, field: string, key: (e: Record<string, unknown>) => string) => new Set(list(record(o.spec)[field]).map((e) => (typeof e === 'string' ? e : key(record(e)))));
+  const lists: [string, string, (e: Record<string, unknown>) => string][] = [
+    ['sourceRepos', 'repository', () => ''],
+    ['destinations', 'destination', (e) => `${String(e.namespace)} on ${String(e.server ?? e.name)}`],
+    ['clusterResourceWhitelist', 'cluster-scoped kind', (e) => `${String(e.group) || 'core'}/${String(e.kind)}`],
+    ['namespaceResourceWhitelist', 'namespaced kind', (e) => `${String(e.group) || 'core'}/${String(e.kind)}`],
+  ];
+  for (const [field, noun, key] of lists) {
+    const before = entries(base, field, key);
+    const gained = [...entries(head, field, key)].filter((e) => !before.has(e));
+    if (gained.length > 0) findings.push(medium('gitops', `project now permits ${noun} ${gained.join(', ')}`));
+  }
+  return findings;
+}
+
 /**
  * Fields the API server will not change in place: `kubectl apply` rejects the object and stops
  * part-way through the environment, and Argo CD reports the sync failed. The object must be

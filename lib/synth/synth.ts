@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { loadEnvironments, type EnvironmentSource } from '../config/load';
 import { ProblemsError, type Problem } from '../config/problems';
 import { GravlEnvironment } from '../gravl';
-import { ARGOCD_DIR, applicationFile } from '../gitops/application';
+import { ARGOCD_DIR, argocdOutput } from '../gitops/application';
 import { environmentDirs } from '../inspect/dist';
 import { environmentName } from '../config/load';
 import { formatMarkdown, readiness } from '../readiness/report';
@@ -48,8 +48,6 @@ export function renderAll(sources: readonly EnvironmentSource[], options: Render
   // others': every environment is rendered, and the problems of all of them are reported at once.
   const problems: Problem[] = [];
   for (const env of loaded.environments) {
-    const { name, application } = applicationFile(env.name, env.spec);
-    shared.push({ name, content: toYaml([application]) });
     const start = performance.now();
     let plain: RenderedEnvironment;
     try {
@@ -65,6 +63,9 @@ export function renderAll(sources: readonly EnvironmentSource[], options: Render
     summaries.push({ environment: env.name, objects: rendered.objects.length, files: rendered.files.length, millis: performance.now() - start });
   }
   if (problems.length > 0) throw new ProblemsError(problems);
+  // The Argo CD objects come last: each project is derived from its environment's objects.
+  const argocd = argocdOutput(loaded.environments.map((env) => ({ name: env.name, spec: env.spec, objects: environments.find((e) => e.name === env.name)!.objects })));
+  shared.push(...argocd.map((f) => ({ name: f.name, content: toYaml(f.objects) })));
   return { environments, shared, summaries, production: loaded.environments.filter((e) => e.spec.production).map((e) => e.name) };
 }
 
@@ -114,7 +115,7 @@ export function checkRemovals(check: RemovalCheck): void {
       file: `${check.shownOut}/${name}/`,
       path: '',
       message:
-        `${check.environmentsDir}/${name}.yaml is gone, so synth would delete ${check.shownOut}/${name}/ and ${check.shownOut}/${ARGOCD_DIR}/gravl-${name}.yaml; ` +
+        `${check.environmentsDir}/${name}.yaml is gone, so synth would delete ${check.shownOut}/${name}/ and ${check.shownOut}/${ARGOCD_DIR}/gravl-${name}.yaml (with gravl-${name}-root.yaml); ` +
         `once that is pushed, Argo CD deletes the Application gravl-${name} and prunes every resource it deployed. ` +
         `If the environment is to go, confirm with: npm run synth -- --remove ${name}; otherwise restore ${check.environmentsDir}/${name}.yaml`,
     });

@@ -81,7 +81,7 @@ describe('the kustomization and the Argo CD Applications', () => {
     const copy = temp('dist');
     fs.cpSync(path.join(ROOT, 'dist'), copy, { recursive: true });
     // A medium one (an Application that stops pruning) in argocd/, which sorts first, and a high one in staging.
-    const application = path.join(copy, 'argocd', 'gravl-production.yaml');
+    const application = path.join(copy, 'argocd', 'gravl-staging.yaml');
     fs.writeFileSync(application, fs.readFileSync(application, 'utf8').replace('prune: true', 'prune: false'));
     const kustomization = path.join(copy, 'staging', 'kustomization.yaml');
     fs.writeFileSync(kustomization, fs.readFileSync(kustomization, 'utf8').replace(/^ {2}- 0002-network-policies\.k8s\.yaml\n/m, ''));
@@ -97,7 +97,7 @@ describe('the kustomization and the Argo CD Applications', () => {
     fs.cpSync(path.join(ROOT, 'dist'), copy, { recursive: true });
     const kustomization = path.join(copy, 'staging', 'kustomization.yaml');
     fs.writeFileSync(kustomization, fs.readFileSync(kustomization, 'utf8').replace(/^ {2}- 0002-network-policies\.k8s\.yaml\n/m, ''));
-    const application = path.join(copy, 'argocd', 'gravl-production.yaml');
+    const application = path.join(copy, 'argocd', 'gravl-staging.yaml');
     fs.writeFileSync(application, fs.readFileSync(application, 'utf8').replace('prune: true', 'prune: false'));
     // The committed dist/ is the head here: what a fresh render gives compared with the edited copy.
     const result = runDiff({ head: readTree(path.join(ROOT, 'dist')), base: readTree(copy), production: new Set(['production']), format: 'text' });

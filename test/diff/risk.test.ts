@@ -1,8 +1,9 @@
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatMarkdown, formatText, type RiskFlag, type RiskRule } from '../../lib/diff';
 import type { KubeObject } from '../../lib/synth/render';
-import { treeOf, type Tree } from '../../lib/diff';
-import { committedText, edit as editText, renderTexts } from '../support/render';
+import { readTree, treeOf, type Tree } from '../../lib/diff';
+import { committedText, edit as editText, renderTexts, ROOT } from '../support/render';
 import { addToBoth, container, copyOf, diff, find, flags, object, realTree, remove, type EditableTree } from './trees';
 
 /** Production on the legacy Ingress, as a cluster that still runs ingress-nginx would render it. */
@@ -529,5 +530,41 @@ describe('risk flags: database roles', () => {
     });
     expectFlag(flagged('database-role', (head) => head.get('production')!.push(debug)), 'Job gravl-prod/debug', /container psql connects as secret gravl-db-credentials\/username, the superuser/);
     expect(flagged('database-role', (head) => (find(head, 'production', 'Job', 'postgres-roles').spec.template.spec.containers[0].env[0].value = 'x'))).toEqual([]);
+  });
+});
+
+describe('risk flags: Argo CD Applications and projects', () => {
+  /** The committed dist/, Applications and projects included (argocd/ is compared as an environment of its own). */
+  const committed = () => readTree(path.join(ROOT, 'dist'));
+  const gitops = (edit: (app: any, project: any) => void) => flagged('gitops', (head) => edit(find(head, 'argocd', 'Application', 'gravl-production'), find(head, 'argocd', 'AppProject', 'gravl-production')), { tree: committed });
+
+  it('flags production following another ref than the one promotion moves', () => {
+    expectFlag(gitops((app) => (app.spec.source.targetRevision = 'main')), 'Application argocd/gravl-production', /syncs from targetRevision main instead of production/, 'argocd');
+  });
+
+  it('flags an Application moving to another project', () => {
+    expectFlag(gitops((app) => (app.spec.project = 'default')), 'Application argocd/gravl-production', /moves from project gravl-production to default/, 'argocd');
+  });
+
+  it('flags a change of the prune policy either way: automated prune turned on, or off, or its sync options', () => {
+    expectFlag(gitops((app) => (app.spec.syncPolicy.automated.prune = true)), 'Application argocd/gravl-production', /automated prune turned on/, 'argocd');
+    const off = flagged('gitops', (head) => (find(head, 'argocd', 'Application', 'gravl-staging').spec.syncPolicy.automated.prune = false), { tree: committed });
+    expectFlag(off, 'Application argocd/gravl-staging', /automated prune turned off/, 'argocd');
+    expectFlag(gitops((app) => (app.spec.syncPolicy.syncOptions = app.spec.syncPolicy.syncOptions.filter((o: string) => o !== 'PruneLast=true'))), 'Application argocd/gravl-production', /prune options changed from PruneLast=true to none/, 'argocd');
+  });
+
+  it('flags a project that permits another namespace or cluster-scoped kind', () => {
+    const found = gitops((_app, project) => {
+      project.spec.destinations.push({ server: 'https://kubernetes.default.svc', namespace: 'kube-system' });
+      project.spec.clusterResourceWhitelist.push({ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' });
+    });
+    expect(found.map((f) => f.message)).toEqual([
+      'project now permits destination kube-system on https://kubernetes.default.svc',
+      'project now permits cluster-scoped kind admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+    ]);
+  });
+
+  it('does not flag an Application or project left as it is', () => {
+    expect(gitops(() => undefined)).toEqual([]);
   });
 });

@@ -71,7 +71,7 @@ describe('npm run synth', () => {
     const run = runMain(['synth', '--environments', envs, '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(['argocd', 'preview', 'staging']);
-    expect(fs.readdirSync(path.join(out, 'argocd')).sort()).toEqual(['gravl-preview.yaml', 'gravl-staging.yaml']);
+    expect(fs.readdirSync(path.join(out, 'argocd')).sort()).toEqual(['gravl-preview-root.yaml', 'gravl-preview.yaml', 'gravl-staging-root.yaml', 'gravl-staging.yaml']);
     expect(fs.readFileSync(path.join(out, 'preview', '0000-namespaces.k8s.yaml'), 'utf8')).toContain('name: gravl-preview');
     expect(run.stdout).toMatch(/^preview\s+\d+ objects\s+\d+ files\s+\d+ ms/m);
     expect(run.stdout).toMatch(/^staging\s+\d+ objects\s+\d+ files\s+\d+ ms/m);
@@ -191,7 +191,7 @@ describe('an environment whose file is gone', () => {
     const run = runMain(['synth', '--environments', envs, '--out', out, '--remove', 'production']);
     expect(run.status, run.stderr).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(['argocd', 'staging']);
-    expect(fs.readdirSync(path.join(out, 'argocd'))).toEqual(['gravl-staging.yaml']);
+    expect(fs.readdirSync(path.join(out, 'argocd')).sort()).toEqual(['gravl-staging-root.yaml', 'gravl-staging.yaml']);
     expect(run.stdout).toContain('removed');
   });
 
