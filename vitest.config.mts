@@ -1,4 +1,8 @@
+import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// kubectl unpacked by scripts/setup-system.sh where the machine has none recent enough.
+process.env.PATH = `${path.join(import.meta.dirname, '.tools', 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
 
 export default defineConfig({
   test: {

