@@ -169,6 +169,8 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     // The revision's own launcher where it has one (it compiles that revision's sources), else its main.ts through tsx.
     const main = fs.existsSync(path.join(tree, 'bin', 'gravl.cjs')) ? [path.join('bin', 'gravl.cjs')] : ['--import', 'tsx', 'main.ts'];
     const evidence = options.evidence ?? path.join(tree, 'evidence', gate);
+    // The launcher compiles the revision on its first run: once, before the three runs share it.
+    if (main.length === 1) await run(process.execPath, [...main, '--help'], tree);
     const [synth, gateReadiness, ownReadiness] = await Promise.all([
       run(process.execPath, [...main, 'synth', '--out', path.join(work, 'fresh')], tree),
       run(process.execPath, [...main, 'readiness', `dist/${gate}`, '--evidence', evidence], tree),
