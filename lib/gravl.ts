@@ -30,6 +30,8 @@ import { DatabaseRoles } from './postgres/roles';
 import { Deployer } from './rbac/deployer';
 import { Secrets, type ExternalSource, type SealedSource } from './secrets/secrets';
 import { ManualChart } from './synth/render';
+import { PriorityClasses } from './scheduling';
+import { applyRecommendedLabels, instanceName, releaseVersion } from './recommended-labels';
 
 const LABELS = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' };
 
@@ -87,6 +89,7 @@ export class GravlEnvironment {
     const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: MONITORING_NAMESPACE, podSecurityVersion });
     // Node agents read host paths and use the host network: the only namespace that may.
     const agentsNamespace = new Namespace(namespaces, 'node-agents', { name: NODE_AGENTS_NAMESPACE, podSecurityVersion, podSecurity: 'privileged' });
+    new PriorityClasses(namespaces, 'priority-classes', { labels: { 'app.kubernetes.io/name': 'gravl-scheduling', 'app.kubernetes.io/component': 'scheduling' } });
 
     this.secrets = new Secrets(charts.add('secrets'), 'secrets', { source: secretSource(env), declarationsOnly: options.declarationsOnly ?? false });
     this.network = new NetworkPolicies(charts.add('network-policies'), 'network', {
@@ -209,6 +212,12 @@ export class GravlEnvironment {
       retention: monitoring.prometheus.retention,
       storage: monitoring.prometheus.storage,
       restoreDrillCopy: drillCopy(objectStorage),
+      host: spec.host,
+      // Whatever serves the host, from the edge settings: scraped, and its 5xx share alerted on.
+      edges: [
+        ...(entry.gateway ? [{ kind: 'gateway' as const, namespace: edge.gateway.dataPlane.namespace, podLabels: edge.gateway.dataPlane.podLabels }] : []),
+        ...(entry.ingress ? [{ kind: 'ingress' as const, namespace: edge.ingress.controller.namespace, podLabels: edge.ingress.controller.podLabels }] : []),
+      ],
     });
     const alertmanager = new Alertmanager(monitoringChart, 'alertmanager', {
       namespace: monitoringNamespace.name,
@@ -218,6 +227,8 @@ export class GravlEnvironment {
       resources: monitoring.alertmanager.resources,
       slack: monitoring.alertmanager.slack,
       email: monitoring.alertmanager.email,
+      // Silences and the notification log are small: 1Gi on Prometheus's class.
+      storage: { storageClassName: monitoring.prometheus.storage.storageClassName, size: '1Gi' },
     });
     const grafana = new Grafana(monitoringChart, 'grafana', {
       namespace: monitoringNamespace.name,
@@ -281,6 +292,8 @@ export class GravlEnvironment {
     // Every construct has declared its flows and the secrets it reads: render them.
     this.network.finalize();
     this.secrets.finalize();
+    // Last, over every object: the recommended labels each still lacks.
+    applyRecommendedLabels(this.app, { instance: instanceName(env.name), version: releaseVersion(spec.backend.image) });
   }
 }
 

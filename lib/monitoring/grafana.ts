@@ -42,6 +42,7 @@ export class Grafana extends PodWorkload {
     const port = { name: GRAFANA.port.name, containerPort: GRAFANA.port.port };
     super(scope, id, {
       kind: 'Deployment',
+      disruptionDecision: 'One replica of a dashboard UI: a PodDisruptionBudget would make its node undrainable; a drain makes the dashboards unavailable for the restart, and alerting does not depend on them.',
       namespace: props.namespace,
       name: GRAFANA.service,
       component: 'dashboards',

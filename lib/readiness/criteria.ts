@@ -21,6 +21,7 @@ import { objectId as id, type KubeObject } from '../synth/render';
 import { EVIDENCE_FILES, type Evidence } from './evidence';
 import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './provenance';
 import { evidenceDir, imageScan, migrationsApplied, podsHealthy } from './runtime';
+import { edgeErrors, gracefulShutdown, metaMonitoring, recommendedLabels, scheduling } from './operability';
 
 /** PASS, FAIL, WARN (findings that do not block here) or RUNTIME (no evidence yet: the command collects it). */
 export type Status = 'PASS' | 'FAIL' | 'WARN' | 'RUNTIME';
@@ -634,6 +635,7 @@ export function evaluate(input: ReadinessInput): CriterionResult[] {
     imageScan(runtime),
     storage(v),
     kustomization(v),
+    ...[metaMonitoring, edgeErrors, gracefulShutdown, scheduling, recommendedLabels].map((criterion) => criterion({ ...runtime, environment: input.name })),
   ];
 }
 

@@ -14,8 +14,8 @@ describe('npm run readiness', () => {
   it('says NO-GO for the committed production output and READY for staging, exiting 1 for the worst', () => {
     const run = runMain(['readiness', '--date', '2026-12-01']);
     expect(run.status, run.stdout + run.stderr).toBe(1);
-    expect(run.stdout).toMatch(/^production \(dist\/production\): NO-GO {2}\[11 PASS, 4 FAIL, 0 WARN, 4 RUNTIME\]$/m);
-    expect(run.stdout).toMatch(/^staging \(dist\/staging\): READY {2}\[12 PASS, 0 FAIL, 3 WARN, 4 RUNTIME\]$/m);
+    expect(run.stdout).toMatch(/^production \(dist\/production\): NO-GO {2}\[15 PASS, 5 FAIL, 0 WARN, 4 RUNTIME\]$/m);
+    expect(run.stdout).toMatch(/^staging \(dist\/staging\): READY {2}\[16 PASS, 0 FAIL, 4 WARN, 4 RUNTIME\]$/m);
     expect(run.stdout).toMatch(/collect: mkdir -p evidence\/staging\/rollout && for w in .*gravl-staging\/deployment\/backend.* rollout status/);
     const staging = runMain(['readiness', 'dist/staging', '--date', '2026-12-01']);
     expect(staging.status).toBe(3);
@@ -33,7 +33,7 @@ describe('npm run readiness', () => {
     const evidence = path.join(dir, 'evidence');
     writeEvidence(env, evidence);
     const go = runMain(['readiness', out, '--evidence', evidence, '--date', '2026-12-01']);
-    expect(go.stdout).toMatch(/^production \(.*\): GO {2}\[19 PASS, 0 FAIL, 0 WARN, 0 RUNTIME\]$/m);
+    expect(go.stdout).toMatch(/^production \(.*\): GO {2}\[24 PASS, 0 FAIL, 0 WARN, 0 RUNTIME\]$/m);
     expect(go.status, go.stdout + go.stderr).toBe(0);
     const ready = runMain(['readiness', out, '--date', '2026-12-01']);
     expect(ready.stdout).toMatch(/^production \(.*\): READY/m);

@@ -52,6 +52,7 @@ describe('readiness', () => {
     expect(statuses(r)).toEqual({
       tls: 'PASS', secrets: 'PASS', sealing: 'PASS', credentials: 'PASS', 'load-test': 'RUNTIME', alertmanager: 'PASS', backup: 'PASS', 'offsite-backup': 'PASS', 'db-credentials': 'PASS', 'db-roles': 'PASS', network: 'PASS',
       rbac: 'PASS', pods: 'PASS', 'pods-healthy': 'RUNTIME', migrations: 'PASS', 'migrations-applied': 'RUNTIME', 'image-scan': 'RUNTIME', storage: 'PASS', kustomization: 'PASS',
+      'meta-monitoring': 'PASS', 'edge-errors': 'PASS', 'graceful-shutdown': 'PASS', scheduling: 'PASS', labels: 'PASS',
     });
     for (const c of r.results.filter((x) => x.status === 'RUNTIME')) expect(c.command).toMatch(/kubectl|trivy image/);
   });
@@ -209,7 +210,8 @@ describe('readiness', () => {
     const files = copy('production');
     find(files, 'HorizontalPodAutoscaler', 'backend').spec.minReplicas = 1;
     remove(files, (o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'backend');
-    expectFails(judge(files, 'production'), 'pods', /Deployment gravl-prod\/backend: 1 replica\(s\) in production[\s\S]*no PodDisruptionBudget/);
+    // Without its budget and without a written decision, scheduling rightly fails as well.
+    expectFails(judge(files, 'production'), 'pods', /Deployment gravl-prod\/backend: 1 replica\(s\) in production[\s\S]*no PodDisruptionBudget/, ['scheduling']);
   });
 
   it('counts an autoscaler without minReplicas as 1 pod in production, as the API defaults it', () => {
@@ -256,13 +258,13 @@ describe('readiness', () => {
   it('fails the network criterion when a policy opens a port to every namespace, or egress to the metadata address', () => {
     const files = copy('production');
     files.files[2]!.objects.push({
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'debug', namespace: 'gravl-prod' },
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'debug', namespace: 'gravl-prod', labels: structuredClone(find(files, 'NetworkPolicy', 'backend').metadata.labels) },
       spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'backend' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 3001, protocol: 'TCP' }] }] },
     });
     expectFails(judge(files, 'production'), 'network', /a pod in namespace default may reach gravl-prod\/backend:3001/);
     const egress = copy('production');
     egress.files[2]!.objects.push({
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'anywhere', namespace: 'gravl-prod' },
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'anywhere', namespace: 'gravl-prod', labels: structuredClone(find(egress, 'NetworkPolicy', 'frontend').metadata.labels) },
       spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] },
     });
     expectFails(judge(egress, 'production'), 'network', /may reach the cloud metadata address 169.254.169.254: gravl-prod\/frontend/);
