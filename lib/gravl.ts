@@ -176,7 +176,13 @@ export class GravlEnvironment {
       image: spec.loadTest.image,
       resources: spec.loadTest.resources,
       // Only Let's Encrypt's production issuer gives a certificate k6 trusts.
-      profile: { vus: spec.loadTest.vus, duration: spec.loadTest.duration, verifiableCertificate: spec.tls.clusterIssuer === 'letsencrypt-prod' },
+      profile: {
+        vus: spec.loadTest.vus,
+        duration: spec.loadTest.duration,
+        rate: spec.loadTest.rate,
+        ...(spec.loadTest.peakRate !== undefined ? { peakRate: spec.loadTest.peakRate } : {}),
+        verifiableCertificate: spec.tls.clusterIssuer === 'letsencrypt-prod',
+      },
       host: spec.host,
       backend,
       edge: entry.dataPlanes,

@@ -62,13 +62,13 @@ describe('npm run readiness', () => {
   it('judges the load test from the logs of a real k6 run', () => {
     const dir = tempDir('k6');
     temps.push(dir);
-    const summary = { metrics: { http_req_duration: { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app' } };
+    const summary = { metrics: { 'http_req_duration{scope:public}': { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, 'http_reqs{scope:public}': { values: { rate: 119.6 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app' } };
     const log = path.join(dir, 'k6.log');
     fs.writeFileSync(log, `running (5m00.0s), 00/10 VUs, 600 complete\n\nK6_SUMMARY_JSON ${JSON.stringify(summary)}\n`);
     const run = runMain(['readiness', path.join(ROOT, 'dist', 'staging'), '--k6-summary', log, '--date', '2026-12-01']);
     expect(run.status, run.stdout + run.stderr).toBe(3);
     expect(run.stdout).toMatch(/PASS {4}blocking {2}Load test/);
-    expect(run.stdout).toContain('measured: p95 6.98 ms, p99 14.59 ms, error rate 0');
+    expect(run.stdout).toContain('measured (public host): p95 6.98 ms, p99 14.59 ms, 119.6 requests/s; error rate 0');
   });
 
   it('names a missing --k6-summary file plainly, with exit 1 and no stack trace', () => {

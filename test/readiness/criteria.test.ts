@@ -132,13 +132,48 @@ describe('readiness', () => {
     expectFails(judge(files), 'load-test', /no threshold http_req_failed rate<0.001/);
   });
 
-  it('judges the load test from a real run: PASS within the limits, FAIL with the p95 over 200 ms', () => {
-    const summary = (p95: number, failed: number, apiUrl = 'https://staging.gravl.app') => ({ metrics: { http_req_duration: { values: { 'p(95)': p95, 'p(99)': 20 } }, http_req_failed: { values: { rate: failed } } }, gravl: { apiUrl } });
+  it('judges the load test from a real run: PASS within the limits, FAIL with the p95 over 200 ms, or 100 requests a second or fewer achieved', () => {
+    const summary = (p95: number, failed: number, apiUrl = 'https://staging.gravl.app', rate = 119.6) => ({
+      metrics: { 'http_req_duration{scope:public}': { values: { 'p(95)': p95, 'p(99)': 20 } }, 'http_reqs{scope:public}': { values: { rate } }, http_req_failed: { values: { rate: failed } } },
+      gravl: { apiUrl },
+    });
+    expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://staging.gravl.app', 20.4) }), 'load-test', /achieved rate 20.4 requests\/s against the public host is not more than 100/);
+    const unscoped = { metrics: { http_req_duration: { values: { 'p(95)': 6.98, 'p(99)': 20 } }, http_reqs: { values: { rate: 140 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app' } };
+    expectFails(judge(copy('staging'), 'staging', { k6Summary: unscoped }), 'load-test', /p95 latency: missing from the summary[\s\S]*achieved rate \(http_reqs\{scope:public\}\): missing/);
     const pass = judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0) });
     expect(pass.results.find((c) => c.id === 'load-test')!.status).toBe('PASS');
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(250, 0) }), 'load-test', /p95 latency 250 ms is not under 200 ms/);
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0.002) }), 'load-test', /error rate 0.002 is not under 0.001/);
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://gravl.app') }), 'load-test', /a run against https:\/\/gravl.app, not https:\/\/staging.gravl.app/);
+  });
+
+  it('fails the load test when the public traffic is paced by waiting users, or arrives at 100 requests a second or fewer', () => {
+    const options = (files: ReturnType<typeof copy>) => {
+      const script = find(files, 'ConfigMap', 'load-test-script');
+      const [first, ...rest] = (script.data['load-test.js'] as string).split('\n');
+      const parsed = JSON.parse(first!.slice('export const options = '.length).replace(/;$/, ''));
+      return { parsed, write: () => (script.data['load-test.js'] = [`export const options = ${JSON.stringify(parsed)};`, ...rest].join('\n')) };
+    };
+    const paced = copy('staging');
+    const p = options(paced);
+    p.parsed.scenarios.public = { executor: 'constant-vus', vus: 10, duration: '5m', exec: 'traffic', tags: { scope: 'public' } };
+    p.write();
+    expectFails(judge(paced), 'load-test', /no public scenario at an arrival rate/);
+    const slow = copy('staging');
+    const s = options(slow);
+    s.parsed.scenarios.public.rate = 100;
+    s.write();
+    expectFails(judge(slow), 'load-test', /peaks at 100 requests a second, not more than the signed-off 100/);
+  });
+
+  it('fails the production load test at a constant rate: it must ramp for the HPA to scale', () => {
+    const files = copy('production');
+    const script = find(files, 'ConfigMap', 'load-test-script');
+    const [first, ...rest] = (script.data['load-test.js'] as string).split('\n');
+    const parsed = JSON.parse(first!.slice('export const options = '.length).replace(/;$/, ''));
+    parsed.scenarios.public = { executor: 'constant-arrival-rate', rate: 120, timeUnit: '1s', duration: '5m', preAllocatedVUs: 300, maxVUs: 300, exec: 'traffic', tags: { scope: 'public' } };
+    script.data['load-test.js'] = [`export const options = ${JSON.stringify(parsed)};`, ...rest].join('\n');
+    expectFails(judge(files, 'production'), 'load-test', /a constant rate in production: ramp it \(loadTest.peakRate\)/);
   });
 
   it('fails Alertmanager when the Slack webhook URL is written inline', () => {

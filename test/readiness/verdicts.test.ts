@@ -39,7 +39,7 @@ const writeJson = (file: string, value: unknown) => fs.writeFileSync(file, JSON.
 const statusOf = (r: ReturnType<typeof judge>, id: string) => r.results.find((c) => c.id === id)!;
 
 describe('the committed output', () => {
-  it('is NO-GO in production for exactly the stand-in certificate, the missing credentials, the receivers (dead-man's switch included) that cannot deliver and the stand-in backup image', () => {
+  it("is NO-GO in production for exactly the stand-in certificate, the missing credentials, the receivers (dead-man's switch included) that cannot deliver and the stand-in backup image", () => {
     const r = judge(environment('production'));
     expect(r.decision).toBe('NO-GO');
     expect(r.results.filter((c) => c.status === 'FAIL').map((c) => c.id).sort()).toEqual(['alertmanager', 'credentials', 'meta-monitoring', 'offsite-backup', 'sealing']);
