@@ -36,6 +36,7 @@ describe.each(['staging', 'production'])('the %s load test', (name) => {
     expect(file.rate).toBeGreaterThan(100);
     // Enough users to hold the peak even at the p99 limit of 500 ms per request.
     expect(file.vus).toBeGreaterThanOrEqual((file.peakRate ?? file.rate) * 0.5);
+    expect(options.discardResponseBodies).toBe(true);
     for (const fn of ['traffic', 'scrape']) expect(script).toContain(`export function ${fn}()`);
     expect(script).toMatch(/api\/exercises`, \{ tags: \{ endpoint: 'exercises', scope: 'public' \}/);
     expect(script).toMatch(/http\.get\(metrics, \{ tags: \{ endpoint: 'metrics', scope: 'internal' \}/);
