@@ -179,7 +179,7 @@ describe('roles.sh against a real PostgreSQL server', () => {
   });
 
   it('refuses COPY ... TO PROGRAM to the application role', async () => {
-    await refusedUntilWidened('app', "COPY (SELECT 1) TO PROGRAM 'true'", /pg_execute_server_program/, `GRANT pg_execute_server_program TO ${ROLES.app}`);
+    await refusedUntilWidened('app', "COPY (SELECT 1) TO PROGRAM 'cat > /dev/null'", /pg_execute_server_program/, `GRANT pg_execute_server_program TO ${ROLES.app}`);
   });
 
   it('refuses ALTER ROLE and CREATE ROLE to the application role', async () => {
