@@ -21,11 +21,18 @@ export const RECEIVERS = { slack: 'slack', email: 'email', deadMansSwitch: 'dead
  * warnings it causes) in the same namespace are not sent. Each source is an alert that exists at
  * severity critical, each target one that exists at severity warning, so every rule can fire.
  */
-export const INHIBITIONS: readonly { readonly source: string; readonly targets: readonly string[]; readonly equal: readonly string[] }[] = [
+export const INHIBITIONS: readonly {
+  readonly source: string;
+  readonly targets: readonly string[];
+  readonly equal: readonly string[];
+  /** Further matchers on the targets. @default none */
+  readonly targetMatchers?: readonly string[];
+}[] = [
   // A database that is down fails its backups and drills, and slows every request.
   { source: 'PostgresDown', targets: ['PostgresBackupFailed', 'PostgresRestoreDrillFailed', 'PostgresTooManyConnections', 'HighRequestLatency'], equal: ['namespace'] },
-  // A backend that is down has no latency to report, and its scrape targets are down.
-  { source: 'BackendDown', targets: ['HighRequestLatency', 'TargetDown'], equal: ['namespace'] },
+  // A backend that is down has no latency to report, and its own scrape targets are down.
+  { source: 'BackendDown', targets: ['HighRequestLatency'], equal: ['namespace'] },
+  { source: 'BackendDown', targets: ['TargetDown'], equal: ['namespace'], targetMatchers: ['job="backend"'] },
   // Without kube-state-metrics its own target is down: one page, not two.
   { source: 'KubeStateMetricsAbsent', targets: ['TargetDown'], equal: ['job'] },
 ];
@@ -171,7 +178,7 @@ export function alertmanagerConfig(options: AlertmanagerOptions): Record<string,
     },
     inhibit_rules: INHIBITIONS.map((i) => ({
       source_matchers: [`alertname="${i.source}"`, SEVERITY_CRITICAL],
-      target_matchers: [`alertname=~"${i.targets.join('|')}"`, SEVERITY_WARNING],
+      target_matchers: [`alertname=~"${i.targets.join('|')}"`, SEVERITY_WARNING, ...(i.targetMatchers ?? [])],
       equal: [...i.equal],
     })),
     receivers: [

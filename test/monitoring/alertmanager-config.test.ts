@@ -46,7 +46,7 @@ describe('alertmanager.yml', () => {
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain('SUCCESS');
     expect(run.output).toMatch(/3 receivers/);
-    expect(run.output).toMatch(/3 inhibit rules/);
+    expect(run.output).toMatch(/4 inhibit rules/);
   });
 
   it('rejects (amtool) an unknown field beside the secret files, so accepting api_url_file and auth_password_file is a real check', async () => {

@@ -49,6 +49,10 @@ const ALERTS: readonly PostedAlert[] = [
   { labels: { alertname: 'KubeStateMetricsAbsent', severity: 'critical', job: 'kube-state-metrics' } },
   { labels: { alertname: 'TargetDown', severity: 'warning', job: 'kube-state-metrics', instance: '10.0.1.14:8080' } },
   { labels: { alertname: 'TargetDown', severity: 'warning', job: 'loki', instance: '10.0.1.19:3100' } },
+  // The backend down in staging: its own targets' TargetDown is redundant, the exporter's is not.
+  { labels: { alertname: 'BackendDown', severity: 'critical', namespace: 'gravl-staging', job: 'backend' } },
+  { labels: { alertname: 'TargetDown', severity: 'warning', namespace: 'gravl-staging', job: 'backend', instance: '10.0.2.1:3001' } },
+  { labels: { alertname: 'TargetDown', severity: 'warning', namespace: 'gravl-staging', job: 'postgres-exporter', instance: '10.0.2.9:9187' } },
 ];
 
 describe('inhibit rules, on a running Alertmanager', () => {
@@ -132,6 +136,11 @@ describe('inhibit rules, on a running Alertmanager', () => {
   it("silences kube-state-metrics' own TargetDown while KubeStateMetricsAbsent fires, and no other job's", async () => {
     expect((await find({ alertname: 'TargetDown', job: 'kube-state-metrics' })).status.state).toBe('suppressed');
     expect((await find({ alertname: 'TargetDown', job: 'loki' })).status.state).toBe('active');
+  });
+
+  it("silences the backend's own TargetDown while BackendDown fires, not another job's in its namespace", async () => {
+    expect((await find({ alertname: 'TargetDown', job: 'backend' })).status.state).toBe('suppressed');
+    expect((await find({ alertname: 'TargetDown', job: 'postgres-exporter' })).status.state).toBe('active');
   });
 
   it('never silences the critical sources themselves', async () => {
