@@ -75,6 +75,10 @@ describe.each(['staging', 'production'])('%s operability', (name) => {
     expect(decided).toEqual(
       ['alertmanager', 'alloy', 'grafana', 'kube-state-metrics', 'loki', 'node-exporter', 'postgres', 'prometheus', ...(name === 'staging' ? ['frontend'] : [])].sort(),
     );
+    // Run-to-completion workloads, applied and manual: a decision each, never a budget.
+    const batch = [...env.objects, ...env.manualObjects].filter((o) => o.kind === 'Job' || o.kind === 'CronJob');
+    expect(batch.length).toBeGreaterThanOrEqual(5);
+    for (const o of batch) expect(o.metadata.annotations?.[DISRUPTION_ANNOTATION], `${o.kind} ${o.metadata.name}`).toMatch(/^Runs to completion: a PodDisruptionBudget would hold a node drain/);
   });
 
   it('puts the six recommended labels on every object and pod template, instance gravl-<env>, and never a version or instance in a selector', () => {

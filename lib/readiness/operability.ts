@@ -210,11 +210,12 @@ export function scheduling(v: OperabilityView): CriterionResult {
     if (!ds.metadata.annotations?.[HOST_ACCESS_ANNOTATION]) problems.push(`${id(ds)}: no ${HOST_ACCESS_ANNOTATION} annotation giving policy tools the reason for its host access`);
   }
   const budgets = v.objects.filter((o) => o.kind === 'PodDisruptionBudget');
-  for (const w of v.objects.filter((o) => LONG_RUNNING.includes(o.kind))) {
+  for (const w of owners) {
     const labels = podTemplateOf(w)?.metadata?.labels ?? {};
     const budget = budgets.find((b) => b.metadata.namespace === w.metadata.namespace && Object.entries(((b.spec as Json).selector?.matchLabels ?? {}) as Json).every(([k, val]) => labels[k] === val));
     const decision = w.metadata.annotations?.[DISRUPTION_ANNOTATION];
     if (!budget && !decision) problems.push(`${id(w)}: neither a PodDisruptionBudget nor a written decision (${DISRUPTION_ANNOTATION})`);
+    if (!LONG_RUNNING.includes(w.kind)) continue;
     const replicas = w.kind === 'DaemonSet' ? 1 : scaleOf(w, v.objects).count;
     if (replicas > 1 && !((podSpecOf(w)?.topologySpreadConstraints ?? []) as Json[]).some((c) => c.topologyKey === 'kubernetes.io/hostname')) problems.push(`${id(w)}: ${replicas} replicas without topology spread over nodes`);
   }
@@ -222,7 +223,7 @@ export function scheduling(v: OperabilityView): CriterionResult {
   evidence.push(
     `${owners.length} pod owners, each with a PriorityClass of this output (${[...classes].map(([n, val]) => `${n} ${val}`).join(', ')})`,
     `postgres and backend above the frontend; the node agents above everything else, their host access annotated`,
-    `${withBudget} workload(s) behind a PodDisruptionBudget, the others with a written decision; every replicated workload spread over nodes`,
+    `${withBudget} workload(s) behind a PodDisruptionBudget, the others and every Job and CronJob with a written decision; every replicated workload spread over nodes`,
   );
   return verdict(v, 'scheduling', title, problems, problems.length ? [] : evidence);
 }

@@ -117,6 +117,7 @@ describe('operability criteria', () => {
 
   it('fails scheduling for a workload with neither a budget nor a decision, a replicated one without spread, or a node agent without its reason', () => {
     expectBlocks('scheduling', /StatefulSet gravl-monitoring\/loki: neither a PodDisruptionBudget nor a written decision/, (f) => delete find(f, 'StatefulSet', 'loki').metadata.annotations['gravl.app/disruption-decision']);
+    expectBlocks('scheduling', /CronJob gravl-\w+\/postgres-backup: neither a PodDisruptionBudget nor a written decision/, (f) => delete find(f, 'CronJob', 'postgres-backup').metadata.annotations['gravl.app/disruption-decision']);
     expectBlocks('scheduling', /Deployment gravl-monitoring\/grafana: 2 replicas without topology spread over nodes/, (f) => (find(f, 'Deployment', 'grafana').spec.replicas = 2));
     expectBlocks('scheduling', /DaemonSet gravl-node-agents\/node-exporter: no gravl.app\/host-access annotation/, (f) => delete find(f, 'DaemonSet', 'node-exporter').metadata.annotations['gravl.app/host-access']);
   });
