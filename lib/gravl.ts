@@ -245,6 +245,7 @@ export class GravlEnvironment {
       resources: monitoring.grafana.resources,
       prometheus,
       loki,
+      edge: { host: spec.host, kinds: [...(entry.gateway ? ['gateway' as const] : []), ...(entry.ingress ? ['ingress' as const] : [])] },
     });
     const kubeStateMetrics = new KubeStateMetrics(monitoringChart, 'kube-state-metrics', {
       namespace: monitoringNamespace.name,

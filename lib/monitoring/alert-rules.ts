@@ -408,30 +408,36 @@ function platformRules(o: ResolvedOptions): AlertRule[] {
   ];
 }
 
+/**
+ * The share of the host's requests an edge implementation answered with a 5xx over `window`, by
+ * job (the alert's window is 5m; the dashboard's Grafana's `$__rate_interval`).
+ */
+export function edgeErrorRatio(kind: EdgeScrapeKind, host: string, window = '5m'): string {
+  const job = `job="${EDGE_SCRAPE[kind].job}"`;
+  if (kind === 'ingress') {
+    const s = `${job}, host="${host}"`;
+    return [
+      `sum by (job) (rate(nginx_ingress_controller_requests{${s}, status=~"5.."}[${window}]))`,
+      '  /',
+      `sum by (job) (rate(nginx_ingress_controller_requests{${s}}[${window}]))`,
+    ].join('\n');
+  }
+  // The job keeps only the proxies of this environment's Gateway, which serves only the host:
+  // every request of their HTTP listeners is the host's. Envoy Gateway's own stats and readiness
+  // listeners (prefix eg-) are left out.
+  const s = `${job}, envoy_http_conn_manager_prefix!~"eg-.*"`;
+  return [
+    `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}, envoy_response_code_class="5"}[${window}]))`,
+    '  /',
+    `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}}[${window}]))`,
+  ].join('\n');
+}
+
 /** 5xx share answered at the edge for the host, per edge implementation. */
 function edgeRules(o: ResolvedOptions): AlertRule[] {
   if (!o.host || o.edges.length === 0) return [];
   const host = o.host;
-  const ratio = (kind: EdgeScrapeKind): string => {
-    const job = `job="${EDGE_SCRAPE[kind].job}"`;
-    if (kind === 'ingress') {
-      const s = `${job}, host="${host}"`;
-      return [
-        `sum by (job) (rate(nginx_ingress_controller_requests{${s}, status=~"5.."}[5m]))`,
-        '  /',
-        `sum by (job) (rate(nginx_ingress_controller_requests{${s}}[5m]))`,
-      ].join('\n');
-    }
-    // The job keeps only the proxies of this environment's Gateway, which serves only the host:
-    // every request of their HTTP listeners is the host's. Envoy Gateway's own stats and readiness
-    // listeners (prefix eg-) are left out.
-    const s = `${job}, envoy_http_conn_manager_prefix!~"eg-.*"`;
-    return [
-      `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}, envoy_response_code_class="5"}[5m]))`,
-      '  /',
-      `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}}[5m]))`,
-    ].join('\n');
-  };
+  const ratio = (kind: EdgeScrapeKind): string => edgeErrorRatio(kind, host);
   return [
     rule(
       'EdgeHighErrorRate',
