@@ -4,8 +4,9 @@
  * annotations `summary`, `description` and `runbook` (one line telling the on-call what to do).
  *
  * Metric sources: the backend (`http_requests_total`, `request_duration_ms_bucket` in
- * milliseconds), postgres_exporter, kube-state-metrics, the kubelet and its cAdvisor, and
- * cert-manager; each expression selects its scrape job by the `job` label of `./names`.
+ * milliseconds), postgres_exporter, kube-state-metrics, the kubelet and its cAdvisor, cert-manager,
+ * the edge (Envoy or ingress-nginx), Prometheus and Alertmanager themselves, and `up` of every
+ * scrape job; each expression selects its scrape job by the `job` label of `./names`.
  */
 import { FORMATS } from '../config/formats';
 import { describeValue, ProblemsError, type Problem } from '../config/problems';
@@ -564,9 +565,10 @@ function metaRules(o: ResolvedOptions): AlertRule[] {
 }
 
 /**
- * The rules file: {@link ALERT_GROUPS} application (backend availability, errors, latency),
- * database (Postgres health, connections, backups, restore drills) and platform (CPU, memory,
- * throttling, crash loops, volumes, certificates). Throws a `ProblemsError` naming every wrong
+ * The rules file: {@link ALERT_GROUPS} application (backend availability, errors, latency, and the
+ * edge's 5xx where a host and an edge are given), database (Postgres health, connections, backups,
+ * restore drills), platform (CPU, memory, throttling, crash loops, volumes, certificates) and
+ * meta-monitoring (the Watchdog, TargetDown, guards for missing inputs, the pipeline's failures). Throws a `ProblemsError` naming every wrong
  * option.
  */
 export function alertRules(options: AlertRuleOptions): { groups: RuleGroup[] } {
