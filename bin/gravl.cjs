@@ -71,5 +71,14 @@ function build(print) {
 }
 
 const print = fingerprint();
-if (!current(print)) build(print);
+if (!current(print)) {
+  try {
+    build(print);
+  } catch (error) {
+    // esbuild has printed each error with its file and line (logLevel error); no stack trace.
+    if (!Array.isArray(error && error.errors)) throw error;
+    console.error(`gravl: the sources do not compile (${error.errors.length} error(s) above); nothing was run`);
+    process.exit(1);
+  }
+}
 require(BUNDLE);

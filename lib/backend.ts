@@ -31,6 +31,8 @@ export class Backend extends ServiceDeployment {
       network: props.network,
       name: BACKEND.service,
       component: 'api',
+      // With the data tier, above the rest: the API is what every request needs.
+      priorityClass: 'critical',
       workload: props.workload,
       ...(props.autoscaling !== undefined ? { autoscaling: props.autoscaling } : {}),
       user: BACKEND_USER,

@@ -8,6 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
 import { ownServiceAccount, podTemplate } from './pod';
+import { DISRUPTION_ANNOTATION } from './pod-workload';
 import { Workload } from './workload';
 
 export interface BatchProps {
@@ -34,6 +35,10 @@ export interface BatchProps {
   readonly jobName?: string;
 }
 
+/** Why no run-to-completion workload has a PodDisruptionBudget. */
+export const BATCH_DISRUPTION_DECISION =
+  'Runs to completion: a PodDisruptionBudget would hold a node drain for a whole run. An evicted run fails, and its retry, its next schedule or its alert (PostgresBackupFailed, PostgresRestoreDrillFailed, a failed sync) takes over.';
+
 export class BatchWorkload extends Workload {
   readonly serviceAccount: k8s.KubeServiceAccount;
   readonly job?: k8s.KubeJob;
@@ -58,7 +63,7 @@ export class BatchWorkload extends Workload {
         podSpec: { restartPolicy: 'Never' },
       }),
     };
-    const metadata = { name: props.jobName ?? props.name, namespace: props.namespace, labels };
+    const metadata = { name: props.jobName ?? props.name, namespace: props.namespace, labels, annotations: { [DISRUPTION_ANNOTATION]: BATCH_DISRUPTION_DECISION } };
     if (props.schedule) {
       this.cronJob = new k8s.KubeCronJob(this, 'cronjob', {
         metadata,

@@ -30,6 +30,8 @@ import { DatabaseRoles } from './postgres/roles';
 import { Deployer } from './rbac/deployer';
 import { Secrets, type ExternalSource, type SealedSource } from './secrets/secrets';
 import { ManualChart } from './synth/render';
+import { PriorityClasses } from './scheduling';
+import { applyRecommendedLabels, instanceName, releaseVersion } from './recommended-labels';
 
 const LABELS = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' };
 
@@ -87,6 +89,7 @@ export class GravlEnvironment {
     const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: MONITORING_NAMESPACE, podSecurityVersion });
     // Node agents read host paths and use the host network: the only namespace that may.
     const agentsNamespace = new Namespace(namespaces, 'node-agents', { name: NODE_AGENTS_NAMESPACE, podSecurityVersion, podSecurity: 'privileged' });
+    new PriorityClasses(namespaces, 'priority-classes', { labels: { 'app.kubernetes.io/name': 'gravl-scheduling', 'app.kubernetes.io/component': 'scheduling' } });
 
     this.secrets = new Secrets(charts.add('secrets'), 'secrets', { source: secretSource(env), declarationsOnly: options.declarationsOnly ?? false });
     this.network = new NetworkPolicies(charts.add('network-policies'), 'network', {
@@ -173,7 +176,13 @@ export class GravlEnvironment {
       image: spec.loadTest.image,
       resources: spec.loadTest.resources,
       // Only Let's Encrypt's production issuer gives a certificate k6 trusts.
-      profile: { vus: spec.loadTest.vus, duration: spec.loadTest.duration, verifiableCertificate: spec.tls.clusterIssuer === 'letsencrypt-prod' },
+      profile: {
+        vus: spec.loadTest.vus,
+        duration: spec.loadTest.duration,
+        rate: spec.loadTest.rate,
+        ...(spec.loadTest.peakRate !== undefined ? { peakRate: spec.loadTest.peakRate } : {}),
+        verifiableCertificate: spec.tls.clusterIssuer === 'letsencrypt-prod',
+      },
       host: spec.host,
       backend,
       edge: entry.dataPlanes,
@@ -209,6 +218,12 @@ export class GravlEnvironment {
       retention: monitoring.prometheus.retention,
       storage: monitoring.prometheus.storage,
       restoreDrillCopy: drillCopy(objectStorage),
+      host: spec.host,
+      // Whatever serves the host, from the edge settings: scraped, and its 5xx share alerted on.
+      edges: [
+        ...(entry.gateway ? [{ kind: 'gateway' as const, namespace: edge.gateway.dataPlane.namespace, podLabels: edge.gateway.dataPlane.podLabels }] : []),
+        ...(entry.ingress ? [{ kind: 'ingress' as const, namespace: edge.ingress.controller.namespace, podLabels: edge.ingress.controller.podLabels }] : []),
+      ],
     });
     const alertmanager = new Alertmanager(monitoringChart, 'alertmanager', {
       namespace: monitoringNamespace.name,
@@ -218,6 +233,8 @@ export class GravlEnvironment {
       resources: monitoring.alertmanager.resources,
       slack: monitoring.alertmanager.slack,
       email: monitoring.alertmanager.email,
+      // Silences and the notification log are small: 1Gi on Prometheus's class.
+      storage: { storageClassName: monitoring.prometheus.storage.storageClassName, size: '1Gi' },
     });
     const grafana = new Grafana(monitoringChart, 'grafana', {
       namespace: monitoringNamespace.name,
@@ -228,6 +245,7 @@ export class GravlEnvironment {
       resources: monitoring.grafana.resources,
       prometheus,
       loki,
+      edge: { host: spec.host, kinds: [...(entry.gateway ? ['gateway' as const] : []), ...(entry.ingress ? ['ingress' as const] : [])] },
     });
     const kubeStateMetrics = new KubeStateMetrics(monitoringChart, 'kube-state-metrics', {
       namespace: monitoringNamespace.name,
@@ -281,6 +299,8 @@ export class GravlEnvironment {
     // Every construct has declared its flows and the secrets it reads: render them.
     this.network.finalize();
     this.secrets.finalize();
+    // Last, over every object: the recommended labels each still lacks.
+    applyRecommendedLabels(this.app, { instance: instanceName(env.name), version: releaseVersion(spec.backend.image) });
   }
 }
 

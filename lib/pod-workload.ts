@@ -18,6 +18,7 @@ export interface ServicePort extends MemberPort {
 }
 import { serviceHost } from './monitoring/names';
 import { bindClusterRole, ownServiceAccount, podTemplate } from './pod';
+import type { PriorityClassKey } from './scheduling';
 import { Workload } from './workload';
 
 /** A ConfigMap the pods mount: created with the workload, mounted as volume `volume`. */
@@ -76,7 +77,67 @@ export interface PodWorkloadProps {
   readonly rollout?: 'replace' | 'surge';
   /** A node agent in the privileged namespace: the only kind of workload that may run as root (user 0). @default false */
   readonly nodeAgent?: boolean;
+  /**
+   * The workload reloads its mounted ConfigMaps itself: no hash of them in the pod template, so a
+   * change is applied in place rather than by a restart. @default false
+   */
+  readonly reloadsConfig?: boolean;
+  /** The PriorityClass of the pods. @default gravl-node-agent for a node agent, else gravl-standard */
+  readonly priorityClass?: PriorityClassKey;
+  /**
+   * Why the workload has no PodDisruptionBudget, written on it as {@link DISRUPTION_ANNOTATION}
+   * (a single replica a budget would only make undrainable, a DaemonSet, ...). A workload with a
+   * budget leaves it out.
+   */
+  readonly disruptionDecision?: string;
+  /**
+   * A node agent's access to its host, with the reason, written in the exemption annotations the
+   * common policy tools read (see {@link hostAccessAnnotations}). @default none
+   */
+  readonly hostAccess?: HostAccess;
 }
+
+/** What of its host a node agent uses. */
+export type HostAccessKind = 'host-network' | 'host-pid' | 'host-path' | 'root';
+
+/** A node agent's host access and why it needs it. */
+export interface HostAccess {
+  readonly kinds: readonly HostAccessKind[];
+  /** One sentence: what the agent reads from the host and why it cannot work without it. */
+  readonly reason: string;
+}
+
+/** On a node agent: why it has host access (the value every policy tool's exemption carries). */
+export const HOST_ACCESS_ANNOTATION = 'gravl.app/host-access';
+
+/** Per kind of host access: the kube-linter check and the Polaris check it exempts from. */
+const POLICY_CHECKS: Record<HostAccessKind, { readonly kubeLinter: string; readonly polaris?: string }> = {
+  'host-network': { kubeLinter: 'host-network', polaris: 'hostNetworkSet' },
+  'host-pid': { kubeLinter: 'host-pid', polaris: 'hostPIDSet' },
+  'host-path': { kubeLinter: 'sensitive-host-mounts' },
+  root: { kubeLinter: 'run-as-non-root', polaris: 'runAsRootAllowed' },
+};
+
+/**
+ * The exemption annotations of a node agent: kube-linter's `ignore-check.kube-linter.io/<check>`
+ * (its value is the reason) and Polaris's `polaris.fairwinds.com/<check>-exempt`, beside
+ * {@link HOST_ACCESS_ANNOTATION} with the reason itself.
+ */
+export function hostAccessAnnotations(access: HostAccess): Record<string, string> {
+  const annotations: Record<string, string> = { [HOST_ACCESS_ANNOTATION]: `${[...access.kinds].sort().join(',')}: ${access.reason}` };
+  for (const kind of access.kinds) {
+    const checks = POLICY_CHECKS[kind];
+    annotations[`ignore-check.kube-linter.io/${checks.kubeLinter}`] = access.reason;
+    if (checks.polaris) annotations[`polaris.fairwinds.com/${checks.polaris}-exempt`] = 'true';
+  }
+  return annotations;
+}
+
+/**
+ * On a workload without a PodDisruptionBudget: the written decision why (readiness and the tests
+ * require a budget or this, for every workload).
+ */
+export const DISRUPTION_ANNOTATION = 'gravl.app/disruption-decision';
 
 export class PodWorkload extends Workload {
   readonly serviceAccount: k8s.KubeServiceAccount;
@@ -107,7 +168,7 @@ export class PodWorkload extends Workload {
 
     const configMaps = props.configMaps ?? [];
     const configTexts = configMaps.flatMap((c) => Object.values(c.data));
-    const configHash = configTexts.length ? crypto.createHash('sha256').update(configTexts.join('\0')).digest('hex').slice(0, 16) : undefined;
+    const configHash = configTexts.length && !props.reloadsConfig ? crypto.createHash('sha256').update(configTexts.join('\0')).digest('hex').slice(0, 16) : undefined;
     const volumes = [...configMaps.map((c): k8s.Volume => ({ name: c.volume, configMap: { name: c.name } })), ...(props.volumes ?? [])];
     const template = podTemplate({
       labels,
@@ -120,12 +181,18 @@ export class PodWorkload extends Workload {
       containers: props.containers,
       ...(volumes.length ? { volumes } : {}),
       ...(props.podSpec ? { podSpec: props.podSpec } : {}),
+      ...(props.priorityClass ? { priorityClass: props.priorityClass } : {}),
     });
+    const annotations = {
+      ...(props.disruptionDecision ? { [DISRUPTION_ANNOTATION]: props.disruptionDecision } : {}),
+      ...(props.hostAccess ? hostAccessAnnotations(props.hostAccess) : {}),
+    };
+    const workloadMetadata = Object.keys(annotations).length ? { ...metadata, annotations } : metadata;
     const selector = { matchLabels: { ...this.selector } };
     switch (props.kind) {
       case 'Deployment':
         this.resource = new k8s.KubeDeployment(this, 'deployment', {
-          metadata,
+          metadata: workloadMetadata,
           spec: {
             ...(replicas === undefined ? {} : { replicas }),
             revisionHistoryLimit: 5,
@@ -139,7 +206,7 @@ export class PodWorkload extends Workload {
         break;
       case 'StatefulSet':
         this.resource = new k8s.KubeStatefulSet(this, 'statefulset', {
-          metadata,
+          metadata: workloadMetadata,
           spec: {
             ...(replicas === undefined ? {} : { replicas }),
             serviceName: this.service?.name ?? props.name,
@@ -153,7 +220,7 @@ export class PodWorkload extends Workload {
         break;
       case 'DaemonSet':
         this.resource = new k8s.KubeDaemonSet(this, 'daemonset', {
-          metadata,
+          metadata: workloadMetadata,
           spec: { selector, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } }, template },
         });
         break;

@@ -3,6 +3,7 @@
  * privilege escalation, every capability dropped, seccomp RuntimeDefault, a read-only root
  * filesystem with emptyDirs only where a program must write, requests and limits always.
  */
+import { priorityClassName, type PriorityClassKey } from './scheduling';
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from './config/schema';
@@ -76,6 +77,8 @@ export interface PodTemplateProps {
   readonly volumes?: readonly k8s.Volume[];
   /** Pod spec fields beyond these (restartPolicy, hostNetwork, tolerations, ...). */
   readonly podSpec?: Partial<k8s.PodSpec>;
+  /** The PriorityClass of the pods. @default gravl-node-agent for a node agent, else gravl-standard */
+  readonly priorityClass?: PriorityClassKey;
 }
 
 /** A pod template that meets the bar: its own ServiceAccount, no token unless it calls the API, hardened containers. */
@@ -90,6 +93,7 @@ export function podTemplate(props: PodTemplateProps): k8s.PodTemplateSpec {
     metadata: { labels: props.labels, ...(props.annotations ? { annotations: props.annotations } : {}) },
     spec: {
       serviceAccountName: props.serviceAccount.name,
+      priorityClassName: priorityClassName(props.priorityClass ?? (props.nodeAgent ? 'nodeAgent' : 'standard')),
       automountServiceAccountToken: props.callsApi,
       enableServiceLinks: false,
       securityContext: podSecurityContext(props.user, props.fsGroup, props.nodeAgent),

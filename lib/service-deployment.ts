@@ -11,6 +11,7 @@ import { selectorLabels, workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
 import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes, type ScratchDir } from './pod';
 import { PodWorkload, type ServicePort } from './pod-workload';
+import type { PriorityClassKey } from './scheduling';
 
 
 export interface ServiceDeploymentProps {
@@ -34,7 +35,28 @@ export interface ServiceDeploymentProps {
   readonly env?: readonly k8s.EnvVar[];
   /** Annotations of the pod template (a change rolls the pods). @default none */
   readonly podAnnotations?: Readonly<Record<string, string>>;
+  /** The PriorityClass of the pods. @default gravl-standard */
+  readonly priorityClass?: PriorityClassKey;
 }
+
+/**
+ * How a pod leaves without dropping a request. When a pod is deleted (rollout, HPA scale-down,
+ * drain), Kubernetes removes it from the Service's endpoints while it signals the containers; the
+ * kube-proxies and the edge's proxies learn of it a few seconds later and keep sending it requests
+ * until then. So the container first waits (`preStop`, a `sleep` both images ship: Kubernetes 1.28
+ * has no built-in sleep action) longer than that propagation, then receives SIGTERM and finishes
+ * the requests it holds; `terminationGracePeriodSeconds` covers both.
+ */
+export const GRACEFUL_SHUTDOWN = {
+  /** The longest the endpoint removal takes to reach every proxy, as budgeted (seconds). */
+  endpointPropagationSeconds: 10,
+  /** The preStop wait: longer than the propagation, with margin. */
+  preStopDelaySeconds: 15,
+  /** What the containers get after SIGTERM for the requests in flight (the slowest signed-off request is far under it). */
+  inFlightSeconds: 30,
+  /** preStop delay plus in-flight time: SIGKILL never comes before both. */
+  terminationGracePeriodSeconds: 45,
+} as const;
 
 /** A writable /tmp on the read-only root filesystem. */
 const SCRATCH: readonly ScratchDir[] = [{ name: 'tmp', mountPath: '/tmp' }];
@@ -66,11 +88,19 @@ export class ServiceDeployment extends PodWorkload {
           resources: resourceRequirements(props.workload.resources),
           ...httpServerProbes(props.healthCheck.path, props.healthCheck.port),
           volumeMounts: scratchMounts(SCRATCH),
+          lifecycle: { preStop: { exec: { command: ['sleep', String(GRACEFUL_SHUTDOWN.preStopDelaySeconds)] } } },
         },
       ],
       volumes: scratchVolumes(SCRATCH),
       ...(props.podAnnotations ? { podAnnotations: props.podAnnotations } : {}),
-      ...(minReplicas >= 2 ? { podSpec: { topologySpreadConstraints: spread(selectorLabels(props.name)) } } : {}),
+      podSpec: {
+        terminationGracePeriodSeconds: GRACEFUL_SHUTDOWN.terminationGracePeriodSeconds,
+        ...(minReplicas >= 2 ? { topologySpreadConstraints: spread(selectorLabels(props.name)) } : {}),
+      },
+      ...(props.priorityClass ? { priorityClass: props.priorityClass } : {}),
+      ...(minReplicas >= 2
+        ? {}
+        : { disruptionDecision: 'One replica, as the environment file sets it: a PodDisruptionBudget would make its node undrainable. A drain or rollout starts the new pod before the old one stops (maxSurge 1, maxUnavailable 0); a node failure interrupts it. Production runs two or more, with a budget.' }),
     });
     const metadata = { name: this.name, namespace: this.namespace, labels: workloadLabels(this.name, props.component, props.workload.image) };
 

@@ -10,6 +10,8 @@ export const SIGN_OFF = {
   latencyP99Ms: 500,
   /** Failed-request share the load test tolerates (0.1%). */
   loadTestErrorRate: 0.001,
+  /** Requests per second the public host must serve within the latency and error targets ("more than 100"). */
+  throughputRps: 100,
   /** 5xx share above which HighErrorRate fires in production traffic (1%), and the Error Rate dashboard's line. */
   alertErrorRate: 0.01,
 } as const;

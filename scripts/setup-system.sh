@@ -11,6 +11,7 @@ TOOLS=(
   "psql        postgresql-client         the same tests' client, pg_dump and pg_restore"
   "promtool    prometheus                promtool check config/rules, promtool test rules"
   "amtool      prometheus-alertmanager   amtool check-config, amtool config routes test"
+  "prometheus-alertmanager prometheus-alertmanager a real Alertmanager the inhibition test starts on loopback"
   "shellcheck  shellcheck                lints the job scripts"
   "openssl     openssl                   seal --stand-in-cert makes a (marked) stand-in sealing certificate"
   "busybox     busybox                   parses the job scripts as Alpine's sh does"

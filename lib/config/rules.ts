@@ -116,6 +116,13 @@ export function checkRules(spec: unknown): RuleProblem[] {
     }
   }
 
+  // The load test ramps up to its peak, never down to it.
+  const rate = at(spec, 'loadTest', 'rate');
+  const peak = at(spec, 'loadTest', 'peakRate');
+  if (typeof rate === 'number' && typeof peak === 'number' && !(peak > rate)) {
+    problems.push({ path: ['loadTest', 'peakRate'], message: `found ${peak}, expected more requests a second than loadTest.rate (${rate}), or no peakRate for a constant rate` });
+  }
+
   // The edge: Gateway API needs a cluster that can run its CRDs; HSTS is decided per environment.
   const edgeKind = at(spec, 'edge', 'kind') ?? 'gateway';
   const version = at(spec, 'cluster', 'kubernetesVersion');

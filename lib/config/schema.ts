@@ -302,8 +302,10 @@ export const EnvironmentSchema = Strict(
       nodeExporter: Component({}),
     }),
     loadTest: Component({
-      vus: Type.Integer({ minimum: 1, maximum: 1000, description: 'Virtual users (signed off: 10)' }),
+      vus: Type.Integer({ minimum: 1, maximum: 5000, description: 'The most virtual users k6 may run to hold the arrival rate (all pre-allocated)' }),
       duration: Duration,
+      rate: Type.Integer({ minimum: 1, maximum: 100000, description: 'Requests a second started against the public host (the sign-off needs more than 100; readiness judges the rate achieved)' }),
+      peakRate: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Ramp on from rate to this many requests a second and hold it, so that the HPA scales out; default a constant rate' })),
     }),
     logging: Strict({
       loki: Component({

@@ -1,6 +1,8 @@
-// The Gravl load test (k6), as signed off: health, exercises list and metrics scenarios with
-// 10 virtual users for 5 minutes, against the environment's public host. The `options` above this
-// body are generated from lib/load-test/load-test.ts, so the thresholds live in one place.
+// The Gravl load test (k6), as signed off: public traffic at a fixed arrival rate (more than 100
+// requests a second; in production ramping on to a peak so that the HPA scales out), against the
+// environment's public host, and a slow scrape of the backend's metrics inside the cluster. The
+// `options` above this body are generated from lib/load-test/load-test.ts, so the thresholds and
+// the rates live in one place.
 //
 //   GRAVL_API_URL      public base URL, e.g. https://staging.gravl.app
 //   GRAVL_METRICS_URL  the backend's metrics endpoint inside the cluster
@@ -15,20 +17,19 @@ const metrics = __ENV.GRAVL_METRICS_URL;
 function record(response, name) {
   const ok = check(response, { [`${name} answered 2xx`]: (r) => r.status >= 200 && r.status < 300 });
   errors.add(!ok);
-  // Each virtual user waits between requests, as users do: about 20 requests a second at 10 users.
-  sleep(0.5);
 }
 
-export function health() {
-  record(http.get(`${api}/api/health`, { tags: { endpoint: 'health' } }), 'health');
+// One request per iteration: the arrival-rate executor starts iterations on schedule, so no sleep.
+// Exercises 55%, health 45%, as the signed-off mix of the two endpoints.
+export function traffic() {
+  if (Math.random() < 0.55) record(http.get(`${api}/api/exercises`, { tags: { endpoint: 'exercises', scope: 'public' } }), 'exercises');
+  else record(http.get(`${api}/api/health`, { tags: { endpoint: 'health', scope: 'public' } }), 'health');
 }
 
-export function exercises() {
-  record(http.get(`${api}/api/exercises`, { tags: { endpoint: 'exercises' } }), 'exercises');
-}
-
+// Internal: out of the latency and throughput thresholds (tag scope internal), once a second.
 export function scrape() {
-  record(http.get(metrics, { tags: { endpoint: 'metrics' } }), 'metrics');
+  record(http.get(metrics, { tags: { endpoint: 'metrics', scope: 'internal' } }), 'metrics');
+  sleep(1);
 }
 
 // The whole summary as one JSON line after a marker, so `kubectl logs job/load-test` can be handed

@@ -39,12 +39,17 @@ export class Alloy extends PodWorkload {
     const port = { name: ALLOY.port.name, containerPort: ALLOY.port.port };
     super(scope, id, {
       kind: 'DaemonSet',
+      disruptionDecision: 'A DaemonSet: a drain leaves its pod on the node (kubectl drain --ignore-daemonsets) and it goes with the node; a PodDisruptionBudget has nothing to protect.',
       namespace: props.namespace,
       name: ALLOY.service,
       component: 'log-collector',
       network: props.network,
       user: 0,
       nodeAgent: true,
+      hostAccess: {
+        kinds: ['host-path', 'root'],
+        reason: "Alloy ships every pod's logs: it reads the node's /var/log/pods (files only root may read) and keeps its read positions in a host folder so that a restart neither loses nor repeats logs.",
+      },
       servicePorts: [port],
       callsApi: true,
       configMaps: [{ volume: 'config', name: 'alloy-config', data: { [CONFIG_FILE]: configText } }],

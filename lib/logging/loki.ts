@@ -42,6 +42,7 @@ export class Loki extends PodWorkload {
     const storage = props.storage;
     super(scope, id, {
       kind: 'StatefulSet',
+      disruptionDecision: 'One replica (single-binary Loki): a PodDisruptionBudget would make its node undrainable; during a drain the collectors buffer and retry, so logs arrive late, not lost.',
       namespace: props.namespace,
       name: LOKI.service,
       component: 'logs',

@@ -4,8 +4,9 @@
  * annotations `summary`, `description` and `runbook` (one line telling the on-call what to do).
  *
  * Metric sources: the backend (`http_requests_total`, `request_duration_ms_bucket` in
- * milliseconds), postgres_exporter, kube-state-metrics, the kubelet and its cAdvisor, and
- * cert-manager; each expression selects its scrape job by the `job` label of `./names`.
+ * milliseconds), postgres_exporter, kube-state-metrics, the kubelet and its cAdvisor, cert-manager,
+ * the edge (Envoy or ingress-nginx), Prometheus and Alertmanager themselves, and `up` of every
+ * scrape job; each expression selects its scrape job by the `job` label of `./names`.
  */
 import { FORMATS } from '../config/formats';
 import { describeValue, ProblemsError, type Problem } from '../config/problems';
@@ -15,11 +16,16 @@ import {
   NODE_AGENTS_NAMESPACE,
   POSTGRES_BACKUP_CRONJOB,
   POSTGRES_RESTORE_DRILL_CRONJOB,
+  EDGE_SCRAPE,
   SCRAPE_JOBS,
+  type EdgeScrapeKind,
 } from './names';
 
-/** How urgent an alert is: critical reaches Slack and e-mail, warning reaches Slack. */
-export type Severity = 'critical' | 'warning';
+/**
+ * How urgent an alert is: critical reaches Slack and e-mail, warning reaches Slack; `none` is the
+ * Watchdog's, which only the dead-man's switch receives.
+ */
+export type Severity = 'critical' | 'warning' | 'none';
 
 /** One alerting rule, as Prometheus reads it. */
 export interface AlertRule {
@@ -101,9 +107,25 @@ export interface AlertRuleOptions {
    * @default 'volume copy (claim postgres-backups)'
    */
   readonly restoreDrillCopy?: string;
+  /**
+   * The public host: `EdgeHighErrorRate` watches the 5xx share the edge answers for it.
+   * @default no edge alert
+   */
+  readonly host?: string;
+  /**
+   * What serves the host, scraped by Prometheus (see `EDGE_SCRAPE`): the Gateway data plane,
+   * ingress-nginx, or both while DNS moves.
+   * @default none
+   */
+  readonly edges?: readonly EdgeScrapeKind[];
+  /**
+   * `EdgeHighErrorRate` fires when the share of 5xx the edge answers for the host passes this ratio.
+   * @default 0.001 (the sign-off's error rate, as the load test holds it)
+   */
+  readonly edgeErrorRateThreshold?: number;
 }
 
-type ResolvedOptions = Required<AlertRuleOptions>;
+type ResolvedOptions = Required<Omit<AlertRuleOptions, 'host'>> & { readonly host?: string };
 
 const DEFAULTS: Omit<ResolvedOptions, 'namespace'> = {
   errorRateThreshold: SIGN_OFF.alertErrorRate,
@@ -115,6 +137,8 @@ const DEFAULTS: Omit<ResolvedOptions, 'namespace'> = {
   volumeFreeRatio: 0.1,
   postgresConnectionsRatio: 0.8,
   restoreDrillCopy: 'volume copy (claim postgres-backups)',
+  edges: [],
+  edgeErrorRateThreshold: SIGN_OFF.loadTestErrorRate,
 };
 
 /** The alert group names, in file order. */
@@ -122,7 +146,16 @@ export const ALERT_GROUPS = {
   application: 'gravl-application',
   database: 'gravl-database',
   platform: 'gravl-platform',
+  meta: 'gravl-meta-monitoring',
 } as const;
+
+/** The alert that always fires: its arrival at the dead-man's switch proves the pipeline works. */
+export const WATCHDOG_ALERT = 'Watchdog';
+
+/** Every scrape job of an environment: the fixed ones, then the edge's. */
+export function scrapeJobNames(edges: readonly EdgeScrapeKind[] = []): string[] {
+  return [...Object.values(SCRAPE_JOBS), ...edges.map((e) => EDGE_SCRAPE[e].job)];
+}
 
 /** "1%", "0.5%": a ratio as people read it. */
 export function percent(ratio: number): string {
@@ -141,12 +174,16 @@ function validate(options: AlertRuleOptions): ResolvedOptions {
   check('namespace', typeof resolved.namespace === 'string' && dnsLabel.check(resolved.namespace), resolved.namespace, dnsLabel.expected);
   const ratio = (v: number) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1;
   const positive = (v: number) => typeof v === 'number' && Number.isFinite(v) && v > 0;
-  for (const key of ['errorRateThreshold', 'resourceLimitRatio', 'cpuThrottlingRatio', 'volumeFreeRatio', 'postgresConnectionsRatio'] as const) {
+  for (const key of ['errorRateThreshold', 'edgeErrorRateThreshold', 'resourceLimitRatio', 'cpuThrottlingRatio', 'volumeFreeRatio', 'postgresConnectionsRatio'] as const) {
     check(key, ratio(resolved[key]), resolved[key], 'a ratio between 0 and 1 (exclusive), such as 0.01 for 1%');
   }
   for (const key of ['latencyP95Ms', 'backupMaxAgeHours', 'certificateExpiryDays'] as const) {
     check(key, positive(resolved[key]), resolved[key], 'a positive number');
   }
+  const kinds = Object.keys(EDGE_SCRAPE);
+  if (!Array.isArray(resolved.edges)) check('edges', false, resolved.edges, `a list of ${kinds.join(', ')}`);
+  else resolved.edges.forEach((e, i) => check(`edges[${i}]`, kinds.includes(e), e, `one of ${kinds.join(', ')}`));
+  check('host', resolved.host === undefined || (typeof resolved.host === 'string' && /^[a-z0-9.-]+$/.test(resolved.host)), resolved.host, 'a host name such as gravl.app');
   if (problems.length > 0) throw new ProblemsError(problems);
   return resolved;
 }
@@ -373,18 +410,175 @@ function platformRules(o: ResolvedOptions): AlertRule[] {
 }
 
 /**
- * The rules file: {@link ALERT_GROUPS} application (backend availability, errors, latency),
- * database (Postgres health, connections, backups, restore drills) and platform (CPU, memory,
- * throttling, crash loops, volumes, certificates). Throws a `ProblemsError` naming every wrong
+ * The share of the host's requests an edge implementation answered with a 5xx over `window`, by
+ * job (the alert's window is 5m; the dashboard's Grafana's `$__rate_interval`).
+ */
+export function edgeErrorRatio(kind: EdgeScrapeKind, host: string, window = '5m'): string {
+  const job = `job="${EDGE_SCRAPE[kind].job}"`;
+  if (kind === 'ingress') {
+    const s = `${job}, host="${host}"`;
+    return [
+      `sum by (job) (rate(nginx_ingress_controller_requests{${s}, status=~"5.."}[${window}]))`,
+      '  /',
+      `sum by (job) (rate(nginx_ingress_controller_requests{${s}}[${window}]))`,
+    ].join('\n');
+  }
+  // The job keeps only the proxies of this environment's Gateway, which serves only the host:
+  // every request of their HTTP listeners is the host's. Envoy Gateway's own stats and readiness
+  // listeners (prefix eg-) are left out.
+  const s = `${job}, envoy_http_conn_manager_prefix!~"eg-.*"`;
+  return [
+    `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}, envoy_response_code_class="5"}[${window}]))`,
+    '  /',
+    `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}}[${window}]))`,
+  ].join('\n');
+}
+
+/** 5xx share answered at the edge for the host, per edge implementation. */
+function edgeRules(o: ResolvedOptions): AlertRule[] {
+  if (!o.host || o.edges.length === 0) return [];
+  const host = o.host;
+  const ratio = (kind: EdgeScrapeKind): string => edgeErrorRatio(kind, host);
+  return [
+    rule(
+      'EdgeHighErrorRate',
+      'critical',
+      '5m',
+      // Parenthesised whole: a comparison binds tighter than `or`.
+      ['(', ...o.edges.map((e) => `(\n${ratio(e)}\n)`).join('\nor\n').split('\n'), `) > ${o.edgeErrorRateThreshold}`].join('\n'),
+      `Edge 5xx answers for ${host} above ${percent(o.edgeErrorRateThreshold)}`,
+      `{{ $value | humanizePercentage }} of the requests for ${host} were answered with a 5xx status at the edge ({{ $labels.job }}) over the last 5 minutes (sign-off ${percent(o.edgeErrorRateThreshold)}): 502, 503 and 504 the backend never saw count here.`,
+      `Compare with the backend's own error rate (Gravl "Error Rate" dashboard): 5xx at the edge alone mean pods stopping before the edge forgot them, no ready endpoints, or timeouts; check kubectl -n ${o.namespace} get endpoints, the last rollout and the proxies' logs.`,
+    ),
+  ];
+}
+
+/** The watchers watched: the pipeline itself, every scrape job, and the inputs other alerts need. */
+function metaRules(o: ResolvedOptions): AlertRule[] {
+  const jobs = scrapeJobNames(o.edges);
+  const ksm = `job="${SCRAPE_JOBS.kubeStateMetrics}"`;
+  const cronjobInput = (cronjob: string) => `absent(kube_cronjob_created{${ksm}, namespace="${o.namespace}", cronjob="${cronjob}"})`;
+  return [
+    rule(
+      WATCHDOG_ALERT,
+      'none',
+      '0m',
+      'vector(1)',
+      'Always firing: the alerting pipeline works',
+      'This alert always fires. Its notifications reach the dead-man\'s switch, which pages when they stop: Prometheus, its rules or Alertmanager have stopped working.',
+      'Nothing to do while it fires. When the dead-man\'s switch pages, check that the prometheus and alertmanager pods in gravl-monitoring run and that Alertmanager reaches the internet.',
+    ),
+    rule(
+      'TargetDown',
+      'warning',
+      '5m',
+      [`up{job=~"${oneOf(jobs)}"} == 0`, ...jobs.flatMap((job) => ['or', `absent(up{job="${job}"})`])].join('\n'),
+      'Scrape target {{ $labels.job }} {{ $labels.instance }} is down',
+      'Prometheus cannot scrape {{ $labels.job }} {{ $labels.instance }} (or finds no target of that job at all) for 5 minutes: the alerts that read its metrics cannot fire.',
+      'Open Prometheus\'s Targets page for the scrape error; check the pod (kubectl get pods -A -o wide | grep {{ $labels.job }}) and the NetworkPolicy that admits Prometheus on its metrics port.',
+    ),
+    rule(
+      'KubeStateMetricsAbsent',
+      'critical',
+      '5m',
+      // Labelled with the job either way, so that it can silence the job's own TargetDown.
+      [`max by (job) (up{${ksm}}) == 0`, 'or', `absent(up{${ksm}})`].join('\n'),
+      'kube-state-metrics is not scraped: backup, crash-loop and resource-limit alerts are blind',
+      'No kube-state-metrics target has been up for 5 minutes, so PostgresBackupStale, PostgresBackupFailed, PostgresRestoreDrillFailed, CrashLoopBackOff and the near-limit alerts cannot fire.',
+      'Run kubectl -n gravl-monitoring get pods -l app.kubernetes.io/name=kube-state-metrics and read its logs and events; restore it before trusting the backup alerts again.',
+    ),
+    rule(
+      'PostgresBackupMetricsAbsent',
+      'critical',
+      '15m',
+      [cronjobInput(POSTGRES_BACKUP_CRONJOB), 'or', cronjobInput(POSTGRES_RESTORE_DRILL_CRONJOB)].join('\n'),
+      'The backup CronJobs are missing from kube-state-metrics: backup alerts cannot fire',
+      `kube-state-metrics reports no CronJob {{ $labels.cronjob }} in ${o.namespace} for 15 minutes (kube-state-metrics down, or the CronJob deleted), so the backup and restore-drill alerts are blind.`,
+      `Check kubectl -n ${o.namespace} get cronjob and the kube-state-metrics pod; recreate the CronJob by syncing the environment.`,
+    ),
+    rule(
+      'CertManagerMetricsAbsent',
+      'warning',
+      '15m',
+      [
+        `max by (job) (up{job="${SCRAPE_JOBS.certManager}"}) == 0`,
+        'or',
+        `absent(up{job="${SCRAPE_JOBS.certManager}"})`,
+        'or',
+        `absent(certmanager_certificate_expiration_timestamp_seconds{job="${SCRAPE_JOBS.certManager}"})`,
+      ].join('\n'),
+      'cert-manager is not scraped or reports no certificate: certificate expiry is not watched',
+      'For 15 minutes Prometheus has had no cert-manager target up, or no certificate expiry series: CertificateExpiringSoon cannot fire.',
+      'Check the cert-manager controller pods and their metrics port 9402, the NetworkPolicy that admits Prometheus, and kubectl get certificates -A.',
+    ),
+    rule(
+      'AlertmanagerNotificationsFailing',
+      'critical',
+      '10m',
+      `sum by (integration) (rate(alertmanager_notifications_failed_total{job="${SCRAPE_JOBS.alertmanager}"}[5m])) > 0`,
+      'Alertmanager fails to deliver notifications through {{ $labels.integration }}',
+      'Alertmanager has failed to send notifications through {{ $labels.integration }} for 10 minutes: alerts may reach nobody there.',
+      'Read the alertmanager pod\'s logs in gravl-monitoring for the delivery error; check the receiver\'s sealed credentials, the mail server and the egress NetworkPolicy.',
+    ),
+    rule(
+      'PrometheusRuleEvaluationFailures',
+      'critical',
+      '10m',
+      `sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total{job="${SCRAPE_JOBS.prometheus}"}[5m])) > 0`,
+      'Prometheus fails to evaluate rule group {{ $labels.rule_group }}',
+      'Rules of {{ $labels.rule_group }} failed to evaluate over the last 5 minutes: their alerts cannot fire.',
+      'Read the prometheus pod\'s logs in gravl-monitoring for the evaluation error (a query too heavy or a many-to-many match) and fix the rule.',
+    ),
+    rule(
+      'PrometheusNotConnectedToAlertmanager',
+      'critical',
+      '10m',
+      `max_over_time(prometheus_notifications_alertmanagers_discovered{job="${SCRAPE_JOBS.prometheus}"}[5m]) < 1`,
+      'Prometheus has no Alertmanager to send alerts to',
+      'Prometheus has discovered no Alertmanager for 10 minutes: firing alerts reach nobody (the dead-man\'s switch pages too).',
+      'Check that the alertmanager pod in gravl-monitoring is ready and that its Service has endpoints (kubectl -n gravl-monitoring get endpoints alertmanager).',
+    ),
+    rule(
+      'PrometheusErrorSendingAlerts',
+      'critical',
+      '10m',
+      [
+        `sum by (alertmanager) (rate(prometheus_notifications_errors_total{job="${SCRAPE_JOBS.prometheus}"}[5m]))`,
+        '  /',
+        `sum by (alertmanager) (rate(prometheus_notifications_sent_total{job="${SCRAPE_JOBS.prometheus}"}[5m]))`,
+        '> 0.01',
+      ].join('\n'),
+      'Prometheus fails to send alerts to {{ $labels.alertmanager }}',
+      '{{ $value | humanizePercentage }} of the alerts Prometheus sent to {{ $labels.alertmanager }} failed over the last 5 minutes.',
+      'Read the prometheus pod\'s logs for the send error and check the NetworkPolicy from Prometheus to Alertmanager\'s web port.',
+    ),
+    rule(
+      'PrometheusConfigReloadFailed',
+      'warning',
+      '10m',
+      `max by (pod) (prometheus_config_last_reload_successful{job="${SCRAPE_JOBS.prometheus}"}) == 0`,
+      'Prometheus could not load its new configuration',
+      'The last configuration reload of {{ $labels.pod }} failed: it still runs the previous configuration and rules.',
+      'Read the prometheus pod\'s logs for the reload error, fix the configuration in lib/monitoring and sync again.',
+    ),
+  ];
+}
+
+/**
+ * The rules file: {@link ALERT_GROUPS} application (backend availability, errors, latency, and the
+ * edge's 5xx where a host and an edge are given), database (Postgres health, connections, backups,
+ * restore drills), platform (CPU, memory, throttling, crash loops, volumes, certificates) and
+ * meta-monitoring (the Watchdog, TargetDown, guards for missing inputs, the pipeline's failures). Throws a `ProblemsError` naming every wrong
  * option.
  */
 export function alertRules(options: AlertRuleOptions): { groups: RuleGroup[] } {
   const o = validate(options);
   return {
     groups: [
-      { name: ALERT_GROUPS.application, rules: applicationRules(o) },
+      { name: ALERT_GROUPS.application, rules: [...applicationRules(o), ...edgeRules(o)] },
       { name: ALERT_GROUPS.database, rules: databaseRules(o) },
       { name: ALERT_GROUPS.platform, rules: platformRules(o) },
+      { name: ALERT_GROUPS.meta, rules: metaRules(o) },
     ],
   };
 }

@@ -1,6 +1,7 @@
 /**
- * alertmanager.yml: critical alerts reach Slack and e-mail, warnings reach Slack, and a critical
- * alert silences the warning of the same name in the same namespace. Secrets are never written
+ * alertmanager.yml: critical alerts reach Slack and e-mail, warnings reach Slack, the always-firing
+ * Watchdog reaches a dead-man's switch, and a critical alert silences the warnings it causes
+ * ({@link INHIBITIONS}). Secrets are never written
  * here: the Slack webhook URL and the SMTP password are read from files that a Secret (produced
  * by a SealedSecret or an ExternalSecret) mounts into the pod.
  *
@@ -10,10 +11,31 @@
  */
 import { FORMATS, parseDuration } from '../config/formats';
 import { describeValue, ProblemsError, type Problem } from '../config/problems';
-import { SLACK_WEBHOOK_URL_FILE, SMTP_PASSWORD_FILE } from './names';
+import { DEAD_MANS_SWITCH_URL_FILE, SLACK_WEBHOOK_URL_FILE, SMTP_PASSWORD_FILE } from './names';
 
 /** The receiver names the routing tree uses. */
-export const RECEIVERS = { slack: 'slack', email: 'email' } as const;
+export const RECEIVERS = { slack: 'slack', email: 'email', deadMansSwitch: 'dead-mans-switch' } as const;
+
+/**
+ * What a critical alert makes redundant: while the source fires in a namespace, the targets (the
+ * warnings it causes) in the same namespace are not sent. Each source is an alert that exists at
+ * severity critical, each target one that exists at severity warning, so every rule can fire.
+ */
+export const INHIBITIONS: readonly {
+  readonly source: string;
+  readonly targets: readonly string[];
+  readonly equal: readonly string[];
+  /** Further matchers on the targets. @default none */
+  readonly targetMatchers?: readonly string[];
+}[] = [
+  // A database that is down fails its backups and drills, and slows every request.
+  { source: 'PostgresDown', targets: ['PostgresBackupFailed', 'PostgresRestoreDrillFailed', 'PostgresTooManyConnections', 'HighRequestLatency'], equal: ['namespace'] },
+  // A backend that is down has no latency to report, and its own scrape targets are down.
+  { source: 'BackendDown', targets: ['HighRequestLatency'], equal: ['namespace'] },
+  { source: 'BackendDown', targets: ['TargetDown'], equal: ['namespace'], targetMatchers: ['job="backend"'] },
+  // Without kube-state-metrics its own target is down: one page, not two.
+  { source: 'KubeStateMetricsAbsent', targets: ['TargetDown'], equal: ['job'] },
+];
 
 /** The Slack receiver. */
 export interface SlackReceiverOptions {
@@ -72,6 +94,17 @@ export interface AlertmanagerOptions {
    * @default '1h'
    */
   readonly criticalRepeatInterval?: string;
+  /**
+   * The file holding the dead-man's-switch URL: the Watchdog alert is posted there every
+   * `deadMansSwitchInterval`, and the service pages when the posts stop.
+   * @default '/etc/alertmanager/secrets/dead-mans-switch-url'
+   */
+  readonly deadMansSwitchUrlFile?: string;
+  /**
+   * How often the Watchdog is posted to the dead-man's switch.
+   * @default '1m'
+   */
+  readonly deadMansSwitchInterval?: string;
 }
 
 const SEVERITY_CRITICAL = 'severity="critical"';
@@ -97,7 +130,8 @@ function validate(options: AlertmanagerOptions): void {
   check('email.smarthost', typeof mail.smarthost === 'string' && /^[A-Za-z0-9.-]+:\d{1,5}$/.test(mail.smarthost), mail.smarthost, 'host:port, such as smtp.example.com:587');
   check('email.username', mail.username === undefined || (typeof mail.username === 'string' && mail.username.length > 0), mail.username, 'a non-empty user name');
   check('email.passwordFile', mail.passwordFile === undefined || absolute(mail.passwordFile), mail.passwordFile, 'an absolute file path');
-  for (const key of ['groupWait', 'groupInterval', 'repeatInterval', 'criticalRepeatInterval'] as const) {
+  check('deadMansSwitchUrlFile', options.deadMansSwitchUrlFile === undefined || absolute(options.deadMansSwitchUrlFile), options.deadMansSwitchUrlFile, 'an absolute file path');
+  for (const key of ['groupWait', 'groupInterval', 'repeatInterval', 'criticalRepeatInterval', 'deadMansSwitchInterval'] as const) {
     const value = options[key];
     check(key, value === undefined || (typeof value === 'string' && parseDuration(value) !== undefined), value, 'a duration such as 30s, 5m or 4h');
   }
@@ -127,6 +161,14 @@ export function alertmanagerConfig(options: AlertmanagerOptions): Record<string,
       group_interval: options.groupInterval ?? '5m',
       repeat_interval: options.repeatInterval ?? '4h',
       routes: [
+        // First, and final: the Watchdog reaches the dead-man's switch only, as often as it expects.
+        {
+          receiver: RECEIVERS.deadMansSwitch,
+          matchers: ['alertname="Watchdog"'],
+          group_wait: '0s',
+          group_interval: options.deadMansSwitchInterval ?? '1m',
+          repeat_interval: options.deadMansSwitchInterval ?? '1m',
+        },
         // A route that matches stops the search unless it continues: the e-mail route continues
         // so that the next one also posts critical alerts to Slack.
         { receiver: RECEIVERS.email, matchers: [SEVERITY_CRITICAL], continue: true, repeat_interval: criticalRepeat },
@@ -134,10 +176,17 @@ export function alertmanagerConfig(options: AlertmanagerOptions): Record<string,
         { receiver: RECEIVERS.slack, matchers: [SEVERITY_WARNING] },
       ],
     },
-    inhibit_rules: [
-      { source_matchers: [SEVERITY_CRITICAL], target_matchers: [SEVERITY_WARNING], equal: ['alertname', 'namespace'] },
-    ],
+    inhibit_rules: INHIBITIONS.map((i) => ({
+      source_matchers: [`alertname="${i.source}"`, SEVERITY_CRITICAL],
+      target_matchers: [`alertname=~"${i.targets.join('|')}"`, SEVERITY_WARNING, ...(i.targetMatchers ?? [])],
+      equal: [...i.equal],
+    })),
     receivers: [
+      {
+        name: RECEIVERS.deadMansSwitch,
+        // Webhook url_file is newer than Alertmanager 0.25 (which rejects it); the pinned v0.28.1 reads it.
+        webhook_configs: [{ url_file: options.deadMansSwitchUrlFile ?? DEAD_MANS_SWITCH_URL_FILE, send_resolved: false }],
+      },
       {
         name: RECEIVERS.slack,
         slack_configs: [

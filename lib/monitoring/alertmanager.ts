@@ -1,15 +1,15 @@
 /**
  * Alertmanager: StatefulSet `alertmanager` routing Prometheus's alerts by severity to Slack and
- * e-mail. The Slack webhook URL and the SMTP password are files mounted from a sealed Secret, never
+ * e-mail, and the always-firing Watchdog to a dead-man's switch. The Slack webhook URL, the
+ * dead-man's-switch URL and the SMTP password are files mounted from a sealed Secret, never
  * written in the config. It may reach Slack over HTTPS and the mail server on its port, nothing else.
  */
 import type { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import { yamlText } from '../yaml';
 import type { Resources } from '../config/schema';
 import type { NetworkPolicies } from '../network/network-policies';
 import { internet } from '../network/peers';
-import { httpServerProbes, resourceRequirements } from '../pod';
+import { claimSpec, httpServerProbes, resourceRequirements } from '../pod';
 import { PodWorkload } from '../pod-workload';
 import type { Secrets } from '../secrets/secrets';
 import { alertmanagerConfig } from './alertmanager-config';
@@ -24,6 +24,8 @@ export interface AlertmanagerProps {
   readonly resources: Resources;
   readonly slack: { readonly channel: string };
   readonly email: { readonly to: string; readonly from: string; readonly smarthost: string; readonly username?: string };
+  /** The claim that keeps silences and the notification log across restarts. */
+  readonly storage: { readonly storageClassName: string; readonly size: string };
 }
 
 /** Secret holding the receivers' credentials, as files. */
@@ -36,12 +38,18 @@ export class Alertmanager extends PodWorkload {
     const secret = props.secrets.require({
       namespace: props.namespace,
       name: ALERTMANAGER_SECRET,
-      keys: { 'slack-webhook-url': provided('slack-webhook-url'), 'smtp-password': provided('password') },
+      keys: {
+        'slack-webhook-url': provided('slack-webhook-url'),
+        'smtp-password': provided('password'),
+        // The dead-man's-switch service's ping URL: its owner creates the check and seals the URL.
+        'dead-mans-switch-url': provided('webhook-url'),
+      },
       consumer: 'StatefulSet alertmanager',
     });
     const port = { name: ALERTMANAGER.port.name, containerPort: ALERTMANAGER.port.port };
     super(scope, id, {
       kind: 'StatefulSet',
+      disruptionDecision: 'One replica: a PodDisruptionBudget would make its node undrainable; a drain delays notifications for the restart (Prometheus resends firing alerts, silences stay on the volume), and the dead-man\'s switch pages if it does not return.',
       namespace: props.namespace,
       name: ALERTMANAGER.service,
       component: 'alerting',
@@ -73,11 +81,12 @@ export class Alertmanager extends PodWorkload {
       ],
       volumes: [
         { name: 'receivers', secret: { secretName: secret, defaultMode: 0o440 } },
-        // Silences and the notification log: lost on a restart, rebuilt from Prometheus's alerts.
-        { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
       ],
+      // Silences and the notification log survive a restart: no silenced alert pages again, no
+      // notification is sent twice.
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: claimSpec(props.storage) }],
     });
-    this.allowTo(internet('Slack over HTTPS'), 443);
+    this.allowTo(internet('Slack and the dead-man\'s switch over HTTPS'), 443);
     this.allowTo(internet('the mail server'), Number(props.email.smarthost.split(':')[1]));
   }
 }

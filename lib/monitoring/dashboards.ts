@@ -4,10 +4,11 @@
  * have fixed uids and reference the Prometheus data source by its fixed uid, so links and
  * provisioning survive a Grafana reinstall.
  */
+import type { EdgeScrapeKind } from './names';
 import { FORMATS } from '../config/formats';
 import { describeValue, ProblemsError, type Problem } from '../config/problems';
 import { SIGN_OFF } from '../sign-off';
-import { percent } from './alert-rules';
+import { percent, edgeErrorRatio } from './alert-rules';
 import {
   DATASOURCE_UIDS,
   GRAFANA_DASHBOARDS_DIR,
@@ -48,6 +49,11 @@ export interface DashboardOptions {
    * @default 0.01 (1%)
    */
   readonly errorRateThreshold?: number;
+  /**
+   * The public host and what serves it: the Error Rate dashboard adds the 5xx share answered at
+   * the edge, with the sign-off's 0.1% as its line. @default no edge panel
+   */
+  readonly edge?: { readonly host: string; readonly kinds: readonly EdgeScrapeKind[] };
 }
 
 /** Options of {@link grafanaDatasources}. */
@@ -188,7 +194,7 @@ function latencyQuantile(q: number, by = 'le'): string {
 
 const ERROR_RATIO = `sum(${rate(', status=~"5.."')}) / sum(${rate()})`;
 
-function validate(options: DashboardOptions): Required<DashboardOptions> {
+function validate(options: DashboardOptions): Required<Omit<DashboardOptions, 'edge'>> {
   const resolved = { namespace: options.namespace, latencyP95Ms: options.latencyP95Ms ?? SIGN_OFF.latencyP95Ms, errorRateThreshold: options.errorRateThreshold ?? SIGN_OFF.alertErrorRate };
   const problems: Problem[] = [];
   const check = (path: string, ok: boolean, value: unknown, expected: string) => {
@@ -233,6 +239,10 @@ export function dashboards(options: DashboardOptions): Record<string, Record<str
       timeseries(3, '5xx responses per second by route', { x: 0, y: 10, w: 24, h: 10 }, 'reqps', [
         { expr: `sum by (method, route, status) (${rate(', status=~"5.."')})`, legendFormat: '{{status}} {{method}} {{route}}' },
       ]),
+      // What the backend never saw: 502, 503 and 504 answered by the edge itself.
+      ...(options.edge && options.edge.kinds.length
+        ? [timeseries(4, `5xx answered at the edge for ${options.edge.host}`, { x: 0, y: 20, w: 24, h: 10 }, 'percentunit', options.edge.kinds.map((kind) => ({ expr: edgeErrorRatio(kind, options.edge!.host, '$__rate_interval'), legendFormat: '{{job}}' })), SIGN_OFF.loadTestErrorRate)]
+        : []),
     ]),
   };
 }

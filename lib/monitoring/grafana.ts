@@ -3,6 +3,7 @@
  * three sign-off dashboards (Request Rate, Latency, Error Rate) provisioned from ConfigMaps, and the
  * admin account from a sealed Secret. No internet egress: update checks and analytics are off.
  */
+import type { EdgeScrapeKind } from './names';
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { yamlText } from '../yaml';
@@ -25,6 +26,8 @@ export interface GrafanaProps {
   /** Prometheus and Loki, which Grafana queries. */
   readonly prometheus: PodWorkload;
   readonly loki: PodWorkload;
+  /** The public host and what serves it, for the edge panel of the Error Rate dashboard. @default no edge panel */
+  readonly edge?: { readonly host: string; readonly kinds: readonly EdgeScrapeKind[] };
 }
 
 /** Secret holding the admin account. */
@@ -37,11 +40,12 @@ export class Grafana extends PodWorkload {
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     const datasources = yamlText(grafanaDatasources({ prometheusUrl: props.prometheus.url('web'), lokiUrl: props.loki.url('http') }));
     const provider = yamlText(grafanaDashboardProvider());
-    const boards = Object.fromEntries(Object.entries(dashboards({ namespace: props.appNamespace })).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`]));
+    const boards = Object.fromEntries(Object.entries(dashboards({ namespace: props.appNamespace, ...(props.edge ? { edge: props.edge } : {}) })).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`]));
     const admin = props.secrets.require({ namespace: props.namespace, name: GRAFANA_ADMIN_SECRET, keys: { 'admin-user': GENERATED, 'admin-password': GENERATED }, consumer: 'Deployment grafana' });
     const port = { name: GRAFANA.port.name, containerPort: GRAFANA.port.port };
     super(scope, id, {
       kind: 'Deployment',
+      disruptionDecision: 'One replica of a dashboard UI: a PodDisruptionBudget would make its node undrainable; a drain makes the dashboards unavailable for the restart, and alerting does not depend on them.',
       namespace: props.namespace,
       name: GRAFANA.service,
       component: 'dashboards',

@@ -40,6 +40,7 @@ export class KubeStateMetrics extends PodWorkload {
     const telemetry = { name: 'telemetry', containerPort: 8081 };
     super(scope, id, {
       kind: 'Deployment',
+      disruptionDecision: 'One replica: a PodDisruptionBudget would make its node undrainable; a drain pauses its series for the restart, shorter than the for: of every alert reading them (KubeStateMetricsAbsent fires if it does not return).',
       namespace: props.namespace,
       name: KUBE_STATE_METRICS.service,
       component: 'metrics',

@@ -30,12 +30,17 @@ export class NodeExporter extends PodWorkload {
     const host = (name: string, path: string) => ({ name, hostPath: { path, type: 'Directory' } });
     super(scope, id, {
       kind: 'DaemonSet',
+      disruptionDecision: 'A DaemonSet: a drain leaves its pod on the node (kubectl drain --ignore-daemonsets) and it goes with the node; a PodDisruptionBudget has nothing to protect.',
       namespace: props.namespace,
       name: NODE_EXPORTER.service,
       component: 'node-metrics',
       network: props.network,
       user: 65534,
       nodeAgent: true,
+      hostAccess: {
+        kinds: ['host-network', 'host-pid', 'host-path'],
+        reason: "node-exporter reports the node's own CPU, memory, disks and network: it reads the host's /proc, /sys and root filesystem read-only, and listens on the node's network so that each node is scraped at its own address.",
+      },
       servicePorts: [port],
       headless: true,
       containers: [

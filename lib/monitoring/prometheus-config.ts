@@ -12,6 +12,8 @@ import {
   BACKEND,
   CERT_MANAGER,
   CERT_MANAGER_NAMESPACE,
+  EDGE_SCRAPE,
+  type EdgeScrapeKind,
   GRAFANA,
   KUBE_STATE_METRICS,
   LOKI,
@@ -51,6 +53,19 @@ export interface PrometheusConfigOptions {
   readonly verifyKubeletCertificates?: boolean;
   /** The namespace cert-manager's controller runs in (`tls.certManagerNamespace`). @default cert-manager */
   readonly certManagerNamespace?: string;
+  /**
+   * What serves the public host, scraped where it runs: one job per edge implementation
+   * (`EDGE_SCRAPE`), keeping only the pods of these labels in their namespace.
+   * @default none
+   */
+  readonly edges?: readonly EdgeTarget[];
+}
+
+/** The pods of one edge implementation Prometheus scrapes. */
+export interface EdgeTarget {
+  readonly kind: EdgeScrapeKind;
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
 }
 
 interface RelabelConfig {
@@ -58,6 +73,7 @@ interface RelabelConfig {
   readonly regex?: string;
   readonly action?: 'keep';
   readonly target_label?: string;
+  readonly replacement?: string;
 }
 
 /** Scrape jobs of Services, by namespace, Service and port name. */
@@ -133,6 +149,34 @@ function certManagerJob(namespace: string): Record<string, unknown> {
   };
 }
 
+/** Kubernetes label names as discovery's meta labels spell them. */
+function podLabelMeta(name: string): string {
+  return `__meta_kubernetes_pod_label_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+/**
+ * The pods of an edge implementation, by every label the environment names, on its stock metrics
+ * port and path. No namespace target label: ingress-nginx's series carry the namespace of their
+ * Ingress.
+ */
+function edgeJob(edge: EdgeTarget): Record<string, unknown> {
+  const scrape = EDGE_SCRAPE[edge.kind];
+  const labels = Object.keys(edge.podLabels).sort();
+  return {
+    job_name: scrape.job,
+    metrics_path: scrape.path,
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [edge.namespace] } }],
+    relabel_configs: [
+      ...labels.map((name) => ({ source_labels: [podLabelMeta(name)], regex: literal(edge.podLabels[name]!), action: 'keep' as const })),
+      // One target per pod: its address on the metrics port, whatever ports the pod declares
+      // (discovery's one target per declared port end identical, and Prometheus scrapes them once).
+      { source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', target_label: '__address__', replacement: `$1:${scrape.port}` },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+      { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+    ],
+  };
+}
+
 function validate(options: PrometheusConfigOptions): void {
   const problems: Problem[] = [];
   const check = (path: string, ok: boolean, value: unknown, expected: string) => {
@@ -149,15 +193,16 @@ function validate(options: PrometheusConfigOptions): void {
  * The namespaces whose Services, Endpoints and Pods Prometheus discovers (a namespaced Role for
  * each); nodes are discovered cluster-wide and the kubelets need `nodes/metrics` get.
  */
-export function prometheusDiscoveryNamespaces(options: Pick<PrometheusConfigOptions, 'namespace' | 'certManagerNamespace'>): string[] {
-  return [options.namespace, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE];
+export function prometheusDiscoveryNamespaces(options: Pick<PrometheusConfigOptions, 'namespace' | 'certManagerNamespace' | 'edges'>): string[] {
+  const fixed = [options.namespace, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE];
+  return [...new Set([...fixed, ...(options.edges ?? []).map((e) => e.namespace)])];
 }
 
 /**
  * prometheus.yml for one cluster: global 30 s scrape and evaluation interval, the `environment`
  * external label, the rule files under `/etc/prometheus/rules/`, alerts to the `alertmanager`
- * Service, and twelve scrape jobs (see {@link SCRAPE_JOBS}). Retention is a command-line flag of
- * the Prometheus container, not part of this file. Throws a `ProblemsError` naming every wrong
+ * Service, and twelve scrape jobs (see {@link SCRAPE_JOBS}) plus one per edge implementation
+ * (`EDGE_SCRAPE`). Retention is a command-line flag of the Prometheus container, not part of this file. Throws a `ProblemsError` naming every wrong
  * option.
  */
 export function prometheusConfig(options: PrometheusConfigOptions): Record<string, unknown> {
@@ -194,6 +239,7 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
       serviceJob({ job: SCRAPE_JOBS.loki, namespace: MONITORING_NAMESPACE, service: LOKI.service, port: LOKI.port.name, targetLabels: true }),
       certManagerJob(options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE),
       serviceJob({ job: SCRAPE_JOBS.alloy, namespace: NODE_AGENTS_NAMESPACE, service: ALLOY.service, port: ALLOY.port.name, targetLabels: true }),
+      ...(options.edges ?? []).map(edgeJob),
     ],
   };
 }

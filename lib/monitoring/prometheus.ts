@@ -16,7 +16,9 @@ import type { ClusterAddresses, Peer } from '../network/peers';
 import { PodWorkload } from '../pod-workload';
 import { alertRules } from './alert-rules';
 import { CERT_MANAGER, KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE } from './names';
-import { prometheusConfig, prometheusDiscoveryNamespaces } from './prometheus-config';
+import { prometheusConfig, prometheusDiscoveryNamespaces, type EdgeTarget } from './prometheus-config';
+import { parseQuantity } from '../config/formats';
+import { EDGE_SCRAPE } from './names';
 
 /** A workload Prometheus scrapes, and the name of its metrics port. */
 export interface ScrapeTarget {
@@ -41,18 +43,46 @@ export interface PrometheusProps {
   readonly storage: { readonly storageClassName: string; readonly size: string };
   /** Which backup copy the restore drill proves, for its alerts. @default the volume copy */
   readonly restoreDrillCopy?: string;
+  /** The public host, whose 5xx answered at the edge an alert watches. */
+  readonly host: string;
+  /** What serves the host: Prometheus scrapes each on its stock metrics port. @default none */
+  readonly edges?: readonly EdgeTarget[];
 }
+
+/**
+ * The share of the volume the TSDB may fill before Prometheus drops the oldest blocks: the rest
+ * is headroom for the WAL, compaction and the head, which the size limit does not count.
+ */
+export const RETENTION_SIZE_SHARE = 0.8;
+
+/**
+ * `--storage.tsdb.retention.size` for a volume of this size: {@link RETENTION_SIZE_SHARE} of it,
+ * in whole MiB (Prometheus reads MB as 2^20 bytes).
+ */
+export function retentionSize(volumeSize: string): string {
+  const bytes = parseQuantity(volumeSize);
+  if (bytes === undefined || bytes <= 0) throw new Error(`Prometheus volume size: found ${JSON.stringify(volumeSize)}, expected a storage quantity such as 50Gi`);
+  return `${Math.floor((bytes * RETENTION_SIZE_SHARE) / 2 ** 20)}MB`;
+}
+
+/** The folder the configuration ConfigMap is mounted on (whole, so that updates reach it). */
+export const PROMETHEUS_CONFIG_DIR = '/etc/prometheus/config';
+
+/** How often Prometheus checks its mounted configuration and rules for a change, and reloads them. */
+export const CONFIG_RELOAD_INTERVAL = '30s';
 
 /** The `nobody` user of the Prometheus images. */
 const USER = 65534;
 
 export class Prometheus extends PodWorkload {
   constructor(scope: Construct, id: string, props: PrometheusProps) {
-    const configText = yamlText(prometheusConfig({ namespace: props.appNamespace, environment: props.environment, certManagerNamespace: props.certManagerNamespace }));
-    const rulesText = yamlText(alertRules({ namespace: props.appNamespace, restoreDrillCopy: props.restoreDrillCopy }));
+    const edges = props.edges ?? [];
+    const configText = yamlText(prometheusConfig({ namespace: props.appNamespace, environment: props.environment, certManagerNamespace: props.certManagerNamespace, edges }));
+    const rulesText = yamlText(alertRules({ namespace: props.appNamespace, restoreDrillCopy: props.restoreDrillCopy, host: props.host, edges: edges.map((e) => e.kind) }));
     const port = { name: PROMETHEUS.port.name, containerPort: PROMETHEUS.port.port };
     super(scope, id, {
       kind: 'StatefulSet',
+      disruptionDecision: 'One replica: a PodDisruptionBudget would make its node undrainable; a drain pauses scraping and alerting for the restart (the TSDB stays on its volume), and the dead-man\'s switch pages if it does not return.',
       namespace: props.namespace,
       name: PROMETHEUS.service,
       component: 'metrics',
@@ -70,9 +100,15 @@ export class Prometheus extends PodWorkload {
           name: 'prometheus',
           image: props.image,
           args: [
-            '--config.file=/etc/prometheus/prometheus.yml',
+            `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
             '--storage.tsdb.path=/prometheus',
             `--storage.tsdb.retention.time=${props.retention}`,
+            // Bounded by size too: a volume that fills stops ingestion, whatever the time limit.
+            `--storage.tsdb.retention.size=${retentionSize(props.storage.size)}`,
+            // Changed configuration or rules are reloaded in place (the kubelet refreshes the
+            // mounted ConfigMaps), keeping the TSDB head: no restart, no WAL replay, no gap.
+            '--enable-feature=auto-reload-config',
+            `--config.auto-reload-interval=${CONFIG_RELOAD_INTERVAL}`,
             `--web.listen-address=:${port.containerPort}`,
           ],
           ports: [{ name: port.name, containerPort: port.containerPort, protocol: 'TCP' }],
@@ -80,7 +116,8 @@ export class Prometheus extends PodWorkload {
           // Replaying the write-ahead log after a restart can take minutes on a full volume.
           ...httpServerProbes('/-/ready', port.name, { startupSeconds: 600, livenessPath: '/-/healthy', livenessFailures: 6 }),
           volumeMounts: [
-            { name: 'config', mountPath: '/etc/prometheus/prometheus.yml', subPath: 'prometheus.yml', readOnly: true },
+            // The folder, not a subPath: a subPath mount never sees a ConfigMap update.
+            { name: 'config', mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
             { name: 'rules', mountPath: PROMETHEUS_RULES_DIR, readOnly: true },
             { name: 'data', mountPath: '/prometheus' },
           ],
@@ -93,8 +130,13 @@ export class Prometheus extends PodWorkload {
         },
       ],
       podSpec: { terminationGracePeriodSeconds: 120 },
+      // Config changes reload in place; a hash in the pod template would restart the pod instead.
+      reloadsConfig: true,
     });
-    new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount, namespaces: prometheusDiscoveryNamespaces({ namespace: props.appNamespace, certManagerNamespace: props.certManagerNamespace }) });
+    new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount, namespaces: prometheusDiscoveryNamespaces({ namespace: props.appNamespace, certManagerNamespace: props.certManagerNamespace, edges }) });
+    for (const edge of edges) {
+      this.allowTo({ kind: 'pods', description: edge.kind === 'gateway' ? 'the Gateway data plane' : 'the ingress-nginx controller', namespace: edge.namespace, podLabels: edge.podLabels }, EDGE_SCRAPE[edge.kind].port);
+    }
 
     // Discovery, the kubelets (and cAdvisor) on every node, cert-manager's controller, itself.
     this.allowToApiServer(props.cluster);

@@ -64,6 +64,8 @@ export class Postgres extends PodWorkload {
     ];
     super(scope, id, {
       kind: 'StatefulSet',
+      priorityClass: 'critical',
+      disruptionDecision: 'One replica owning a ReadWriteOnce volume: a PodDisruptionBudget would make its node undrainable. A drain stops the database while it restarts on the volume (PostgresDown fires if it takes over 2 minutes); drain its node in a maintenance window.',
       namespace: props.namespace,
       name: POSTGRES.service,
       component: 'database',

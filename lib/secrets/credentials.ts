@@ -7,7 +7,7 @@
  */
 
 /** The forms a provided credential may take; each has a check of its shape. */
-export type CredentialForm = 'slack-webhook-url' | 'password' | 'api-token' | 'access-key-id' | 'secret-access-key' | 'pem';
+export type CredentialForm = 'slack-webhook-url' | 'webhook-url' | 'password' | 'api-token' | 'access-key-id' | 'secret-access-key' | 'pem';
 
 /** How a key's value comes to exist. */
 export type KeyClass = { readonly origin: 'generated' } | { readonly origin: 'provided'; readonly form: CredentialForm };
@@ -26,6 +26,7 @@ export type RecordedOrigin = 'generated' | 'provided';
 /** What the form checks expect, for messages. */
 const EXPECTED: Record<CredentialForm, string> = {
   'slack-webhook-url': 'a Slack incoming-webhook URL, https://hooks.slack.com/services/T…/B…/…',
+  'webhook-url': 'an HTTPS URL, https://host/path (a dead-man\'s-switch ping URL)',
   password: 'a password that is not empty and holds no line break',
   'api-token': 'an API token: 20 or more letters, digits, -, _ or . and no spaces',
   'access-key-id': 'an access key id: 16 to 128 letters and digits',
@@ -35,6 +36,7 @@ const EXPECTED: Record<CredentialForm, string> = {
 
 const CHECKS: Record<CredentialForm, (value: string) => boolean> = {
   'slack-webhook-url': (v) => /^https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,}$/.test(v),
+  'webhook-url': (v) => /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/\S*$/.test(v),
   password: (v) => v.length > 0 && !/[\r\n]/.test(v),
   'api-token': (v) => /^[A-Za-z0-9_.-]{20,}$/.test(v),
   'access-key-id': (v) => /^[A-Za-z0-9]{16,128}$/.test(v),

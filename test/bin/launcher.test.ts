@@ -37,4 +37,15 @@ describe('bin/gravl.cjs', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('Changed since the last build.');
   });
+
+  it("fails with the compiler's message and no stack trace when a source does not compile, running nothing", () => {
+    const file = path.join(project, 'lib', 'cli', 'commands.ts');
+    fs.appendFileSync(file, '\nexport const broken = ;\n');
+    const run = help();
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/commands\.ts:\d+:\d+/);
+    expect(run.stderr).toContain('gravl: the sources do not compile (1 error(s) above); nothing was run');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
 });

@@ -38,6 +38,15 @@ describe('environment files', () => {
     expect(problemsOf({ production: noBounds })).toEqual([expect.stringMatching(/frontend\.replicas: found nothing, expected the replica count of frontend \(no HPA manages it: frontend\.autoscaling is not set\)$/)]);
   });
 
+  it('rejects a load test peak no higher than its rate, and a load test without a rate', () => {
+    const down = edit(production, (doc) => doc.setIn(['loadTest', 'peakRate'], 100));
+    expect(problemsOf({ production: down })).toEqual([
+      expect.stringMatching(/^environments\/production\.yaml:\d+:\d+: loadTest\.peakRate: found 100, expected more requests a second than loadTest\.rate \(120\), or no peakRate for a constant rate$/),
+    ]);
+    const none = edit(staging, (doc) => doc.deleteIn(['loadTest', 'rate']));
+    expect(problemsOf({ staging: none }).join('\n')).toMatch(/loadTest.*rate/);
+  });
+
   it('rejects an empty file', () => {
     expect(problemsOf({ staging: '' })).toEqual([
       'environments/staging.yaml: found an empty file, expected a mapping of environment settings (see environments/staging.yaml)',

@@ -155,16 +155,18 @@ describe('the AppProject of each environment', () => {
     expect(refusal(project, app, deployment)).toBeUndefined();
   });
 
-  it('permits exactly the cluster-scoped kinds the objects hold, derived from them: a PriorityClass added is permitted', () => {
+  it('permits exactly the cluster-scoped kinds the objects hold, derived from them: a StorageClass added is permitted', () => {
     const staging = rendered.find((e) => e.name === 'staging')!;
     const settings = gitopsSettings('staging', parse(committedText('staging')) as EnvironmentFile);
-    const priorityClass = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'gravl-critical' }, value: 1000 } as unknown as KubeObject;
+    const priorityClass = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'gravl-fast' }, provisioner: 'ebs.csi.aws.com' } as unknown as KubeObject;
     const before = appProject('gravl-staging', settings, staging.objects, 'gravl-staging', '') as Json;
     const after = appProject('gravl-staging', settings, [...staging.objects, priorityClass], 'gravl-staging', '') as Json;
     const clusterKinds = (p: Json) => p.spec.clusterResourceWhitelist.map((e: Json) => `${e.group}/${e.kind}`);
     expect(clusterKinds(before)).toEqual([...new Set(staging.objects.filter((o) => o.metadata.namespace === undefined).map((o) => `${groupOf(o)}/${o.kind}`))].sort());
-    expect(clusterKinds(before)).not.toContain('scheduling.k8s.io/PriorityClass');
-    expect(clusterKinds(after)).toContain('scheduling.k8s.io/PriorityClass');
+    // The output's PriorityClasses are permitted because the output holds them.
+    expect(clusterKinds(before)).toContain('scheduling.k8s.io/PriorityClass');
+    expect(clusterKinds(before)).not.toContain('storage.k8s.io/StorageClass');
+    expect(clusterKinds(after)).toContain('storage.k8s.io/StorageClass');
     const app = find(argocd('gravl-staging.yaml'), 'Application');
     expect(refusal(before, app, priorityClass)).toMatch(/not permitted/);
     expect(refusal(after, app, priorityClass)).toBeUndefined();

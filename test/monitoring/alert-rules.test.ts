@@ -35,12 +35,12 @@ describe('alert rules file', () => {
     expect(all.length).toBeGreaterThanOrEqual(12);
     expect(rules.groups.length).toBeGreaterThanOrEqual(3);
     expect(new Set(all.map((r) => r.alert)).size).toBe(all.length);
-    expect(rules.groups.map((g) => g.name)).toEqual(['gravl-application', 'gravl-database', 'gravl-platform']);
+    expect(rules.groups.map((g) => g.name)).toEqual(['gravl-application', 'gravl-database', 'gravl-platform', 'gravl-meta-monitoring']);
   });
 
-  it('gives every rule a severity (critical or warning), a summary, a description and a one-line runbook', () => {
+  it('gives every rule a severity (critical or warning; none for the Watchdog alone), a summary, a description and a one-line runbook', () => {
     for (const rule of all) {
-      expect(['critical', 'warning'], rule.alert).toContain(rule.labels.severity);
+      expect(rule.alert === 'Watchdog' ? ['none'] : ['critical', 'warning'], rule.alert).toContain(rule.labels.severity);
       expect(rule.annotations.summary.trim(), `${rule.alert} summary`).not.toBe('');
       expect(rule.annotations.description.trim(), `${rule.alert} description`).not.toBe('');
       expect(rule.annotations.runbook.trim(), `${rule.alert} runbook`).not.toBe('');
@@ -66,8 +66,39 @@ describe('alert rules file', () => {
         'PostgresDown',
         'PostgresRestoreDrillFailed',
         'PostgresTooManyConnections',
+        'Watchdog',
+        'TargetDown',
+        'KubeStateMetricsAbsent',
+        'PostgresBackupMetricsAbsent',
+        'CertManagerMetricsAbsent',
+        'AlertmanagerNotificationsFailing',
+        'PrometheusRuleEvaluationFailures',
+        'PrometheusNotConnectedToAlertmanager',
+        'PrometheusErrorSendingAlerts',
+        'PrometheusConfigReloadFailed',
       ].sort(),
     );
+  });
+
+  it('adds EdgeHighErrorRate only where the host and the edge are given, above the 0.1% of the sign-off', () => {
+    expect(all.map((r) => r.alert)).not.toContain('EdgeHighErrorRate');
+    const withEdge = alertRules({ namespace: 'gravl-prod', host: 'gravl.app', edges: ['gateway', 'ingress'] }).groups.flatMap((g) => g.rules);
+    const rule = withEdge.find((r) => r.alert === 'EdgeHighErrorRate')!;
+    expect(rule.expr).toContain('job="edge-gateway"');
+    expect(rule.expr).toContain('job="edge-ingress", host="gravl.app"');
+    expect(rule.expr).toMatch(/> 0\.001$/);
+    expect(rule.labels.severity).toBe('critical');
+  });
+
+  it('watches every scrape job with TargetDown, the edge jobs included', () => {
+    const expr = alertRules({ namespace: 'gravl-prod', host: 'gravl.app', edges: ['gateway'] }).groups.flatMap((g) => g.rules).find((r) => r.alert === 'TargetDown')!.expr;
+    for (const job of ['prometheus', 'alertmanager', 'backend', 'postgres-exporter', 'kube-state-metrics', 'node-exporter', 'kubelet', 'cadvisor', 'grafana', 'loki', 'cert-manager', 'alloy', 'edge-gateway']) {
+      expect(expr, job).toContain(`absent(up{job="${job}"})`);
+    }
+  });
+
+  it('rejects an edge kind it does not know, naming the field', () => {
+    expect(() => alertRules({ namespace: 'gravl-prod', edges: ['traefik' as never] })).toThrow(/edges\[0\]: found .*traefik.*expected one of gateway, ingress/);
   });
 
   it('fires HighErrorRate above a 1% 5xx share over 5 minutes, as signed off', () => {

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertmanagerConfig, type AlertmanagerOptions } from '../../lib/monitoring/alertmanager-config';
-import { SLACK_WEBHOOK_URL_FILE, SMTP_PASSWORD_FILE } from '../../lib/monitoring/names';
-import { amtoolRoutes, removeDir, runTool, scratchDir, writeYaml, type ToolRun } from '../support/prom-tools';
+import { alertmanagerConfig, INHIBITIONS, type AlertmanagerOptions } from '../../lib/monitoring/alertmanager-config';
+import { alertRules } from '../../lib/monitoring/alert-rules';
+import { DEAD_MANS_SWITCH_URL_FILE, SLACK_WEBHOOK_URL_FILE, SMTP_PASSWORD_FILE } from '../../lib/monitoring/names';
+import { amtoolRoutes, removeDir, runTool, scratchDir, withWebhookUrlStandIn, writeYaml, type ToolRun } from '../support/prom-tools';
 
 const OPTIONS: AlertmanagerOptions = {
   slack: { channel: '#gravl-alerts' },
@@ -20,7 +21,7 @@ describe('alertmanager.yml', () => {
 
   /** The rendered config with its secret files pointed at stand-ins in the temp folder. */
   function withSecretStandIns(rendered: Record<string, any>, sub: string): Record<string, any> {
-    const copy = structuredClone(rendered);
+    const copy = withWebhookUrlStandIn(rendered) as Record<string, any>;
     fs.mkdirSync(sub, { recursive: true });
     const slack = path.join(sub, 'slack-webhook-url');
     const password = path.join(sub, 'smtp-password');
@@ -44,8 +45,8 @@ describe('alertmanager.yml', () => {
     const run = await checked;
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain('SUCCESS');
-    expect(run.output).toMatch(/2 receivers/);
-    expect(run.output).toMatch(/1 inhibit rules/);
+    expect(run.output).toMatch(/3 receivers/);
+    expect(run.output).toMatch(/4 inhibit rules/);
   });
 
   it('rejects (amtool) an unknown field beside the secret files, so accepting api_url_file and auth_password_file is a real check', async () => {
@@ -70,8 +71,20 @@ describe('alertmanager.yml', () => {
   });
 
   it('routes an alert without a known severity to Slack rather than dropping it', async () => {
-    const { receivers, run } = await amtoolRoutes(configFile, { alertname: 'Watchdog' });
+    const { receivers, run } = await amtoolRoutes(configFile, { alertname: 'SomethingNew' });
     expect(receivers, run.output).toEqual(['slack']);
+  });
+
+  it('routes the Watchdog to the dead-man\'s switch alone, every minute', async () => {
+    const { receivers, run } = await amtoolRoutes(configFile, { alertname: 'Watchdog', severity: 'none' });
+    expect(receivers, run.output).toEqual(['dead-mans-switch']);
+    expect(config.route.routes[0]).toMatchObject({ receiver: 'dead-mans-switch', matchers: ['alertname="Watchdog"'], group_interval: '1m', repeat_interval: '1m' });
+    expect(config.route.routes[0].continue).toBeUndefined();
+  });
+
+  it('reads the dead-man\'s-switch URL from a file (a provided credential), never inline', () => {
+    const hooks = (config.receivers as Receiver[]).find((r) => r.name === 'dead-mans-switch')!.webhook_configs;
+    expect(hooks).toEqual([{ url_file: DEAD_MANS_SWITCH_URL_FILE, send_resolved: false }]);
   });
 
   it('groups by alert name and namespace, and repeats critical alerts more often than warnings', () => {
@@ -80,10 +93,19 @@ describe('alertmanager.yml', () => {
     expect(critical.map((r) => r.repeat_interval)).toEqual(['1h', '1h']);
   });
 
-  it('lets a critical alert inhibit warnings with the same alert name and namespace', () => {
-    expect(config.inhibit_rules).toEqual([
-      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'namespace'] },
-    ]);
+  it('lets a critical alert inhibit the warnings it causes, each source critical and each target a warning in the rules', () => {
+    const rules = alertRules({ namespace: 'gravl-prod' }).groups.flatMap((g) => g.rules);
+    const severity = (alert: string) => rules.find((r) => r.alert === alert)?.labels.severity;
+    expect(config.inhibit_rules).toHaveLength(INHIBITIONS.length);
+    expect(config.inhibit_rules[0]).toEqual({
+      source_matchers: ['alertname="PostgresDown"', 'severity="critical"'],
+      target_matchers: ['alertname=~"PostgresBackupFailed|PostgresRestoreDrillFailed|PostgresTooManyConnections|HighRequestLatency"', 'severity="warning"'],
+      equal: ['namespace'],
+    });
+    for (const inhibition of INHIBITIONS) {
+      expect(severity(inhibition.source), inhibition.source).toBe('critical');
+      for (const target of inhibition.targets) expect(severity(target), target).toBe('warning');
+    }
   });
 
   it('reads the Slack webhook URL from a file and posts to the channel of the options', () => {
@@ -121,10 +143,10 @@ describe('alertmanager.yml', () => {
       criticalRepeatInterval: '30m',
     }) as Record<string, any>;
     const receivers = custom.receivers as Receiver[];
-    expect(receivers[0]!.slack_configs[0].api_url_file).toBe('/run/secrets/slack');
-    expect(receivers[1]!.email_configs[0]).toMatchObject({ to: 'ops@gravl.app', auth_username: 'am', auth_password_file: '/run/secrets/smtp' });
+    expect(receivers.find((r) => r.name === 'slack')!.slack_configs[0].api_url_file).toBe('/run/secrets/slack');
+    expect(receivers.find((r) => r.name === 'email')!.email_configs[0]).toMatchObject({ to: 'ops@gravl.app', auth_username: 'am', auth_password_file: '/run/secrets/smtp' });
     expect(custom.route.repeat_interval).toBe('12h');
-    expect(custom.route.routes[0].repeat_interval).toBe('30m');
+    expect(custom.route.routes[1].repeat_interval).toBe('30m');
   });
 
   it('rejects wrong receiver options, naming every one', () => {

@@ -3,7 +3,7 @@ import { dashboards, grafanaDashboardProvider, grafanaDatasources } from '../../
 import { removeDir, runTool, scratchDir, writeYaml, type ToolRun } from '../support/prom-tools';
 
 const NS = 'gravl-staging';
-const boards = dashboards({ namespace: NS });
+const boards = dashboards({ namespace: NS, edge: { host: 'staging.gravl.app', kinds: ['gateway', 'ingress'] } });
 
 type Panel = Record<string, any>;
 
@@ -68,6 +68,14 @@ describe('Grafana dashboards', () => {
     expect(boards['error-rate.json']).toMatchObject({ uid: 'gravl-error-rate', title: 'Error Rate' });
   });
 
+  it('adds the 5xx share answered at the edge to Error Rate, one query per edge kind, with the 0.1% line; none without an edge', () => {
+    const panel = (boards['error-rate.json']!.panels as Panel[]).find((p) => p.title === '5xx answered at the edge for staging.gravl.app')!;
+    expect((panel.targets as Panel[]).map((t) => t.expr)).toEqual([expect.stringContaining('job="edge-gateway"'), expect.stringContaining('job="edge-ingress", host="staging.gravl.app"')]);
+    expect((panel.targets as Panel[])[0]!.expr).toContain('[$__rate_interval]');
+    expect(panel.fieldConfig.defaults.thresholds.steps).toContainEqual({ color: 'red', value: 0.001 });
+    expect((dashboards({ namespace: NS })['error-rate.json']!.panels as Panel[]).map((p) => p.title)).not.toContain('5xx answered at the edge for staging.gravl.app');
+  });
+
   it('references the Prometheus data source by uid in every panel, target and variable', () => {
     const datasource = { type: 'prometheus', uid: 'prometheus' };
     for (const [file, board] of Object.entries(boards)) {
@@ -83,7 +91,8 @@ describe('Grafana dashboards', () => {
     for (const [file, board] of Object.entries(boards)) {
       const [variable] = (board.templating as Panel).list as Panel[];
       expect(variable).toMatchObject({ name: 'namespace', type: 'query', current: { text: NS, value: NS } });
-      for (const q of queries(file, board).filter((x) => !x.where.includes('variable'))) {
+      // The edge panel reads the edge's jobs, by host: the backend never sees those 5xx.
+      for (const q of queries(file, board).filter((x) => !x.where.includes('variable') && !x.where.includes('at the edge'))) {
         expect(q.expr, q.where).toContain('job="backend", namespace="$namespace"');
       }
     }

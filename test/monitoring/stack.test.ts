@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { PROMETHEUS_RULES_DIR, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../../lib/monitoring/names';
 import { committedText, edit, environment, object, objects, podSpecOf, renderCommitted, renderTexts } from '../support/render';
-import { amtoolRoutes, removeDir, runTool, scratchDir, withStandIns } from '../support/prom-tools';
+import { amtoolRoutes, removeDir, runTool, scratchDir, withStandIns, withWebhookUrlStandIn } from '../support/prom-tools';
 
 const dir = scratchDir('stack');
 afterAll(() => removeDir(dir));
@@ -42,7 +42,7 @@ describe.each(renderCommitted().map((e) => [e.name, e] as const))('%s monitoring
   it('passes amtool check-config on the rendered alertmanager.yml, and routes critical alerts to both receivers', async () => {
     const config = parse(data(env, 'alertmanager-config', 'alertmanager.yml'));
     for (const file of ['slack-webhook-url', 'smtp-password']) fs.writeFileSync(path.join(sub, file), 'stand-in\n');
-    const { config: checked } = withStandIns(config, {
+    const { config: checked } = withStandIns(withWebhookUrlStandIn(config), {
       '/etc/alertmanager/secrets/slack-webhook-url': path.join(sub, 'slack-webhook-url'),
       '/etc/alertmanager/secrets/smtp-password': path.join(sub, 'smtp-password'),
     });
@@ -71,7 +71,8 @@ describe.each(renderCommitted().map((e) => [e.name, e] as const))('%s monitoring
       { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
     ]);
     const roles = objects(env, 'Role', 'gravl-prometheus') as any[];
-    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['cert-manager', 'gravl-monitoring', 'gravl-node-agents', env.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['gravl.app/environment'])!.metadata.name].sort());
+    // The edge's namespace too: its proxies are scraped where they run.
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['cert-manager', 'envoy-gateway-system', 'gravl-monitoring', 'gravl-node-agents', env.objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['gravl.app/environment'])!.metadata.name].sort());
     for (const role of roles) expect(role.rules).toEqual([{ apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] }]);
     expect((object(env, 'ServiceAccount', 'prometheus') as any).automountServiceAccountToken).toBe(true);
   });
@@ -129,15 +130,37 @@ describe.each(renderCommitted().map((e) => [e.name, e] as const))('%s monitoring
     }
   });
 
-  it('rolls a pod when its configuration changes (a hash of the config on the pod template)', () => {
-    const hash = (e: ReturnType<typeof environment>) => (object(e, 'StatefulSet', 'prometheus').spec as any).template.metadata.annotations['gravl.app/config-hash'];
+  it('rolls Alertmanager when its configuration changes (a hash of the config on the pod template)', () => {
+    const hash = (e: ReturnType<typeof environment>) => (object(e, 'StatefulSet', 'alertmanager').spec as any).template.metadata.annotations['gravl.app/config-hash'];
     expect(hash(env)).toMatch(/^[0-9a-f]{16}$/);
     const text = edit(committedText(name), (doc) => doc.setIn(['monitoring', 'alertmanager', 'slack', 'channel'], '#elsewhere'));
     const [changed] = renderTexts({ [name]: text });
-    expect((object(changed!, 'StatefulSet', 'alertmanager').spec as any).template.metadata.annotations['gravl.app/config-hash']).not.toBe(
-      (object(env, 'StatefulSet', 'alertmanager').spec as any).template.metadata.annotations['gravl.app/config-hash'],
-    );
-    expect(hash(changed!)).toBe(hash(env));
+    expect(hash(changed!)).not.toBe(hash(env));
+  });
+
+  it('reloads Prometheus in place when its configuration changes: no hash to roll it, the config folder mounted whole, auto-reload on', () => {
+    const sts = object(env, 'StatefulSet', 'prometheus').spec as any;
+    expect(sts.template.metadata.annotations?.['gravl.app/config-hash']).toBeUndefined();
+    const container = sts.template.spec.containers[0];
+    expect(container.args).toEqual(expect.arrayContaining(['--enable-feature=auto-reload-config', '--config.auto-reload-interval=30s', '--config.file=/etc/prometheus/config/prometheus.yml']));
+    for (const mount of container.volumeMounts) expect(mount.subPath, mount.name).toBeUndefined();
+    const text = edit(committedText(name), (doc) => doc.setIn(['monitoring', 'prometheus', 'retention'], '7d'));
+    const [changed] = renderTexts({ [name]: text });
+    expect(JSON.stringify((object(changed!, 'StatefulSet', 'prometheus').spec as any).template.metadata)).toBe(JSON.stringify(sts.template.metadata));
+  });
+
+  it('bounds Prometheus by size as well as time: 80% of its volume', () => {
+    const args = podSpecOf(object(env, 'StatefulSet', 'prometheus'))!.containers[0].args as string[];
+    const size = parse(committedText(name)).monitoring.prometheus.storage.size as string;
+    const mib = Number(/^(\d+)Gi$/.exec(size)![1]) * 1024 * 0.8;
+    expect(args).toContain(`--storage.tsdb.retention.size=${Math.floor(mib)}MB`);
+  });
+
+  it('keeps Alertmanager\'s silences and notification log on a volume, not an emptyDir', () => {
+    const sts = object(env, 'StatefulSet', 'alertmanager').spec as any;
+    expect(sts.volumeClaimTemplates.map((c: any) => c.metadata.name)).toEqual(['data']);
+    expect(sts.template.spec.volumes.some((v: any) => v.name === 'data')).toBe(false);
+    expect(sts.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/alertmanager' });
   });
 });
 

@@ -14,8 +14,8 @@ describe('npm run readiness', () => {
   it('says NO-GO for the committed production output and READY for staging, exiting 1 for the worst', () => {
     const run = runMain(['readiness', '--date', '2026-12-01']);
     expect(run.status, run.stdout + run.stderr).toBe(1);
-    expect(run.stdout).toMatch(/^production \(dist\/production\): NO-GO {2}\[11 PASS, 4 FAIL, 0 WARN, 4 RUNTIME\]$/m);
-    expect(run.stdout).toMatch(/^staging \(dist\/staging\): READY {2}\[12 PASS, 0 FAIL, 3 WARN, 4 RUNTIME\]$/m);
+    expect(run.stdout).toMatch(/^production \(dist\/production\): NO-GO {2}\[15 PASS, 5 FAIL, 0 WARN, 4 RUNTIME\]$/m);
+    expect(run.stdout).toMatch(/^staging \(dist\/staging\): READY {2}\[16 PASS, 0 FAIL, 4 WARN, 4 RUNTIME\]$/m);
     expect(run.stdout).toMatch(/collect: mkdir -p evidence\/staging\/rollout && for w in .*gravl-staging\/deployment\/backend.* rollout status/);
     const staging = runMain(['readiness', 'dist/staging', '--date', '2026-12-01']);
     expect(staging.status).toBe(3);
@@ -33,7 +33,7 @@ describe('npm run readiness', () => {
     const evidence = path.join(dir, 'evidence');
     writeEvidence(env, evidence);
     const go = runMain(['readiness', out, '--evidence', evidence, '--date', '2026-12-01']);
-    expect(go.stdout).toMatch(/^production \(.*\): GO {2}\[19 PASS, 0 FAIL, 0 WARN, 0 RUNTIME\]$/m);
+    expect(go.stdout).toMatch(/^production \(.*\): GO {2}\[24 PASS, 0 FAIL, 0 WARN, 0 RUNTIME\]$/m);
     expect(go.status, go.stdout + go.stderr).toBe(0);
     const ready = runMain(['readiness', out, '--date', '2026-12-01']);
     expect(ready.stdout).toMatch(/^production \(.*\): READY/m);
@@ -62,13 +62,13 @@ describe('npm run readiness', () => {
   it('judges the load test from the logs of a real k6 run', () => {
     const dir = tempDir('k6');
     temps.push(dir);
-    const summary = { metrics: { http_req_duration: { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app' } };
+    const summary = { metrics: { 'http_req_duration{scope:public}': { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, 'http_reqs{scope:public}': { values: { rate: 119.6 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app' } };
     const log = path.join(dir, 'k6.log');
     fs.writeFileSync(log, `running (5m00.0s), 00/10 VUs, 600 complete\n\nK6_SUMMARY_JSON ${JSON.stringify(summary)}\n`);
     const run = runMain(['readiness', path.join(ROOT, 'dist', 'staging'), '--k6-summary', log, '--date', '2026-12-01']);
     expect(run.status, run.stdout + run.stderr).toBe(3);
     expect(run.stdout).toMatch(/PASS {4}blocking {2}Load test/);
-    expect(run.stdout).toContain('measured: p95 6.98 ms, p99 14.59 ms, error rate 0');
+    expect(run.stdout).toContain('measured (public host): p95 6.98 ms, p99 14.59 ms, 119.6 requests/s; error rate 0');
   });
 
   it('names a missing --k6-summary file plainly, with exit 1 and no stack trace', () => {

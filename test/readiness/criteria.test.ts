@@ -52,6 +52,7 @@ describe('readiness', () => {
     expect(statuses(r)).toEqual({
       tls: 'PASS', secrets: 'PASS', sealing: 'PASS', credentials: 'PASS', 'load-test': 'RUNTIME', alertmanager: 'PASS', backup: 'PASS', 'offsite-backup': 'PASS', 'db-credentials': 'PASS', 'db-roles': 'PASS', network: 'PASS',
       rbac: 'PASS', pods: 'PASS', 'pods-healthy': 'RUNTIME', migrations: 'PASS', 'migrations-applied': 'RUNTIME', 'image-scan': 'RUNTIME', storage: 'PASS', kustomization: 'PASS',
+      'meta-monitoring': 'PASS', 'edge-errors': 'PASS', 'graceful-shutdown': 'PASS', scheduling: 'PASS', labels: 'PASS',
     });
     for (const c of r.results.filter((x) => x.status === 'RUNTIME')) expect(c.command).toMatch(/kubectl|trivy image/);
   });
@@ -138,13 +139,48 @@ describe('readiness', () => {
     expectFails(judge(files), 'load-test', /no threshold http_req_failed rate<0.001/);
   });
 
-  it('judges the load test from a real run: PASS within the limits, FAIL with the p95 over 200 ms', () => {
-    const summary = (p95: number, failed: number, apiUrl = 'https://staging.gravl.app') => ({ metrics: { http_req_duration: { values: { 'p(95)': p95, 'p(99)': 20 } }, http_req_failed: { values: { rate: failed } } }, gravl: { apiUrl } });
+  it('judges the load test from a real run: PASS within the limits, FAIL with the p95 over 200 ms, or 100 requests a second or fewer achieved', () => {
+    const summary = (p95: number, failed: number, apiUrl = 'https://staging.gravl.app', rate = 119.6) => ({
+      metrics: { 'http_req_duration{scope:public}': { values: { 'p(95)': p95, 'p(99)': 20 } }, 'http_reqs{scope:public}': { values: { rate } }, http_req_failed: { values: { rate: failed } } },
+      gravl: { apiUrl },
+    });
+    expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://staging.gravl.app', 20.4) }), 'load-test', /achieved rate 20.4 requests\/s against the public host is not more than 100/);
+    const unscoped = { metrics: { http_req_duration: { values: { 'p(95)': 6.98, 'p(99)': 20 } }, http_reqs: { values: { rate: 140 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app' } };
+    expectFails(judge(copy('staging'), 'staging', { k6Summary: unscoped }), 'load-test', /p95 latency: missing from the summary[\s\S]*achieved rate \(http_reqs\{scope:public\}\): missing/);
     const pass = judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0) });
     expect(pass.results.find((c) => c.id === 'load-test')!.status).toBe('PASS');
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(250, 0) }), 'load-test', /p95 latency 250 ms is not under 200 ms/);
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0.002) }), 'load-test', /error rate 0.002 is not under 0.001/);
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://gravl.app') }), 'load-test', /a run against https:\/\/gravl.app, not https:\/\/staging.gravl.app/);
+  });
+
+  it('fails the load test when the public traffic is paced by waiting users, or arrives at 100 requests a second or fewer', () => {
+    const options = (files: ReturnType<typeof copy>) => {
+      const script = find(files, 'ConfigMap', 'load-test-script');
+      const [first, ...rest] = (script.data['load-test.js'] as string).split('\n');
+      const parsed = JSON.parse(first!.slice('export const options = '.length).replace(/;$/, ''));
+      return { parsed, write: () => (script.data['load-test.js'] = [`export const options = ${JSON.stringify(parsed)};`, ...rest].join('\n')) };
+    };
+    const paced = copy('staging');
+    const p = options(paced);
+    p.parsed.scenarios.public = { executor: 'constant-vus', vus: 10, duration: '5m', exec: 'traffic', tags: { scope: 'public' } };
+    p.write();
+    expectFails(judge(paced), 'load-test', /no public scenario at an arrival rate/);
+    const slow = copy('staging');
+    const s = options(slow);
+    s.parsed.scenarios.public.rate = 100;
+    s.write();
+    expectFails(judge(slow), 'load-test', /peaks at 100 requests a second, not more than the signed-off 100/);
+  });
+
+  it('fails the production load test at a constant rate: it must ramp for the HPA to scale', () => {
+    const files = copy('production');
+    const script = find(files, 'ConfigMap', 'load-test-script');
+    const [first, ...rest] = (script.data['load-test.js'] as string).split('\n');
+    const parsed = JSON.parse(first!.slice('export const options = '.length).replace(/;$/, ''));
+    parsed.scenarios.public = { executor: 'constant-arrival-rate', rate: 120, timeUnit: '1s', duration: '5m', preAllocatedVUs: 300, maxVUs: 300, exec: 'traffic', tags: { scope: 'public' } };
+    script.data['load-test.js'] = [`export const options = ${JSON.stringify(parsed)};`, ...rest].join('\n');
+    expectFails(judge(files, 'production'), 'load-test', /a constant rate in production: ramp it \(loadTest.peakRate\)/);
   });
 
   it('fails Alertmanager when the Slack webhook URL is written inline', () => {
@@ -216,7 +252,8 @@ describe('readiness', () => {
     const files = copy('production');
     find(files, 'HorizontalPodAutoscaler', 'backend').spec.minReplicas = 1;
     remove(files, (o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'backend');
-    expectFails(judge(files, 'production'), 'pods', /Deployment gravl-prod\/backend: 1 replica\(s\) in production[\s\S]*no PodDisruptionBudget/);
+    // Without its budget and without a written decision, scheduling rightly fails as well.
+    expectFails(judge(files, 'production'), 'pods', /Deployment gravl-prod\/backend: 1 replica\(s\) in production[\s\S]*no PodDisruptionBudget/, ['scheduling']);
   });
 
   it('counts an autoscaler without minReplicas as 1 pod in production, as the API defaults it', () => {
@@ -263,13 +300,13 @@ describe('readiness', () => {
   it('fails the network criterion when a policy opens a port to every namespace, or egress to the metadata address', () => {
     const files = copy('production');
     files.files[2]!.objects.push({
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'debug', namespace: 'gravl-prod' },
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'debug', namespace: 'gravl-prod', labels: structuredClone(find(files, 'NetworkPolicy', 'backend').metadata.labels) },
       spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'backend' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 3001, protocol: 'TCP' }] }] },
     });
     expectFails(judge(files, 'production'), 'network', /a pod in namespace default may reach gravl-prod\/backend:3001/);
     const egress = copy('production');
     egress.files[2]!.objects.push({
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'anywhere', namespace: 'gravl-prod' },
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'anywhere', namespace: 'gravl-prod', labels: structuredClone(find(egress, 'NetworkPolicy', 'frontend').metadata.labels) },
       spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] },
     });
     expectFails(judge(egress, 'production'), 'network', /may reach the cloud metadata address 169.254.169.254: gravl-prod\/frontend/);

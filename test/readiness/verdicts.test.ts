@@ -39,15 +39,16 @@ const writeJson = (file: string, value: unknown) => fs.writeFileSync(file, JSON.
 const statusOf = (r: ReturnType<typeof judge>, id: string) => r.results.find((c) => c.id === id)!;
 
 describe('the committed output', () => {
-  it('is NO-GO in production for exactly the stand-in certificate, the missing credentials, the receivers that cannot deliver and the stand-in backup image', () => {
+  it("is NO-GO in production for exactly the stand-in certificate, the missing credentials, the receivers (dead-man's switch included) that cannot deliver and the stand-in backup image", () => {
     const r = judge(environment('production'));
     expect(r.decision).toBe('NO-GO');
-    expect(r.results.filter((c) => c.status === 'FAIL').map((c) => c.id).sort()).toEqual(['alertmanager', 'credentials', 'offsite-backup', 'sealing']);
+    expect(r.results.filter((c) => c.status === 'FAIL').map((c) => c.id).sort()).toEqual(['alertmanager', 'credentials', 'meta-monitoring', 'offsite-backup', 'sealing']);
     expect(statusOf(r, 'offsite-backup').evidence).toEqual([expect.stringMatching(/container upload runs amazon\/aws-cli:\S+@sha256:0{64}, a stand-in digest: pin the digest the registry serves$/)]);
     expect(statusOf(r, 'sealing').evidence.join('\n')).toMatch(/is a stand-in made by this project: no controller holds its key/);
     expect(statusOf(r, 'sealing').fix![0]).toBe('npm run seal -- --fetch-cert --env production');
     expect(statusOf(r, 'credentials').evidence).toEqual([
       'cert-manager/cloudflare-api-token key api-token (provided/api-token): missing: nobody has given it yet',
+      'gravl-monitoring/alertmanager-receivers key dead-mans-switch-url (provided/webhook-url): missing: nobody has given it yet',
       'gravl-monitoring/alertmanager-receivers key slack-webhook-url (provided/slack-webhook-url): missing: nobody has given it yet',
       'gravl-monitoring/alertmanager-receivers key smtp-password (provided/password): missing: nobody has given it yet',
       'gravl-prod/postgres-backup-s3 key access-key-id (provided/access-key-id): missing: nobody has given it yet',

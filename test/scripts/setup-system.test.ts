@@ -36,7 +36,7 @@ describe('scripts/setup-system.sh', () => {
     const run = spawnSync('/bin/bash', [SCRIPT], { encoding: 'utf8', env: { PATH: pathWith(['id', 'sed', 'head', 'kubectl', 'dash', 'git']) } });
     expect(run.status).toBe(1);
     const missing = run.stderr.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim().split(/\s+/)[0]);
-    expect(missing).toEqual(['psql', 'promtool', 'amtool', 'shellcheck', 'openssl', 'busybox', 'aws']);
+    expect(missing).toEqual(['psql', 'promtool', 'amtool', 'prometheus-alertmanager', 'shellcheck', 'openssl', 'busybox', 'aws']);
     expect(run.stderr).toContain('install: apt-get install prometheus-alertmanager');
     expect(run.stderr).toContain('install: apt-get install postgresql-client');
   });

@@ -114,6 +114,7 @@ describe('provided credentials', () => {
   it.each([
     ['gravl-monitoring', 'alertmanager-receivers', 'slack-webhook-url'],
     ['gravl-monitoring', 'alertmanager-receivers', 'smtp-password'],
+    ['gravl-monitoring', 'alertmanager-receivers', 'dead-mans-switch-url'],
   ])('rejects --generate for the provided key %s/%s %s, naming it', (namespace, name, key) => {
     const dir = secretsDir();
     const run = runMain(['seal', '--env', 'staging', '--namespace', namespace, '--name', name, '--key', key, '--secrets', dir, '--generate']);
@@ -133,7 +134,7 @@ describe('provided credentials', () => {
     const declared = new GravlEnvironment(loaded.environments[0]!, { declarationsOnly: true }).secrets.declarations();
     const providedKeys = declared.filter((d) => d.keyClass.origin === 'provided');
     expect(providedKeys.map((d) => `${d.name}/${d.key}`).sort()).toEqual([
-      'alertmanager-receivers/slack-webhook-url', 'alertmanager-receivers/smtp-password', 'cloudflare-api-token/api-token',
+      'alertmanager-receivers/dead-mans-switch-url', 'alertmanager-receivers/slack-webhook-url', 'alertmanager-receivers/smtp-password', 'cloudflare-api-token/api-token',
       'gravl-internal-ca/tls.crt', 'gravl-internal-ca/tls.key', 'postgres-backup-s3/access-key-id', 'postgres-backup-s3/secret-access-key',
     ]);
     for (const d of providedKeys) {
@@ -163,6 +164,12 @@ describe('provided credentials', () => {
     expect(run.stderr).toContain('gravl-monitoring/alertmanager-receivers key slack-webhook-url (provided/slack-webhook-url): found a value of 39 characters that is not of that form, expected a Slack incoming-webhook URL');
     expect(run.stderr).not.toContain(bad);
     expect(() => sealIntoValues(receivers('slack-webhook-url', 'http://hooks.slack.com/services/T0/B0/abcdefghijklmnop'), { certificate })).toThrow(/not of that form/);
+  });
+
+  it('rejects a dead-man\'s-switch URL that is not HTTPS, and seals one that is', () => {
+    const dms = provided('webhook-url');
+    expect(() => sealIntoValues(receivers('dead-mans-switch-url', 'http://hc-ping.com/abc', dms), { certificate })).toThrow(/expected an HTTPS URL/);
+    expect(() => sealIntoValues(receivers('dead-mans-switch-url', 'https://hc-ping.com/4f1c2a7e-9b1d-4c3e-8f5a-2d6b7e8c9a01', dms), { certificate })).not.toThrow();
   });
 
   it('rejects an empty SMTP password and a token with spaces', () => {

@@ -123,3 +123,22 @@ export async function amtoolRoutes(configFile: string, labels: Readonly<Record<s
   const receivers = run.code === 0 ? run.stdout.trim().split(',').map((r) => r.trim()).filter(Boolean) : [];
   return { receivers, run };
 }
+
+/**
+ * A copy of an alertmanager.yml that the amtool on this machine (0.25, from Debian) can check:
+ * webhook `url_file`, which that version does not know yet (the pinned Alertmanager does), becomes
+ * `url` with the stand-in URL given. Everything else is kept as rendered; callers assert the
+ * rendered `url_file` themselves.
+ */
+export function withWebhookUrlStandIn(config: unknown, url = 'https://dead-mans-switch.invalid/ping/stand-in'): unknown {
+  const copy = structuredClone(config) as { receivers?: { webhook_configs?: Record<string, unknown>[] }[] };
+  for (const receiver of copy.receivers ?? []) {
+    for (const hook of receiver.webhook_configs ?? []) {
+      if (hook.url_file !== undefined) {
+        delete hook.url_file;
+        hook.url = url;
+      }
+    }
+  }
+  return copy;
+}

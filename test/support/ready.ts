@@ -23,6 +23,7 @@ export const FETCHED_CERT = markedCertificate(FIXTURE_CERT, 'fetched', 'kubectl 
 /** A value of each provided form, as its owner would give it. */
 export const PROVIDED_VALUES: Record<CredentialForm, string> = {
   'slack-webhook-url': 'https://hooks.slack.com/services/T0123ABCD/B0456EFGH/abcdefghijklmnopqrstuvwx',
+  'webhook-url': 'https://hc-ping.com/4f1c2a7e-9b1d-4c3e-8f5a-2d6b7e8c9a01',
   password: 'smtp-relay-password-from-provider',
   'api-token': 'cf_token_abcdefghijklmnopqrstuvwxyz012345',
   'access-key-id': 'AKIAIOSFODNN7EXAMPLE',
