@@ -13,6 +13,9 @@ export default defineConfig({
     // worker rather than once per file. Tests never change shared state: they copy before they edit.
     pool: 'threads',
     isolate: false,
+    // Both cores: many files wait on child processes (PostgreSQL, promtool, the AWS CLI, the CLI
+    // itself), and vitest's default leaves one core idle.
+    maxWorkers: 2,
     // A test never passes by being skipped or singled out.
     allowOnly: false,
     passWithNoTests: false,
