@@ -3,7 +3,7 @@
  * comment.
  */
 import { stringify } from 'yaml';
-import type { DiffReport, EnvironmentDiff, FieldChange, ObjectDiff } from './compare';
+import type { ChangedObject, DiffReport, EnvironmentDiff, FieldChange, ObjectDiff } from './compare';
 import type { RiskFlag } from './risk';
 
 /** What an absent field shows as. */
@@ -31,10 +31,12 @@ export function formatText(report: DiffReport): string {
   for (const env of report.environments) {
     if (env.status === 'unchanged') continue;
     lines.push(`${env.name}: ${summary(env)}`);
-    for (const o of env.objects) {
+    const { versionOnly, rest } = splitVersionOnly(env.objects);
+    for (const o of rest) {
       lines.push(`  ${SIGN[o.change]} ${o.id}`);
       if (o.change === 'changed') for (const f of o.fields) lines.push(`      ${formatField(f)}`);
     }
+    for (const line of versionOnlyLines(versionOnly)) lines.push(`  ~ ${line}`);
     lines.push('');
   }
   return lines.length === 0 ? '' : lines.join('\n');
@@ -68,6 +70,31 @@ export function formatValue(value: unknown): string {
 
 const SIGN: Readonly<Record<ObjectDiff['change'], string>> = { added: '+', removed: '-', changed: '~' };
 
+/** A label every object carries that follows the release: changed alone, it says nothing object by object. */
+const VERSION_LABEL = /labels\["app\.kubernetes\.io\/version"\]$/;
+
+/**
+ * The changed objects whose only change is their `app.kubernetes.io/version` label (a release bump
+ * relabels every object), apart from the rest, so that a release reads as one line and not a page.
+ */
+function splitVersionOnly(objects: readonly ObjectDiff[]): { versionOnly: ChangedObject[]; rest: ObjectDiff[] } {
+  const versionOnly = objects.filter((o): o is ChangedObject => o.change === 'changed' && o.fields.every((f) => VERSION_LABEL.test(f.path)));
+  return { versionOnly, rest: objects.filter((o) => !versionOnly.includes(o as ChangedObject)) };
+}
+
+/** One line per old -> new version: how many objects, and the first few of them. */
+function versionOnlyLines(objects: readonly ChangedObject[]): string[] {
+  const groups = new Map<string, ChangedObject[]>();
+  for (const o of objects) {
+    const key = `${formatValue(o.fields[0]!.old)} -> ${formatValue(o.fields[0]!.new)}`;
+    groups.set(key, [...(groups.get(key) ?? []), o]);
+  }
+  return [...groups].map(([change, list]) => {
+    const named = list.slice(0, 3).map((o) => o.id).join(', ');
+    return `${count(list.length, 'object')} with only their app.kubernetes.io/version label changed, ${change} (${named}${list.length > 3 ? `, and ${list.length - 3} more` : ''})`;
+  });
+}
+
 function summary(env: EnvironmentDiff): string {
   const counts = `${env.added.length} added, ${env.removed.length} removed, ${env.changed.length} changed`;
   if (env.status === 'added') return `new environment (${counts})`;
@@ -99,7 +126,9 @@ function markdown(report: DiffReport, details: boolean): string {
     out.push(`#### ${code(env.name)}: ${escapeMarkdown(summary(env))}`, '');
     const addedOrRemoved = env.objects.filter((o) => o.change !== 'changed');
     if (addedOrRemoved.length > 0) out.push(...fence(addedOrRemoved.map((o) => `${SIGN[o.change]} ${o.id}`).join('\n'), 'diff'), '');
-    for (const o of env.changed) {
+    const { versionOnly } = splitVersionOnly(env.objects);
+    for (const line of versionOnlyLines(versionOnly)) out.push(`- ${escapeMarkdown(line)}`, '');
+    for (const o of env.changed.filter((c) => !versionOnly.includes(c))) {
       const warn = env.risks.some((r) => r.objectId === o.id) ? '⚠️ ' : '';
       const title = `${warn}<code>~ ${escapeHtml(o.id)}</code>: ${count(o.fields.length, 'field')}`;
       if (!details) {

@@ -41,6 +41,22 @@ describe('npm run diff', () => {
     expect(markdown.output).toContain('<details>');
   });
 
+  it('reads a release bump as the backend\'s change and one line for the objects only relabelled with the version', () => {
+    const head = treeOf(renderTexts({
+      staging: committedText('staging').replace('gravl/backend:1.4.2', 'gravl/backend:1.4.3'),
+      production: committedText('production'),
+    }));
+    // The Applications are not rendered in memory here: compared without them.
+    const base = new Map([...readTree(path.join(ROOT, 'dist'))].filter(([env]) => env !== 'argocd'));
+    const text = runDiff({ head, base, production: new Set(['production']), format: 'text' }).output;
+    expect(text).toMatch(/^ {2}~ Deployment gravl-staging\/backend\n(.*\n)*? {6}spec\.template\.spec\.containers\[backend\]\.image: .*backend:1\.4\.2 -> .*backend:1\.4\.3$/m);
+    expect(text).toMatch(/^ {2}~ \d+ objects with only their app\.kubernetes\.io\/version label changed, 1\.4\.2 -> 1\.4\.3 \(Namespace gravl-staging, .*, and \d+ more\)$/m);
+    expect(text).not.toMatch(/~ Namespace gravl-staging$/m);
+    expect(text.split('\n').length).toBeLessThan(20);
+    const markdown = runDiff({ head, base, production: new Set(['production']), format: 'markdown' }).output;
+    expect(markdown).toMatch(/objects with only their app\.kubernetes\.io\/version label changed, 1\.4\.2 -\\?> 1\.4\.3/);
+  });
+
   it('compares with dist/ at a git ref given with --base', () => {
     // A repository whose only commit holds a dist/ in which the backend has 5 replicas.
     const repo = temp('repo');
