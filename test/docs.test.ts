@@ -13,6 +13,11 @@ describe('the documentation', () => {
     for (const link of links) expect(fs.existsSync(path.resolve(ROOT, path.dirname(doc), link)), `${doc} links to ${link}`).toBe(true);
   });
 
+  it('keeps the README a page a newcomer reads: about 250 lines, the runbooks in docs/', () => {
+    const lines = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n').length;
+    expect(lines).toBeLessThanOrEqual(260);
+  });
+
   it('links every runbook from the README', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     for (const doc of documents.filter((d) => d !== 'README.md')) expect(readme, doc).toContain(`](${doc})`);
