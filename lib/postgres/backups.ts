@@ -151,6 +151,18 @@ export class Backups extends Construct {
     const drillConsumer = `CronJob ${POSTGRES_RESTORE_DRILL_CRONJOB}`;
     const offsiteDir = { name: 'offsite', mountPath: '/offsite' };
     const drillEnv = [{ name: 'DRILL_COPY', value: drillCopy(storage) }];
+    const scriptsMount = { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true };
+    /** The pod of a job that fetches and verifies the newest off-site copy into a scratch folder, then runs `file` on it. */
+    const fromOffsite = (storage: ObjectStorage, consumer: string, name: string, file: string, role: DatabaseRole, env: readonly k8s.EnvVar[]) => ({
+      initContainers: [this.s3Container('fetch', 'fetch-offsite.sh', storage, props, consumer, [{ name: 'BACKUP_DIR', value: offsiteDir.mountPath }], [scriptsMount, offsiteDir, ...scratchMounts(SCRATCH)])],
+      containers: [script(name, file, consumer, role, [...env], [scriptsMount, { ...offsiteDir, readOnly: true }, ...scratchMounts(SCRATCH)], offsiteDir.mountPath)],
+      volumes: [
+        { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
+        // Room for one dump: the size of the backup volume.
+        { name: offsiteDir.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(props.storage.size) } },
+        ...scratchVolumes(SCRATCH),
+      ],
+    });
     this.restoreDrill = new BatchWorkload(this, 'restore-drill', {
       ...common,
       name: POSTGRES_RESTORE_DRILL_CRONJOB,
@@ -159,28 +171,7 @@ export class Backups extends Construct {
       backoffLimit: 0,
       activeDeadlineSeconds: 3600,
       ...(storage
-        ? {
-            initContainers: [
-              this.s3Container('fetch', 'fetch-offsite.sh', storage, props, drillConsumer, [{ name: 'BACKUP_DIR', value: offsiteDir.mountPath }], [
-                { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
-                offsiteDir,
-                ...scratchMounts(SCRATCH),
-              ]),
-            ],
-            containers: [
-              script('restore-drill', 'restore-drill.sh', drillConsumer, 'backup', drillEnv, [
-                { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
-                { ...offsiteDir, readOnly: true },
-                ...scratchMounts(SCRATCH),
-              ], offsiteDir.mountPath),
-            ],
-            volumes: [
-              { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
-              // Room for one dump: the size of the backup volume.
-              { name: offsiteDir.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(props.storage.size) } },
-              ...scratchVolumes(SCRATCH),
-            ],
-          }
+        ? fromOffsite(storage, drillConsumer, 'restore-drill', 'restore-drill.sh', 'backup', drillEnv)
         : {
             containers: [script('restore-drill', 'restore-drill.sh', drillConsumer, 'backup', drillEnv, mounts(true))],
             volumes: volumes(true),
@@ -217,25 +208,7 @@ export class Backups extends Construct {
         component: 'backup',
         backoffLimit: 0,
         activeDeadlineSeconds: 3600,
-        initContainers: [
-          this.s3Container('fetch', 'fetch-offsite.sh', storage, props, 'Job postgres-restore-offsite', [{ name: 'BACKUP_DIR', value: offsiteDir.mountPath }], [
-            { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
-            offsiteDir,
-            ...scratchMounts(SCRATCH),
-          ]),
-        ],
-        containers: [
-          script('restore', 'restore.sh', 'Job postgres-restore-offsite', 'owner', [{ name: 'CONFIRM_RESTORE', value: 'yes' }], [
-            { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true },
-            { ...offsiteDir, readOnly: true },
-            ...scratchMounts(SCRATCH),
-          ], offsiteDir.mountPath),
-        ],
-        volumes: [
-          { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
-          { name: offsiteDir.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(props.storage.size) } },
-          ...scratchVolumes(SCRATCH),
-        ],
+        ...fromOffsite(storage, 'Job postgres-restore-offsite', 'restore', 'restore.sh', 'owner', [{ name: 'CONFIRM_RESTORE', value: 'yes' }]),
       });
       db.allowClient(this.restoreOffsite);
       this.restoreOffsite.allowTo(internet('object storage over HTTPS'), 443);
