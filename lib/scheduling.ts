@@ -1,29 +1,35 @@
 /**
  * Scheduling: the PriorityClasses the project renders (cluster-scoped, applied with the
- * namespaces) and which workloads take which. On a full cluster the scheduler preempts lower
- * classes to place higher ones: the node agents first (a DaemonSet pod can only run on its own
- * node), then the data tier and the backend, then everything else. Nothing here is the cluster's
- * default class, so pods of other projects keep theirs.
+ * namespaces) and which workloads take which. The data tier and the backend rank highest, so
+ * nothing of Gravl ever preempts them; the node agents come next and are the only ones that
+ * preempt (a DaemonSet pod can only run on its own node): they evict Gravl's standard pods, never
+ * the data tier or the backend. The other classes never preempt (`preemptionPolicy: Never`): a
+ * backend scale-out or a batch job waits for room rather than evicting the cluster's own
+ * components (the edge's proxies, cert-manager, Argo CD), which keep the default priority unless
+ * the cluster gives them a class of their own. Nothing here is the cluster's default class.
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 
 /** The project's PriorityClasses, highest first. */
 export const PRIORITY_CLASSES = {
-  nodeAgent: {
-    name: 'gravl-node-agent',
-    value: 1_000_000,
-    description: 'Gravl node agents (node-exporter, Alloy): one pod per node that must run there, so it may preempt anything of Gravl to schedule on a full node.',
-  },
   critical: {
     name: 'gravl-critical',
+    value: 1_000_000,
+    preemption: 'Never',
+    description: 'The Gravl data tier and the backend: scheduled first and never preempted by anything of Gravl; never preempts itself.',
+  },
+  nodeAgent: {
+    name: 'gravl-node-agent',
     value: 100_000,
-    description: 'The Gravl data tier and the backend: scheduled before, and never preempted by, the rest of Gravl.',
+    preemption: 'PreemptLowerPriority',
+    description: 'Gravl node agents (node-exporter, Alloy): one pod per node that must run there, so it may preempt the standard Gravl pods of a full node (never the data tier or the backend).',
   },
   standard: {
     name: 'gravl-standard',
     value: 10_000,
-    description: 'Every other Gravl workload: the frontend, monitoring, logging and batch jobs.',
+    preemption: 'Never',
+    description: 'Every other Gravl workload (frontend, monitoring, logging, batch jobs): ahead in the queue, never preempting.',
   },
 } as const;
 
@@ -44,7 +50,7 @@ export class PriorityClasses extends Construct {
         metadata: { name: c.name, labels: { ...props.labels } },
         value: c.value,
         globalDefault: false,
-        preemptionPolicy: 'PreemptLowerPriority',
+        preemptionPolicy: c.preemption,
         description: c.description,
       });
     }

@@ -37,27 +37,30 @@ describe.each(['staging', 'production'])('%s operability', (name) => {
       expect(pod.terminationGracePeriodSeconds, workload).toBe(45);
       // Kubernetes 1.28 has no sleep action: the images' own sleep, in exec form.
       expect(pod.containers[0].lifecycle, workload).toEqual({ preStop: { exec: { command: ['sleep', '15'] } } });
-      expect(15).toBeGreaterThan(GRACEFUL_SHUTDOWN.endpointPropagationSeconds);
-      expect(45 - 15).toBeGreaterThanOrEqual(GRACEFUL_SHUTDOWN.inFlightSeconds);
+      // The rendered numbers, not the constants, hold the relations: the wait outlasts the
+      // propagation, and the grace period leaves the in-flight time after the wait.
+      const wait = Number(pod.containers[0].lifecycle.preStop.exec.command[1]);
+      expect(wait).toBeGreaterThan(GRACEFUL_SHUTDOWN.endpointPropagationSeconds);
+      expect(pod.terminationGracePeriodSeconds - wait).toBeGreaterThanOrEqual(GRACEFUL_SHUTDOWN.inFlightSeconds);
       // A new pod is ready before an old one stops: full capacity through every rollout.
       expect(d.spec.strategy, workload).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
     }
   });
 
-  it('renders the priority classes: node agents highest, then postgres and the backend, then the rest; none the default', () => {
+  it('renders the priority classes: postgres and the backend highest, then the node agents (the only ones that preempt), then the rest; none the default', () => {
     const classes = objects(env, 'PriorityClass') as Json[];
-    expect(classes.map((c) => [c.metadata.name, c.value, c.globalDefault])).toEqual([
-      ['gravl-node-agent', 1_000_000, false],
-      ['gravl-critical', 100_000, false],
-      ['gravl-standard', 10_000, false],
+    expect(classes.map((c) => [c.metadata.name, c.value, c.globalDefault, c.preemptionPolicy])).toEqual([
+      ['gravl-critical', 1_000_000, false, 'Never'],
+      ['gravl-node-agent', 100_000, false, 'PreemptLowerPriority'],
+      ['gravl-standard', 10_000, false, 'Never'],
     ]);
     const priority = (o: Json) => podSpecOf(o as never)?.priorityClassName;
     for (const o of [...env.objects, ...env.manualObjects].filter((x) => podTemplateOf(x))) {
       const expected = o.kind === 'DaemonSet' ? 'gravl-node-agent' : ['postgres', 'backend'].includes(o.metadata.name) ? 'gravl-critical' : 'gravl-standard';
       expect(priority(o as Json), `${o.kind} ${o.metadata.name}`).toBe(expected);
     }
-    expect(PRIORITY_CLASSES.nodeAgent.value).toBeGreaterThan(PRIORITY_CLASSES.critical.value);
-    expect(PRIORITY_CLASSES.critical.value).toBeGreaterThan(PRIORITY_CLASSES.standard.value);
+    expect(PRIORITY_CLASSES.critical.value).toBeGreaterThan(PRIORITY_CLASSES.nodeAgent.value);
+    expect(PRIORITY_CLASSES.nodeAgent.value).toBeGreaterThan(PRIORITY_CLASSES.standard.value);
   });
 
   it('gives every workload a PodDisruptionBudget or a written decision, and spreads every replicated one over nodes', () => {

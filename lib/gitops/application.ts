@@ -167,7 +167,10 @@ export function rootApplication(environment: string, settings: GitopsSettings): 
       project: `gravl-${environment}${ROOT_SUFFIX}`,
       source: { repoUrl: settings.repoURL, targetRevision: settings.mainline, path: `dist/${ARGOCD_DIR}`, directory: { recurse: false, include: `{${include.join(',')}}` } },
       destination: { server: IN_CLUSTER, namespace: settings.argocdNamespace },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=false'], retry: RETRY },
+      // Never pruned by a sync: the environment's Application carries the resources finalizer, so
+      // a commit that drops or renames its file would cascade-delete every workload it deployed.
+      // Removing an environment's Application is a person's sync with prune (synth --remove says so).
+      syncPolicy: { automated: { prune: false, selfHeal: true }, syncOptions: ['CreateNamespace=false'], retry: RETRY },
     },
   }) as KubeObject;
 }

@@ -186,7 +186,9 @@ export function scheduling(v: OperabilityView): CriterionResult {
   const title = 'Scheduling: priority classes set, a disruption budget or written decision for every workload, spread for every replicated one';
   const problems: string[] = [];
   const evidence: string[] = [];
-  const classes = new Map(v.objects.filter((o) => o.kind === 'PriorityClass').map((c) => [c.metadata.name, Number((c as Json).value)]));
+  const priorityClasses = v.objects.filter((o) => o.kind === 'PriorityClass');
+  const classes = new Map(priorityClasses.map((c) => [c.metadata.name, Number((c as Json).value)]));
+  const preempts = new Map(priorityClasses.map((c) => [c.metadata.name, ((c as Json).preemptionPolicy ?? 'PreemptLowerPriority') !== 'Never']));
   const owners = [...v.objects, ...v.manual].filter((o) => POD_OWNERS.includes(o.kind));
   const valueOf = (o: KubeObject | undefined): number | undefined => {
     const name = podSpecOf(o)?.priorityClassName as string | undefined;
@@ -196,6 +198,7 @@ export function scheduling(v: OperabilityView): CriterionResult {
     const name = podSpecOf(o)?.priorityClassName as string | undefined;
     if (!name) problems.push(`${id(o)}: no priorityClassName`);
     else if (!classes.has(name)) problems.push(`${id(o)}: PriorityClass ${name} is not defined in this output`);
+    else if (o.kind !== 'DaemonSet' && preempts.get(name)) problems.push(`${id(o)}: PriorityClass ${name} preempts lower priorities: a scale-out or a job could evict the cluster's own components (preemptionPolicy: Never)`);
   }
   const named = (kind: string, name: string) => v.objects.find((o) => o.kind === kind && o.metadata.name === name);
   const frontend = valueOf(named('Deployment', 'frontend'));
@@ -203,10 +206,19 @@ export function scheduling(v: OperabilityView): CriterionResult {
     const value = valueOf(named(kind, name));
     if (value !== undefined && frontend !== undefined && !(value > frontend)) problems.push(`${kind} ${name}: priority ${value} is not above the frontend's ${frontend}`);
   }
-  const top = Math.max(...owners.filter((o) => o.kind !== 'DaemonSet').map((o) => valueOf(o) ?? -Infinity));
+  // Node agents must be able to take a full node from the rest of Gravl (they preempt, and rank
+  // above it), but never from the data tier or the backend; nothing else preempts, so a scale-out
+  // never evicts the cluster's own components (the edge's proxies among them).
+  const critical = new Set(['postgres', 'backend']);
+  const rest = owners.filter((o) => o.kind !== 'DaemonSet' && !critical.has(o.metadata.name));
+  const restTop = Math.max(...rest.map((o) => valueOf(o) ?? -Infinity));
+  const criticalLow = Math.min(...owners.filter((o) => critical.has(o.metadata.name) && o.kind !== 'DaemonSet').map((o) => valueOf(o) ?? Infinity));
   for (const ds of owners.filter((o) => o.kind === 'DaemonSet')) {
     const value = valueOf(ds);
-    if (value !== undefined && !(value > top)) problems.push(`${id(ds)}: priority ${value} is not above every other workload's (${top}): it may stay unscheduled on a full node`);
+    const name = podSpecOf(ds)?.priorityClassName as string | undefined;
+    if (value !== undefined && !(value > restTop)) problems.push(`${id(ds)}: priority ${value} is not above the other Gravl workloads' (${restTop}): it may stay unscheduled on a full node`);
+    if (value !== undefined && !(value < criticalLow)) problems.push(`${id(ds)}: priority ${value} is not below the data tier's and the backend's (${criticalLow}): it could preempt them`);
+    if (name && preempts.get(name) === false) problems.push(`${id(ds)}: PriorityClass ${name} never preempts: the node agent may stay unscheduled on a full node`);
     if (!ds.metadata.annotations?.[HOST_ACCESS_ANNOTATION]) problems.push(`${id(ds)}: no ${HOST_ACCESS_ANNOTATION} annotation giving policy tools the reason for its host access`);
   }
   const budgets = v.objects.filter((o) => o.kind === 'PodDisruptionBudget');

@@ -73,6 +73,8 @@ describe('the Applications', () => {
     const rootApp = find(root, 'Application');
     expect(rootApp.spec.source).toMatchObject({ path: 'dist/argocd', targetRevision: 'main', directory: { recurse: false, include: `{gravl-${name}.yaml,gravl-${name}-root.yaml}` } });
     expect(rootApp.spec.project).toBe(`gravl-${name}-root`);
+    // The root never prunes: dropping an Application's file must not cascade-delete its workloads.
+    expect(rootApp.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
     // The root's project permits the Applications and projects it syncs, in Argo CD's namespace, and nothing else.
     for (const o of [...argocd(`gravl-${name}.yaml`), ...root]) expect(refusal(find(root, 'AppProject'), rootApp, o as KubeObject), `${o.kind} ${o.metadata.name}`).toBeUndefined();
     expect(refusal(find(root, 'AppProject'), rootApp, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'argocd' } })).toMatch(/namespaced apps\/Deployment not permitted/);

@@ -112,7 +112,12 @@ describe('operability criteria', () => {
   it('fails scheduling without a priority class, with postgres below the frontend, or with a node agent that cannot preempt', () => {
     expectBlocks('scheduling', /Deployment gravl-\w+\/frontend: no priorityClassName/, (f) => delete podSpec(find(f, 'Deployment', 'frontend')).priorityClassName);
     expectBlocks('scheduling', /StatefulSet postgres: priority 10000 is not above the frontend's 10000/, (f) => (podSpec(find(f, 'StatefulSet', 'postgres')).priorityClassName = 'gravl-standard'));
-    expectBlocks('scheduling', /DaemonSet gravl-node-agents\/alloy: priority 100000 is not above every other workload's/, (f) => (podSpec(find(f, 'DaemonSet', 'alloy')).priorityClassName = 'gravl-critical'));
+    expectBlocks('scheduling', /DaemonSet gravl-node-agents\/alloy: priority 1000000 is not below the data tier's and the backend's \(1000000\): it could preempt them[\s\S]*PriorityClass gravl-critical never preempts/, (f) => (podSpec(find(f, 'DaemonSet', 'alloy')).priorityClassName = 'gravl-critical'));
+    expectBlocks('scheduling', /DaemonSet gravl-node-agents\/alloy: priority 10000 is not above the other Gravl workloads' \(10000\)/, (f) => (podSpec(find(f, 'DaemonSet', 'alloy')).priorityClassName = 'gravl-standard'));
+  });
+
+  it('fails scheduling when a class other than the node agents\' preempts', () => {
+    expectBlocks('scheduling', /Deployment gravl-\w+\/backend: PriorityClass gravl-critical preempts lower priorities/, (f) => (find(f, 'PriorityClass', 'gravl-critical').preemptionPolicy = 'PreemptLowerPriority'));
   });
 
   it('fails scheduling for a workload with neither a budget nor a decision, a replicated one without spread, or a node agent without its reason', () => {
