@@ -414,25 +414,36 @@ function platformRules(o: ResolvedOptions): AlertRule[] {
  * job (the alert's window is 5m; the dashboard's Grafana's `$__rate_interval`).
  */
 export function edgeErrorRatio(kind: EdgeScrapeKind, host: string, window = '5m'): string {
+  const { errors, total } = edgeRates(kind, host, window);
+  return [errors, '  /', total].join('\n');
+}
+
+/** The edge's 5xx answers and all its answers for the host, per second, by job. */
+function edgeRates(kind: EdgeScrapeKind, host: string, window: string): { errors: string; total: string } {
   const job = `job="${EDGE_SCRAPE[kind].job}"`;
   if (kind === 'ingress') {
     const s = `${job}, host="${host}"`;
-    return [
-      `sum by (job) (rate(nginx_ingress_controller_requests{${s}, status=~"5.."}[${window}]))`,
-      '  /',
-      `sum by (job) (rate(nginx_ingress_controller_requests{${s}}[${window}]))`,
-    ].join('\n');
+    return {
+      errors: `sum by (job) (rate(nginx_ingress_controller_requests{${s}, status=~"5.."}[${window}]))`,
+      total: `sum by (job) (rate(nginx_ingress_controller_requests{${s}}[${window}]))`,
+    };
   }
   // The job keeps only the proxies of this environment's Gateway, which serves only the host:
   // every request of their HTTP listeners is the host's. Envoy Gateway's own stats and readiness
   // listeners (prefix eg-) are left out.
   const s = `${job}, envoy_http_conn_manager_prefix!~"eg-.*"`;
-  return [
-    `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}, envoy_response_code_class="5"}[${window}]))`,
-    '  /',
-    `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}}[${window}]))`,
-  ].join('\n');
+  return {
+    errors: `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}, envoy_response_code_class="5"}[${window}]))`,
+    total: `sum by (job) (rate(envoy_http_downstream_rq_xx{${s}}[${window}]))`,
+  };
 }
+
+/**
+ * The least traffic, in requests a second, at which the edge's 5xx share is judged: 1500 requests
+ * in five minutes, so that one failed request (0.07%) stays under the sign-off's 0.1%. Below it an
+ * outage shows in BackendDown and TargetDown, not as a page for a single 502.
+ */
+export const EDGE_MIN_REQUESTS_PER_SECOND = 5;
 
 /** 5xx share answered at the edge for the host, per edge implementation. */
 function edgeRules(o: ResolvedOptions): AlertRule[] {
@@ -444,8 +455,10 @@ function edgeRules(o: ResolvedOptions): AlertRule[] {
       'EdgeHighErrorRate',
       'critical',
       '5m',
-      // Parenthesised whole: a comparison binds tighter than `or`.
-      ['(', ...o.edges.map((e) => `(\n${ratio(e)}\n)`).join('\nor\n').split('\n'), `) > ${o.edgeErrorRateThreshold}`].join('\n'),
+      // Per edge: the share above the threshold, where the edge carries enough traffic to judge it.
+      o.edges
+        .map((e) => `(\n(\n${ratio(e)}\n) > ${o.edgeErrorRateThreshold}\nand on (job)\n${edgeRates(e, host, '5m').total} > ${EDGE_MIN_REQUESTS_PER_SECOND}\n)`)
+        .join('\nor\n'),
       `Edge 5xx answers for ${host} above ${percent(o.edgeErrorRateThreshold)}`,
       `{{ $value | humanizePercentage }} of the requests for ${host} were answered with a 5xx status at the edge ({{ $labels.job }}) over the last 5 minutes (sign-off ${percent(o.edgeErrorRateThreshold)}): 502, 503 and 504 the backend never saw count here.`,
       `Compare with the backend's own error rate (Gravl "Error Rate" dashboard): 5xx at the edge alone mean pods stopping before the edge forgot them, no ready endpoints, or timeouts; check kubectl -n ${o.namespace} get endpoints, the last rollout and the proxies' logs.`,

@@ -127,7 +127,10 @@ export function edgeErrors(v: OperabilityView): CriterionResult {
     problems.push(`the NetworkPolicies are invalid: ${(error as Error).message}`);
   }
   const alert = rules.get('EdgeHighErrorRate');
-  const threshold = Number(/>\s*([0-9.e-]+)\s*$/.exec(String(alert?.expr ?? ''))?.[1] ?? NaN);
+  // The share each edge is judged at: `(ratio) > N and on (job) (traffic floor)`, or a bare `ratio > N`.
+  const expr = String(alert?.expr ?? '');
+  const judged = [...expr.matchAll(/\)\s*>\s*([0-9.e-]+)\s*\n\s*and on/g)].map((m) => Number(m[1]));
+  const threshold = judged.length ? Math.max(...judged) : Number(/>\s*([0-9.e-]+)\s*$/.exec(expr)?.[1] ?? NaN);
   if (!alert) problems.push('no EdgeHighErrorRate alert: 5xx answered at the edge reach no one');
   else if (!(threshold <= SIGN_OFF.loadTestErrorRate)) problems.push(`EdgeHighErrorRate fires above ${String(threshold)}, not at the sign-off's ${SIGN_OFF.loadTestErrorRate}`);
   for (const { edge, pod } of planes) {

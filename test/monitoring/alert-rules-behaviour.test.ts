@@ -74,6 +74,7 @@ function edgeCases(): Case[] {
   return [
     { alert: 'EdgeHighErrorRate', name: 'fires when the Gateway proxies answer 0.5% of requests with a 5xx', series: [envoy('https', '2', 995), envoy('https', '5', 5)], at: '15m', fires: [{ job: 'edge-gateway', severity: 'critical' }], options },
     { alert: 'EdgeHighErrorRate', name: 'stays silent at 0.05% 5xx from the Gateway proxies', series: [envoy('https', '2', 1999), envoy('https', '5', 1)], at: '15m', fires: [], options },
+    { alert: 'EdgeHighErrorRate', name: 'stays silent at 1 request a second, even with some 5xx (too little traffic to judge a 0.1% share)', series: [envoy('https', '2', 55), envoy('https', '5', 5)], at: '15m', fires: [], options },
     { alert: 'EdgeHighErrorRate', name: "stays silent about 5xx of Envoy Gateway's own stats listener", series: [envoy('https', '2', 1000), envoy('eg-stats-http', '5', 100)], at: '15m', fires: [], options },
     { alert: 'EdgeHighErrorRate', name: 'fires when ingress-nginx answers 0.5% of requests for the host with a 502', series: [nginx('gravl.app', '200', 995), nginx('gravl.app', '502', 5)], at: '15m', fires: [{ job: 'edge-ingress', severity: 'critical' }], options },
     { alert: 'EdgeHighErrorRate', name: 'stays silent about 5xx ingress-nginx answers for another host', series: [nginx('gravl.app', '200', 1000), nginx('other.example', '503', 100)], at: '15m', fires: [], options },

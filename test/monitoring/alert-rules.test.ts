@@ -86,7 +86,9 @@ describe('alert rules file', () => {
     const rule = withEdge.find((r) => r.alert === 'EdgeHighErrorRate')!;
     expect(rule.expr).toContain('job="edge-gateway"');
     expect(rule.expr).toContain('job="edge-ingress", host="gravl.app"');
-    expect(rule.expr).toMatch(/> 0\.001$/);
+    // Each edge judged above 0.1%, and only where it carries at least 5 requests a second.
+    expect(rule.expr.match(/\) > 0\.001\nand on \(job\)/g)).toHaveLength(2);
+    expect(rule.expr.match(/\) > 5\n\)/g)).toHaveLength(2);
     expect(rule.labels.severity).toBe('critical');
   });
 
