@@ -185,6 +185,7 @@ export class GravlEnvironment {
       },
       host: spec.host,
       backend,
+      release: spec.backend.image,
       edge: entry.dataPlanes,
     });
 

@@ -6,6 +6,8 @@
 //
 //   GRAVL_API_URL      public base URL, e.g. https://staging.gravl.app
 //   GRAVL_METRICS_URL  the backend's metrics endpoint inside the cluster
+//   GRAVL_RELEASE      the backend image the environment runs (the summary names it, so readiness
+//                      counts a run only for the release it measured)
 import http from 'k6/http';
 import { check, sleep } from 'k6';
 import { Rate } from 'k6/metrics';
@@ -13,6 +15,7 @@ import { Rate } from 'k6/metrics';
 const errors = new Rate('errors');
 const api = __ENV.GRAVL_API_URL;
 const metrics = __ENV.GRAVL_METRICS_URL;
+const release = __ENV.GRAVL_RELEASE;
 
 function record(response, name) {
   const ok = check(response, { [`${name} answered 2xx`]: (r) => r.status >= 200 && r.status < 300 });
@@ -35,5 +38,5 @@ export function scrape() {
 // The whole summary as one JSON line after a marker, so `kubectl logs job/load-test` can be handed
 // to `npm run readiness -- --k6-summary FILE` as it is; it names the host it ran against.
 export function handleSummary(data) {
-  return { stdout: `\nK6_SUMMARY_JSON ${JSON.stringify({ ...data, gravl: { apiUrl: api } })}\n` };
+  return { stdout: `\nK6_SUMMARY_JSON ${JSON.stringify({ ...data, gravl: { apiUrl: api, release } })}\n` };
 }

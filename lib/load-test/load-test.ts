@@ -129,6 +129,8 @@ export interface LoadTestProps {
   readonly host: string;
   /** The backend, whose metrics endpoint the metrics scenario scrapes in-cluster. */
   readonly backend: ServiceDeployment;
+  /** The backend image the environment runs: the release a run measures, named in its summary. */
+  readonly release: string;
   /** The data planes of the edge: a cluster routes its own public address straight to them. */
   readonly edge: readonly ForeignPods[];
 }
@@ -160,6 +162,7 @@ export class LoadTest extends Construct {
           env: [
             { name: 'GRAVL_API_URL', value: `https://${props.host}` },
             { name: 'GRAVL_METRICS_URL', value: props.backend.url('metrics', '/metrics') },
+            { name: 'GRAVL_RELEASE', value: props.release },
           ],
           resources: resourceRequirements(props.resources),
           volumeMounts: [

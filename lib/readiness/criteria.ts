@@ -49,7 +49,7 @@ export interface CriterionResult {
 export interface K6Summary {
   readonly metrics: Record<string, { readonly values?: Record<string, number> }>;
   /** What the load test adds: the base URL it ran against. */
-  readonly gravl?: { readonly apiUrl?: string };
+  readonly gravl?: { readonly apiUrl?: string; readonly release?: string };
 }
 
 export interface ReadinessInput {
@@ -298,6 +298,11 @@ function loadTest(v: View): CriterionResult {
   const ranAgainst = summary.gravl?.apiUrl;
   if (ranAgainst !== target) {
     return { id: 'load-test', title, blocking: true, status: 'FAIL', evidence: [`the summary is of a run against ${ranAgainst ?? 'an unnamed host'}, not ${String(target)}`] };
+  }
+  // A run measures one release: an older run of the same host says nothing of the rendered one.
+  const release = podSpec(job!)?.containers?.[0]?.env?.find((e: Json) => e.name === 'GRAVL_RELEASE')?.value as string | undefined;
+  if (release && summary.gravl?.release !== release) {
+    return { id: 'load-test', title, blocking: true, status: 'FAIL', evidence: [`the summary is of a run of release ${summary.gravl?.release ?? '(not named)'}, not the rendered ${release}: it does not count; run the load test again`] };
   }
   const metric = (name: string, value: string) => summary.metrics[name]?.values?.[value];
   const p95 = metric(PUBLIC_DURATION_METRIC, 'p(95)');

@@ -62,7 +62,7 @@ describe('npm run readiness', () => {
   it('judges the load test from the logs of a real k6 run', () => {
     const dir = tempDir('k6');
     temps.push(dir);
-    const summary = { metrics: { 'http_req_duration{scope:public}': { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, 'http_reqs{scope:public}': { values: { rate: 119.6 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app' } };
+    const summary = { metrics: { 'http_req_duration{scope:public}': { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, 'http_reqs{scope:public}': { values: { rate: 119.6 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app', release: 'registry.gravl.app/gravl/backend:1.4.2' } };
     const log = path.join(dir, 'k6.log');
     fs.writeFileSync(log, `running (5m00.0s), 00/10 VUs, 600 complete\n\nK6_SUMMARY_JSON ${JSON.stringify(summary)}\n`);
     const run = runMain(['readiness', path.join(ROOT, 'dist', 'staging'), '--k6-summary', log, '--date', '2026-12-01']);

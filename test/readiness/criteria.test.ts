@@ -12,6 +12,9 @@ import { PINNED_DIGEST, readyEnvironment as environment, STAND_IN_DIGEST } from 
 
 type Json = Record<string, any>;
 
+/** The backend image staging renders: the release a load-test run must name. */
+const STAGING_RELEASE = 'registry.gravl.app/gravl/backend:1.4.2';
+
 /** A deep copy of an environment's files, open to mutation. */
 function copy(name: string): { files: Array<{ name: string; objects: Json[] }>; manualFiles: Array<{ name: string; objects: Json[] }> } {
   const env = environment(name);
@@ -140,18 +143,21 @@ describe('readiness', () => {
   });
 
   it('judges the load test from a real run: PASS within the limits, FAIL with the p95 over 200 ms, or 100 requests a second or fewer achieved', () => {
-    const summary = (p95: number, failed: number, apiUrl = 'https://staging.gravl.app', rate = 119.6) => ({
+    const release = STAGING_RELEASE;
+    const summary = (p95: number, failed: number, apiUrl = 'https://staging.gravl.app', rate = 119.6, ranRelease = release) => ({
       metrics: { 'http_req_duration{scope:public}': { values: { 'p(95)': p95, 'p(99)': 20 } }, 'http_reqs{scope:public}': { values: { rate } }, http_req_failed: { values: { rate: failed } } },
-      gravl: { apiUrl },
+      gravl: { apiUrl, release: ranRelease },
     });
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://staging.gravl.app', 20.4) }), 'load-test', /achieved rate 20.4 requests\/s against the public host is not more than 100/);
-    const unscoped = { metrics: { http_req_duration: { values: { 'p(95)': 6.98, 'p(99)': 20 } }, http_reqs: { values: { rate: 140 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app' } };
+    const unscoped = { metrics: { http_req_duration: { values: { 'p(95)': 6.98, 'p(99)': 20 } }, http_reqs: { values: { rate: 140 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app', release } };
     expectFails(judge(copy('staging'), 'staging', { k6Summary: unscoped }), 'load-test', /p95 latency: missing from the summary[\s\S]*achieved rate \(http_reqs\{scope:public\}\): missing/);
     const pass = judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0) });
     expect(pass.results.find((c) => c.id === 'load-test')!.status).toBe('PASS');
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(250, 0) }), 'load-test', /p95 latency 250 ms is not under 200 ms/);
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0.002) }), 'load-test', /error rate 0.002 is not under 0.001/);
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://gravl.app') }), 'load-test', /a run against https:\/\/gravl.app, not https:\/\/staging.gravl.app/);
+    // A run of another release of the same host does not count.
+    expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://staging.gravl.app', 119.6, 'registry.gravl.app/gravl/backend:1.4.1') }), 'load-test', /a run of release registry.gravl.app\/gravl\/backend:1.4.1, not the rendered .*: it does not count/);
   });
 
   it('fails the load test when the public traffic is paced by waiting users, or arrives at 100 requests a second or fewer', () => {

@@ -58,7 +58,8 @@ export function vulnerability(id: string, severity: string, fixedVersion?: strin
 export function k6Log(env: RenderedEnvironment): string {
   const job = env.manualObjects.find((o) => o.kind === 'Job' && o.metadata.name === 'load-test')!;
   const url = (job.spec as Json).template.spec.containers[0].env.find((e: Json) => e.name === 'GRAVL_API_URL').value;
-  const summary = { metrics: { 'http_reqs{scope:public}': { values: { rate: 140 } }, 'http_req_duration{scope:public}': { values: { 'p(95)': 120, 'p(99)': 310 } }, http_req_failed: { values: { rate: 0.0002 } } }, gravl: { apiUrl: url } };
+  const release = (job.spec as Json).template.spec.containers[0].env.find((e: Json) => e.name === 'GRAVL_RELEASE').value;
+  const summary = { metrics: { 'http_reqs{scope:public}': { values: { rate: 140 } }, 'http_req_duration{scope:public}': { values: { 'p(95)': 120, 'p(99)': 310 } }, http_req_failed: { values: { rate: 0.0002 } } }, gravl: { apiUrl: url, release } };
   return `running (5m00.0s), 00/10 VUs\n\nK6_SUMMARY_JSON ${JSON.stringify(summary)}\n`;
 }
 
