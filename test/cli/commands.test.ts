@@ -5,30 +5,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_SPECS, commandUsage, optionSynopsis, parseCommand, programUsage, UsageError } from '../../lib/cli/commands';
+import { runAsync, type Run } from '../support/cli';
 import { ROOT } from '../support/render';
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** `node bin/gravl.cjs ...` (as the npm scripts run it), asynchronously so that the runs of a test overlap; with a shell pipeline when given. */
 function run(args: readonly string[], pipeTo?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const command = [process.execPath, path.join(ROOT, 'bin', 'gravl.cjs'), ...args].map((a) => `'${a}'`).join(' ');
-    // pipefail: the status is main.ts's own, not that of the reader at the end of the pipe.
-    const child = spawn('bash', ['-o', 'pipefail', '-c', pipeTo ? `${command} | ${pipeTo}` : command], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  const command = [process.execPath, path.join(ROOT, 'bin', 'gravl.cjs'), ...args].map((a) => `'${a}'`).join(' ');
+  // pipefail: the status is the command's own, not that of the reader at the end of the pipe.
+  return runAsync('bash', ['-o', 'pipefail', '-c', pipeTo ? `${command} | ${pipeTo}` : command]);
 }
 
 describe('--help', () => {

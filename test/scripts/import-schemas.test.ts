@@ -4,14 +4,13 @@
  * upstream-shaped files written by the test; the committed file is held to its header, to every
  * kind the project renders, and, when the upstream files are at hand, to a fresh generation.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as jsYaml from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bodyDigest, DEFAULT_FROM, generateSchemas, ImportError, SCHEMAS_FILE, serialize, type GeneratedSchemas } from '../../scripts/import-schemas';
-import { tempDir } from '../support/cli';
+import { runAsync, tempDir } from '../support/cli';
 import { KUBERNETES_VERSION, SCHEMAS_FILE as READ_BY_TESTS } from '../support/kube-schema';
 import { committedText, edit, renderCommitted, renderTexts, ROOT } from '../support/render';
 
@@ -176,15 +175,7 @@ describe('npm run import-schemas (scripts/import-schemas.ts)', () => {
 
 /** `node --import tsx scripts/import-schemas.ts ...` */
 function run(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'import-schemas.ts'), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'import-schemas.ts'), ...args]);
 }
 
 describe('the import-schemas command', () => {
