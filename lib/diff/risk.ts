@@ -116,7 +116,7 @@ function application(base: KubeObject | undefined, head: KubeObject | undefined)
   return findings;
 }
 
-/** An Argo CD AppProject that permits more: another repository, namespace, cluster or kind. */
+/** An Argo CD AppProject that permits more (another repository, namespace, cluster or kind), or less than a running revision may hold. */
 function appProject(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
   if ((head ?? base)!.kind !== 'AppProject' || !base || !head) return [];
   const findings: Finding[] = [];
@@ -129,8 +129,14 @@ function appProject(base: KubeObject | undefined, head: KubeObject | undefined):
   ];
   for (const [field, noun, key] of lists) {
     const before = entries(base, field, key);
-    const gained = [...entries(head, field, key)].filter((e) => !before.has(e));
+    const after = entries(head, field, key);
+    const gained = [...after].filter((e) => !before.has(e));
     if (gained.length > 0) findings.push(medium('gitops', `project now permits ${noun} ${gained.join(', ')}`));
+    // The project syncs from main at once, while a promoted environment still runs an older
+    // revision: whatever that revision holds and the project no longer permits fails its sync, and
+    // cannot be pruned, until the next promotion.
+    const lost = [...before].filter((e) => !after.has(e));
+    if (lost.length > 0 && field !== 'sourceRepos') findings.push(high('gitops', `project no longer permits ${noun} ${lost.join(', ')}: an environment still running a revision that holds it fails its sync until it is promoted; narrow after the promotion`));
   }
   return findings;
 }

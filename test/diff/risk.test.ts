@@ -564,6 +564,15 @@ describe('risk flags: Argo CD Applications and projects', () => {
     ]);
   });
 
+  it('flags a project that stops permitting a kind or namespace a running revision may still hold', () => {
+    const found = gitops((_app, project) => {
+      project.spec.namespaceResourceWhitelist = project.spec.namespaceResourceWhitelist.filter((e: any) => e.kind !== 'HTTPRoute');
+    });
+    expect(found.map((f) => [f.severity, f.message])).toEqual([
+      ['high', expect.stringMatching(/^project no longer permits namespaced kind gateway\.networking\.k8s\.io\/HTTPRoute: an environment still running a revision that holds it fails its sync until it is promoted/)],
+    ]);
+  });
+
   it('does not flag an Application or project left as it is', () => {
     expect(gitops(() => undefined)).toEqual([]);
   });
