@@ -4,13 +4,13 @@
  * grant it depends on is widened by hand, the same statement then succeeds (so the check would
  * catch a wider grant), and the next run of the job narrows it again.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SCRIPTS } from '../../lib/postgres/scripts';
-import { tempDir } from '../support/cli';
+import { runAsync, tempDir, type Run } from '../support/cli';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 
 const DB = 'gravl';
@@ -29,23 +29,10 @@ function server(): PostgresServer {
   return pg;
 }
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** Runs a shipped script with `sh`, as the Jobs do (async: the server must not be blocked). */
 function runScript(script: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', [path.join(mount, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runAsync('sh', [path.join(mount, script)], { env });
 }
 
 /** The role Job: roles.sh as the superuser, with the role names and passwords of its Secrets. */

@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SCRIPTS } from '../../lib/postgres/scripts';
-import { tempDir } from '../support/cli';
+import { runAsync, tempDir, type Run } from '../support/cli';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { ROOT } from '../support/render';
 
@@ -48,25 +48,12 @@ afterAll(() => {
   }
 });
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** Runs one shipped script with `sh`, as the CronJobs do, connected as the test user to `database`. */
 function runScript(script: string, database: string, env: Record<string, string> = {}, pathPrefix?: string): Promise<Run> {
   const base = server().env(database);
   const PATH = pathPrefix ? [pathPrefix, base.PATH].join(path.delimiter) : base.PATH;
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', [path.join(mount, script)], { env: { ...base, PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runAsync('sh', [path.join(mount, script)], { env: { ...base, PATH, ...env } });
 }
 
 /** Runs backup.sh and returns the file name of the dump it saved. */

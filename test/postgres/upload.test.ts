@@ -5,13 +5,12 @@
  * fetch-offsite.sh, restore-drill.sh. The round trip also measures the restore time (RTO) for a
  * database of a stated size, which docs/backups.md reports.
  */
-import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SCRIPTS } from '../../lib/postgres/scripts';
-import { tempDir } from '../support/cli';
+import { runAsync, tempDir, type Run } from '../support/cli';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { startS3, type S3Server } from '../support/s3';
 
@@ -52,27 +51,11 @@ afterAll(async () => {
   }
 });
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** Runs a shipped script with `sh` against the S3 server (and, for the PG* variables, PostgreSQL). */
 function runScript(script: string, env: Record<string, string>, base: NodeJS.ProcessEnv = {}): Promise<Run> {
   const { s3: store } = servers();
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', [path.join(mount, script)], {
-      env: { ...base, ...store.env(), PGDATABASE: 'gravl', BACKUP_S3_ENDPOINT: store.endpoint, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runAsync('sh', [path.join(mount, script)], { env: { ...base, ...store.env(), PGDATABASE: 'gravl', BACKUP_S3_ENDPOINT: store.endpoint, ...env } });
 }
 
 /** Dump files as backup.sh leaves them, each with its checksum; returns the folder. */

@@ -24,10 +24,14 @@ export function runMain(args: readonly string[], options: { cwd?: string; env?: 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Runs a program asynchronously (so that the runs of a test overlap) from the repository root, collecting its output. */
-export function runAsync(file: string, args: readonly string[]): Promise<Run> {
+/**
+ * Runs a program asynchronously (so that the runs of a test overlap, and a server the test started
+ * keeps answering), collecting its output; from the repository root, in `env` when given (whole:
+ * nothing of this process's environment is added), with no standard input.
+ */
+export function runAsync(file: string, args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], { cwd: ROOT });
+    const child = spawn(file, [...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

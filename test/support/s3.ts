@@ -6,10 +6,11 @@
  * AWS CLI (`aws`, Debian's awscli): start one per test file (beforeAll), stop it in afterAll.
  * Calls to the CLI must be asynchronous (spawn, not spawnSync): the server runs in this process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runAsync } from './cli';
 
 /** The key pair s3rver accepts. */
 const ACCESS_KEY_ID = 'S3RVER';
@@ -97,16 +98,7 @@ export async function startS3(buckets: readonly string[]): Promise<S3Server> {
       const body = Buffer.from(content);
       await server.store.putObject(new S3Object(bucket, key, body, { 'content-length': String(body.length) }));
     },
-    aws: (args, overrides) =>
-      new Promise((resolve, reject) => {
-        const child = spawn('aws', ['--endpoint-url', endpoint, ...args], { env: env(overrides), stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-        child.on('error', reject);
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-      }),
+    aws: (args, overrides) => runAsync('aws', ['--endpoint-url', endpoint, ...args], { env: env(overrides) }),
     stop: async () => {
       try {
         await server.close();
