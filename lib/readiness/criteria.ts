@@ -22,6 +22,7 @@ import { EVIDENCE_FILES, type Evidence } from './evidence';
 import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './provenance';
 import { evidenceDir, imageScan, migrationsApplied, podsHealthy } from './runtime';
 import { edgeErrors, gracefulShutdown, metaMonitoring, recommendedLabels, scheduling } from './operability';
+import type { Subject } from './subject';
 
 /**
  * PASS, FAIL, WARN (findings that do not fail here; a blocking one still keeps the verdict at READY,
@@ -643,13 +644,12 @@ function storage(v: View): CriterionResult {
 /** Every criterion, in the order of the sign-off's matrix. */
 export function evaluate(input: ReadinessInput): CriterionResult[] {
   const v = new View(input);
-  const all = [...v.objects, ...v.manual];
-  const runtime = { objects: v.objects, manual: v.manual, production: v.production, name: input.name, ...(input.evidence ? { evidence: input.evidence } : {}) };
+  const subject: Subject = { objects: v.objects, manual: v.manual, production: v.production, name: input.name, ...(input.evidence ? { evidence: input.evidence } : {}) };
   return [
     tls(v),
     secrets(v),
-    sealing({ objects: all, production: v.production, environment: input.name }),
-    credentials({ objects: all, production: v.production, environment: input.name }),
+    sealing(subject),
+    credentials(subject),
     loadTest(v),
     alertmanager(v),
     backup(v),
@@ -659,13 +659,13 @@ export function evaluate(input: ReadinessInput): CriterionResult[] {
     network(v),
     rbac(v),
     pods(v),
-    podsHealthy(runtime),
+    podsHealthy(subject),
     migrations(v),
-    migrationsApplied(runtime),
-    imageScan(runtime),
+    migrationsApplied(subject),
+    imageScan(subject),
     storage(v),
     kustomization(v),
-    ...[metaMonitoring, edgeErrors, gracefulShutdown, scheduling, recommendedLabels].map((criterion) => criterion({ ...runtime, environment: input.name })),
+    ...[metaMonitoring, edgeErrors, gracefulShutdown, scheduling, recommendedLabels].map((criterion) => criterion(subject)),
   ];
 }
 

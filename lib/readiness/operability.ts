@@ -16,18 +16,13 @@ import { GRACEFUL_SHUTDOWN } from '../service-deployment';
 import { SIGN_OFF } from '../sign-off';
 import { objectId as id, type KubeObject } from '../synth/render';
 import type { CriterionResult } from './criteria';
+import type { Subject } from './subject';
 import { sealCommand, sealedKeys, undeliverable } from './provenance';
 
 type Json = Record<string, any>;
 
-/** What these criteria read: the applied objects, the manual ones, the production bar and the environment's name. */
-export interface OperabilityView {
-  readonly objects: readonly KubeObject[];
-  readonly manual: readonly KubeObject[];
-  readonly production: boolean;
-  /** The environment's name, for fix commands. */
-  readonly environment: string;
-}
+/** The environment these criteria judge. */
+type OperabilityView = Subject;
 
 /** Problems fail in production and warn elsewhere; no problem passes. */
 function verdict(v: OperabilityView, id_: string, title: string, problems: string[], evidence: string[], fix: string[] = []): CriterionResult {
@@ -92,7 +87,7 @@ export function metaMonitoring(v: OperabilityView): CriterionResult {
     if (!volume?.secret) problems.push(`${hook.url_file}: not mounted from a Secret`);
     else if (sealed && why) {
       problems.push(`receiver ${receiver!.name} cannot deliver: the dead-man's-switch URL (${sealed.namespace}/${sealed.name} key ${key}) is ${why}`);
-      fix.push(sealCommand(v.environment, sealed));
+      fix.push(sealCommand(v.name, sealed));
     } else evidence.push(`Watchdog every ${String(route.repeat_interval)} to receiver ${receiver!.name}, URL from secret ${volume.secret.secretName} key ${key}`);
   }
   // TargetDown for every scrape job, including a job with no target at all.

@@ -15,17 +15,13 @@ import {
 } from '../secrets/secrets';
 import type { KubeObject } from '../synth/render';
 import type { CriterionResult } from './criteria';
+import type { Subject } from './subject';
 
 type Json = Record<string, any>;
 
 /** What the judged output is, for these criteria. */
-export interface ProvenanceSubject {
-  /** Every object, manual ones included. */
-  readonly objects: readonly KubeObject[];
-  readonly production: boolean;
-  /** The environment's name, for `npm run seal -- --env`. */
-  readonly environment: string;
-}
+/** The environment these criteria judge (its manual objects are read too). */
+export type ProvenanceSubject = Subject;
 
 /** One key of a SealedSecret, with what the output records about it. */
 export interface SealedKey {
@@ -87,7 +83,7 @@ export function sealCommand(environment: string, k: Pick<SealedKey, 'namespace' 
 }
 
 function environmentOf(subject: ProvenanceSubject, k: SealedKey): string {
-  return k.object.metadata.annotations?.[SEALED_ENVIRONMENT_ANNOTATION] ?? subject.environment;
+  return k.object.metadata.annotations?.[SEALED_ENVIRONMENT_ANNOTATION] ?? subject.name;
 }
 
 function judged(id: string, title: string, subject: ProvenanceSubject, problems: string[], evidence: string[], fix: string[]): CriterionResult {
@@ -100,7 +96,7 @@ function judged(id: string, title: string, subject: ProvenanceSubject, problems:
 /** Every sealed value can be unsealed by the cluster's controller: its certificate, and each value sealed for it. */
 export function sealing(subject: ProvenanceSubject): CriterionResult {
   const title = 'Sealing: values sealed for the controller\'s certificate (fetched from the cluster)';
-  const secrets = subject.objects.filter((o) => o.kind === 'SealedSecret');
+  const secrets = [...subject.objects, ...subject.manual].filter((o) => o.kind === 'SealedSecret');
   if (secrets.length === 0) return judged('sealing', title, subject, [], ['no SealedSecret: nothing to unseal'], []);
   const problems: string[] = [];
   const fix: string[] = [];
@@ -108,12 +104,12 @@ export function sealing(subject: ProvenanceSubject): CriterionResult {
   const provenances = new Set(secrets.map((o) => o.metadata.annotations?.[CERTIFICATE_PROVENANCE_ANNOTATION] ?? 'none'));
   const [certificate] = certificates;
   const [provenance] = provenances;
-  const env = subject.environment;
+  const env = subject.name;
   if (certificates.size > 1) problems.push(`the SealedSecrets name ${certificates.size} different certificates: ${[...certificates].join(', ')}`);
   if (certificate === 'none' || provenance === 'none') problems.push('no sealing certificate recorded: nothing says which controller could unseal these values');
   else if (provenance === 'stand-in') problems.push(`the sealing certificate ${certificate} is a stand-in made by this project: no controller holds its key, so no value would be unsealed`);
   else if (provenance !== 'fetched') problems.push(`the sealing certificate ${certificate} has no recorded provenance: only one fetched from the controller is trusted`);
-  const keyed = sealedKeys(subject.objects).filter((k) => k.origin !== 'missing');
+  const keyed = sealedKeys([...subject.objects, ...subject.manual]).filter((k) => k.origin !== 'missing');
   const stale = keyed.filter((k) => k.sealedFor !== certificate);
   for (const k of stale) problems.push(`${k.namespace}/${k.name} key ${k.key}: sealed for ${k.sealedFor ?? 'an unrecorded certificate'}, not the current ${certificate}`);
   if (problems.length > 0) {
@@ -128,7 +124,7 @@ export function sealing(subject: ProvenanceSubject): CriterionResult {
 /** Every provided credential was given by its owner: none missing, none generated. */
 export function credentials(subject: ProvenanceSubject): CriterionResult {
   const title = 'Credentials: every provided credential given by its owner (none missing or made up)';
-  const keys = sealedKeys(subject.objects);
+  const keys = sealedKeys([...subject.objects, ...subject.manual]);
   const problems: string[] = [];
   const fix: string[] = [];
   for (const k of keys.filter((x) => x.credential === undefined)) problems.push(`${k.namespace}/${k.name} key ${k.key}: its class (generated or provided) is not recorded`);

@@ -8,20 +8,13 @@ import { parseImage } from '../config/formats';
 import { POD_OWNERS, podSpecOf } from '../inspect/workloads';
 import { objectId as id, type KubeObject } from '../synth/render';
 import type { CriterionResult } from './criteria';
+import type { Subject } from './subject';
 import { EVIDENCE_FILES, type Evidence, type EvidenceError, type TrivyReport } from './evidence';
 
 type Json = Record<string, any>;
 
-export interface RuntimeSubject {
-  /** The objects kubectl applies. */
-  readonly objects: readonly KubeObject[];
-  /** The manual ones too (load test, restore). */
-  readonly manual: readonly KubeObject[];
-  readonly production: boolean;
-  /** The environment's name: the evidence folder the commands write is evidence/<name>. */
-  readonly name: string;
-  readonly evidence?: Evidence;
-}
+/** The environment these criteria judge. */
+export type RuntimeSubject = Subject;
 
 const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
