@@ -21,23 +21,21 @@ import { sealCommand, sealedKeys, undeliverable } from './provenance';
 
 type Json = Record<string, any>;
 
-/** The environment these criteria judge. */
-type OperabilityView = Subject;
 
 /** Problems fail in production and warn elsewhere; no problem passes. */
-function verdict(v: OperabilityView, id_: string, title: string, problems: string[], evidence: string[], fix: string[] = []): CriterionResult {
+function verdict(v: Subject, id_: string, title: string, problems: string[], evidence: string[], fix: string[] = []): CriterionResult {
   if (problems.length === 0) return { id: id_, title, blocking: true, status: 'PASS', evidence };
   return { id: id_, title, blocking: true, status: v.production ? 'FAIL' : 'WARN', evidence: problems, ...(fix.length ? { fix } : {}) };
 }
 
-function configFile(v: OperabilityView, configMap: string, file: string): Json | undefined {
+function configFile(v: Subject, configMap: string, file: string): Json | undefined {
   const cm = v.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMap);
   const text = (cm?.data as Json | undefined)?.[file];
   return typeof text === 'string' ? (parse(text) as Json) : undefined;
 }
 
 /** Every rule of the rendered rules files, by alert name. */
-function alertRules(v: OperabilityView): Map<string, Json> {
+function alertRules(v: Subject): Map<string, Json> {
   const cm = v.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-rules');
   const rules = new Map<string, Json>();
   for (const text of Object.values((cm?.data ?? {}) as Json)) {
@@ -57,7 +55,7 @@ const META_ALERTS: Readonly<Record<string, string>> = {
 };
 
 /** The Watchdog to a dead-man's switch that can deliver, TargetDown for every job, the guards and the pipeline's own alerts. */
-export function metaMonitoring(v: OperabilityView): CriterionResult {
+export function metaMonitoring(v: Subject): CriterionResult {
   const title = "Meta-monitoring: a Watchdog to a dead-man's switch, TargetDown for every scrape job, guards for missing inputs";
   const problems: string[] = [];
   const evidence: string[] = [];
@@ -104,7 +102,7 @@ export function metaMonitoring(v: OperabilityView): CriterionResult {
 }
 
 /** Whatever serves the host is scraped (flow allowed) and its 5xx share alerted on at the sign-off's rate. */
-export function edgeErrors(v: OperabilityView): CriterionResult {
+export function edgeErrors(v: Subject): CriterionResult {
   const title = "Edge errors watched: what serves the host scraped, its 5xx share alerted on at the sign-off's rate";
   const problems: string[] = [];
   const evidence: string[] = [];
@@ -150,7 +148,7 @@ export function edgeErrors(v: OperabilityView): CriterionResult {
 }
 
 /** The backend and frontend wait out the endpoint propagation, then finish in-flight requests, and roll at full capacity. */
-export function gracefulShutdown(v: OperabilityView): CriterionResult {
+export function gracefulShutdown(v: Subject): CriterionResult {
   const title = 'Graceful shutdown: preStop longer than endpoint propagation, a grace period that covers in-flight requests, maxUnavailable 0';
   const problems: string[] = [];
   const evidence: string[] = [];
@@ -180,7 +178,7 @@ export function gracefulShutdown(v: OperabilityView): CriterionResult {
 const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
 /** Priority classes on every pod, the data tier and backend above the rest, node agents highest; a PDB or written decision, and spread. */
-export function scheduling(v: OperabilityView): CriterionResult {
+export function scheduling(v: Subject): CriterionResult {
   const title = 'Scheduling: priority classes set, a disruption budget or written decision for every workload, spread for every replicated one';
   const problems: string[] = [];
   const evidence: string[] = [];
@@ -239,7 +237,7 @@ export function scheduling(v: OperabilityView): CriterionResult {
 }
 
 /** The recommended labels on every object and pod template; selectors free of version and instance. */
-export function recommendedLabels(v: OperabilityView): CriterionResult {
+export function recommendedLabels(v: Subject): CriterionResult {
   const title = 'Labels: the Kubernetes recommended labels on every object and pod template, stable selectors';
   const problems: string[] = [];
   const all = [...v.objects, ...v.manual];

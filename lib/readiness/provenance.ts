@@ -20,8 +20,6 @@ import type { Subject } from './subject';
 type Json = Record<string, any>;
 
 /** What the judged output is, for these criteria. */
-/** The environment these criteria judge (its manual objects are read too). */
-export type ProvenanceSubject = Subject;
 
 /** One key of a SealedSecret, with what the output records about it. */
 export interface SealedKey {
@@ -82,11 +80,11 @@ export function sealCommand(environment: string, k: Pick<SealedKey, 'namespace' 
   return `npm run seal -- --env ${environment} --namespace ${k.namespace} --name ${k.name} --key ${k.key}${scope}${input}`;
 }
 
-function environmentOf(subject: ProvenanceSubject, k: SealedKey): string {
+function environmentOf(subject: Subject, k: SealedKey): string {
   return k.object.metadata.annotations?.[SEALED_ENVIRONMENT_ANNOTATION] ?? subject.name;
 }
 
-function judged(id: string, title: string, subject: ProvenanceSubject, problems: string[], evidence: string[], fix: string[]): CriterionResult {
+function judged(id: string, title: string, subject: Subject, problems: string[], evidence: string[], fix: string[]): CriterionResult {
   // Blocking everywhere: production fails, elsewhere a warning that keeps the verdict at READY
   // (a secret no controller can decrypt is nothing a GO may rest on, in any environment).
   if (problems.length === 0) return { id, title, blocking: true, status: 'PASS', evidence };
@@ -94,7 +92,7 @@ function judged(id: string, title: string, subject: ProvenanceSubject, problems:
 }
 
 /** Every sealed value can be unsealed by the cluster's controller: its certificate, and each value sealed for it. */
-export function sealing(subject: ProvenanceSubject): CriterionResult {
+export function sealing(subject: Subject): CriterionResult {
   const title = 'Sealing: values sealed for the controller\'s certificate (fetched from the cluster)';
   const secrets = [...subject.objects, ...subject.manual].filter((o) => o.kind === 'SealedSecret');
   if (secrets.length === 0) return judged('sealing', title, subject, [], ['no SealedSecret: nothing to unseal'], []);
@@ -122,7 +120,7 @@ export function sealing(subject: ProvenanceSubject): CriterionResult {
 }
 
 /** Every provided credential was given by its owner: none missing, none generated. */
-export function credentials(subject: ProvenanceSubject): CriterionResult {
+export function credentials(subject: Subject): CriterionResult {
   const title = 'Credentials: every provided credential given by its owner (none missing or made up)';
   const keys = sealedKeys([...subject.objects, ...subject.manual]);
   const problems: string[] = [];

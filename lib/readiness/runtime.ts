@@ -13,8 +13,6 @@ import { EVIDENCE_FILES, type Evidence, type EvidenceError, type TrivyReport } f
 
 type Json = Record<string, any>;
 
-/** The environment these criteria judge. */
-export type RuntimeSubject = Subject;
 
 const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
@@ -54,14 +52,14 @@ function unfinished(o: KubeObject): string | undefined {
 }
 
 /** `kubectl rollout status` of every long-running workload, saving each as evidence. */
-export function rolloutCommand(subject: RuntimeSubject): string {
+export function rolloutCommand(subject: Subject): string {
   const dir = `${evidenceDir(subject.name)}/${EVIDENCE_FILES.rollout}`;
   const workloads = subject.objects.filter((o) => LONG_RUNNING.includes(o.kind));
   return `mkdir -p ${dir} && for w in ${workloads.map((o) => `${o.metadata.namespace}/${o.kind.toLowerCase()}/${o.metadata.name}`).join(' ')}; do ns="\${w%%/*}"; r="\${w#*/}"; kubectl -n "$ns" rollout status "$r" --timeout=5m && kubectl -n "$ns" get "$r" -o json > "${dir}/$ns.\${r%%/*}.\${r#*/}.json" || exit 1; done`;
 }
 
 /** Every Deployment, StatefulSet and DaemonSet rolled out, running the rendered images. */
-export function podsHealthy(subject: RuntimeSubject): CriterionResult {
+export function podsHealthy(subject: Subject): CriterionResult {
   const base = { id: 'pods-healthy', title: 'Application pods healthy: every workload rolled out with the rendered images', blocking: true } as const;
   const command = rolloutCommand(subject);
   const workloads = subject.objects.filter((o) => LONG_RUNNING.includes(o.kind));
@@ -95,7 +93,7 @@ export function podsHealthy(subject: RuntimeSubject): CriterionResult {
 }
 
 /** The migration Job of the rendered version completed, in the rendered namespace, with the rendered image. */
-export function migrationsApplied(subject: RuntimeSubject): CriterionResult {
+export function migrationsApplied(subject: Subject): CriterionResult {
   const base = { id: 'migrations-applied', title: 'Database migrations applied: the rendered migration Job completed', blocking: true } as const;
   const job = subject.objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('backend-migrate'));
   if (!job) return { ...base, status: 'FAIL', evidence: ['no migration Job (backend-migrate-<version>) in the output'] };
@@ -155,7 +153,7 @@ function repositoryOf(reference: string): string | undefined {
 }
 
 /** Every image scanned by Trivy: no CRITICAL, no HIGH with a fix available (blocking in production). */
-export function imageScan(subject: RuntimeSubject): CriterionResult {
+export function imageScan(subject: Subject): CriterionResult {
   const title = 'Images scanned: no CRITICAL and no fixable HIGH vulnerability (Trivy)';
   // Every image is scanned before GO, in every environment; what the scans find blocks production
   // only (elsewhere it is reported, advisory).
