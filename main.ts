@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EnvironmentSource } from './lib/config/load';
-import { ProblemsError } from './lib/config/problems';
-import { PROJECT_ROOT } from './lib/project-root';
+import type { EnvironmentSource } from './lib/model/load';
+import { ProblemsError } from './lib/model/problems';
+import { PROJECT_ROOT } from './lib/kit/project-root';
 import { commandSpec, commandUsage, parseCommand, programUsage, UsageError, type ParsedCommand } from './lib/cli/commands';
 
 // The repository, whether this runs from source or from the compiled bundle (bin/gravl.cjs).
@@ -45,13 +45,13 @@ function readEnvironmentSources(dir: string, secretsDir: string): EnvironmentSou
   }));
 }
 
-const SCHEMA_SOURCES = [path.join(ROOT, 'lib', 'config', 'schema.ts'), path.join(ROOT, 'lib', 'secrets', 'sealed-values.ts'), path.join(ROOT, 'lib', 'config', 'formats.ts')];
+const SCHEMA_SOURCES = [path.join(ROOT, 'lib', 'model', 'schema.ts'), path.join(ROOT, 'lib', 'model', 'sealed-values.ts'), path.join(ROOT, 'lib', 'model', 'formats.ts')];
 const SCHEMA_FILE = path.join(ROOT, 'environments', 'environment.schema.json');
-const VALIDATORS_FILE = path.join(ROOT, 'lib', 'config', 'validators.generated.js');
+const VALIDATORS_FILE = path.join(ROOT, 'lib', 'model', 'validators.generated.js');
 
 /** Rewrites the JSON Schema and the precompiled validators from their sources; returns whether either changed. */
 function writeSchemaFile(): boolean {
-  const { schemaJson, validatorsJs } = (require('./lib/config/schema-file') as typeof import('./lib/config/schema-file'));
+  const { schemaJson, validatorsJs } = (require('./lib/model/schema-file') as typeof import('./lib/model/schema-file'));
   let changed = false;
   for (const [file, text] of [[SCHEMA_FILE, schemaJson()], [VALIDATORS_FILE, validatorsJs()]] as const) {
     if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) {
@@ -105,9 +105,9 @@ async function synthCommand(args: Parsed): Promise<void> {
   requireFolder('--secrets', secretsDir, 'the folder of sealed values (<env>/sealed-values.yaml)');
   requireFolder('--out', path.dirname(outDir), `an existing folder to hold ${path.basename(outDir)}/`);
   // Synth validates against the JSON rendering of the schema: refresh it when its source changed.
-  if (schemaStale() && writeSchemaFile()) console.log(`updated ${path.relative(process.cwd(), SCHEMA_FILE)} and the validators from lib/config/schema.ts`);
-  const { synth, formatSummary, checkRemovals } = (require('./lib/synth/synth') as typeof import('./lib/synth/synth'));
-  const { copyTree } = (require('./lib/synth/write') as typeof import('./lib/synth/write'));
+  if (schemaStale() && writeSchemaFile()) console.log(`updated ${path.relative(process.cwd(), SCHEMA_FILE)} and the validators from lib/model/schema.ts`);
+  const { synth, formatSummary, checkRemovals } = (require('./lib/render/synth') as typeof import('./lib/render/synth'));
+  const { copyTree } = (require('./lib/render/write') as typeof import('./lib/render/write'));
   const sources = readEnvironmentSources(environmentsDir, secretsDir);
   const shown = path.relative(process.cwd(), outDir) || '.';
   // An environment whose file is gone would vanish from the output, and a sync would prune it:
@@ -128,7 +128,7 @@ async function sealCommand(args: Parsed): Promise<void> {
     certificateCommand(values as unknown as Parameters<typeof certificateCommand>[0]);
     return;
   }
-  const { checkSealRequest, sealIntoValues } = (require('./lib/secrets/seal-command') as typeof import('./lib/secrets/seal-command'));
+  const { checkSealRequest, sealIntoValues } = (require('./lib/cli/seal') as typeof import('./lib/cli/seal'));
   const missing = (['env', 'namespace', 'name', 'key'] as const).filter((k) => !values[k]).map((k) => `--${k}: found nothing, expected a value`);
   const request = {
     environment: values.env ?? '',
@@ -178,9 +178,9 @@ async function sealCommand(args: Parsed): Promise<void> {
 }
 
 /** The secret keys an environment's constructs read, with their classes (its tree built, nothing rendered). */
-function declaredKeys(environmentsDir: string, secretsDir: string, name: string): import('./lib/secrets/secrets').DeclaredKey[] {
-  const { loadEnvironments } = (require('./lib/config/load') as typeof import('./lib/config/load'));
-  const { GravlEnvironment } = (require('./lib/gravl') as typeof import('./lib/gravl'));
+function declaredKeys(environmentsDir: string, secretsDir: string, name: string): import('./lib/kit/secrets').DeclaredKey[] {
+  const { loadEnvironments } = (require('./lib/model/load') as typeof import('./lib/model/load'));
+  const { GravlEnvironment } = (require('./lib/system/gravl') as typeof import('./lib/system/gravl'));
   const source = readEnvironmentSources(environmentsDir, secretsDir).find((s) => path.basename(s.file) === `${name}.yaml`)!;
   const loaded = loadEnvironments([source]);
   if (!loaded.ok) throw new ProblemsError(loaded.problems);
@@ -189,8 +189,8 @@ function declaredKeys(environmentsDir: string, secretsDir: string, name: string)
 
 /** `seal --fetch-cert` (the controller's certificate) and `seal --stand-in-cert` (one made here, marked as a stand-in). */
 function certificateCommand(values: { env?: string; from?: string; context?: string; secrets: string; environments: string; 'controller-namespace': string; 'controller-name': string; 'stand-in-cert': boolean }): void {
-  const { checkFetchedCertificate, fetchWithKubectl, makeStandInCertificate } = (require('./lib/secrets/fetch-cert') as typeof import('./lib/secrets/fetch-cert'));
-  const { markedCertificate, readSealingCertificate } = (require('./lib/secrets/certificate') as typeof import('./lib/secrets/certificate'));
+  const { checkFetchedCertificate, fetchWithKubectl, makeStandInCertificate } = (require('./lib/cli/fetch-cert') as typeof import('./lib/cli/fetch-cert'));
+  const { markedCertificate, readSealingCertificate } = (require('./lib/model/certificate') as typeof import('./lib/model/certificate'));
   const environment = values.env ?? '';
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(environment)) throw new Error(`--env: found ${JSON.stringify(values.env ?? '')}, expected an environment name such as staging`);
   if (!fs.existsSync(path.join(path.resolve(values.environments), `${environment}.yaml`))) throw new Error(`--env: found ${JSON.stringify(environment)}, expected an environment with a file environments/${environment}.yaml`);
@@ -222,7 +222,7 @@ function certificateCommand(values: { env?: string; from?: string; context?: str
   // Every value sealed for another certificate must be sealed again: list the commands.
   const valuesFile = path.join(dir, 'sealed-values.yaml');
   if (!fs.existsSync(valuesFile)) return;
-  const { parseSealedValues } = (require('./lib/secrets/sealed-values') as typeof import('./lib/secrets/sealed-values'));
+  const { parseSealedValues } = (require('./lib/model/sealed-values') as typeof import('./lib/model/sealed-values'));
   const { values: sealed } = parseSealedValues(path.relative(process.cwd(), valuesFile), fs.readFileSync(valuesFile, 'utf8'));
   const stale = Object.entries(sealed).flatMap(([namespace, secrets]) =>
     Object.entries(secrets).flatMap(([name, entry]) =>
@@ -241,8 +241,8 @@ async function diffCommand(args: Parsed): Promise<void> {
   const secretsDir = values.secrets!;
   requireFolder('--environments', environmentsDir, 'the folder of environment files (<name>.yaml)');
   requireFolder('--secrets', secretsDir, 'the folder of sealed values (<env>/sealed-values.yaml)');
-  const { renderAll } = (require('./lib/synth/synth') as typeof import('./lib/synth/synth'));
-  const { readTree, readTreeAtRef, runDiff, treeOf } = (require('./lib/diff') as typeof import('./lib/diff'));
+  const { renderAll } = (require('./lib/render/synth') as typeof import('./lib/render/synth'));
+  const { readTree, readTreeAtRef, runDiff, treeOf } = (require('./lib/review/diff') as typeof import('./lib/review/diff'));
   // The head is rendered in memory: diff never writes dist/.
   // The diff compares objects: READINESS.md is not rendered for it.
   const { environments, shared, production } = renderAll(readEnvironmentSources(environmentsDir, secretsDir), { readiness: false });
@@ -257,10 +257,10 @@ async function diffCommand(args: Parsed): Promise<void> {
 
 async function readinessCommand(args: Parsed): Promise<void> {
   const values = args.values as Record<string, string | undefined>;
-  const { environmentDirs, readDistEnvironment } = (require('./lib/inspect/dist') as typeof import('./lib/inspect/dist'));
-  const { readiness, formatText, EXIT_CODES } = (require('./lib/readiness/report') as typeof import('./lib/readiness/report'));
-  const { parseK6Summary } = (require('./lib/readiness/k6') as typeof import('./lib/readiness/k6'));
-  const { readEvidence } = (require('./lib/readiness/evidence') as typeof import('./lib/readiness/evidence'));
+  const { environmentDirs, readDistEnvironment } = (require('./lib/review/inspect/dist') as typeof import('./lib/review/inspect/dist'));
+  const { readiness, formatText, EXIT_CODES } = (require('./lib/review/readiness/report') as typeof import('./lib/review/readiness/report'));
+  const { parseK6Summary } = (require('./lib/review/readiness/k6') as typeof import('./lib/review/readiness/k6'));
+  const { readEvidence } = (require('./lib/review/readiness/evidence') as typeof import('./lib/review/readiness/evidence'));
   if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) throw new UsageError(`--date: found ${JSON.stringify(values.date)}, expected YYYY-MM-DD`, commandSpec('readiness'));
   const now = values.date ? new Date(`${values.date}T00:00:00Z`) : new Date();
   const summaryFile = values['k6-summary'];
@@ -302,7 +302,7 @@ async function promoteCommand(args: Parsed): Promise<void> {
   const values = args.values as Record<string, string | undefined> & { 'dry-run': boolean };
   if (args.positionals.length !== 1) throw new UsageError(`found ${args.positionals.length === 0 ? 'no environment' : `${args.positionals.length} arguments`}, expected the one environment to promote to (such as production)`, commandSpec('promote'));
   if (values.evidence) requireFolder('--evidence', values.evidence, 'the folder the evidence commands of the gate environment wrote (evidence/<env>/)');
-  const { promote, PromoteError } = require('./lib/gitops/promote') as typeof import('./lib/gitops/promote');
+  const { promote, PromoteError } = require('./lib/cli/promote') as typeof import('./lib/cli/promote');
   try {
     const { refusals } = await promote({
       repo: values.repo!,
@@ -332,7 +332,7 @@ async function schemaCommand(): Promise<void> {
 async function benchCommand(args: Parsed): Promise<void> {
   const runs = Number(args.values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: found ${JSON.stringify(args.values.runs)}, expected a whole number of at least 1`, commandSpec('bench'));
-  const { runBench } = (require('./lib/bench') as typeof import('./lib/bench'));
+  const { runBench } = (require('./lib/cli/bench') as typeof import('./lib/cli/bench'));
   const { ok } = runBench({ root: ROOT, runs, tests: !args.values['no-tests'], print: (line) => console.log(line) });
   if (!ok) process.exitCode = 1;
 }

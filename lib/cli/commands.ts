@@ -112,7 +112,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   },
   {
     name: 'schema',
-    summary: 'rewrite environments/environment.schema.json and the precompiled validators from lib/config/schema.ts',
+    summary: 'rewrite environments/environment.schema.json and the precompiled validators from lib/model/schema.ts',
     options: {},
   },
   {

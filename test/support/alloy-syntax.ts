@@ -1,5 +1,5 @@
 /**
- * A parser of the subset of Alloy's configuration syntax that lib/logging/alloy-config.ts emits:
+ * A parser of the subset of Alloy's configuration syntax that lib/system/logging/alloy-config.ts emits:
  * blocks (dotted names, an optional label), attributes, strings (double-quoted with Go escapes, or
  * backquoted raw), numbers, booleans, null, lists, objects, dotted references, function calls,
  * `+` and parentheses, and comments. Like Alloy, a newline after a value ends the statement, so

@@ -7,9 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseImage } from '../../lib/config/formats';
-import { imagesOfOutput } from '../../lib/readiness/runtime';
-import type { KubeObject, RenderedEnvironment } from '../../lib/synth/render';
+import { parseImage } from '../../lib/model/formats';
+import { imagesOfOutput } from '../../lib/review/readiness/runtime';
+import type { KubeObject, RenderedEnvironment } from '../../lib/render/render';
 
 type Json = Record<string, any>;
 

@@ -7,13 +7,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadEnvironments, type EnvironmentSource } from '../../lib/config/load';
-import { GravlEnvironment } from '../../lib/gravl';
-import { markedCertificate } from '../../lib/secrets/certificate';
-import type { CredentialForm } from '../../lib/secrets/credentials';
-import { sealIntoValues } from '../../lib/secrets/seal-command';
-import { renderAll } from '../../lib/synth/synth';
-import type { RenderedEnvironment } from '../../lib/synth/render';
+import { loadEnvironments, type EnvironmentSource } from '../../lib/model/load';
+import { GravlEnvironment } from '../../lib/system/gravl';
+import { markedCertificate } from '../../lib/model/certificate';
+import type { CredentialForm } from '../../lib/model/credentials';
+import { sealIntoValues } from '../../lib/cli/seal';
+import { renderAll } from '../../lib/render/synth';
+import type { RenderedEnvironment } from '../../lib/render/render';
 import { committedText, sourceFor } from './render';
 
 export const FIXTURE_CERT = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'sealing', 'cert.pem'), 'utf8');

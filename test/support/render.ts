@@ -5,10 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
-import { loadEnvironments, type EnvironmentSource } from '../../lib/config/load';
-import { formatProblem } from '../../lib/config/problems';
-import { renderAll } from '../../lib/synth/synth';
-import type { KubeObject, RenderedEnvironment } from '../../lib/synth/render';
+import { loadEnvironments, type EnvironmentSource } from '../../lib/model/load';
+import { formatProblem } from '../../lib/model/problems';
+import { renderAll } from '../../lib/render/synth';
+import type { KubeObject, RenderedEnvironment } from '../../lib/render/render';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ENVIRONMENTS_DIR = path.join(ROOT, 'environments');

@@ -1,0 +1,18 @@
+/**
+ * What the criteria read of one rendered environment: the objects kubectl applies, the manual
+ * ones, whether the production bar applies, its name (for the commands they print) and the
+ * runtime evidence, where given.
+ */
+import type { KubeObject } from '../../render/render';
+import type { Evidence } from './evidence';
+
+export interface Subject {
+  /** The objects kubectl applies. */
+  readonly objects: readonly KubeObject[];
+  /** The manual ones (load test, restores). */
+  readonly manual: readonly KubeObject[];
+  readonly production: boolean;
+  /** The environment's name: `npm run seal -- --env <name>`, evidence/<name>/. */
+  readonly name: string;
+  readonly evidence?: Evidence;
+}

@@ -1,0 +1,174 @@
+/**
+ * loki.yaml: Loki 3.x as a single binary (image `grafana/loki:3.4.2`), one replica, everything on
+ * the local filesystem under one data directory, so that one volume holds all Loki writes: an
+ * emptyDir in staging, a PersistentVolumeClaim of a StorageClass the cluster has in production
+ * (the go-live's Loki crashed because its claim asked for a class the cluster lacked).
+ */
+import { HOUR_MS, parseDuration } from '../../model/formats';
+import { describeValue, ProblemsError, type Problem } from '../../model/problems';
+import { LOKI } from '../names';
+
+/** Loki's gRPC port (used between Loki's own modules; not exposed by the Service). */
+export const LOKI_GRPC_PORT = 9095;
+
+/** The data directory when none is given: the volume's mount path. */
+export const DEFAULT_LOKI_DATA_DIR = '/loki';
+
+/** The index period of the schema: a table per day. Retention must be a whole number of them. */
+export const LOKI_INDEX_PERIOD_HOURS = 24;
+
+/** Options of {@link lokiConfig}. */
+export interface LokiConfigOptions {
+  /**
+   * How long logs are kept, as a Loki duration (`168h`, `30d`, `2w`, `1y`): at least 24h and a
+   * whole number of days, since the compactor deletes whole daily index tables.
+   */
+  readonly retentionPeriod: string;
+  /**
+   * The directory every file Loki writes lives under (chunks, index, WAL, compactor, rules): the
+   * mount path of Loki's one volume.
+   * @default '/loki'
+   */
+  readonly dataDir?: string;
+  /**
+   * The first day (`YYYY-MM-DD`, UTC) of the schema period (TSDB, v13). Never change it once Loki
+   * holds data: a new schema is added as a new period starting on a future day.
+   * @default '2024-01-01'
+   */
+  readonly schemaFrom?: string;
+}
+
+/** Retention Loki accepts: a whole number of index periods (days), at least one; the problem otherwise. */
+export function lokiRetentionProblem(value: string): string | undefined {
+  const ms = parseDuration(value);
+  if (ms === undefined) return 'a duration such as 168h, 30d or 2w (units y, w, d, h, m, s, ms, largest first)';
+  const period = LOKI_INDEX_PERIOD_HOURS * HOUR_MS;
+  if (ms < period || ms % period !== 0) return `a whole number of days, at least 24h (the index period is ${LOKI_INDEX_PERIOD_HOURS}h), such as 168h or 30d`;
+  return undefined;
+}
+
+function isDay(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+function isPlainAbsolutePath(value: string): boolean {
+  if (!value.startsWith('/')) return false;
+  return value.slice(1).split('/').every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== '.' && s !== '..');
+}
+
+function validate(options: LokiConfigOptions): void {
+  const problems: Problem[] = [];
+  const report = (path: string, value: unknown, expected: string) =>
+    problems.push({ file: 'lokiConfig', path, message: `found ${describeValue(value)}, expected ${expected}` });
+
+  const retention = options.retentionPeriod;
+  const retentionProblem = typeof retention === 'string' ? lokiRetentionProblem(retention) : 'a duration such as 168h or 30d';
+  if (retentionProblem) report('retentionPeriod', retention, retentionProblem);
+  if (options.dataDir !== undefined && !(typeof options.dataDir === 'string' && isPlainAbsolutePath(options.dataDir))) {
+    report('dataDir', options.dataDir, 'an absolute path of plain segments (letters, digits, . _ -) without a trailing slash, such as /loki');
+  }
+  if (options.schemaFrom !== undefined && !(typeof options.schemaFrom === 'string' && isDay(options.schemaFrom))) {
+    report('schemaFrom', options.schemaFrom, 'a calendar day as YYYY-MM-DD, such as 2024-01-01');
+  }
+  if (problems.length > 0) throw new ProblemsError(problems);
+}
+
+function hours(ms: number): string {
+  return `${ms / HOUR_MS}h`;
+}
+
+/**
+ * loki.yaml for the `loki` StatefulSet: no multi-tenancy (`auth_enabled: false`), HTTP on 3100
+ * and gRPC on 9095, one replica with an in-memory ring, TSDB index with schema v13 in daily
+ * periods, chunks and index on the filesystem under `dataDir`, retention applied by the compactor
+ * (`retentionPeriod`), structured metadata and the volume API on (Grafana's log volume panels),
+ * the ruler on local storage, and no usage reporting (the pods have no internet egress). Every
+ * path Loki writes is under `dataDir`. Throws a `ProblemsError` naming every wrong option.
+ *
+ * Loki starts with `-config.file=<mounted file>`; `-target=all` is its default.
+ */
+export function lokiConfig(options: LokiConfigOptions): Record<string, unknown> {
+  validate(options);
+  const dataDir = options.dataDir ?? DEFAULT_LOKI_DATA_DIR;
+  const schemaFrom = options.schemaFrom ?? '2024-01-01';
+  const retention = options.retentionPeriod;
+  const retentionMs = parseDuration(retention)!;
+  const week = 7 * 24 * HOUR_MS;
+
+  return {
+    auth_enabled: false,
+    server: {
+      http_listen_port: LOKI.port.port,
+      grpc_listen_port: LOKI_GRPC_PORT,
+      log_level: 'info',
+    },
+    common: {
+      path_prefix: dataDir,
+      instance_addr: '127.0.0.1',
+      replication_factor: 1,
+      ring: { kvstore: { store: 'inmemory' } },
+      storage: {
+        filesystem: {
+          chunks_directory: `${dataDir}/chunks`,
+          rules_directory: `${dataDir}/rules`,
+        },
+      },
+    },
+    schema_config: {
+      configs: [
+        {
+          from: schemaFrom,
+          store: 'tsdb',
+          object_store: 'filesystem',
+          schema: 'v13',
+          index: { prefix: 'index_', period: `${LOKI_INDEX_PERIOD_HOURS}h` },
+        },
+      ],
+    },
+    storage_config: {
+      tsdb_shipper: {
+        active_index_directory: `${dataDir}/tsdb-index`,
+        cache_location: `${dataDir}/tsdb-cache`,
+      },
+    },
+    ingester: {
+      wal: { dir: `${dataDir}/wal` },
+    },
+    limits_config: {
+      retention_period: retention,
+      // Queries never reach past what retention keeps.
+      max_query_lookback: retention,
+      reject_old_samples: true,
+      // A line older than retention would be deleted at the next compaction anyway.
+      reject_old_samples_max_age: hours(Math.min(week, retentionMs)),
+      ingestion_rate_mb: 8,
+      ingestion_burst_size_mb: 16,
+      per_stream_rate_limit: '3MB',
+      per_stream_rate_limit_burst: '15MB',
+      max_global_streams_per_user: 5000,
+      max_label_names_per_series: 15,
+      max_line_size: '256KB',
+      max_entries_limit_per_query: 5000,
+      allow_structured_metadata: true,
+      volume_enabled: true,
+    },
+    compactor: {
+      working_directory: `${dataDir}/compactor`,
+      compaction_interval: '10m',
+      retention_enabled: true,
+      retention_delete_delay: '2h',
+      delete_request_store: 'filesystem',
+    },
+    ruler: {
+      storage: { type: 'local', local: { directory: `${dataDir}/rules` } },
+      rule_path: `${dataDir}/rules-temp`,
+    },
+    analytics: {
+      reporting_enabled: false,
+    },
+  };
+}

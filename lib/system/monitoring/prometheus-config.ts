@@ -1,0 +1,245 @@
+/**
+ * prometheus.yml: what Prometheus scrapes, where it sends alerts and which rule files it loads.
+ * Every target is found through Kubernetes service discovery, restricted to the namespace it lives
+ * in, and kept by Service name and port name (the names in `./names`), so a new Service or port
+ * elsewhere in the cluster is never scraped by accident.
+ */
+import { FORMATS } from '../../model/formats';
+import { describeValue, ProblemsError, type Problem } from '../../model/problems';
+import {
+  ALERTMANAGER,
+  ALLOY,
+  BACKEND,
+  CERT_MANAGER,
+  CERT_MANAGER_NAMESPACE,
+  EDGE_SCRAPE,
+  type EdgeScrapeKind,
+  GRAFANA,
+  KUBE_STATE_METRICS,
+  LOKI,
+  MONITORING_NAMESPACE,
+  NODE_AGENTS_NAMESPACE,
+  NODE_EXPORTER,
+  POSTGRES,
+  PROMETHEUS,
+  PROMETHEUS_RULES_DIR,
+  SCRAPE_JOBS,
+  SERVICE_ACCOUNT_CA_FILE,
+  SERVICE_ACCOUNT_TOKEN_FILE,
+} from '../names';
+
+/** The scrape and rule evaluation interval signed off for production ("8 targets every 30s"). */
+export const SCRAPE_INTERVAL = '30s';
+
+/** Options of {@link prometheusConfig}. */
+export interface PrometheusConfigOptions {
+  /** The app namespace (backend, postgres), e.g. `gravl-staging` or `gravl-prod`. */
+  readonly namespace: string;
+  /**
+   * The value of the `environment` external label, which every alert and remote query carries
+   * (e.g. `staging`, `production`).
+   */
+  readonly environment: string;
+  /**
+   * Verify the kubelets' serving certificates against the cluster CA
+   * (`/var/run/secrets/kubernetes.io/serviceaccount/ca.crt`). Turn on only where the kubelets
+   * serve certificates signed by that CA (kubelet `serverTLSBootstrap: true` with approved
+   * CSRs). Off, Prometheus skips verification because kubelets otherwise serve a self-signed
+   * certificate that no CA can verify: the connection is still encrypted, but a host posing as a
+   * node could read the token, which is why Prometheus's ServiceAccount must grant no more than
+   * discovery reads and `nodes/metrics` get.
+   * @default false
+   */
+  readonly verifyKubeletCertificates?: boolean;
+  /** The namespace cert-manager's controller runs in (`tls.certManagerNamespace`). @default cert-manager */
+  readonly certManagerNamespace?: string;
+  /**
+   * What serves the public host, scraped where it runs: one job per edge implementation
+   * (`EDGE_SCRAPE`), keeping only the pods of these labels in their namespace.
+   * @default none
+   */
+  readonly edges?: readonly EdgeTarget[];
+}
+
+/** The pods of one edge implementation Prometheus scrapes. */
+export interface EdgeTarget {
+  readonly kind: EdgeScrapeKind;
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+interface RelabelConfig {
+  readonly source_labels?: readonly string[];
+  readonly regex?: string;
+  readonly action?: 'keep';
+  readonly target_label?: string;
+  readonly replacement?: string;
+}
+
+/** Scrape jobs of Services, by namespace, Service and port name. */
+interface ServiceJob {
+  readonly job: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: string;
+  /**
+   * Attach the target's namespace, pod, node and service as labels. Off for exporters that report
+   * on other objects (kube-state-metrics): their series carry the namespace, pod, node and service
+   * of the object they describe, which target labels of the same name would rename to `exported_*`.
+   */
+  readonly targetLabels: boolean;
+}
+
+/** Regex metacharacters escaped, for names matched inside an (anchored) relabel regex. */
+function literal(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function keepServicePort(service: string, port: string): RelabelConfig {
+  return {
+    source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'],
+    regex: `${literal(service)};${literal(port)}`,
+    action: 'keep',
+  };
+}
+
+function serviceJob(job: ServiceJob): Record<string, unknown> {
+  const relabel: RelabelConfig[] = [keepServicePort(job.service, job.port)];
+  if (job.targetLabels) {
+    relabel.push(
+      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+      { source_labels: ['__meta_kubernetes_endpoint_node_name'], target_label: 'node' },
+      { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' },
+    );
+  }
+  return {
+    job_name: job.job,
+    kubernetes_sd_configs: [{ role: 'endpoints', namespaces: { names: [job.namespace] } }],
+    relabel_configs: relabel,
+  };
+}
+
+/** A job scraping every node's kubelet directly (never through the API server's nodes/proxy). */
+function kubeletJob(job: string, metricsPath: string, verify: boolean): Record<string, unknown> {
+  return {
+    job_name: job,
+    scheme: 'https',
+    metrics_path: metricsPath,
+    authorization: { type: 'Bearer', credentials_file: SERVICE_ACCOUNT_TOKEN_FILE },
+    tls_config: verify ? { ca_file: SERVICE_ACCOUNT_CA_FILE } : { insecure_skip_verify: true },
+    // Role node targets the address each node advertises for its kubelet (InternalIP, port 10250).
+    kubernetes_sd_configs: [{ role: 'node' }],
+    relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
+  };
+}
+
+function certManagerJob(namespace: string): Record<string, unknown> {
+  const [labelName, labelValue] = Object.entries(CERT_MANAGER.podLabel)[0]!;
+  const metaLabel = `__meta_kubernetes_pod_label_${labelName.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+  return {
+    job_name: SCRAPE_JOBS.certManager,
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [namespace] } }],
+    relabel_configs: [
+      { source_labels: [metaLabel, '__meta_kubernetes_pod_container_port_number'], regex: `${literal(labelValue)};${CERT_MANAGER.metricsPort}`, action: 'keep' },
+      // No namespace target label: certificate series carry the namespace of their Certificate.
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+      { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+    ],
+  };
+}
+
+/** Kubernetes label names as discovery's meta labels spell them. */
+function podLabelMeta(name: string): string {
+  return `__meta_kubernetes_pod_label_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+/**
+ * The pods of an edge implementation, by every label the environment names, on its stock metrics
+ * port and path. No namespace target label: ingress-nginx's series carry the namespace of their
+ * Ingress.
+ */
+function edgeJob(edge: EdgeTarget): Record<string, unknown> {
+  const scrape = EDGE_SCRAPE[edge.kind];
+  const labels = Object.keys(edge.podLabels).sort();
+  return {
+    job_name: scrape.job,
+    metrics_path: scrape.path,
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [edge.namespace] } }],
+    relabel_configs: [
+      ...labels.map((name) => ({ source_labels: [podLabelMeta(name)], regex: literal(edge.podLabels[name]!), action: 'keep' as const })),
+      // One target per pod: its address on the metrics port, whatever ports the pod declares
+      // (discovery's one target per declared port end identical, and Prometheus scrapes them once).
+      { source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', target_label: '__address__', replacement: `$1:${scrape.port}` },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+      { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+    ],
+  };
+}
+
+function validate(options: PrometheusConfigOptions): void {
+  const problems: Problem[] = [];
+  const check = (path: string, ok: boolean, value: unknown, expected: string) => {
+    if (!ok) problems.push({ file: 'prometheusConfig', path, message: `found ${describeValue(value)}, expected ${expected}` });
+  };
+  const dnsLabel = FORMATS['dns-label']!;
+  check('namespace', typeof options.namespace === 'string' && dnsLabel.check(options.namespace), options.namespace, dnsLabel.expected);
+  if (options.certManagerNamespace !== undefined) check('certManagerNamespace', dnsLabel.check(options.certManagerNamespace), options.certManagerNamespace, dnsLabel.expected);
+  check('environment', typeof options.environment === 'string' && /^\S+$/.test(options.environment), options.environment, 'a label value without spaces, such as staging');
+  if (problems.length > 0) throw new ProblemsError(problems);
+}
+
+/**
+ * The namespaces whose Services, Endpoints and Pods Prometheus discovers (a namespaced Role for
+ * each); nodes are discovered cluster-wide and the kubelets need `nodes/metrics` get.
+ */
+export function prometheusDiscoveryNamespaces(options: Pick<PrometheusConfigOptions, 'namespace' | 'certManagerNamespace' | 'edges'>): string[] {
+  const fixed = [options.namespace, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE];
+  return [...new Set([...fixed, ...(options.edges ?? []).map((e) => e.namespace)])];
+}
+
+/**
+ * prometheus.yml for one cluster: global 30 s scrape and evaluation interval, the `environment`
+ * external label, the rule files under `/etc/prometheus/rules/`, alerts to the `alertmanager`
+ * Service, and twelve scrape jobs (see {@link SCRAPE_JOBS}) plus one per edge implementation
+ * (`EDGE_SCRAPE`). Retention is a command-line flag of the Prometheus container, not part of this file. Throws a `ProblemsError` naming every wrong
+ * option.
+ */
+export function prometheusConfig(options: PrometheusConfigOptions): Record<string, unknown> {
+  validate(options);
+  const verifyKubelet = options.verifyKubeletCertificates ?? false;
+  const app = options.namespace;
+
+  return {
+    global: {
+      scrape_interval: SCRAPE_INTERVAL,
+      evaluation_interval: SCRAPE_INTERVAL,
+      external_labels: { environment: options.environment },
+    },
+    rule_files: [`${PROMETHEUS_RULES_DIR}/*.yaml`],
+    alerting: {
+      alertmanagers: [
+        {
+          api_version: 'v2',
+          kubernetes_sd_configs: [{ role: 'endpoints', namespaces: { names: [MONITORING_NAMESPACE] } }],
+          relabel_configs: [keepServicePort(ALERTMANAGER.service, ALERTMANAGER.port.name)],
+        },
+      ],
+    },
+    scrape_configs: [
+      serviceJob({ job: SCRAPE_JOBS.prometheus, namespace: MONITORING_NAMESPACE, service: PROMETHEUS.service, port: PROMETHEUS.port.name, targetLabels: true }),
+      serviceJob({ job: SCRAPE_JOBS.alertmanager, namespace: MONITORING_NAMESPACE, service: ALERTMANAGER.service, port: ALERTMANAGER.port.name, targetLabels: true }),
+      serviceJob({ job: SCRAPE_JOBS.backend, namespace: app, service: BACKEND.service, port: BACKEND.metricsPort.name, targetLabels: true }),
+      serviceJob({ job: SCRAPE_JOBS.postgresExporter, namespace: app, service: POSTGRES.service, port: POSTGRES.metricsPort.name, targetLabels: true }),
+      serviceJob({ job: SCRAPE_JOBS.kubeStateMetrics, namespace: MONITORING_NAMESPACE, service: KUBE_STATE_METRICS.service, port: KUBE_STATE_METRICS.port.name, targetLabels: false }),
+      serviceJob({ job: SCRAPE_JOBS.nodeExporter, namespace: NODE_AGENTS_NAMESPACE, service: NODE_EXPORTER.service, port: NODE_EXPORTER.port.name, targetLabels: true }),
+      kubeletJob(SCRAPE_JOBS.kubelet, '/metrics', verifyKubelet),
+      kubeletJob(SCRAPE_JOBS.cadvisor, '/metrics/cadvisor', verifyKubelet),
+      serviceJob({ job: SCRAPE_JOBS.grafana, namespace: MONITORING_NAMESPACE, service: GRAFANA.service, port: GRAFANA.port.name, targetLabels: true }),
+      serviceJob({ job: SCRAPE_JOBS.loki, namespace: MONITORING_NAMESPACE, service: LOKI.service, port: LOKI.port.name, targetLabels: true }),
+      certManagerJob(options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE),
+      serviceJob({ job: SCRAPE_JOBS.alloy, namespace: NODE_AGENTS_NAMESPACE, service: ALLOY.service, port: ALLOY.port.name, targetLabels: true }),
+      ...(options.edges ?? []).map(edgeJob),
+    ],
+  };
+}

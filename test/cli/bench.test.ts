@@ -1,0 +1,45 @@
+/**
+ * The arithmetic of `npm run bench`: medians and the product's three targets. The timings
+ * themselves are measured by `npm run bench` on the machine at hand, not in the test suite.
+ */
+import { describe, expect, it } from 'vitest';
+import { judgeTargets, median } from '../../lib/cli/bench';
+
+describe('median', () => {
+  it('takes the middle sample of an odd count, whatever the order, and the mean of the middle two of an even one', () => {
+    expect(median([900, 100, 500])).toBe(500);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([7])).toBe(7);
+  });
+});
+
+describe('judgeTargets', () => {
+  const passing = { synth: 400, kustomize: 230, stock: 4500, twoEnvironments: 600, twentyEnvironments: 800, diff: 700, readiness: 650, test: 25_000 };
+
+  it('passes figures within the targets, and reports the ratios and times', () => {
+    const checks = judgeTargets(passing);
+    expect(checks.map((c) => c.name)).toEqual(['synth / kustomize', 'stock flow / synth', '20 envs / 2 envs', 'npm run diff', 'npm run readiness', 'npm test']);
+    expect(checks.every((c) => c.ok)).toBe(true);
+    expect(checks[0]!.value).toBeCloseTo(400 / 230);
+    expect(checks[1]!.value).toBeCloseTo(4500 / 400);
+    expect(checks[2]!.value).toBeCloseTo(800 / 600);
+    expect(checks.slice(3).map((c) => [c.value, c.unit])).toEqual([[0.7, 's'], [0.65, 's'], [25, 's']]);
+  });
+
+  it.each([
+    ['synth / kustomize', { synth: 500, stock: 13000 }],
+    ['stock flow / synth', { stock: 1900 }],
+    ['20 envs / 2 envs', { twentyEnvironments: 900 }],
+    ['npm run diff', { diff: 1000 }],
+    ['npm run readiness', { readiness: 1200 }],
+    ['npm test', { test: 30_000 }],
+  ])('fails %s when it misses its target, and only that one', (name, change) => {
+    const checks = judgeTargets({ ...passing, ...change });
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([name]);
+  });
+
+  it('leaves npm test out when it was not measured', () => {
+    const { test: _test, ...rest } = passing;
+    expect(judgeTargets(rest).map((c) => c.name)).not.toContain('npm test');
+  });
+});

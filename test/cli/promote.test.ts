@@ -1,0 +1,217 @@
+/**
+ * `npm run promote` in a temporary git repository holding this project, with real commits: the
+ * environments as they are once ready (the controller's certificate fetched, every value sealed,
+ * digests pinned: test/support/ready.ts), rendered, and staging's evidence committed as the
+ * evidence commands would have written it on a cluster where everything went right
+ * (test/support/evidence.ts: no cluster runs here). Each refusal is a commit on main (or off it)
+ * that breaks one thing.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnvironmentSource } from '../../lib/model/load';
+import { renderAll, synth } from '../../lib/render/synth';
+import { runMain, tempDir } from '../support/cli';
+import { writeEvidence } from '../support/evidence';
+import { readySource } from '../support/ready';
+import { committedText, ROOT, sourceFor } from '../support/render';
+
+let repo: string;
+let good: string;
+/** The ready environments of the good revision (sealed once: sealing is random). */
+let sources: EnvironmentSource[];
+afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+function git(...args: string[]): string {
+  return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
+}
+
+/** Writes the environment files, sealed values and certificates of the sources, and renders dist/ from them. */
+async function writeEnvironments(sources: readonly EnvironmentSource[]): Promise<void> {
+  for (const s of sources) {
+    const name = path.basename(s.file, '.yaml');
+    fs.writeFileSync(path.join(repo, s.file), s.text);
+    if (s.sealedValues?.text) fs.writeFileSync(path.join(repo, 'secrets', name, 'sealed-values.yaml'), s.sealedValues.text);
+    if (s.sealingCertificate?.text) fs.writeFileSync(path.join(repo, 'secrets', name, 'sealing-cert.pem'), s.sealingCertificate.text);
+  }
+  await synth(sources, path.join(repo, 'dist'));
+}
+
+/** Changes the working tree, commits the change on main, and returns the commit. */
+async function commit(message: string, change: () => void | Promise<void>): Promise<string> {
+  await change();
+  git('add', '-A');
+  git('commit', '-q', '-m', message);
+  return git('rev-parse', 'HEAD');
+}
+
+/** Every ref with its commit, and HEAD: what promote may not touch (but the production ref). */
+function refs(): Record<string, string> {
+  const out: Record<string, string> = { HEAD: git('symbolic-ref', 'HEAD') };
+  for (const line of git('for-each-ref', '--format=%(refname) %(objectname)').split('\n').filter(Boolean)) {
+    const [ref, oid] = line.split(' ');
+    out[ref!] = oid!;
+  }
+  return out;
+}
+
+const promote = (...args: string[]) => runMain(['promote', 'production', '--repo', repo, ...args]);
+
+beforeAll(async () => {
+  repo = tempDir('promote');
+  // The project as committed (its working tree's files), in a repository of its own.
+  const files = execFileSync('git', ['-C', ROOT, 'ls-files', '-z'], { encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    if (!fs.existsSync(path.join(ROOT, file))) continue;
+    fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, file), path.join(repo, file));
+  }
+  git('init', '-q', '--initial-branch', 'main');
+  git('config', 'user.email', 'platform@gravl.app');
+  git('config', 'user.name', 'Platform');
+  sources = [readySource('staging'), readySource('production')];
+  good = await commit('ready: certificate fetched, values sealed, digests pinned; staging evidence', async () => {
+    await writeEnvironments(sources);
+    writeEvidence(renderAll([sources[0]!], { readiness: false }).environments[0]!, path.join(repo, 'evidence', 'staging'));
+  });
+}, 60_000);
+
+describe('npm run promote', () => {
+  it('rejects a command line without the environment, and an environment that is not promoted', () => {
+    const none = runMain(['promote', '--repo', repo]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('promote: found no environment, expected the one environment to promote to (such as production)');
+    const staging = runMain(['promote', 'staging', '--repo', repo]);
+    expect(staging.status).toBe(1);
+    expect(staging.stderr).toContain(`promote: environments/staging.yaml at ${good.slice(0, 12)}: gitops.promotedFrom: found nothing, so staging follows main directly`);
+    expect(staging.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects a working tree with uncommitted changes, naming them', () => {
+    fs.writeFileSync(path.join(repo, 'notes.txt'), 'draft\n');
+    try {
+      const run = promote('--from', good);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('refused: the working tree has uncommitted changes (notes.txt): commit or stash them first');
+      expect(run.stderr).toMatch(/promote: 1 reason\(s\); nothing was moved/);
+    } finally {
+      fs.rmSync(path.join(repo, 'notes.txt'));
+    }
+  });
+
+  it('rejects a revision that is not on main', () => {
+    const off = git('commit-tree', `${good}^{tree}`, '-p', good, '-m', 'a commit on no branch of the mainline');
+    const run = promote('--from', off);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`refused: ${off.slice(0, 12)} is not on main: only a revision of the mainline, which staging has run, is promoted`);
+  });
+
+  it('rejects a revision whose staging gate has no evidence', async () => {
+    const bare = await commit('staging evidence removed', () => fs.rmSync(path.join(repo, 'evidence'), { recursive: true }));
+    const run = promote('--from', bare);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`refused: staging has no evidence for its gate: evidence/staging/ at ${bare.slice(0, 12)} does not exist and no --evidence DIR was given`);
+    git('checkout', '-q', good, '--', 'evidence');
+    await commit('staging evidence restored', () => undefined);
+  });
+
+  it('rejects a revision whose staging evidence is incomplete: READY is not GO', async () => {
+    const partial = await commit('staging evidence: the load test only', () => {
+      for (const entry of fs.readdirSync(path.join(repo, 'evidence', 'staging'))) if (entry !== 'k6.log') fs.rmSync(path.join(repo, 'evidence', 'staging', entry), { recursive: true });
+    });
+    const run = promote('--from', partial);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`refused: staging is READY, not GO, at ${partial.slice(0, 12)} on evidence/staging/ at ${partial.slice(0, 12)}: runtime evidence is missing or does not match: RUNTIME `));
+    expect(run.stderr).toMatch(/promote: 1 reason\(s\)/);
+    git('checkout', '-q', good, '--', 'evidence');
+    await commit('staging evidence restored', () => undefined);
+  }, 30_000);
+
+  it('rejects a revision whose dist/ is not what its sources render', async () => {
+    const stale = await commit('staging: 3 backend replicas (dist/ not rendered)', () => {
+      const file = path.join(repo, 'environments', 'staging.yaml');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^(backend:\n(?:  .*\n)*?  replicas:) 2$/m, '$1 3'));
+    });
+    expect(git('show', '--stat', '--format=', stale)).toContain('environments/staging.yaml');
+    const run = promote('--from', stale);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`refused: dist/ at ${stale.slice(0, 12)} is stale: it is not what its sources render \\(dist/staging/[^)]*\\); run npm run synth and commit dist/`));
+    // The stale revision is refused for that reason only: its gates pass on their own.
+    expect(run.stderr).toMatch(/promote: 1 reason\(s\)/);
+    git('checkout', '-q', good, '--', 'environments');
+    await commit('staging: back to 2 backend replicas', () => undefined);
+  }, 30_000);
+
+  it('rejects a revision on which staging is NO-GO on its evidence, or production is NO-GO, naming what fails', async () => {
+    const rollout = path.join(repo, 'evidence', 'staging', 'rollout', 'gravl-staging.deployment.backend.json');
+    const nogo = await commit('staging evidence: the backend rolled out another image; production: the stand-in certificate again', async () => {
+      const o = JSON.parse(fs.readFileSync(rollout, 'utf8'));
+      o.spec.template.spec.containers[0].image = 'registry.gravl.app/gravl/backend:1.4.1';
+      fs.writeFileSync(rollout, JSON.stringify(o, null, 2));
+      await writeEnvironments([sources[0]!, sourceFor('production', committedText('production'))]);
+    });
+    const run = promote('--from', nogo);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`refused: staging is NO-GO at ${nogo.slice(0, 12)} on evidence/staging/ at ${nogo.slice(0, 12)}: FAIL Application pods healthy`));
+    expect(run.stderr).toMatch(new RegExp(`refused: production is NO-GO at ${nogo.slice(0, 12)}: FAIL `));
+    expect(run.stderr).toMatch(/promote: 2 reason\(s\)/);
+    await commit('staging evidence and production restored', async () => {
+      git('checkout', '-q', good, '--', 'evidence');
+      await writeEnvironments(sources);
+    });
+    expect(git('diff', '--stat', good, 'HEAD')).toBe('');
+  }, 30_000);
+
+  it('with --dry-run shows the promotion and what production receives, and moves nothing', () => {
+    const before = refs();
+    const run = promote('--from', good, '--dry-run');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`staging: GO at ${good.slice(0, 12)} on evidence/staging/ at ${good.slice(0, 12)}`);
+    expect(run.stdout).toMatch(/^production: READY/m);
+    expect(run.stdout).toContain('What production receives');
+    expect(run.stdout).toMatch(/\+ Deployment gravl-prod\/backend/);
+    expect(run.stdout).toContain(`dry run: would move production from (new branch) to ${good.slice(0, 12)}; nothing was moved`);
+    expect(run.stdout).toContain('then: git push origin production');
+    expect(refs()).toEqual(before);
+    expect(refs()['refs/heads/production']).toBeUndefined();
+  }, 30_000);
+
+  it('moves the production ref to a good revision of main, and nothing else; prints the git push, never pushes', () => {
+    const before = refs();
+    const run = promote('--from', good);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`moved production from (new branch) to ${good.slice(0, 12)} (locally: nothing was pushed)`);
+    expect(run.stdout).toContain('to deploy it, run: git push origin production');
+    expect(refs()).toEqual({ ...before, 'refs/heads/production': good });
+    expect(git('status', '--porcelain')).toBe('');
+  }, 30_000);
+
+  it('rolls back by promoting the previous revision, with a push that says so', async () => {
+    const next = await commit('docs: a line (dist/ unchanged)', () => fs.appendFileSync(path.join(repo, 'README.md'), '\nA line.\n'));
+    // An earlier promotion took production to the next revision.
+    git('update-ref', 'refs/heads/production', next);
+    const back = promote('--from', good);
+    expect(back.status, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/^no change: every object of production is as rendered before$/m);
+    expect(back.stdout).toContain(`moved production from ${next.slice(0, 12)} to ${good.slice(0, 12)} (back: a rollback)`);
+    expect(back.stdout).toContain(`to deploy it, run: git push --force-with-lease=production:${next} origin production`);
+    expect(git('rev-parse', 'refs/heads/production')).toBe(good);
+  }, 30_000);
+
+  it('rejects a commit of main that was never pushed: the reviewed mainline is the remote\'s', async () => {
+    const remote = tempDir('promote-remote');
+    try {
+      execFileSync('git', ['init', '-q', '--bare', remote]);
+      git('remote', 'add', 'origin', remote);
+      git('push', '-q', 'origin', 'main');
+      const local = await commit('docs: a line nobody reviewed', () => fs.appendFileSync(path.join(repo, 'README.md'), '\nUnreviewed.\n'));
+      const run = promote('--from', local);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`refused: ${local.slice(0, 12)} is not on origin/main: only a revision of the mainline, which staging has run, is promoted`);
+    } finally {
+      git('remote', 'remove', 'origin');
+      fs.rmSync(remote, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse } from 'yaml';
+import { synth } from '../../lib/render/synth';
+import { tempDir, treeDigest } from '../support/cli';
+import { committedSources, renderCommitted, ROOT } from '../support/render';
+
+describe('rendered output', () => {
+  it('is one NNNN-<chart>.k8s.yaml per chart in apply order plus a kustomization listing them in that order', () => {
+    for (const env of renderCommitted()) {
+      const names = env.files.map((f) => f.name).filter((n) => !n.startsWith('manual/'));
+      expect(names.slice(-2)).toEqual(['kustomization.yaml', 'READINESS.md']);
+      const manifests = names.slice(0, -2);
+      manifests.forEach((name, i) => expect(name).toMatch(new RegExp(`^${String(i).padStart(4, '0')}-[a-z0-9-]+\\.k8s\\.yaml$`)));
+      const kustomization = parse(env.files.find((f) => f.name === 'kustomization.yaml')!.content);
+      expect(kustomization).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', sortOptions: { order: 'fifo' } });
+      expect(kustomization.resources).toEqual(manifests);
+    }
+  });
+
+  it('puts every object in exactly one file, in the order of env.objects, and manual ones under manual/', () => {
+    for (const env of renderCommitted()) {
+      const docs = (manual: boolean) =>
+        env.files.filter((f) => f.name.endsWith('.k8s.yaml') && f.name.startsWith('manual/') === manual).flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS()));
+      expect(docs(false)).toEqual(env.objects);
+      expect(docs(true)).toEqual(env.manualObjects);
+    }
+  });
+
+  it('is byte-identical when rendered and written twice', async () => {
+    const dirs = [tempDir('out'), tempDir('out')];
+    try {
+      for (const dir of dirs) await synth(committedSources(), path.join(dir, 'dist'));
+      expect(treeDigest(path.join(dirs[1]!, 'dist'))).toEqual(treeDigest(path.join(dirs[0]!, 'dist')));
+      expect(Object.keys(treeDigest(path.join(dirs[0]!, 'dist'))).length).toBeGreaterThan(10);
+    } finally {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('matches the committed dist/ (run npm run synth and commit dist/ when this fails)', () => {
+    const committed = fs.readdirSync(path.join(ROOT, 'dist')).sort();
+    expect(committed).toEqual(['argocd', ...renderCommitted().map((e) => e.name)].sort());
+    for (const env of renderCommitted()) {
+      const dir = path.join(ROOT, 'dist', env.name);
+      expect(fs.readdirSync(dir, { recursive: true }).map(String).filter((n) => n.includes('.')).sort()).toEqual(env.files.map((f) => f.name).sort());
+      for (const file of env.files) expect(fs.readFileSync(path.join(dir, file.name), 'utf8'), `dist/${env.name}/${file.name}`).toBe(file.content);
+    }
+  });
+
+  it.each(['staging', 'production'])('matches the snapshot of the whole %s output', (name) => {
+    const env = renderCommitted().find((e) => e.name === name)!;
+    const whole = env.files.map((f) => `# ${f.name}\n${f.content}`).join('\n');
+    expect(whole).toMatchSnapshot();
+  });
+});
