@@ -74,7 +74,12 @@ export class NetworkPolicies extends Construct {
     if (isMember(from) && !same(this.rulesOf(from).egress, to)) this.rulesOf(from).egress.push({ peer: to, ports: resolved });
   }
 
-  /** Renders every policy; call once, after every construct has declared its flows. */
+  /**
+   * Renders every policy; call once, after every construct has declared its flows. The output does
+   * not depend on the order constructs were built in: each namespace's policies come together
+   * (default deny, DNS, then its members by name) and each policy's rules are sorted, so moving a
+   * construct never reorders the rendered file.
+   */
   finalize(): void {
     this.assertOpen();
     this.finalized = true;
@@ -99,17 +104,20 @@ export class NetworkPolicies extends Construct {
           ],
         },
       });
-    }
-    for (const { member, ingress, egress } of this.members.values()) {
-      new k8s.KubeNetworkPolicy(this, `${member.namespace}-${member.name}`, {
-        metadata: { name: member.name, namespace: member.namespace },
-        spec: {
-          podSelector: { matchLabels: { ...member.selector } },
-          policyTypes: ['Ingress', 'Egress'],
-          ...(ingress.length > 0 ? { ingress: ingress.map((r) => ({ from: [peerSelector(r.peer, member.namespace)], ports: policyPorts(r.ports) })) } : {}),
-          ...(egress.length > 0 ? { egress: egress.map((r) => ({ to: [peerSelector(r.peer, member.namespace)], ports: policyPorts(r.ports) })) } : {}),
-        },
-      });
+      const members = [...this.members.values()].filter((m) => m.member.namespace === namespace).sort((a, b) => compareText(a.member.name, b.member.name));
+      for (const { member, ingress, egress } of members) {
+        const ingressRules = sortedRules(ingress.map((r) => ({ from: [peerSelector(r.peer, member.namespace)], ports: policyPorts(r.ports) })));
+        const egressRules = sortedRules(egress.map((r) => ({ to: [peerSelector(r.peer, member.namespace)], ports: policyPorts(r.ports) })));
+        new k8s.KubeNetworkPolicy(this, `${member.namespace}-${member.name}`, {
+          metadata: { name: member.name, namespace: member.namespace },
+          spec: {
+            podSelector: { matchLabels: { ...member.selector } },
+            policyTypes: ['Ingress', 'Egress'],
+            ...(ingressRules.length > 0 ? { ingress: ingressRules } : {}),
+            ...(egressRules.length > 0 ? { egress: egressRules } : {}),
+          },
+        });
+      }
     }
   }
 
@@ -131,6 +139,16 @@ function resolvePort(port: FlowPort, to: Peer): ResolvedPort {
   const found = to.ports.find((p) => p.name === port);
   if (!found) throw new Error(`${to.name} declares no port named ${port} (it has ${to.ports.map((p) => p.name).join(', ')})`);
   return { port: found.containerPort, protocol: found.protocol ?? 'TCP' };
+}
+
+/** Rules in a fixed order (by their rendered peers and ports), whatever order the flows were declared in. */
+function sortedRules<R>(rules: R[]): R[] {
+  return rules.map((rule) => ({ rule, key: JSON.stringify(rule) })).sort((a, b) => compareText(a.key, b.key)).map((r) => r.rule);
+}
+
+/** Code-unit order: the same on every machine and locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function policyPorts(ports: readonly ResolvedPort[]): k8s.NetworkPolicyPort[] {

@@ -33,6 +33,32 @@ describe('NetworkPolicies', () => {
     }
   });
 
+  it('renders the same policies, in the same order, whatever order members and flows were declared in', () => {
+    const web: NetworkMember = { name: 'web', namespace: 'app', selector: { 'app.kubernetes.io/name': 'web' }, ports: [{ name: 'http', containerPort: 3000 }] };
+    const render = (order: 'forward' | 'backward') => {
+      const { chart, network } = fresh(['app', 'data']);
+      const members = order === 'forward' ? [api, web, db] : [db, web, api];
+      for (const m of members) network.addMember(m);
+      const flows: [NetworkMember | ReturnType<typeof internet>, NetworkMember, string | number][] = [
+        [api, db, 'postgres'],
+        [web, db, 'postgres'],
+        [web, api, 'http'],
+        [api, internet('external APIs'), 443] as unknown as [NetworkMember, NetworkMember, number],
+      ];
+      for (const [from, to, port] of order === 'forward' ? flows : [...flows].reverse()) network.allow(from, to, [port]);
+      network.finalize();
+      return chart.toJson();
+    };
+    const forward = render('forward');
+    expect(render('backward')).toEqual(forward);
+    // Each namespace's policies together, its members by name; rules in a fixed order.
+    expect(forward.map((p: any) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([
+      'app/default-deny', 'app/allow-dns-egress', 'app/api', 'app/web', 'data/default-deny', 'data/allow-dns-egress', 'data/db',
+    ]);
+    const dbPolicy = forward.find((p: any) => p.metadata.name === 'db');
+    expect(dbPolicy.spec.ingress.map((r: any) => r.from[0].podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['api', 'web']);
+  });
+
   it('opens a flow between two members on both sides, with both selectors in one peer across namespaces', () => {
     const { chart, network } = fresh(['app', 'data']);
     network.addMember(api);
