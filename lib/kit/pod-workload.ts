@@ -16,7 +16,6 @@ export interface ServicePort extends MemberPort {
   /** @default containerPort */
   readonly servicePort?: number;
 }
-import { serviceHost } from '../system/names';
 import { bindClusterRole, ownServiceAccount, podTemplate } from './pod';
 import type { PriorityClassKey } from './scheduling';
 import { Workload } from './workload';
@@ -256,4 +255,9 @@ export class PodWorkload extends Workload {
     if (!port) throw new Error(`${this.name} has no Service port named ${name}`);
     return port.servicePort ?? port.containerPort;
   }
+}
+
+/** The in-cluster DNS name of a Service. */
+export function serviceHost(service: string, namespace: string): string {
+  return `${service}.${namespace}.svc.cluster.local`;
 }

@@ -3,6 +3,7 @@
  * per chart in apply order, and a `kustomization.yaml` that lists them in that order.
  */
 import { ApiObject, Chart, DependencyGraph, type App } from 'cdk8s';
+import { ManualChart } from '../kit/charts';
 import { yamlText } from '../kit/yaml';
 import { ProblemsError, type Problem } from '../model/problems';
 
@@ -36,20 +37,6 @@ export interface RenderedEnvironment {
   readonly objects: readonly KubeObject[];
   /** Objects rendered for manual use (dist/<env>/manual/), never applied by a sync. */
   readonly manualObjects: readonly KubeObject[];
-}
-
-/**
- * A chart of objects that are applied on purpose only (a restore Job, a load test): rendered as
- * `manual/<chart>.k8s.yaml`, left out of the kustomization so no sync applies it.
- */
-export class ManualChart extends Chart {
-  // cdk8s answers `instanceof` for any chart with any Chart subclass, so the mark is explicit.
-  readonly manualChart = true;
-
-  /** Whether a chart is one of these. */
-  static isManual(chart: Chart): boolean {
-    return (chart as unknown as { manualChart?: boolean }).manualChart === true;
-  }
 }
 
 /** Folder of dist/<env>/ that holds the manual charts. */

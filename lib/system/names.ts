@@ -138,8 +138,3 @@ export const GRAFANA_FOLDER = 'Gravl';
 
 /** Grafana data source uids, fixed so that dashboards can reference them. */
 export const DATASOURCE_UIDS = { prometheus: 'prometheus', loki: 'loki' } as const;
-
-/** The in-cluster DNS name of a Service. */
-export function serviceHost(service: string, namespace: string): string {
-  return `${service}.${namespace}.svc.cluster.local`;
-}

@@ -5,27 +5,30 @@
  */
 import { Construct } from 'constructs';
 import type { ScaledWorkloadSpec } from '../../model/schema';
-import { BACKEND } from '../names';
+import { BACKEND, SCRAPE_JOBS } from '../names';
+import type { ScrapeTargets } from '../../kit/scrape';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import { internet } from '../../kit/network/peers';
-import type { Postgres } from '../postgres/server';
+import type { PostgresServer } from '../postgres/server';
 import { DATABASE_PASSWORD_ANNOTATION } from '../../contract';
 import { ServiceDeployment } from '../../kit/service-deployment';
 
-export interface BackendProps {
+export interface BackendApiProps {
   readonly namespace: string;
   readonly workload: ScaledWorkloadSpec;
   readonly network: NetworkPolicies;
+  /** Where it declares its metrics port for Prometheus to scrape. */
+  readonly metrics: ScrapeTargets;
   /** Autoscale between the workload's autoscaling bounds. @default false */
   readonly autoscaling?: boolean;
-  readonly database: Postgres;
+  readonly database: PostgresServer;
 }
 
 /** The numeric user the backend image runs as (the `node` user of the Node.js images). */
 export const BACKEND_USER = 1000;
 
-export class Backend extends ServiceDeployment {
-  constructor(scope: Construct, id: string, props: BackendProps) {
+export class BackendApi extends ServiceDeployment {
+  constructor(scope: Construct, id: string, props: BackendApiProps) {
     super(scope, id, {
       namespace: props.namespace,
       network: props.network,
@@ -50,6 +53,7 @@ export class Backend extends ServiceDeployment {
       // A rotated password rolls the pods, in the wave after the role Job has set it.
       ...(props.database.passwordFingerprint('app') ? { podAnnotations: { [DATABASE_PASSWORD_ANNOTATION]: props.database.passwordFingerprint('app') } } : {}),
     });
+    props.metrics.scrape({ job: SCRAPE_JOBS.backend, workload: this, port: BACKEND.metricsPort.name });
     props.database.allowClient(this);
     // The API calls third-party services over HTTPS, never plain HTTP.
     this.allowTo(internet('external APIs over HTTPS'), 443);

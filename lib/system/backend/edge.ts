@@ -38,6 +38,12 @@ export function http01Solver(edge: EdgeSettings, namespace: string): Http01Solve
 /** Port of the pods cert-manager starts to answer HTTP-01 challenges. */
 export const ACME_SOLVER_PORT = 8089;
 
+/** One implementation carrying the host's traffic, and its pods. */
+export interface EdgeServer {
+  readonly kind: 'gateway' | 'ingress';
+  readonly pods: ForeignPods;
+}
+
 export interface EdgeProps {
   readonly namespace: string;
   readonly host: string;
@@ -50,6 +56,9 @@ export interface EdgeProps {
 
 export class Edge extends Construct {
   /** The pods that carry the host's traffic into the cluster (one or two data planes). */
+  /** What carries the host's traffic, by implementation (Prometheus scrapes each, an alert watches its 5xx). */
+  readonly servers: readonly EdgeServer[];
+  /** Their pods, which the workloads behind the edge admit. */
   readonly dataPlanes: readonly ForeignPods[];
   /** The HTTP-01 solver pods cert-manager starts in this namespace while it proves the host. */
   readonly acmeSolver: NetworkMember;
@@ -75,7 +84,11 @@ export class Edge extends Construct {
     if (withIngress) {
       this.ingress = new GravlIngress(this, 'ingress', { ...common, clusterIssuer: props.clusterIssuer, ingressClassName: settings.ingress.className, controller: settings.ingress.controller });
     }
-    this.dataPlanes = [...(withGateway ? [settings.gateway.dataPlane] : []), ...(withIngress ? [settings.ingress.controller] : [])];
+    this.servers = [
+      ...(withGateway ? [{ kind: 'gateway' as const, pods: settings.gateway.dataPlane }] : []),
+      ...(withIngress ? [{ kind: 'ingress' as const, pods: settings.ingress.controller }] : []),
+    ];
+    this.dataPlanes = this.servers.map((s) => s.pods);
     this.acmeSolver = {
       name: 'acme-http01-solver',
       namespace: props.namespace,

@@ -7,7 +7,8 @@
  * quoting and escaping are always right whatever the options hold.
  */
 import { describeValue, ProblemsError, type Problem } from '../../model/problems';
-import { ALLOY, LOKI, MONITORING_NAMESPACE, serviceHost } from '../names';
+import { ALLOY, LOKI, MONITORING_NAMESPACE } from '../names';
+import { serviceHost } from '../../kit/pod-workload';
 
 // Two spaces, not alloy fmt's tabs: a tab keeps YAML from writing the config as a readable block
 // in its ConfigMap (it would become one escaped line).

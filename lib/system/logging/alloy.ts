@@ -8,12 +8,13 @@
  */
 import type { Construct } from 'constructs';
 import type { Resources } from '../../model/schema';
-import { ALLOY } from '../names';
+import { ALLOY, SCRAPE_JOBS } from '../names';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ClusterAddresses } from '../../kit/network/peers';
 import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../../kit/pod';
 import { PodWorkload } from '../../kit/pod-workload';
 import { alloyArgs, alloyConfig, DEFAULT_NODE_NAME_ENV, DEFAULT_POD_LOGS_PATH, LOKI_PUSH_PATH } from './alloy-config';
+import type { ScrapeTargets } from '../../kit/scrape';
 
 const CONFIG_DIR = '/etc/alloy';
 const CONFIG_FILE = 'config.alloy';
@@ -23,6 +24,8 @@ const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 export interface AlloyProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
+  /** Where it declares its metrics port for Prometheus to scrape. */
+  readonly metrics: ScrapeTargets;
   readonly cluster: ClusterAddresses;
   readonly image: string;
   readonly resources: Resources;
@@ -79,6 +82,7 @@ export class Alloy extends PodWorkload {
       podSpec: { tolerations: [{ operator: 'Exists' }], terminationGracePeriodSeconds: 30 },
     });
     this.grantClusterRole('gravl-alloy', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    props.metrics.scrape({ job: SCRAPE_JOBS.alloy, workload: this, port: ALLOY.port.name });
     this.allowTo(props.loki, 'http');
     this.allowToApiServer(props.cluster);
   }

@@ -8,11 +8,12 @@ import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { yamlText } from '../../kit/yaml';
 import type { Resources } from '../../model/schema';
-import { LOKI } from '../names';
+import { LOKI, SCRAPE_JOBS } from '../names';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import { claimSpec, httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes } from '../../kit/pod';
 import { PodWorkload } from '../../kit/pod-workload';
 import { DEFAULT_LOKI_DATA_DIR, LOKI_GRPC_PORT, lokiConfig } from './loki-config';
+import type { ScrapeTargets } from '../../kit/scrape';
 
 /** emptyDir (logs lost when the pod goes) or a claim on a declared StorageClass. */
 export type LokiStorage =
@@ -22,6 +23,8 @@ export type LokiStorage =
 export interface LokiProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
+  /** Where it declares its metrics port for Prometheus to scrape. */
+  readonly metrics: ScrapeTargets;
   readonly image: string;
   readonly resources: Resources;
   /** How long logs are kept, a multiple of 24h such as 168h. */
@@ -85,5 +88,6 @@ export class Loki extends PodWorkload {
           }
         : {}),
     });
+    props.metrics.scrape({ job: SCRAPE_JOBS.loki, workload: this, port: LOKI.port.name });
   }
 }

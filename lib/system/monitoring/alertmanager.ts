@@ -13,13 +13,16 @@ import { claimSpec, httpServerProbes, resourceRequirements } from '../../kit/pod
 import { PodWorkload } from '../../kit/pod-workload';
 import type { Secrets } from '../../kit/secrets';
 import { alertmanagerConfig } from './alertmanager-config';
-import { ALERTMANAGER, ALERTMANAGER_SECRETS_DIR } from '../names';
+import { ALERTMANAGER, ALERTMANAGER_SECRETS_DIR, SCRAPE_JOBS } from '../names';
 import { provided } from '../../model/credentials';
+import type { ScrapeTargets } from '../../kit/scrape';
 
 export interface AlertmanagerProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
   readonly secrets: Secrets;
+  /** Where it declares its metrics port for Prometheus to scrape. */
+  readonly metrics: ScrapeTargets;
   readonly image: string;
   readonly resources: Resources;
   readonly slack: { readonly channel: string };
@@ -86,6 +89,7 @@ export class Alertmanager extends PodWorkload {
       // notification is sent twice.
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: claimSpec(props.storage) }],
     });
+    props.metrics.scrape({ job: SCRAPE_JOBS.alertmanager, workload: this, port: ALERTMANAGER.port.name });
     this.allowTo(internet('Slack and the dead-man\'s switch over HTTPS'), 443);
     this.allowTo(internet('the mail server'), Number(props.email.smarthost.split(':')[1]));
   }

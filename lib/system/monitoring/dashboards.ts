@@ -17,8 +17,8 @@ import {
   MONITORING_NAMESPACE,
   PROMETHEUS,
   SCRAPE_JOBS,
-  serviceHost,
 } from '../names';
+import { serviceHost } from '../../kit/pod-workload';
 import { SCRAPE_INTERVAL } from './prometheus-config';
 
 /** Dashboard uids, fixed so that links and bookmarks keep working. */

@@ -13,19 +13,23 @@ import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes }
 import { PodWorkload } from '../../kit/pod-workload';
 import type { Secrets } from '../../kit/secrets';
 import { dashboards, grafanaDashboardProvider, grafanaDatasources } from './dashboards';
-import { GRAFANA, GRAFANA_DASHBOARDS_DIR } from '../names';
+import { GRAFANA, GRAFANA_DASHBOARDS_DIR, SCRAPE_JOBS } from '../names';
 import { GENERATED } from '../../model/credentials';
+import type { ScrapeTargets } from '../../kit/scrape';
 
 export interface GrafanaProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
   readonly secrets: Secrets;
+  /** Where it declares its metrics port for Prometheus to scrape. */
+  readonly metrics: ScrapeTargets;
   readonly appNamespace: string;
   readonly image: string;
   readonly resources: Resources;
-  /** Prometheus and Loki, which Grafana queries. */
+  /** Prometheus, which Grafana queries. */
   readonly prometheus: PodWorkload;
-  readonly loki: PodWorkload;
+  /** The URL of the log store Grafana queries; whoever serves it opens the flow from Grafana. */
+  readonly logsUrl: string;
   /** The public host and what serves it, for the edge panel of the Error Rate dashboard. @default no edge panel */
   readonly edge?: { readonly host: string; readonly kinds: readonly EdgeScrapeKind[] };
 }
@@ -38,7 +42,7 @@ const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
 export class Grafana extends PodWorkload {
   constructor(scope: Construct, id: string, props: GrafanaProps) {
-    const datasources = yamlText(grafanaDatasources({ prometheusUrl: props.prometheus.url('web'), lokiUrl: props.loki.url('http') }));
+    const datasources = yamlText(grafanaDatasources({ prometheusUrl: props.prometheus.url('web'), lokiUrl: props.logsUrl }));
     const provider = yamlText(grafanaDashboardProvider());
     const boards = Object.fromEntries(Object.entries(dashboards({ namespace: props.appNamespace, ...(props.edge ? { edge: props.edge } : {}) })).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`]));
     const admin = props.secrets.require({ namespace: props.namespace, name: GRAFANA_ADMIN_SECRET, keys: { 'admin-user': GENERATED, 'admin-password': GENERATED }, consumer: 'Deployment grafana' });
@@ -93,7 +97,7 @@ export class Grafana extends PodWorkload {
         ...scratchVolumes(SCRATCH),
       ],
     });
+    props.metrics.scrape({ job: SCRAPE_JOBS.grafana, workload: this, port: GRAFANA.port.name });
     this.allowTo(props.prometheus, 'web');
-    this.allowTo(props.loki, 'http');
   }
 }

@@ -9,12 +9,15 @@ import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ClusterAddresses } from '../../kit/network/peers';
 import { httpServerProbes, resourceRequirements } from '../../kit/pod';
 import { PodWorkload } from '../../kit/pod-workload';
-import { DRILL_COPY_LABEL, KUBE_STATE_METRICS } from '../names';
+import { DRILL_COPY_LABEL, KUBE_STATE_METRICS, SCRAPE_JOBS } from '../names';
+import type { ScrapeTargets } from '../../kit/scrape';
 
 export interface KubeStateMetricsProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
   readonly cluster: ClusterAddresses;
+  /** Where it declares its metrics port for Prometheus to scrape. */
+  readonly metrics: ScrapeTargets;
   readonly image: string;
   readonly resources: Resources;
 }
@@ -72,5 +75,7 @@ export class KubeStateMetrics extends PodWorkload {
       groups.map((group) => ({ apiGroups: [group], resources: EXPORTED.filter((e) => e.group === group).map((e) => e.resource), verbs: ['list', 'watch'] })),
     );
     this.allowToApiServer(props.cluster);
+    // Its series describe other objects: their namespace and pod, not its own.
+    props.metrics.scrape({ job: SCRAPE_JOBS.kubeStateMetrics, workload: this, port: KUBE_STATE_METRICS.port.name, targetLabels: false });
   }
 }

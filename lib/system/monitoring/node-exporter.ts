@@ -11,8 +11,8 @@ import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ClusterAddresses } from '../../kit/network/peers';
 import { httpServerProbes, resourceRequirements } from '../../kit/pod';
 import { PodWorkload } from '../../kit/pod-workload';
-import type { Workload } from '../../kit/workload';
-import { NODE_EXPORTER } from '../names';
+import { NODE_EXPORTER, SCRAPE_JOBS } from '../names';
+import type { ScrapeTargets } from '../../kit/scrape';
 
 export interface NodeExporterProps {
   readonly namespace: string;
@@ -20,8 +20,8 @@ export interface NodeExporterProps {
   readonly cluster: ClusterAddresses;
   readonly image: string;
   readonly resources: Resources;
-  /** Who scrapes it. */
-  readonly scraper: Workload;
+  /** Where it declares its metrics port for Prometheus to scrape. */
+  readonly metrics: ScrapeTargets;
 }
 
 export class NodeExporter extends PodWorkload {
@@ -73,6 +73,7 @@ export class NodeExporter extends PodWorkload {
         tolerations: [{ operator: 'Exists' }],
       },
     });
-    for (const node of props.cluster.nodes) props.network.allow(props.scraper, node, [port.containerPort]);
+    // Host network: Prometheus reaches it at the nodes' addresses.
+    props.metrics.scrape({ job: SCRAPE_JOBS.nodeExporter, workload: this, port: port.name, at: props.cluster.nodes });
   }
 }

@@ -8,20 +8,12 @@ import { FORMATS } from '../../model/formats';
 import { describeValue, ProblemsError, type Problem } from '../../model/problems';
 import {
   ALERTMANAGER,
-  ALLOY,
-  BACKEND,
   CERT_MANAGER,
   CERT_MANAGER_NAMESPACE,
   EDGE_SCRAPE,
   type EdgeScrapeKind,
-  GRAFANA,
-  KUBE_STATE_METRICS,
-  LOKI,
   MONITORING_NAMESPACE,
   NODE_AGENTS_NAMESPACE,
-  NODE_EXPORTER,
-  POSTGRES,
-  PROMETHEUS,
   PROMETHEUS_RULES_DIR,
   SCRAPE_JOBS,
   SERVICE_ACCOUNT_CA_FILE,
@@ -59,6 +51,12 @@ export interface PrometheusConfigOptions {
    * @default none
    */
   readonly edges?: readonly EdgeTarget[];
+  /**
+   * The Services Prometheus scrapes, as the workloads serving them declared them
+   * (`ScrapeTargets`). prometheus.yml lists them, with the node and cert-manager jobs, in the order
+   * of {@link SCRAPE_JOBS}.
+   */
+  readonly services: readonly ServiceTarget[];
 }
 
 /** The pods of one edge implementation Prometheus scrapes. */
@@ -76,8 +74,8 @@ interface RelabelConfig {
   readonly replacement?: string;
 }
 
-/** Scrape jobs of Services, by namespace, Service and port name. */
-interface ServiceJob {
+/** A scrape job of a Service, by namespace, Service and port name. */
+export interface ServiceTarget {
   readonly job: string;
   readonly namespace: string;
   readonly service: string;
@@ -103,7 +101,7 @@ function keepServicePort(service: string, port: string): RelabelConfig {
   };
 }
 
-function serviceJob(job: ServiceJob): Record<string, unknown> {
+function serviceJob(job: ServiceTarget): Record<string, unknown> {
   const relabel: RelabelConfig[] = [keepServicePort(job.service, job.port)];
   if (job.targetLabels) {
     relabel.push(
@@ -177,6 +175,18 @@ function edgeJob(edge: EdgeTarget): Record<string, unknown> {
   };
 }
 
+/**
+ * Jobs in the order of {@link SCRAPE_JOBS}, the names alerts and dashboards select on; a job of
+ * another name would be scraped but watched by no alert, so it is refused.
+ */
+function inJobOrder(jobs: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const order: readonly string[] = Object.values(SCRAPE_JOBS);
+  for (const j of jobs) {
+    if (!order.includes(j.job_name as string)) throw new Error(`scrape job ${String(j.job_name)} is not one of SCRAPE_JOBS (${order.join(', ')}): alerts and dashboards select jobs by those names`);
+  }
+  return [...jobs].sort((a, b) => order.indexOf(a.job_name as string) - order.indexOf(b.job_name as string));
+}
+
 function validate(options: PrometheusConfigOptions): void {
   const problems: Problem[] = [];
   const check = (path: string, ok: boolean, value: unknown, expected: string) => {
@@ -208,7 +218,6 @@ export function prometheusDiscoveryNamespaces(options: Pick<PrometheusConfigOpti
 export function prometheusConfig(options: PrometheusConfigOptions): Record<string, unknown> {
   validate(options);
   const verifyKubelet = options.verifyKubeletCertificates ?? false;
-  const app = options.namespace;
 
   return {
     global: {
@@ -227,18 +236,12 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
       ],
     },
     scrape_configs: [
-      serviceJob({ job: SCRAPE_JOBS.prometheus, namespace: MONITORING_NAMESPACE, service: PROMETHEUS.service, port: PROMETHEUS.port.name, targetLabels: true }),
-      serviceJob({ job: SCRAPE_JOBS.alertmanager, namespace: MONITORING_NAMESPACE, service: ALERTMANAGER.service, port: ALERTMANAGER.port.name, targetLabels: true }),
-      serviceJob({ job: SCRAPE_JOBS.backend, namespace: app, service: BACKEND.service, port: BACKEND.metricsPort.name, targetLabels: true }),
-      serviceJob({ job: SCRAPE_JOBS.postgresExporter, namespace: app, service: POSTGRES.service, port: POSTGRES.metricsPort.name, targetLabels: true }),
-      serviceJob({ job: SCRAPE_JOBS.kubeStateMetrics, namespace: MONITORING_NAMESPACE, service: KUBE_STATE_METRICS.service, port: KUBE_STATE_METRICS.port.name, targetLabels: false }),
-      serviceJob({ job: SCRAPE_JOBS.nodeExporter, namespace: NODE_AGENTS_NAMESPACE, service: NODE_EXPORTER.service, port: NODE_EXPORTER.port.name, targetLabels: true }),
-      kubeletJob(SCRAPE_JOBS.kubelet, '/metrics', verifyKubelet),
-      kubeletJob(SCRAPE_JOBS.cadvisor, '/metrics/cadvisor', verifyKubelet),
-      serviceJob({ job: SCRAPE_JOBS.grafana, namespace: MONITORING_NAMESPACE, service: GRAFANA.service, port: GRAFANA.port.name, targetLabels: true }),
-      serviceJob({ job: SCRAPE_JOBS.loki, namespace: MONITORING_NAMESPACE, service: LOKI.service, port: LOKI.port.name, targetLabels: true }),
-      certManagerJob(options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE),
-      serviceJob({ job: SCRAPE_JOBS.alloy, namespace: NODE_AGENTS_NAMESPACE, service: ALLOY.service, port: ALLOY.port.name, targetLabels: true }),
+      ...inJobOrder([
+        ...options.services.map((target) => serviceJob(target)),
+        kubeletJob(SCRAPE_JOBS.kubelet, '/metrics', verifyKubelet),
+        kubeletJob(SCRAPE_JOBS.cadvisor, '/metrics/cadvisor', verifyKubelet),
+        certManagerJob(options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE),
+      ]),
       ...(options.edges ?? []).map(edgeJob),
     ],
   };

@@ -5,6 +5,7 @@
  * (Services, Endpoints and Pods in the namespaces it scrapes; nodes) and the kubelets' metrics
  * (`nodes/metrics`), nothing else. Each scrape target opens its metrics port to it.
  */
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { selectorLabels } from '../../kit/labels';
@@ -12,23 +13,20 @@ import { yamlText } from '../../kit/yaml';
 import type { Resources } from '../../model/schema';
 import { bindClusterRole, claimSpec, httpServerProbes, resourceRequirements } from '../../kit/pod';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
-import type { ClusterAddresses, Peer } from '../../kit/network/peers';
+import type { ClusterAddresses } from '../../kit/network/peers';
+import type { ScrapeTargets } from '../../kit/scrape';
 import { PodWorkload } from '../../kit/pod-workload';
 import { alertRules } from './alert-rules';
-import { CERT_MANAGER, KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE } from '../names';
+import { CERT_MANAGER, KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE, SCRAPE_JOBS } from '../names';
 import { prometheusConfig, prometheusDiscoveryNamespaces, type EdgeTarget } from './prometheus-config';
 import { parseQuantity } from '../../model/formats';
 import { EDGE_SCRAPE } from '../names';
 
-/** A workload Prometheus scrapes, and the name of its metrics port. */
-export interface ScrapeTarget {
-  readonly peer: Peer;
-  readonly port: string | number;
-}
-
 export interface PrometheusProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
+  /** What it scrapes: every target declared there, before or after, is opened to it and listed in its configuration. */
+  readonly targets: ScrapeTargets;
   readonly cluster: ClusterAddresses;
   /** The app namespace (backend, postgres). */
   readonly appNamespace: string;
@@ -77,7 +75,20 @@ const USER = 65534;
 export class Prometheus extends PodWorkload {
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     const edges = props.edges ?? [];
-    const configText = yamlText(prometheusConfig({ namespace: props.appNamespace, environment: props.environment, certManagerNamespace: props.certManagerNamespace, edges }));
+    // Rendered last: components built after Prometheus still declare their targets. Prometheus
+    // reloads its configuration in place, so no hash of it is needed at construction.
+    const configText = Lazy.any({
+      produce: () =>
+        yamlText(
+          prometheusConfig({
+            namespace: props.appNamespace,
+            environment: props.environment,
+            certManagerNamespace: props.certManagerNamespace,
+            edges,
+            services: props.targets.targets.map((t) => ({ job: t.job, namespace: t.workload.namespace, service: t.workload.serviceName, port: t.port, targetLabels: t.targetLabels ?? true })),
+          }),
+        ),
+    }) as unknown as string;
     const rulesText = yamlText(alertRules({ namespace: props.appNamespace, restoreDrillCopy: props.restoreDrillCopy, host: props.host, edges: edges.map((e) => e.kind) }));
     const port = { name: PROMETHEUS.port.name, containerPort: PROMETHEUS.port.port };
     super(scope, id, {
@@ -145,12 +156,8 @@ export class Prometheus extends PodWorkload {
       { kind: 'pods', description: 'the cert-manager controller', namespace: props.certManagerNamespace, podLabels: CERT_MANAGER.podLabel },
       CERT_MANAGER.metricsPort,
     );
-    this.allowFrom(this, port.name);
-  }
-
-  /** Scrapes a workload: opens its metrics port to Prometheus. */
-  scrape(target: ScrapeTarget): void {
-    this.allowTo(target.peer, target.port);
+    props.targets.scrapedBy(this);
+    props.targets.scrape({ job: SCRAPE_JOBS.prometheus, workload: this, port: port.name });
   }
 }
 

@@ -24,7 +24,7 @@ import type { NetworkPolicies } from '../../kit/network/network-policies';
 import { internet } from '../../kit/network/peers';
 import { claimSpec, resourceRequirements, scratchMounts, scratchVolumes } from '../../kit/pod';
 import type { Secrets } from '../../kit/secrets';
-import { POSTGRES_UID, type Postgres } from './server';
+import { POSTGRES_UID, type PostgresServer } from './server';
 import type { DatabaseRole } from '../../contract';
 import { POSTGRES_SCRIPTS } from './scripts';
 import { provided } from '../../model/credentials';
@@ -55,7 +55,7 @@ export interface BackupsProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
   readonly secrets: Secrets;
-  readonly database: Postgres;
+  readonly database: PostgresServer;
   /** cron, UTC. */
   readonly schedule: string;
   readonly restoreDrillSchedule: string;

@@ -15,12 +15,12 @@ import { k8s } from 'cdk8s-plus-28';
 import { BatchWorkload } from '../../kit/batch';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import { resourceRequirements } from '../../kit/pod';
-import type { Postgres } from './server';
+import type { PostgresServer } from './server';
 
 export interface MigrationsProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
-  readonly database: Postgres;
+  readonly database: PostgresServer;
   /** The backend image, which holds the migrations. */
   readonly image: string;
   readonly command: readonly string[];

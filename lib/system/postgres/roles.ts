@@ -20,7 +20,7 @@ import type { NetworkPolicies } from '../../kit/network/network-policies';
 import { resourceRequirements } from '../../kit/pod';
 import { GENERATED } from '../../model/credentials';
 import type { Secrets } from '../../kit/secrets';
-import { POSTGRES_UID, type Postgres } from './server';
+import { POSTGRES_UID, type PostgresServer } from './server';
 import { DATABASE_ROLES, DATABASE_ROLES_COMPONENT, databaseRoleName, databaseRoleSecret } from '../../contract';
 import { POSTGRES_SCRIPTS } from './scripts';
 
@@ -28,7 +28,7 @@ export interface DatabaseRolesProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
   readonly secrets: Secrets;
-  readonly database: Postgres;
+  readonly database: PostgresServer;
   /** @default 50m/64Mi requested, 500m/128Mi limits */
   readonly resources?: Resources;
 }

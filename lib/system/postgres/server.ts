@@ -14,7 +14,8 @@ import { claimSpec, httpServerProbes, resourceRequirements, scratchMounts, scrat
 import { PodWorkload } from '../../kit/pod-workload';
 import type { Secrets } from '../../kit/secrets';
 import type { Workload } from '../../kit/workload';
-import { POSTGRES } from '../names';
+import { POSTGRES, SCRAPE_JOBS } from '../names';
+import type { ScrapeTargets } from '../../kit/scrape';
 import { GENERATED } from '../../model/credentials';
 import { databaseRoleName, databaseRoleSecret, type DatabaseRole } from '../../contract';
 
@@ -24,6 +25,8 @@ export const POSTGRES_UID = 999;
 export interface PostgresProps {
   readonly namespace: string;
   readonly network: NetworkPolicies;
+  /** Where it declares its exporter's port for Prometheus to scrape. */
+  readonly metrics: ScrapeTargets;
   readonly secrets: Secrets;
   readonly image: string;
   readonly resources: Resources;
@@ -40,7 +43,7 @@ export interface PostgresProps {
   readonly exporter: { readonly image: string; readonly resources: Resources };
 }
 
-export class Postgres extends PodWorkload {
+export class PostgresServer extends PodWorkload {
   /** The database the application uses. */
   readonly database: string;
   /** The server's image: clients such as pg_dump use the same one, so their version matches. */
@@ -130,6 +133,7 @@ export class Postgres extends PodWorkload {
     this.image = props.image;
     this.secrets = props.secrets;
     this.credentialsSecret = props.credentialsSecret;
+    props.metrics.scrape({ job: SCRAPE_JOBS.postgresExporter, workload: this, port: POSTGRES.metricsPort.name });
   }
 
   /**

@@ -14,7 +14,8 @@ import {
   type AlloyConfigOptions,
 } from '../../../lib/system/logging/alloy-config';
 import { ProblemsError } from '../../../lib/model/problems';
-import { ALLOY, LOKI, MONITORING_NAMESPACE, serviceHost } from '../../../lib/system/names';
+import { ALLOY, LOKI, MONITORING_NAMESPACE } from '../../../lib/system/names';
+import { serviceHost } from '../../../lib/kit/pod-workload';
 import {
   attribute,
   blockNamed,

@@ -14,7 +14,24 @@ import {
 import { prometheusConfig, prometheusDiscoveryNamespaces, type PrometheusConfigOptions } from '../../../lib/system/monitoring/prometheus-config';
 import { removeDir, runTool, scratchDir, withStandIns, writeYaml, type StandInEdit, type ToolRun } from '../../support/prom-tools';
 
-const OPTIONS: PrometheusConfigOptions = { namespace: 'gravl-staging', environment: 'staging' };
+/** The Services the components declare for scraping (ScrapeTargets), as they render in an app namespace. */
+function services(app: string): PrometheusConfigOptions['services'] {
+  const service = (job: string, namespace: string, name: string, port: string, targetLabels = true) => ({ job, namespace, service: name, port, targetLabels });
+  // Declared in another order than prometheus.yml lists them: the file follows SCRAPE_JOBS.
+  return [
+    service('postgres-exporter', app, 'postgres', 'metrics'),
+    service('backend', app, 'backend', 'metrics'),
+    service('prometheus', MONITORING_NAMESPACE, 'prometheus', 'web'),
+    service('alertmanager', MONITORING_NAMESPACE, 'alertmanager', 'web'),
+    service('grafana', MONITORING_NAMESPACE, 'grafana', 'http'),
+    service('kube-state-metrics', MONITORING_NAMESPACE, 'kube-state-metrics', 'http-metrics', false),
+    service('node-exporter', NODE_AGENTS_NAMESPACE, 'node-exporter', 'metrics'),
+    service('loki', MONITORING_NAMESPACE, 'loki', 'http'),
+    service('alloy', NODE_AGENTS_NAMESPACE, 'alloy', 'http'),
+  ];
+}
+
+const OPTIONS: PrometheusConfigOptions = { namespace: 'gravl-staging', environment: 'staging', services: services('gravl-staging') };
 
 /** The sign-off's jobs and those the cluster adds, as the brief of the monitoring stack lists them. */
 const JOBS = ['prometheus', 'alertmanager', 'backend', 'postgres-exporter', 'kube-state-metrics', 'node-exporter', 'kubelet', 'cadvisor', 'grafana', 'loki', 'cert-manager', 'alloy'];
@@ -110,6 +127,8 @@ describe('prometheus.yml', () => {
     expect(names.length).toBeGreaterThanOrEqual(8);
     expect(names).toEqual(expect.arrayContaining(JOBS));
     expect(new Set(names).size).toBe(names.length);
+    // In the order of SCRAPE_JOBS, whatever order the components declared their targets in.
+    expect(names).toEqual(JOBS);
   });
 
   it.each([
@@ -132,8 +151,13 @@ describe('prometheus.yml', () => {
     });
   });
 
+  it('rejects a scrape job that no alert or dashboard names (not one of SCRAPE_JOBS)', () => {
+    const services = [...OPTIONS.services, { job: 'mystery', namespace: 'gravl-staging', service: 'mystery', port: 'metrics', targetLabels: true }];
+    expect(() => prometheusConfig({ ...OPTIONS, services })).toThrowError(/scrape job mystery is not one of SCRAPE_JOBS \(prometheus, alertmanager, .*\): alerts and dashboards select jobs by those names/);
+  });
+
   it('follows the app namespace of the options', () => {
-    const prod = prometheusConfig({ namespace: 'gravl-prod', environment: 'production' });
+    const prod = prometheusConfig({ namespace: 'gravl-prod', environment: 'production', services: services('gravl-prod') });
     for (const name of ['backend', 'postgres-exporter']) expect(job(prod, name).kubernetes_sd_configs[0].namespaces.names).toEqual(['gravl-prod']);
     expect(JSON.stringify(prod)).not.toContain('gravl-staging');
   });
@@ -203,7 +227,7 @@ describe('prometheus.yml', () => {
   });
 
   it('rejects a namespace that is not a DNS label and an empty environment, naming both', () => {
-    expect(() => prometheusConfig({ namespace: 'Gravl_Staging', environment: '' })).toThrowError(
+    expect(() => prometheusConfig({ namespace: 'Gravl_Staging', environment: '', services: [] })).toThrowError(
       /prometheusConfig: namespace: found "Gravl_Staging", expected a lowercase DNS label[\s\S]*prometheusConfig: environment: found "", expected/,
     );
   });

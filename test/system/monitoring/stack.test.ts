@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { PROMETHEUS_RULES_DIR, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../../../lib/system/names';
+import { PROMETHEUS_RULES_DIR, SCRAPE_JOBS, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../../../lib/system/names';
 import { committedText, edit, environment, object, objects, podSpecOf, renderCommitted, renderTexts } from '../../support/render';
 import { amtoolRoutes, removeDir, runTool, scratchDir, withStandIns, withWebhookUrlStandIn } from '../../support/prom-tools';
 
@@ -51,6 +51,28 @@ describe.each(renderCommitted().map((e) => [e.name, e] as const))('%s monitoring
     const run = await runTool('amtool', ['check-config', file], sub);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect((await amtoolRoutes(file, { alertname: 'PostgresDown', severity: 'critical' })).receivers.sort()).toEqual(['email', 'slack']);
+  });
+
+  it('scrapes exactly the jobs the components declare, in the order alerts name them, each on a Service port that exists and is open to Prometheus', () => {
+    const config = parse(data(env, 'prometheus-config', 'prometheus.yml'));
+    const jobs = (config.scrape_configs as any[]).map((j) => j.job_name);
+    const edgeJobs = env.objects.some((o) => o.kind === 'Gateway') ? ['edge-gateway'] : [];
+    expect(jobs).toEqual([...Object.values(SCRAPE_JOBS), ...edgeJobs, ...(env.objects.some((o) => o.kind === 'Ingress') ? ['edge-ingress'] : [])]);
+    const policies = objects(env, 'NetworkPolicy');
+    for (const job of config.scrape_configs as any[]) {
+      const keep = job.relabel_configs?.[0];
+      if (job.kubernetes_sd_configs?.[0]?.role !== 'endpoints') continue;
+      const [service, portName] = (keep.regex as string).split(';');
+      const namespace = job.kubernetes_sd_configs[0].namespaces.names[0];
+      const svc = objects(env, 'Service', service!).find((o) => o.metadata.namespace === namespace);
+      const port = (svc?.spec as any)?.ports?.find((p: any) => p.name === portName);
+      expect(port, `${job.job_name}: Service ${namespace}/${service} port ${portName}`).toBeDefined();
+      if (svc!.metadata.name === 'node-exporter') continue; // host network: opened at the nodes' addresses
+      const policy = policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === service);
+      const opened = ((policy?.spec as any)?.ingress ?? []).some((r: any) =>
+        r.from.some((f: any) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'prometheus') && r.ports.some((p: any) => p.port === port.port || p.port === port.targetPort));
+      expect(opened, `${job.job_name}: ${namespace}/${service} admits Prometheus on its metrics port`).toBe(true);
+    }
   });
 
   it('runs Prometheus with the retention and storage class of the environment file, scraping every 30 s', () => {

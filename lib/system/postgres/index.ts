@@ -1,0 +1,89 @@
+/**
+ * Postgres: the database and everything that keeps it: the server (StatefulSet `postgres` with its
+ * exporter), the role Job that gives each workload the least role it needs, the migrations Job of
+ * each release, and the backups (daily dump, weekly restore drill, off-site copy, manual restores).
+ * Clients wire to `server` (`clientEnv`, `allowClient`); `drillCopy` names which copy the restore
+ * drill proves, for the alerts that watch it.
+ */
+import type { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { EnvironmentFile, Resources } from '../../model/schema';
+import type { NetworkPolicies } from '../../kit/network/network-policies';
+import type { ScrapeTargets } from '../../kit/scrape';
+import type { Secrets } from '../../kit/secrets';
+import { Backups, drillCopy, type ObjectStorage } from './backups';
+import { Migrations } from './migrations';
+import { DatabaseRoles } from './roles';
+import { PostgresServer } from './server';
+
+export interface PostgresProps {
+  /**
+   * Where each part is applied: the server and its roles, then the migrations (before the release
+   * that needs them), the backups last (their claim binds only when the first backup runs), and
+   * the manual restores, each in a chart of its own.
+   */
+  readonly charts: { readonly server: Chart; readonly migrations: Chart; readonly backups: Chart; readonly restore: Chart; readonly offsiteRestore: Chart };
+  readonly namespace: string;
+  readonly network: NetworkPolicies;
+  readonly secrets: Secrets;
+  readonly metrics: ScrapeTargets;
+  /** The environment's postgres section: server, exporter and backups. */
+  readonly spec: EnvironmentFile['postgres'];
+  /** The database and the Secret of its superuser. */
+  readonly database: EnvironmentFile['database'];
+  /** The backend's image and user, which hold and run the migrations. */
+  readonly migrations: { readonly image: string; readonly command?: readonly string[]; readonly resources: Resources; readonly user: number };
+}
+
+export class Postgres extends Construct {
+  readonly server: PostgresServer;
+  readonly backups: Backups;
+  /** Which backup copy the weekly restore drill proves, as its alerts name it. */
+  readonly drillCopy: string;
+
+  constructor(scope: Construct, id: string, props: PostgresProps) {
+    super(scope, id);
+    const spec = props.spec;
+    const backup = spec.backup;
+    const objectStorage: ObjectStorage | undefined = backup.objectStorage
+      ? { ...backup.objectStorage, prefix: backup.objectStorage.prefix ?? 'postgres', credentialsSecret: backup.objectStorage.credentialsSecret ?? 'postgres-backup-s3' }
+      : undefined;
+    const common = { namespace: props.namespace, network: props.network };
+
+    this.server = new PostgresServer(props.charts.server, 'postgres', {
+      ...common,
+      secrets: props.secrets,
+      metrics: props.metrics,
+      image: spec.image,
+      resources: spec.resources,
+      storage: spec.storage,
+      database: props.database.name ?? 'gravl',
+      credentialsSecret: props.database.credentialsSecret ?? 'gravl-db-credentials',
+      exporter: spec.exporter,
+    });
+    // With the server: applied before the migrations' wave.
+    new DatabaseRoles(props.charts.server, 'roles', { ...common, secrets: props.secrets, database: this.server });
+    new Migrations(props.charts.migrations, 'migrations', {
+      ...common,
+      database: this.server,
+      image: props.migrations.image,
+      command: props.migrations.command ?? ['npm', 'run', 'migrate'],
+      resources: props.migrations.resources,
+      user: props.migrations.user,
+    });
+    this.backups = new Backups(props.charts.backups, 'backups', {
+      ...common,
+      secrets: props.secrets,
+      database: this.server,
+      schedule: backup.schedule ?? '0 2 * * *',
+      restoreDrillSchedule: backup.restoreDrillSchedule ?? '0 4 * * 0',
+      retain: backup.retain ?? 7,
+      storage: backup.storage,
+      resources: backup.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      objectStorage,
+      manualScope: props.charts.restore,
+      ...(objectStorage ? { offsiteRestoreScope: props.charts.offsiteRestore } : {}),
+    });
+    this.drillCopy = drillCopy(objectStorage);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Security: what every other component relies on to be safe, built first. The NetworkPolicies
+ * (a default deny in each namespace the generator owns, then the flows components declare), the
+ * Secrets components read (sealed, or pulled from an external store), the deployer's Role, and
+ * cert-manager's ClusterIssuers. Components declare their flows on `network` and their secrets on
+ * `secrets`; `finalize` renders both once the last component is built.
+ */
+import type { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { Environment } from '../../model/load';
+import type { EnvironmentFile } from '../../model/schema';
+import { NetworkPolicies } from '../../kit/network/network-policies';
+import { STOCK_DNS } from '../../kit/network/peers';
+import { Secrets, type ExternalSource, type SealedSource } from '../../kit/secrets';
+import { ClusterIssuers, type Http01Solver } from './cluster-issuers';
+import { Deployer } from './deployer';
+
+export interface SecurityProps {
+  /** Where each part is applied: the secrets first, then the policies, the deployer's Role and the issuers. */
+  readonly charts: { readonly secrets: Chart; readonly networkPolicies: Chart; readonly rbac: Chart; readonly issuers: Chart };
+  /** The environment's name, for the seal commands it names. */
+  readonly environment: string;
+  /** The namespaces the generator owns: each gets a default deny and DNS egress. */
+  readonly namespaces: readonly string[];
+  /** The app namespace, where the deployer may roll out and read. */
+  readonly appNamespace: string;
+  /** How secrets reach the cluster. @default sealed values */
+  readonly secrets?: EnvironmentFile['secrets'];
+  /** The sealed values of the environment and its sealing certificate. */
+  readonly sealed: Environment['sealed'];
+  /** The TLS settings: ACME account, Cloudflare DNS-01, the internal CA. */
+  readonly tls: EnvironmentFile['tls'];
+  /** Which optional issuers exist. */
+  readonly features: { readonly dns01: boolean; readonly internalCa: boolean };
+  /** How HTTP-01 challenges reach the solver: through the edge that serves the host. */
+  readonly http01: Http01Solver;
+  /** Collect the secret declarations only, rendering no secret (npm run seal). @default false */
+  readonly declarationsOnly?: boolean;
+}
+
+export class Security extends Construct {
+  readonly network: NetworkPolicies;
+  readonly secrets: Secrets;
+
+  constructor(scope: Construct, id: string, props: SecurityProps) {
+    super(scope, id);
+    const tls = props.tls;
+    const certManagerNamespace = tls.certManagerNamespace ?? 'cert-manager';
+    const internalCa = tls.internalCa;
+    this.secrets = new Secrets(props.charts.secrets, 'secrets', { source: secretSource(props), declarationsOnly: props.declarationsOnly ?? false });
+    this.network = new NetworkPolicies(props.charts.networkPolicies, 'network', { namespaces: props.namespaces, dns: STOCK_DNS });
+    new Deployer(props.charts.rbac, 'deployer', { namespace: props.appNamespace });
+    new ClusterIssuers(props.charts.issuers, 'issuers', {
+      acmeEmail: tls.acme.email,
+      http01: props.http01,
+      certManagerNamespace,
+      secrets: this.secrets,
+      cloudflare: props.features.dns01 && tls.acme.cloudflare
+        ? { zones: tls.acme.cloudflare.zones, apiTokenSecret: tls.acme.cloudflare.apiTokenSecret ?? 'cloudflare-api-token' }
+        : undefined,
+      internalCa: props.features.internalCa
+        ? { source: internalCa?.source ?? 'selfSigned', commonName: internalCa?.commonName ?? 'Gravl Internal CA', duration: internalCa?.duration ?? '87600h' }
+        : undefined,
+    });
+  }
+
+  /** Renders every policy and secret the components declared: call once, after the last component. */
+  finalize(): void {
+    this.network.finalize();
+    this.secrets.finalize();
+  }
+}
+
+function secretSource(props: SecurityProps): SealedSource | ExternalSource {
+  const config = props.secrets;
+  if (config?.provider === 'external' && config.external) {
+    return { kind: 'external', store: config.external.store, refreshInterval: config.external.refreshInterval, keyPrefix: config.external.keyPrefix };
+  }
+  const sealed = props.sealed;
+  return { kind: 'sealed', environment: props.environment, file: sealed.file, values: sealed.values, sealCommand: sealed.sealCommand, ...(sealed.certificate ? { certificate: sealed.certificate } : {}) };
+}
