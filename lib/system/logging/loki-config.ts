@@ -6,6 +6,7 @@
  */
 import { HOUR_MS, parseDuration } from '../../model/formats';
 import { describeValue, ProblemsError, type Problem } from '../../model/problems';
+import { LOKI_INDEX_PERIOD_HOURS, lokiRetentionProblem } from '../../model/rules';
 import { LOKI } from '../names';
 
 /** Loki's gRPC port (used between Loki's own modules; not exposed by the Service). */
@@ -13,9 +14,6 @@ export const LOKI_GRPC_PORT = 9095;
 
 /** The data directory when none is given: the volume's mount path. */
 export const DEFAULT_LOKI_DATA_DIR = '/loki';
-
-/** The index period of the schema: a table per day. Retention must be a whole number of them. */
-export const LOKI_INDEX_PERIOD_HOURS = 24;
 
 /** Options of {@link lokiConfig}. */
 export interface LokiConfigOptions {
@@ -36,15 +34,6 @@ export interface LokiConfigOptions {
    * @default '2024-01-01'
    */
   readonly schemaFrom?: string;
-}
-
-/** Retention Loki accepts: a whole number of index periods (days), at least one; the problem otherwise. */
-export function lokiRetentionProblem(value: string): string | undefined {
-  const ms = parseDuration(value);
-  if (ms === undefined) return 'a duration such as 168h, 30d or 2w (units y, w, d, h, m, s, ms, largest first)';
-  const period = LOKI_INDEX_PERIOD_HOURS * HOUR_MS;
-  if (ms < period || ms % period !== 0) return `a whole number of days, at least 24h (the index period is ${LOKI_INDEX_PERIOD_HOURS}h), such as 168h or 30d`;
-  return undefined;
 }
 
 function isDay(value: string): boolean {
