@@ -7,8 +7,8 @@
  */
 import { certificateFingerprint } from '../model/certificate';
 import { checkCredentialForm, classLabel, type KeyClass } from '../model/credentials';
-import { withSealedValue } from '../model/sealed-values';
-import { generatePassword, publicKeyOfCertificate, seal, SEALING_SCOPES, type SealingScope } from './sealing';
+import { SEALING_SCOPES, withSealedValue, type SealingScope } from '../model/sealed-values';
+import { generatePassword, publicKeyOfCertificate, seal } from './sealing';
 
 export interface SealRequest {
   readonly environment: string;

@@ -6,11 +6,7 @@
  * AES-GCM ciphertext with its tag; base64 as in a SealedSecret's encryptedData.
  */
 import * as crypto from 'node:crypto';
-
-/** Where a sealed value may be unsealed: only as this secret (strict), in this namespace, or anywhere. */
-export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
-
-export const SEALING_SCOPES: readonly SealingScope[] = ['strict', 'namespace-wide', 'cluster-wide'];
+import type { SealingScope } from '../model/sealed-values';
 
 export interface SealingTarget {
   readonly namespace: string;

@@ -7,8 +7,7 @@
  */
 import { ISSUER_NAMES } from './issuer-names';
 import { isRecord } from './json';
-import { lokiRetentionProblem } from '../system/logging/loki-config';
-import { parseImage, parseQuantity } from './formats';
+import { HOUR_MS, parseDuration, parseImage, parseQuantity } from './formats';
 
 /** Gateway API (v1.1 and later) supports Kubernetes 1.26 and later. */
 export const GATEWAY_API_MIN_MINOR = 26;
@@ -17,6 +16,18 @@ export const HSTS_PRODUCTION_MAX_AGE = 31_536_000;
 
 /** The sections of the horizontally scaled workloads, whose replica count an HPA may own. */
 export const SCALED_WORKLOADS = ['backend', 'frontend'] as const;
+
+/** Loki's index period: a table per day. Its compactor deletes whole tables, so retention is a whole number of them. */
+export const LOKI_INDEX_PERIOD_HOURS = 24;
+
+/** Retention Loki accepts: a whole number of index periods (days), at least one; what is expected otherwise. */
+export function lokiRetentionProblem(value: string): string | undefined {
+  const ms = parseDuration(value);
+  if (ms === undefined) return 'a duration such as 168h, 30d or 2w (units y, w, d, h, m, s, ms, largest first)';
+  const period = LOKI_INDEX_PERIOD_HOURS * HOUR_MS;
+  if (ms < period || ms % period !== 0) return `a whole number of days, at least 24h (the index period is ${LOKI_INDEX_PERIOD_HOURS}h), such as 168h or 30d`;
+  return undefined;
+}
 
 export interface RuleProblem {
   readonly path: readonly (string | number)[];

@@ -18,7 +18,11 @@ import type { Problem } from './problems';
 import { validators } from './validators';
 import { readYamlFile, schemaProblems } from './yaml-file';
 import type { RecordedOrigin } from './credentials';
-import type { SealingScope } from '../cli/sealing';
+
+/** Where a sealed value may be unsealed: only as this secret (strict), in this namespace, or anywhere. */
+export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
+
+export const SEALING_SCOPES: readonly SealingScope[] = ['strict', 'namespace-wide', 'cluster-wide'];
 
 export interface SealedValue {
   readonly sealed: string;
@@ -53,7 +57,7 @@ export const SEALED_VALUES_SCHEMA = {
       additionalProperties: false,
       required: ['data'],
       properties: {
-        scope: { enum: ['strict', 'namespace-wide', 'cluster-wide'] },
+        scope: { enum: SEALING_SCOPES },
         type: { type: 'string', minLength: 1 },
         data: {
           type: 'object',

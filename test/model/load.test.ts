@@ -122,6 +122,51 @@ describe('environment files', () => {
     expect(problemsOf({ staging: disordered })).toEqual([expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: monitoring\.prometheus\.retention: .*30m1h.*largest first/)]);
   });
 
+  it('rejects a Loki retention that is missing or not a duration, naming the file and line', () => {
+    for (const retention of ['forever', '7 days', '30m1h', '', '0']) {
+      const text = edit(staging, (doc) => doc.setIn(['logging', 'loki', 'retention'], retention));
+      expect(problemsOf({ staging: text }), retention).toEqual([
+        expect.stringMatching(new RegExp(`^environments/staging\\.yaml:\\d+:\\d+: logging\\.loki\\.retention: found "${retention}", expected a duration such as 30s, 15d or 1h30m`)),
+      ]);
+    }
+    const none = edit(staging, (doc) => doc.deleteIn(['logging', 'loki', 'retention']));
+    expect(problemsOf({ staging: none })).toEqual([expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: logging\.loki\.retention: found nothing, expected this key to be set$/)]);
+  });
+
+  // The config generators (Prometheus, alert rules, dashboards, Alloy) take these as they are.
+  it('rejects namespaces, a host and environment names that are not DNS names, naming each', () => {
+    const text = edit(staging, (doc) => {
+      doc.set('namespace', 'Gravl_Staging');
+      doc.set('host', 'gravl app');
+      doc.setIn(['tls', 'certManagerNamespace'], 'Cert_Manager');
+    });
+    expect(problemsOf({ staging: text, 'two words': production, '': production })).toEqual([
+      expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: namespace: found "Gravl_Staging", expected a lowercase DNS label \(a-z, 0-9 and -, at most 63 characters\)$/),
+      expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: host: found "gravl app", expected a fully qualified host name such as staging\.gravl\.app$/),
+      expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: tls\.certManagerNamespace: found "Cert_Manager", expected a lowercase DNS label/),
+      'environments/two words.yaml: found environment name "two words", expected a lowercase DNS label as the file name (it names dist/<name>/)',
+      'environments/.yaml: found environment name "", expected a lowercase DNS label as the file name (it names dist/<name>/)',
+    ]);
+  });
+
+  // The Alertmanager configuration generator takes them as they are.
+  it('rejects wrong alert receivers, naming every field', () => {
+    const text = edit(staging, (doc) => {
+      doc.setIn(['monitoring', 'alertmanager', 'slack', 'channel'], '');
+      doc.setIn(['monitoring', 'alertmanager', 'email', 'to'], doc.createNode([]));
+      doc.setIn(['monitoring', 'alertmanager', 'email', 'from'], 'nobody');
+      doc.setIn(['monitoring', 'alertmanager', 'email', 'smarthost'], 'smtp.gravl.app');
+      doc.setIn(['monitoring', 'alertmanager', 'email', 'username'], '');
+    });
+    expect(problemsOf({ staging: text })).toEqual([
+      expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: monitoring\.alertmanager\.slack\.channel: found "", expected a value matching \^#\[a-z0-9_-\]\+\$$/),
+      expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: monitoring\.alertmanager\.email\.to: found a list, expected a value of type string$/),
+      expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: monitoring\.alertmanager\.email\.from: found "nobody", expected an e-mail address$/),
+      expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: monitoring\.alertmanager\.email\.smarthost: found "smtp\.gravl\.app", expected host:port, such as smtp\.gravl\.app:587$/),
+      expect.stringMatching(/^environments\/staging\.yaml:\d+:\d+: monitoring\.alertmanager\.email\.username: found "", expected a non-empty string$/),
+    ]);
+  });
+
   it('rejects a missing required key', () => {
     const text = edit(staging, (doc) => doc.deleteIn(['host']));
     expect(problemsOf({ staging: text })).toEqual([expect.stringMatching(/^environments\/staging\.yaml:\d+:1: host: found nothing, expected this key to be set$/)]);

@@ -6,7 +6,7 @@
  * labels, attributes, expressions) by {@link renderAlloy}, never by pasting hand-written text, so
  * quoting and escaping are always right whatever the options hold.
  */
-import { describeValue, ProblemsError, type Problem } from '../../model/problems';
+import { describeValue } from '../../model/problems';
 import { ALLOY, LOKI, MONITORING_NAMESPACE } from '../names';
 import { serviceHost } from '../../kit/pod-workload';
 
@@ -285,13 +285,16 @@ export interface AlloyConfigOptions {
   readonly podLogsPath?: string;
 }
 
-function validate(options: AlloyConfigOptions): void {
-  const problems: Problem[] = [];
+/**
+ * The options set in code (the environment's name comes from the environment file, which the model
+ * validates): a wrong one is a programming error.
+ */
+function checkCodeOptions(options: AlloyConfigOptions): void {
+  const wrong: string[] = [];
   const check = (path: string, ok: boolean, value: unknown, expected: string) => {
-    if (!ok) problems.push({ file: 'alloyConfig', path, message: `found ${describeValue(value)}, expected ${expected}` });
+    if (!ok) wrong.push(`alloyConfig: ${path}: found ${describeValue(value)}, expected ${expected}`);
   };
   const labelValue = (value: unknown) => typeof value === 'string' && /^\S+$/.test(value);
-  check('environment', labelValue(options.environment), options.environment, 'a label value without spaces, such as staging');
   if (options.cluster !== undefined) check('cluster', labelValue(options.cluster), options.cluster, 'a label value without spaces, such as gravl-staging');
   if (options.lokiPushUrl !== undefined) {
     check('lokiPushUrl', isPushUrl(options.lokiPushUrl), options.lokiPushUrl, `an http(s) URL without credentials, query or fragment, ending in ${LOKI_PUSH_PATH}, such as ${DEFAULT_LOKI_PUSH_URL}`);
@@ -302,7 +305,7 @@ function validate(options: AlloyConfigOptions): void {
   if (options.podLogsPath !== undefined) {
     check('podLogsPath', isPlainAbsolutePath(options.podLogsPath), options.podLogsPath, 'an absolute path of plain segments (letters, digits, . _ -) without a trailing slash, such as /var/log/pods');
   }
-  if (problems.length > 0) throw new ProblemsError(problems);
+  if (wrong.length > 0) throw new Error(wrong.join('\n'));
 }
 
 function isPushUrl(value: unknown): boolean {
@@ -353,7 +356,7 @@ function copy(source: string, target: string): AlloyBlock {
  * The statements of Gravl's log pipeline, in data-flow order: `discovery.kubernetes "pods"` (pods
  * of this node) → `discovery.relabel "pods"` (stream labels, log path) → `local.file_match "pods"`
  * → `loki.source.file "pods"` → `loki.process "pods"` (CRI parsing, `environment` label) →
- * `loki.write "default"`. Options are assumed valid: {@link alloyConfig} validates them first.
+ * `loki.write "default"`. Options are assumed valid: {@link alloyConfig} checks them first.
  */
 function alloyPipeline(options: AlloyConfigOptions): AlloyStatement[] {
   const pushUrl = options.lokiPushUrl ?? DEFAULT_LOKI_PUSH_URL;
@@ -425,7 +428,8 @@ function alloyPipeline(options: AlloyConfigOptions): AlloyStatement[] {
  * config.alloy for the `alloy` DaemonSet: every container log file of the node Alloy runs on,
  * labelled `namespace`, `pod`, `container`, `app` (from `app.kubernetes.io/name`), `node`, `job`
  * (`<namespace>/<container>`) and `environment`, parsed from the CRI log format and pushed to Loki
- * with the external label `cluster`. Throws a `ProblemsError` naming every wrong option.
+ * with the external label `cluster`. The environment's name is taken as the environment model
+ * validated it; a wrong option set in code throws an `Error` naming each.
  *
  * What the DaemonSet provides, outside this file:
  * - Alloy's own metrics (`/metrics`) are served by its HTTP server, which is configured by the
@@ -440,7 +444,7 @@ function alloyPipeline(options: AlloyConfigOptions): AlloyStatement[] {
  *   position of every file, so a restarted pod neither resends nor skips lines.
  */
 export function alloyConfig(options: AlloyConfigOptions): string {
-  validate(options);
+  checkCodeOptions(options);
   return renderAlloy(alloyPipeline(options));
 }
 

@@ -5,7 +5,8 @@
  * (the go-live's Loki crashed because its claim asked for a class the cluster lacked).
  */
 import { HOUR_MS, parseDuration } from '../../model/formats';
-import { describeValue, ProblemsError, type Problem } from '../../model/problems';
+import { describeValue } from '../../model/problems';
+import { LOKI_INDEX_PERIOD_HOURS } from '../../model/rules';
 import { LOKI } from '../names';
 
 /** Loki's gRPC port (used between Loki's own modules; not exposed by the Service). */
@@ -14,14 +15,12 @@ export const LOKI_GRPC_PORT = 9095;
 /** The data directory when none is given: the volume's mount path. */
 export const DEFAULT_LOKI_DATA_DIR = '/loki';
 
-/** The index period of the schema: a table per day. Retention must be a whole number of them. */
-export const LOKI_INDEX_PERIOD_HOURS = 24;
-
 /** Options of {@link lokiConfig}. */
 export interface LokiConfigOptions {
   /**
    * How long logs are kept, as a Loki duration (`168h`, `30d`, `2w`, `1y`): at least 24h and a
-   * whole number of days, since the compactor deletes whole daily index tables.
+   * whole number of days, since the compactor deletes whole daily index tables. The environment
+   * model refuses any other (`logging.loki.retention`, see `lokiRetentionProblem`).
    */
   readonly retentionPeriod: string;
   /**
@@ -38,15 +37,6 @@ export interface LokiConfigOptions {
   readonly schemaFrom?: string;
 }
 
-/** Retention Loki accepts: a whole number of index periods (days), at least one; the problem otherwise. */
-export function lokiRetentionProblem(value: string): string | undefined {
-  const ms = parseDuration(value);
-  if (ms === undefined) return 'a duration such as 168h, 30d or 2w (units y, w, d, h, m, s, ms, largest first)';
-  const period = LOKI_INDEX_PERIOD_HOURS * HOUR_MS;
-  if (ms < period || ms % period !== 0) return `a whole number of days, at least 24h (the index period is ${LOKI_INDEX_PERIOD_HOURS}h), such as 168h or 30d`;
-  return undefined;
-}
-
 function isDay(value: string): boolean {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!match) return false;
@@ -60,21 +50,17 @@ function isPlainAbsolutePath(value: string): boolean {
   return value.slice(1).split('/').every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== '.' && s !== '..');
 }
 
-function validate(options: LokiConfigOptions): void {
-  const problems: Problem[] = [];
-  const report = (path: string, value: unknown, expected: string) =>
-    problems.push({ file: 'lokiConfig', path, message: `found ${describeValue(value)}, expected ${expected}` });
-
-  const retention = options.retentionPeriod;
-  const retentionProblem = typeof retention === 'string' ? lokiRetentionProblem(retention) : 'a duration such as 168h or 30d';
-  if (retentionProblem) report('retentionPeriod', retention, retentionProblem);
+/** The options set in code (never from the environment file): a wrong one is a programming error. */
+function checkCodeOptions(options: LokiConfigOptions): void {
+  const wrong: string[] = [];
+  const report = (path: string, value: unknown, expected: string) => wrong.push(`lokiConfig: ${path}: found ${describeValue(value)}, expected ${expected}`);
   if (options.dataDir !== undefined && !(typeof options.dataDir === 'string' && isPlainAbsolutePath(options.dataDir))) {
     report('dataDir', options.dataDir, 'an absolute path of plain segments (letters, digits, . _ -) without a trailing slash, such as /loki');
   }
   if (options.schemaFrom !== undefined && !(typeof options.schemaFrom === 'string' && isDay(options.schemaFrom))) {
     report('schemaFrom', options.schemaFrom, 'a calendar day as YYYY-MM-DD, such as 2024-01-01');
   }
-  if (problems.length > 0) throw new ProblemsError(problems);
+  if (wrong.length > 0) throw new Error(wrong.join('\n'));
 }
 
 function hours(ms: number): string {
@@ -87,12 +73,13 @@ function hours(ms: number): string {
  * periods, chunks and index on the filesystem under `dataDir`, retention applied by the compactor
  * (`retentionPeriod`), structured metadata and the volume API on (Grafana's log volume panels),
  * the ruler on local storage, and no usage reporting (the pods have no internet egress). Every
- * path Loki writes is under `dataDir`. Throws a `ProblemsError` naming every wrong option.
+ * path Loki writes is under `dataDir`. The retention is taken as the environment model validated
+ * it; a wrong `dataDir` or `schemaFrom` (set in code) throws an `Error` naming each.
  *
  * Loki starts with `-config.file=<mounted file>`; `-target=all` is its default.
  */
 export function lokiConfig(options: LokiConfigOptions): Record<string, unknown> {
-  validate(options);
+  checkCodeOptions(options);
   const dataDir = options.dataDir ?? DEFAULT_LOKI_DATA_DIR;
   const schemaFrom = options.schemaFrom ?? '2024-01-01';
   const retention = options.retentionPeriod;

@@ -8,8 +8,7 @@
  * the edge (Envoy or ingress-nginx), Prometheus and Alertmanager themselves, and `up` of every
  * scrape job; each expression selects its scrape job by the `job` label of `./names`.
  */
-import { FORMATS } from '../../model/formats';
-import { describeValue, ProblemsError, type Problem } from '../../model/problems';
+import { describeValue } from '../../model/problems';
 import { SIGN_OFF } from '../../model/sign-off';
 import {
   MONITORING_NAMESPACE,
@@ -162,16 +161,19 @@ export function percent(ratio: number): string {
   return `${Number((ratio * 100).toFixed(4))}%`;
 }
 
-function validate(options: AlertRuleOptions): ResolvedOptions {
+/**
+ * The options with their defaults. The namespace and the host come from the environment file and
+ * are taken as the model validated them; a wrong option set in code (thresholds, edge kinds) is a
+ * programming error, thrown as an `Error` naming each.
+ */
+function resolve(options: AlertRuleOptions): ResolvedOptions {
   // An option given as undefined takes its default, as one left out does.
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const resolved: ResolvedOptions = { ...DEFAULTS, ...given, namespace: options.namespace };
-  const problems: Problem[] = [];
+  const wrong: string[] = [];
   const check = (path: string, ok: boolean, value: unknown, expected: string) => {
-    if (!ok) problems.push({ file: 'alertRules', path, message: `found ${describeValue(value)}, expected ${expected}` });
+    if (!ok) wrong.push(`alertRules: ${path}: found ${describeValue(value)}, expected ${expected}`);
   };
-  const dnsLabel = FORMATS['dns-label']!;
-  check('namespace', typeof resolved.namespace === 'string' && dnsLabel.check(resolved.namespace), resolved.namespace, dnsLabel.expected);
   const ratio = (v: number) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1;
   const positive = (v: number) => typeof v === 'number' && Number.isFinite(v) && v > 0;
   for (const key of ['errorRateThreshold', 'edgeErrorRateThreshold', 'resourceLimitRatio', 'cpuThrottlingRatio', 'volumeFreeRatio', 'postgresConnectionsRatio'] as const) {
@@ -183,8 +185,7 @@ function validate(options: AlertRuleOptions): ResolvedOptions {
   const kinds = Object.keys(EDGE_SCRAPE);
   if (!Array.isArray(resolved.edges)) check('edges', false, resolved.edges, `a list of ${kinds.join(', ')}`);
   else resolved.edges.forEach((e, i) => check(`edges[${i}]`, kinds.includes(e), e, `one of ${kinds.join(', ')}`));
-  check('host', resolved.host === undefined || (typeof resolved.host === 'string' && /^[a-z0-9.-]+$/.test(resolved.host)), resolved.host, 'a host name such as gravl.app');
-  if (problems.length > 0) throw new ProblemsError(problems);
+  if (wrong.length > 0) throw new Error(wrong.join('\n'));
   return resolved;
 }
 
@@ -581,11 +582,11 @@ function metaRules(o: ResolvedOptions): AlertRule[] {
  * The rules file: {@link ALERT_GROUPS} application (backend availability, errors, latency, and the
  * edge's 5xx where a host and an edge are given), database (Postgres health, connections, backups,
  * restore drills), platform (CPU, memory, throttling, crash loops, volumes, certificates) and
- * meta-monitoring (the Watchdog, TargetDown, guards for missing inputs, the pipeline's failures). Throws a `ProblemsError` naming every wrong
- * option.
+ * meta-monitoring (the Watchdog, TargetDown, guards for missing inputs, the pipeline's failures).
+ * Throws an `Error` naming every wrong option set in code.
  */
 export function alertRules(options: AlertRuleOptions): { groups: RuleGroup[] } {
-  const o = validate(options);
+  const o = resolve(options);
   return {
     groups: [
       { name: ALERT_GROUPS.application, rules: [...applicationRules(o), ...edgeRules(o)] },

@@ -9,8 +9,8 @@
  * `api_url_file` in 0.22.0); 0.27.0 and newer also trim a trailing newline from the password file,
  * so a Secret written with `echo` works. Run v0.28.1 or newer.
  */
-import { FORMATS, parseDuration } from '../../model/formats';
-import { describeValue, ProblemsError, type Problem } from '../../model/problems';
+import { parseDuration } from '../../model/formats';
+import { describeValue } from '../../model/problems';
 import { DEAD_MANS_SWITCH_URL_FILE, SLACK_WEBHOOK_URL_FILE, SMTP_PASSWORD_FILE } from '../names';
 
 /** The receiver names the routing tree uses. */
@@ -110,42 +110,36 @@ export interface AlertmanagerOptions {
 const SEVERITY_CRITICAL = 'severity="critical"';
 const SEVERITY_WARNING = 'severity="warning"';
 
-/** Alertmanager's duration syntax (no fractions, largest unit first). */
-
-function validate(options: AlertmanagerOptions): void {
-  const problems: Problem[] = [];
+/**
+ * The options set in code (never from the environment file; the model validates the receivers'
+ * channel and addresses, `monitoring.alertmanager`): a wrong one is a programming error.
+ */
+function checkCodeOptions(options: AlertmanagerOptions): void {
+  const wrong: string[] = [];
   const check = (path: string, ok: boolean, value: unknown, expected: string) => {
-    if (!ok) problems.push({ file: 'alertmanagerConfig', path, message: `found ${describeValue(value)}, expected ${expected}` });
+    if (!ok) wrong.push(`alertmanagerConfig: ${path}: found ${describeValue(value)}, expected ${expected}`);
   };
-  const email = FORMATS['email']!;
-  const isEmail = (v: unknown) => typeof v === 'string' && email.check(v);
-  const absolute = (v: unknown) => typeof v === 'string' && /^\/\S+$/.test(v);
-  const slack = options.slack ?? ({} as SlackReceiverOptions);
-  const mail = options.email ?? ({} as EmailReceiverOptions);
-  check('slack.channel', typeof slack.channel === 'string' && /^\S+$/.test(slack.channel), slack.channel, 'a Slack channel such as #gravl-alerts');
-  check('slack.webhookUrlFile', slack.webhookUrlFile === undefined || absolute(slack.webhookUrlFile), slack.webhookUrlFile, 'an absolute file path');
-  const recipients = typeof mail.to === 'string' ? [mail.to] : Array.isArray(mail.to) ? mail.to : [];
-  check('email.to', recipients.length > 0 && recipients.every(isEmail), mail.to, 'an e-mail address or a list of them');
-  check('email.from', isEmail(mail.from), mail.from, email.expected);
-  check('email.smarthost', typeof mail.smarthost === 'string' && /^[A-Za-z0-9.-]+:\d{1,5}$/.test(mail.smarthost), mail.smarthost, 'host:port, such as smtp.example.com:587');
-  check('email.username', mail.username === undefined || (typeof mail.username === 'string' && mail.username.length > 0), mail.username, 'a non-empty user name');
-  check('email.passwordFile', mail.passwordFile === undefined || absolute(mail.passwordFile), mail.passwordFile, 'an absolute file path');
-  check('deadMansSwitchUrlFile', options.deadMansSwitchUrlFile === undefined || absolute(options.deadMansSwitchUrlFile), options.deadMansSwitchUrlFile, 'an absolute file path');
+  const absolute = (v: unknown) => v === undefined || (typeof v === 'string' && /^\/\S+$/.test(v));
+  check('slack.webhookUrlFile', absolute(options.slack.webhookUrlFile), options.slack.webhookUrlFile, 'an absolute file path');
+  check('email.passwordFile', absolute(options.email.passwordFile), options.email.passwordFile, 'an absolute file path');
+  check('deadMansSwitchUrlFile', absolute(options.deadMansSwitchUrlFile), options.deadMansSwitchUrlFile, 'an absolute file path');
+  // Alertmanager's duration syntax (no fractions, largest unit first).
   for (const key of ['groupWait', 'groupInterval', 'repeatInterval', 'criticalRepeatInterval', 'deadMansSwitchInterval'] as const) {
     const value = options[key];
     check(key, value === undefined || (typeof value === 'string' && parseDuration(value) !== undefined), value, 'a duration such as 30s, 5m or 4h');
   }
-  if (problems.length > 0) throw new ProblemsError(problems);
+  if (wrong.length > 0) throw new Error(wrong.join('\n'));
 }
 
 /**
  * alertmanager.yml. Routing: every alert is grouped by alert name and namespace; critical alerts
  * go to the e-mail receiver and (the route continues) to Slack, repeated every
- * `criticalRepeatInterval`; warnings, and anything else, go to Slack. Throws a `ProblemsError`
- * naming every wrong option.
+ * `criticalRepeatInterval`; warnings, and anything else, go to Slack. The receivers' channel and
+ * addresses are taken as the environment model validated them; a wrong option set in code throws
+ * an `Error` naming each.
  */
 export function alertmanagerConfig(options: AlertmanagerOptions): Record<string, unknown> {
-  validate(options);
+  checkCodeOptions(options);
   const to = typeof options.email.to === 'string' ? options.email.to : options.email.to.join(', ');
   const criticalRepeat = options.criticalRepeatInterval ?? '1h';
   // `environment` is Prometheus's external label: it tells staging from production in one channel.

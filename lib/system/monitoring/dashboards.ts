@@ -5,8 +5,7 @@
  * provisioning survive a Grafana reinstall.
  */
 import type { EdgeScrapeKind } from '../names';
-import { FORMATS } from '../../model/formats';
-import { describeValue, ProblemsError, type Problem } from '../../model/problems';
+import { describeValue } from '../../model/problems';
 import { SIGN_OFF } from '../../model/sign-off';
 import { percent, edgeErrorRatio } from './alert-rules';
 import {
@@ -194,28 +193,31 @@ function latencyQuantile(q: number, by = 'le'): string {
 
 const ERROR_RATIO = `sum(${rate(', status=~"5.."')}) / sum(${rate()})`;
 
-function validate(options: DashboardOptions): Required<Omit<DashboardOptions, 'edge'>> {
+/**
+ * The options with their defaults. The namespace comes from the environment file and is taken as
+ * the model validated it; a wrong threshold (set in code) is a programming error, thrown as an
+ * `Error` naming each.
+ */
+function resolve(options: DashboardOptions): Required<Omit<DashboardOptions, 'edge'>> {
   const resolved = { namespace: options.namespace, latencyP95Ms: options.latencyP95Ms ?? SIGN_OFF.latencyP95Ms, errorRateThreshold: options.errorRateThreshold ?? SIGN_OFF.alertErrorRate };
-  const problems: Problem[] = [];
+  const wrong: string[] = [];
   const check = (path: string, ok: boolean, value: unknown, expected: string) => {
-    if (!ok) problems.push({ file: 'dashboards', path, message: `found ${describeValue(value)}, expected ${expected}` });
+    if (!ok) wrong.push(`dashboards: ${path}: found ${describeValue(value)}, expected ${expected}`);
   };
-  const dnsLabel = FORMATS['dns-label']!;
-  check('namespace', typeof resolved.namespace === 'string' && dnsLabel.check(resolved.namespace), resolved.namespace, dnsLabel.expected);
   check('latencyP95Ms', typeof resolved.latencyP95Ms === 'number' && Number.isFinite(resolved.latencyP95Ms) && resolved.latencyP95Ms > 0, resolved.latencyP95Ms, 'a positive number of milliseconds');
   const ratio = resolved.errorRateThreshold;
   check('errorRateThreshold', typeof ratio === 'number' && Number.isFinite(ratio) && ratio > 0 && ratio < 1, ratio, 'a ratio between 0 and 1 (exclusive), such as 0.01 for 1%');
-  if (problems.length > 0) throw new ProblemsError(problems);
+  if (wrong.length > 0) throw new Error(wrong.join('\n'));
   return resolved;
 }
 
 /**
  * The three dashboards, by file name (`request-rate.json`, `latency.json`, `error-rate.json`), as
  * Grafana dashboard JSON. Queries use Grafana's `$__rate_interval` and the `namespace` variable.
- * Throws a `ProblemsError` naming every wrong option.
+ * Throws an `Error` naming every wrong option set in code.
  */
 export function dashboards(options: DashboardOptions): Record<string, Record<string, unknown>> {
-  const o = validate(options);
+  const o = resolve(options);
   const ns = o.namespace;
   return {
     [DASHBOARD_FILES.requestRate]: dashboard(DASHBOARD_UIDS.requestRate, 'Request Rate', 'Requests per second served by the Gravl backend.', ns, [
@@ -254,11 +256,12 @@ export function dashboards(options: DashboardOptions): Record<string, Record<str
 export function grafanaDatasources(options: GrafanaDatasourceOptions = {}): Record<string, unknown> {
   const prometheusUrl = options.prometheusUrl ?? `http://${serviceHost(PROMETHEUS.service, MONITORING_NAMESPACE)}:${PROMETHEUS.port.port}`;
   const lokiUrl = options.lokiUrl ?? `http://${serviceHost(LOKI.service, MONITORING_NAMESPACE)}:${LOKI.port.port}`;
-  const problems: Problem[] = [];
+  // Both URLs are set in code (the Services' own): a wrong one is a programming error.
+  const wrong: string[] = [];
   for (const [path, value] of [['prometheusUrl', prometheusUrl], ['lokiUrl', lokiUrl]] as const) {
-    if (!/^https?:\/\/\S+$/.test(value)) problems.push({ file: 'grafanaDatasources', path, message: `found ${describeValue(value)}, expected an http(s) URL` });
+    if (!/^https?:\/\/\S+$/.test(value)) wrong.push(`grafanaDatasources: ${path}: found ${describeValue(value)}, expected an http(s) URL`);
   }
-  if (problems.length > 0) throw new ProblemsError(problems);
+  if (wrong.length > 0) throw new Error(wrong.join('\n'));
   return {
     apiVersion: 1,
     datasources: [

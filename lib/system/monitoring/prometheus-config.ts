@@ -4,8 +4,6 @@
  * in, and kept by Service name and port name (the names in `./names`), so a new Service or port
  * elsewhere in the cluster is never scraped by accident.
  */
-import { FORMATS } from '../../model/formats';
-import { describeValue, ProblemsError, type Problem } from '../../model/problems';
 import {
   ALERTMANAGER,
   CERT_MANAGER,
@@ -187,18 +185,6 @@ function inJobOrder(jobs: readonly Record<string, unknown>[]): Record<string, un
   return [...jobs].sort((a, b) => order.indexOf(a.job_name as string) - order.indexOf(b.job_name as string));
 }
 
-function validate(options: PrometheusConfigOptions): void {
-  const problems: Problem[] = [];
-  const check = (path: string, ok: boolean, value: unknown, expected: string) => {
-    if (!ok) problems.push({ file: 'prometheusConfig', path, message: `found ${describeValue(value)}, expected ${expected}` });
-  };
-  const dnsLabel = FORMATS['dns-label']!;
-  check('namespace', typeof options.namespace === 'string' && dnsLabel.check(options.namespace), options.namespace, dnsLabel.expected);
-  if (options.certManagerNamespace !== undefined) check('certManagerNamespace', dnsLabel.check(options.certManagerNamespace), options.certManagerNamespace, dnsLabel.expected);
-  check('environment', typeof options.environment === 'string' && /^\S+$/.test(options.environment), options.environment, 'a label value without spaces, such as staging');
-  if (problems.length > 0) throw new ProblemsError(problems);
-}
-
 /**
  * The namespaces whose Services, Endpoints and Pods Prometheus discovers (a namespaced Role for
  * each); nodes are discovered cluster-wide and the kubelets need `nodes/metrics` get.
@@ -212,11 +198,10 @@ export function prometheusDiscoveryNamespaces(options: Pick<PrometheusConfigOpti
  * prometheus.yml for one cluster: global 30 s scrape and evaluation interval, the `environment`
  * external label, the rule files under `/etc/prometheus/rules/`, alerts to the `alertmanager`
  * Service, and twelve scrape jobs (see {@link SCRAPE_JOBS}) plus one per edge implementation
- * (`EDGE_SCRAPE`). Retention is a command-line flag of the Prometheus container, not part of this file. Throws a `ProblemsError` naming every wrong
- * option.
+ * (`EDGE_SCRAPE`). Retention is a command-line flag of the Prometheus container, not part of this file. The
+ * namespaces and the environment's name are taken as the environment model validated them.
  */
 export function prometheusConfig(options: PrometheusConfigOptions): Record<string, unknown> {
-  validate(options);
   const verifyKubelet = options.verifyKubeletCertificates ?? false;
 
   return {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertRules, type AlertRule } from '../../../lib/system/monitoring/alert-rules';
+import { ProblemsError } from '../../../lib/model/problems';
+import { thrownBy } from '../../support/thrown';
 import { removeDir, runTool, scratchDir, writeYaml } from '../../support/prom-tools';
 
 const rules = alertRules({ namespace: 'gravl-staging' });
@@ -99,8 +101,9 @@ describe('alert rules file', () => {
     }
   });
 
-  it('rejects an edge kind it does not know, naming the field', () => {
+  it('rejects an edge kind it does not know, naming the field, as a programming error', () => {
     expect(() => alertRules({ namespace: 'gravl-prod', edges: ['traefik' as never] })).toThrow(/edges\[0\]: found .*traefik.*expected one of gateway, ingress/);
+    expect(thrownBy(() => alertRules({ namespace: 'gravl-prod', edges: ['traefik' as never] }))).not.toBeInstanceOf(ProblemsError);
   });
 
   it('fires HighErrorRate above a 1% 5xx share over 5 minutes, as signed off', () => {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards, grafanaDashboardProvider, grafanaDatasources } from '../../../lib/system/monitoring/dashboards';
+import { ProblemsError } from '../../../lib/model/problems';
+import { thrownBy } from '../../support/thrown';
 import { removeDir, runTool, scratchDir, writeYaml, type ToolRun } from '../../support/prom-tools';
 
 const NS = 'gravl-staging';
@@ -139,10 +141,11 @@ describe('Grafana dashboards', () => {
     }
   });
 
-  it('rejects wrong options, naming every one', () => {
-    expect(() => dashboards({ namespace: 'Gravl', latencyP95Ms: -5, errorRateThreshold: 5 })).toThrowError(
-      /dashboards: namespace: found "Gravl"[\s\S]*dashboards: latencyP95Ms: found -5[\s\S]*dashboards: errorRateThreshold: found 5/,
-    );
+  // The namespace comes from the environment file, which the model validates (test/model/load.test.ts).
+  it('rejects wrong thresholds set in code, naming every one, as a programming error', () => {
+    const wrong = () => dashboards({ namespace: 'gravl-staging', latencyP95Ms: -5, errorRateThreshold: 5 });
+    expect(wrong).toThrowError(/^dashboards: latencyP95Ms: found -5[\s\S]*dashboards: errorRateThreshold: found 5/);
+    expect(thrownBy(wrong)).not.toBeInstanceOf(ProblemsError);
   });
 });
 
@@ -162,8 +165,9 @@ describe('Grafana provisioning', () => {
     expect(datasources.map((d) => d.url)).toEqual(['http://prom:9090', 'http://loki:3100']);
   });
 
-  it('rejects a data source URL that is not http(s)', () => {
+  it('rejects a data source URL that is not http(s), as a programming error', () => {
     expect(() => grafanaDatasources({ lokiUrl: 'loki:3100' })).toThrowError(/grafanaDatasources: lokiUrl: found "loki:3100", expected an http\(s\) URL/);
+    expect(thrownBy(() => grafanaDatasources({ lokiUrl: 'loki:3100' }))).not.toBeInstanceOf(ProblemsError);
   });
 
   it('loads the dashboards from /var/lib/grafana/dashboards into the Gravl folder, read-only', () => {

@@ -225,10 +225,4 @@ describe('prometheus.yml', () => {
     );
     expect([...discovered].sort()).toEqual(prometheusDiscoveryNamespaces(OPTIONS).sort());
   });
-
-  it('rejects a namespace that is not a DNS label and an empty environment, naming both', () => {
-    expect(() => prometheusConfig({ namespace: 'Gravl_Staging', environment: '', services: [] })).toThrowError(
-      /prometheusConfig: namespace: found "Gravl_Staging", expected a lowercase DNS label[\s\S]*prometheusConfig: environment: found "", expected/,
-    );
-  });
 });
