@@ -11,7 +11,7 @@ import { EDGE_DEFAULTS } from '../model/schema';
 import { Frontend } from './backend/frontend';
 import { Edge, http01Solver, type EdgeSettings } from './backend/edge';
 import { LoadTest } from './load-test';
-import { ENVIRONMENT_LABEL, PART_OF, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../kit/labels';
+import { PART_OF } from '../kit/labels';
 import { Namespace } from '../kit/namespace';
 import { Alloy } from './logging/alloy';
 import { Loki } from './logging/loki';
@@ -32,6 +32,7 @@ import { Secrets, type ExternalSource, type SealedSource } from '../kit/secrets'
 import { ManualChart } from '../render/render';
 import { PriorityClasses } from '../kit/scheduling';
 import { applyRecommendedLabels, instanceName, releaseVersion } from '../kit/recommended-labels';
+import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../contract';
 
 const LABELS = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' };
 

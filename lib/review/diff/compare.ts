@@ -3,9 +3,9 @@
  * and changes, and for a changed object every changed field as a path with its old and new value.
  */
 import { isRecord } from '../../model/json';
-import { objectId, type KubeObject } from '../../render/render';
 import { assessRisks, type RiskFlag } from './risk';
 import { compareNames, type Tree } from './tree';
+import { type KubeObject, objectId } from '../../contract';
 
 /** What `diffTrees` needs to know beyond the two trees. */
 export interface DiffOptions {

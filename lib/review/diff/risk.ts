@@ -9,8 +9,8 @@ import { minReplicas, podSpecOf, scaleOf } from '../inspect/workloads';
 import { databaseRoleRank } from '../../contract';
 import { isRecord } from '../../model/json';
 import { cidrContains } from '../../model/cidr';
-import type { KubeObject } from '../../render/render';
 import { deepEqual, type ObjectPair } from './compare';
+import { type KubeObject } from '../../contract';
 
 /** `high`: weakens security or availability; `medium`: worth a reviewer's second look. */
 export type Severity = 'high' | 'medium';

@@ -3,9 +3,8 @@
  * public host, and the pods that carry its traffic, read from the data-plane annotation each one
  * carries.
  */
-import { DATA_PLANE_ANNOTATION, parseDataPlane } from '../../kit/labels';
-import type { KubeObject } from '../../render/render';
 import type { NetPod } from './network-policy';
+import { DATA_PLANE_ANNOTATION, type KubeObject, parseDataPlane } from '../../contract';
 
 /** The objects that take the host's traffic in: Gateways and Ingresses. */
 export function edgeObjects(objects: readonly KubeObject[]): KubeObject[] {

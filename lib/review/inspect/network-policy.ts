@@ -9,8 +9,8 @@
  * answer is given about a policy the cluster would refuse.
  */
 import { isRecord } from '../../model/json';
-import type { KubeObject } from '../../render/render';
 import { POD_OWNERS, podTemplateOf } from './workloads';
+import { type KubeObject } from '../../contract';
 
 /** The protocols a NetworkPolicy port may name. */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';

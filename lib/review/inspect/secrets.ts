@@ -3,8 +3,8 @@
  * can prove that every Secret read is produced by an object in the same output. Works on plain
  * rendered YAML (no construct tree), so it also judges hand-edited output.
  */
-import type { KubeObject } from '../../render/render';
 import { podSpecOf } from './workloads';
+import { type KubeObject } from '../../contract';
 
 /** A Secret some object reads. */
 export interface SecretReference {

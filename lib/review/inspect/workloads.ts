@@ -5,7 +5,7 @@
  * questions of the same objects, so they ask them here.
  */
 import { isRecord } from '../../model/json';
-import type { KubeObject } from '../../render/render';
+import { type KubeObject } from '../../contract';
 
 type Json = Record<string, any>;
 

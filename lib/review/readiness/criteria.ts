@@ -12,17 +12,25 @@ import { edgeDataPlanes } from '../inspect/edge';
 import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
 import { plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
 import { POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
-import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../../kit/labels';
-import { OPTIONS_PREFIX, PUBLIC_DURATION_METRIC, PUBLIC_REQUESTS_METRIC } from '../../system/load-test';
-import { ROTATED_ANNOTATION_PREFIX } from '../../kit/secrets';
 import { SIGN_OFF } from '../../model/sign-off';
 import { databaseRoles, offsiteBackups } from './data-safety';
-import { objectId as id, type KubeObject } from '../../render/render';
 import { EVIDENCE_FILES, type Evidence } from './evidence';
 import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './provenance';
 import { evidenceDir, imageScan, migrationsApplied, podsHealthy } from './runtime';
 import { edgeErrors, gracefulShutdown, metaMonitoring, recommendedLabels, scheduling } from './operability';
 import type { Subject } from './subject';
+import {
+  ENVIRONMENT_LABEL,
+  LOAD_TEST_OPTIONS_PREFIX,
+  objectId as id,
+  PRODUCTION_LABEL,
+  PUBLIC_DURATION_METRIC,
+  PUBLIC_REQUESTS_METRIC,
+  ROTATED_ANNOTATION_PREFIX,
+  STORAGE_CLASSES_ANNOTATION,
+  SYNC_WAVE_ANNOTATION,
+  type KubeObject,
+} from '../../contract';
 
 /**
  * PASS, FAIL, WARN (findings that do not fail here; a blocking one still keeps the verdict at READY,
@@ -255,9 +263,9 @@ function loadTest(v: View): CriterionResult {
   let scenarios: Json = {};
   if (script) {
     const text = String((script.data as Json | undefined)?.['load-test.js'] ?? '');
-    const line = text.split('\n').find((l) => l.startsWith(OPTIONS_PREFIX));
+    const line = text.split('\n').find((l) => l.startsWith(LOAD_TEST_OPTIONS_PREFIX));
     try {
-      const options = line ? (JSON.parse(line.slice(OPTIONS_PREFIX.length).replace(/;$/, '')) as Json) : {};
+      const options = line ? (JSON.parse(line.slice(LOAD_TEST_OPTIONS_PREFIX.length).replace(/;$/, '')) as Json) : {};
       thresholds = options.thresholds ?? {};
       scenarios = options.scenarios ?? {};
     } catch {
@@ -602,7 +610,7 @@ function migrations(v: View): CriterionResult {
   if (!backend) problems.push('no Deployment backend');
   if (job && backend) {
     if (!(v.fileOf(job) < v.fileOf(backend))) problems.push(`${id(job)} is applied in ${v.input.files[v.fileOf(job)]?.name}, not before ${id(backend)} (${v.input.files[v.fileOf(backend)]?.name})`);
-    const wave = (o: KubeObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? NaN);
+    const wave = (o: KubeObject) => Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? NaN);
     if (!Number.isNaN(wave(job)) && !(wave(job) < wave(backend))) problems.push(`${id(job)}: Argo CD sync wave ${wave(job)} is not before the backend's ${wave(backend)}`);
     const spec = job.spec as Json;
     if (spec.backoffLimit === undefined || spec.activeDeadlineSeconds === undefined) problems.push(`${id(job)}: no backoffLimit or deadline`);

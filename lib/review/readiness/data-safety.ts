@@ -6,8 +6,8 @@
 import { parseImage } from '../../model/formats';
 import { connectedRoles, containerReadsSecret, isDatabaseServer, isRoleJob, podContainers, superuserSecret } from '../inspect/database-roles';
 import { POD_OWNERS } from '../inspect/workloads';
-import { objectId as id, type KubeObject } from '../../render/render';
 import type { CriterionResult } from './criteria';
+import { type KubeObject, objectId as id } from '../../contract';
 
 type Json = Record<string, any>;
 

@@ -5,7 +5,7 @@
  */
 import { edgeDataPlanes } from '../inspect/edge';
 import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
-import type { KubeObject } from '../../render/render';
+import { type KubeObject } from '../../contract';
 
 type Json = Record<string, any>;
 

@@ -9,15 +9,12 @@ import { parse } from 'yaml';
 import { edgeDataPlanes } from '../inspect/edge';
 import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK_NAMESPACES } from '../inspect/network-policy';
 import { podSpecOf, podTemplateOf, POD_OWNERS, scaleOf } from '../inspect/workloads';
-import { EDGE_SCRAPE, type EdgeScrapeKind } from '../../system/names';
-import { DISRUPTION_ANNOTATION, HOST_ACCESS_ANNOTATION } from '../../kit/pod-workload';
-import { RECOMMENDED_LABELS } from '../../kit/recommended-labels';
-import { GRACEFUL_SHUTDOWN } from '../../kit/service-deployment';
 import { SIGN_OFF } from '../../model/sign-off';
-import { objectId as id, type KubeObject } from '../../render/render';
 import type { CriterionResult } from './criteria';
 import type { Subject } from './subject';
 import { sealCommand, sealedKeys, undeliverable } from './provenance';
+import { DISRUPTION_ANNOTATION, EDGE_SCRAPE, type EdgeScrapeKind, HOST_ACCESS_ANNOTATION, type KubeObject, RECOMMENDED_LABELS, objectId as id } from '../../contract';
+import { GRACEFUL_SHUTDOWN } from '../../model/graceful-shutdown';
 
 type Json = Record<string, any>;
 

@@ -5,17 +5,9 @@
  * fails on a stand-in certificate, a value sealed for another certificate, and a provided
  * credential that is missing or was generated; elsewhere these are warnings.
  */
-import {
-  CERTIFICATE_ANNOTATION,
-  CERTIFICATE_PROVENANCE_ANNOTATION,
-  CREDENTIAL_ANNOTATION_PREFIX,
-  ORIGIN_ANNOTATION_PREFIX,
-  SEALED_ENVIRONMENT_ANNOTATION,
-  SEALED_FOR_ANNOTATION_PREFIX,
-} from '../../kit/secrets';
-import type { KubeObject } from '../../render/render';
 import type { CriterionResult } from './criteria';
 import type { Subject } from './subject';
+import { CERTIFICATE_ANNOTATION, CERTIFICATE_PROVENANCE_ANNOTATION, CREDENTIAL_ANNOTATION_PREFIX, type KubeObject, ORIGIN_ANNOTATION_PREFIX, SEALED_ENVIRONMENT_ANNOTATION, SEALED_FOR_ANNOTATION_PREFIX } from '../../contract';
 
 type Json = Record<string, any>;
 

@@ -6,10 +6,10 @@
  */
 import { parseImage } from '../../model/formats';
 import { POD_OWNERS, podSpecOf } from '../inspect/workloads';
-import { objectId as id, type KubeObject } from '../../render/render';
 import type { CriterionResult } from './criteria';
 import type { Subject } from './subject';
 import { EVIDENCE_FILES, type Evidence, type EvidenceError, type TrivyReport } from './evidence';
+import { type KubeObject, objectId as id } from '../../contract';
 
 type Json = Record<string, any>;
 

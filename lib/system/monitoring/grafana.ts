@@ -3,7 +3,6 @@
  * three sign-off dashboards (Request Rate, Latency, Error Rate) provisioned from ConfigMaps, and the
  * admin account from a sealed Secret. No internet egress: update checks and analytics are off.
  */
-import type { EdgeScrapeKind } from '../names';
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { yamlText } from '../../kit/yaml';
@@ -15,6 +14,7 @@ import type { Secrets } from '../../kit/secrets';
 import { dashboards, grafanaDashboardProvider, grafanaDatasources } from './dashboards';
 import { GRAFANA, GRAFANA_DASHBOARDS_DIR } from '../names';
 import { GENERATED } from '../../model/credentials';
+import { type EdgeScrapeKind } from '../../contract';
 
 export interface GrafanaProps {
   readonly namespace: string;

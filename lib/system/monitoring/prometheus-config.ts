@@ -6,27 +6,8 @@
  */
 import { FORMATS } from '../../model/formats';
 import { describeValue, ProblemsError, type Problem } from '../../model/problems';
-import {
-  ALERTMANAGER,
-  ALLOY,
-  BACKEND,
-  CERT_MANAGER,
-  CERT_MANAGER_NAMESPACE,
-  EDGE_SCRAPE,
-  type EdgeScrapeKind,
-  GRAFANA,
-  KUBE_STATE_METRICS,
-  LOKI,
-  MONITORING_NAMESPACE,
-  NODE_AGENTS_NAMESPACE,
-  NODE_EXPORTER,
-  POSTGRES,
-  PROMETHEUS,
-  PROMETHEUS_RULES_DIR,
-  SCRAPE_JOBS,
-  SERVICE_ACCOUNT_CA_FILE,
-  SERVICE_ACCOUNT_TOKEN_FILE,
-} from '../names';
+import { ALERTMANAGER, ALLOY, BACKEND, CERT_MANAGER, CERT_MANAGER_NAMESPACE, GRAFANA, KUBE_STATE_METRICS, LOKI, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, NODE_EXPORTER, POSTGRES, PROMETHEUS, PROMETHEUS_RULES_DIR, SCRAPE_JOBS, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../names';
+import { EDGE_SCRAPE, type EdgeScrapeKind } from '../../contract';
 
 /** The scrape and rule evaluation interval signed off for production ("8 targets every 30s"). */
 export const SCRAPE_INTERVAL = '30s';

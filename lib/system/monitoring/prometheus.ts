@@ -18,7 +18,7 @@ import { alertRules } from './alert-rules';
 import { CERT_MANAGER, KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE } from '../names';
 import { prometheusConfig, prometheusDiscoveryNamespaces, type EdgeTarget } from './prometheus-config';
 import { parseQuantity } from '../../model/formats';
-import { EDGE_SCRAPE } from '../names';
+import { EDGE_SCRAPE } from '../../contract';
 
 /** A workload Prometheus scrapes, and the name of its metrics port. */
 export interface ScrapeTarget {

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatMarkdown, formatText, type RiskFlag, type RiskRule } from '../../../lib/review/diff';
-import type { KubeObject } from '../../../lib/render/render';
 import { readTree, treeOf, type Tree } from '../../../lib/review/diff';
 import { committedText, edit as editText, renderTexts, ROOT } from '../../support/render';
 import { addToBoth, container, copyOf, diff, find, flags, object, realTree, remove, type EditableTree } from './trees';
+import { type KubeObject } from '../../../lib/contract';
 
 /** Production on the legacy Ingress, as a cluster that still runs ingress-nginx would render it. */
 let ingressTree: Tree | undefined;
