@@ -5,6 +5,7 @@
  */
 import { isPinnedImage, parseImage, parseQuantity } from '../../model/formats';
 import { connectedRoles, isRoleJob } from '../inspect/database-roles';
+import { BROAD_CLUSTER_ROLES, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
 import { minReplicas, podSpecOf, scaleOf } from '../inspect/workloads';
 import { databaseRoleRank } from '../../contract';
 import { isRecord } from '../../model/json';
@@ -495,8 +496,7 @@ function rbac(base: KubeObject | undefined, head: KubeObject | undefined): Findi
   const findings: Finding[] = [];
   const roleRef = record(head.roleRef);
   const oldRef = record(base?.roleRef);
-  const broad = ['cluster-admin', 'admin', 'edit'];
-  if (roleRef.kind === 'ClusterRole' && broad.includes(String(roleRef.name)) && !(oldRef.kind === 'ClusterRole' && oldRef.name === roleRef.name)) {
+  if (roleRef.kind === 'ClusterRole' && BROAD_CLUSTER_ROLES.includes(String(roleRef.name)) && !(oldRef.kind === 'ClusterRole' && oldRef.name === roleRef.name)) {
     findings.push(high('rbac', `${base ? 'now binds' : 'binds'} ClusterRole ${String(roleRef.name)}: ${roleRef.name === 'cluster-admin' ? 'full control of the cluster' : 'broad write access, secrets and exec included'}`));
   } else if (base && (oldRef.kind !== roleRef.kind || oldRef.name !== roleRef.name)) {
     findings.push(medium('rbac', `roleRef changed from ${String(oldRef.kind)} ${String(oldRef.name)} to ${String(roleRef.kind)} ${String(roleRef.name)}`));
@@ -517,13 +517,13 @@ function roleWidening(base: KubeObject | undefined, head: KubeObject): Finding[]
   const oldRules = list(base?.rules).map(record);
   const newRules = list(head.rules).map(record);
   const wild = (r: Record<string, unknown>, field: string) => list(r[field]).some((x) => String(x).includes('*'));
-  for (const field of ['apiGroups', 'resources', 'verbs', 'nonResourceURLs']) {
+  for (const field of RULE_FIELDS) {
     const had = oldRules.some((r) => wild(r, field));
     if (!had && newRules.some((r) => wild(r, field))) findings.push(high('rbac', `rules gain a wildcard (*) in ${field}`));
   }
   if (!base) {
     // A new role: flag what lets a holder take over pods or read or write secrets.
-    const sensitive = newRules.flatMap(grants).filter((g) => ['pods/exec', 'pods/attach', 'pods/portforward', 'nodes/proxy'].includes(g.resource) || (g.resource === 'secrets' && !['get', 'list', 'watch'].includes(g.verb)));
+    const sensitive = newRules.flatMap(grants).filter((g) => TAKEOVER_RESOURCES.includes(g.resource) || (g.resource === 'secrets' && writesSecrets(g.verb)));
     if (sensitive.length > 0) findings.push(high('rbac', `new role grants ${[...new Set(sensitive.map((g) => `${g.verb} ${g.resource}`))].join(', ')}`));
     return findings;
   }

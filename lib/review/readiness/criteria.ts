@@ -10,6 +10,7 @@ import { isPinnedImage, parseImage, parseQuantity } from '../../model/formats';
 import type { DistFile } from '../inspect/dist';
 import { edgeDataPlanes } from '../inspect/edge';
 import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
+import { BROAD_CLUSTER_ROLES, ESCALATION_VERBS, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
 import { plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
 import { POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
 import { SIGN_OFF } from '../../model/sign-off';
@@ -527,18 +528,18 @@ function rbac(v: View): CriterionResult {
   const roles = [...v.all('Role'), ...v.all('ClusterRole')];
   for (const role of roles) {
     for (const rule of ((role as Json).rules ?? []) as Json[]) {
-      const fields = [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? []), ...(rule.nonResourceURLs ?? [])] as string[];
+      const fields = RULE_FIELDS.flatMap((field) => (rule[field] ?? []) as string[]);
       // `pods/*` is as wide as `*` for what matters here: exec, attach and port-forward.
       if (fields.some((f) => f.includes('*'))) problems.push(`${id(role)}: a wildcard in ${JSON.stringify(rule)}`);
-      for (const verb of ['escalate', 'bind', 'impersonate']) if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
-      if ((rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).some((vb: string) => !['get', 'list', 'watch'].includes(vb))) problems.push(`${id(role)}: writes secrets (${rule.verbs.join(', ')})`);
-      for (const sub of ['pods/exec', 'pods/attach', 'pods/portforward', 'nodes/proxy']) if ((rule.resources ?? []).includes(sub)) problems.push(`${id(role)}: grants ${sub}`);
+      for (const verb of ESCALATION_VERBS) if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
+      if ((rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).some(writesSecrets)) problems.push(`${id(role)}: writes secrets (${rule.verbs.join(', ')})`);
+      for (const sub of TAKEOVER_RESOURCES) if ((rule.resources ?? []).includes(sub)) problems.push(`${id(role)}: grants ${sub}`);
       if ((rule.resources ?? []).includes('persistentvolumeclaims') && (rule.verbs ?? []).includes('delete') && role.metadata.name === 'gravl-deployer') problems.push(`${id(role)}: may delete volume claims (the data and its backups)`);
     }
   }
   for (const binding of [...v.all('RoleBinding'), ...v.all('ClusterRoleBinding')]) {
     const roleName = (binding as Json).roleRef?.name;
-    if (['cluster-admin', 'admin', 'edit'].includes(roleName)) problems.push(`${id(binding)}: binds ${roleName}`);
+    if (BROAD_CLUSTER_ROLES.includes(roleName)) problems.push(`${id(binding)}: binds ${roleName}`);
   }
   const deployer = v.objects.find((o) => o.kind === 'Role' && o.metadata.name === 'gravl-deployer' && o.metadata.namespace === v.namespace);
   if (!deployer) problems.push(`no Role gravl-deployer in ${v.namespace}`);
