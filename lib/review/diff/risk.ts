@@ -8,9 +8,8 @@ import { connectedRoles, isRoleJob } from '../inspect/database-roles';
 import { BROAD_CLUSTER_ROLES, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
 import { minReplicas, podSpecOf, scaleOf } from '../inspect/workloads';
 import { databaseRoleRank } from '../../contract';
-import { isRecord } from '../../model/json';
+import { deepEqual, isRecord } from '../../model/json';
 import { cidrContains } from '../../model/cidr';
-import { deepEqual, type ObjectPair } from './compare';
 import { type KubeObject } from '../../contract';
 
 /** `high`: weakens security or availability; `medium`: worth a reviewer's second look. */
@@ -41,6 +40,13 @@ export interface RiskFlag {
   readonly objectId: string;
   /** One line: what changed and why it matters. */
   readonly message: string;
+}
+
+/** A base object and its head counterpart (either may be missing), as risk checks see them. */
+export interface ObjectPair {
+  readonly id: string;
+  readonly base?: KubeObject;
+  readonly head?: KubeObject;
 }
 
 /** The environment around the pairs, for checks that look beyond one object. */

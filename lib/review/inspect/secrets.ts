@@ -22,6 +22,8 @@ export interface SecretProducer {
   readonly name: string;
   /** "SealedSecret gravl-staging/gravl-db-credentials" */
   readonly producedBy: string;
+  /** The object that produces it. */
+  readonly object: KubeObject;
   /** Keys it provides, where known (undefined: unknown, e.g. issued by cert-manager). */
   readonly keys?: readonly string[];
 }
@@ -77,13 +79,13 @@ export function secretProducers(objects: readonly KubeObject[]): SecretProducer[
     const id = `${o.kind} ${namespace}/${o.metadata.name}`;
     if (o.kind === 'SealedSecret') {
       const name = spec?.template?.metadata?.name ?? o.metadata.name;
-      out.push({ namespace: spec?.template?.metadata?.namespace ?? namespace, name, producedBy: id, keys: Object.keys(spec?.encryptedData ?? {}) });
+      out.push({ namespace: spec?.template?.metadata?.namespace ?? namespace, name, producedBy: id, object: o, keys: Object.keys(spec?.encryptedData ?? {}) });
     } else if (o.kind === 'ExternalSecret') {
-      out.push({ namespace, name: spec?.target?.name ?? o.metadata.name, producedBy: id, keys: ((spec?.data ?? []) as Json[]).map((d) => d.secretKey) });
+      out.push({ namespace, name: spec?.target?.name ?? o.metadata.name, producedBy: id, object: o, keys: ((spec?.data ?? []) as Json[]).map((d) => d.secretKey) });
     } else if (o.kind === 'Certificate' && spec?.secretName) {
-      out.push({ namespace, name: spec.secretName, producedBy: id, keys: ['tls.crt', 'tls.key', 'ca.crt'] });
+      out.push({ namespace, name: spec.secretName, producedBy: id, object: o, keys: ['tls.crt', 'tls.key', 'ca.crt'] });
     } else if (o.kind === 'Ingress' && (o.metadata.annotations?.['cert-manager.io/cluster-issuer'] || o.metadata.annotations?.['cert-manager.io/issuer'])) {
-      for (const tls of (spec?.tls ?? []) as Json[]) if (tls.secretName) out.push({ namespace, name: tls.secretName, producedBy: `${id} (cert-manager)`, keys: ['tls.crt', 'tls.key'] });
+      for (const tls of (spec?.tls ?? []) as Json[]) if (tls.secretName) out.push({ namespace, name: tls.secretName, producedBy: `${id} (cert-manager)`, object: o, keys: ['tls.crt', 'tls.key'] });
     }
   }
   return out;

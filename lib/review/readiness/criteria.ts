@@ -12,7 +12,7 @@ import { edgeDataPlanes } from '../inspect/edge';
 import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
 import { BROAD_CLUSTER_ROLES, ESCALATION_VERBS, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
 import { plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
-import { POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
+import { LONG_RUNNING, POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
 import { SIGN_OFF } from '../../model/sign-off';
 import { databaseRoles, offsiteBackups } from './data-safety';
 import { EVIDENCE_FILES, type Evidence } from './evidence';
@@ -20,6 +20,8 @@ import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './
 import { evidenceDir, imageScan, migrationsApplied, podsHealthy } from './runtime';
 import { edgeErrors, gracefulShutdown, metaMonitoring, recommendedLabels, scheduling } from './operability';
 import type { Subject } from './subject';
+import { result, type CriterionResult } from './result';
+import type { K6Summary } from './k6';
 import {
   ENVIRONMENT_LABEL,
   LOAD_TEST_OPTIONS_PREFIX,
@@ -32,35 +34,6 @@ import {
   SYNC_WAVE_ANNOTATION,
   type KubeObject,
 } from '../../contract';
-
-/**
- * PASS, FAIL, WARN (findings that do not fail here; a blocking one still keeps the verdict at READY,
- * a non-blocking one is advisory) or RUNTIME (no evidence yet: the command collects it).
- */
-export type Status = 'PASS' | 'FAIL' | 'WARN' | 'RUNTIME';
-
-/** The three verdicts: a blocking criterion fails; everything the files decide passes but runtime evidence is missing; everything passes. */
-export type Decision = 'NO-GO' | 'READY' | 'GO';
-
-export interface CriterionResult {
-  readonly id: string;
-  readonly title: string;
-  readonly blocking: boolean;
-  readonly status: Status;
-  /** The objects and fields looked at, or what is missing. */
-  readonly evidence: readonly string[];
-  /** For RUNTIME: the command that collects its evidence. */
-  readonly command?: string;
-  /** For FAIL and WARN, where known: the commands that fix it. */
-  readonly fix?: readonly string[];
-}
-
-/** What k6's handleSummary reports (the parts readiness reads). */
-export interface K6Summary {
-  readonly metrics: Record<string, { readonly values?: Record<string, number> }>;
-  /** What the load test adds: the base URL it ran against. */
-  readonly gravl?: { readonly apiUrl?: string; readonly release?: string };
-}
 
 export interface ReadinessInput {
   /** The environment folder's name. */
@@ -86,12 +59,6 @@ export const ROTATION_DAYS = 90;
 export const LOAD_TEST_LIMITS = { p95Ms: SIGN_OFF.latencyP95Ms, p99Ms: SIGN_OFF.latencyP99Ms, errorRate: SIGN_OFF.loadTestErrorRate, throughputRps: SIGN_OFF.throughputRps } as const;
 
 type Json = Record<string, any>;
-
-const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
-
-function result(id: string, title: string, problems: string[], evidence: string[], blocking = true): CriterionResult {
-  return { id, title, blocking, status: problems.length > 0 ? 'FAIL' : 'PASS', evidence: problems.length > 0 ? problems : evidence };
-}
 
 /** Days between two ISO dates (b - a). */
 function daysBetween(a: string, b: Date): number {
@@ -426,8 +393,9 @@ function dbCredentials(v: View): CriterionResult {
   const ref = env.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef;
   if (!postgres || !ref) return result('db-credentials', title, ['StatefulSet postgres does not read POSTGRES_PASSWORD from a Secret'], []);
   const namespace = postgres.metadata.namespace;
-  const sealed = v.objects.find((o) => o.kind === 'SealedSecret' && o.metadata.namespace === namespace && ((o.spec as Json).template?.metadata?.name ?? o.metadata.name) === ref.name);
-  const external = v.objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.namespace === namespace && ((o.spec as Json).target?.name ?? o.metadata.name) === ref.name);
+  const producers = secretProducers(v.objects).filter((p) => p.namespace === namespace && p.name === ref.name).map((p) => p.object);
+  const sealed = producers.find((o) => o.kind === 'SealedSecret');
+  const external = producers.find((o) => o.kind === 'ExternalSecret');
   if (external) return result('db-credentials', title, [], [`${id(external)}: from ${(external.spec as Json).secretStoreRef?.kind} ${(external.spec as Json).secretStoreRef?.name}, refreshed every ${(external.spec as Json).refreshInterval}; rotation is the store's`]);
   if (!sealed) return result('db-credentials', title, [`secret ${namespace}/${ref.name} is not produced by a SealedSecret or ExternalSecret`], []);
   const problems: string[] = [];
@@ -676,17 +644,4 @@ export function evaluate(input: ReadinessInput): CriterionResult[] {
     kustomization(v),
     ...[metaMonitoring, edgeErrors, gracefulShutdown, scheduling, recommendedLabels].map((criterion) => criterion(subject)),
   ];
-}
-
-/**
- * NO-GO when a blocking criterion fails; READY when none fails but a blocking one still waits for
- * runtime evidence or carries a warning (a stand-in certificate or a receiver that cannot deliver
- * in staging: not a failure there, but nothing a GO may rest on); GO only when every blocking
- * criterion passed (runtime ones on evidence). A non-blocking WARN (advisory) does not hold GO.
- */
-export function decision(results: readonly CriterionResult[]): Decision {
-  const blocking = results.filter((r) => r.blocking);
-  if (blocking.some((r) => r.status === 'FAIL')) return 'NO-GO';
-  if (blocking.some((r) => r.status !== 'PASS')) return 'READY';
-  return 'GO';
 }
