@@ -446,6 +446,17 @@ function parseSelector(raw: unknown, path: string, problem: Report): Selector {
   return selector;
 }
 
+/**
+ * Whether a NetworkPolicy selects every pod of its namespace and allows nothing: with its
+ * policyTypes, a default deny (of ingress, egress or both). Policies only ever allow, so this is
+ * the one kind that never opens traffic.
+ */
+export function isDenyAll(o: KubeObject): boolean {
+  const spec = isRecord(o.spec) ? o.spec : {};
+  const empty = (value: unknown) => !Array.isArray(value) || value.length === 0;
+  return Object.keys(isRecord(spec.podSelector) ? spec.podSelector : {}).length === 0 && empty(spec.ingress) && empty(spec.egress);
+}
+
 // ---- Pods and namespaces of rendered output ----
 
 const POD_BASE = parseCidr(POD_CIDR)!.base;

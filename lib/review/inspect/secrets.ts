@@ -30,6 +30,11 @@ export interface SecretProducer {
 
 type Json = Record<string, any>;
 
+/** The annotation that has cert-manager issue an Ingress's (or a Gateway's) certificate from a ClusterIssuer. */
+export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
+/** Either annotation that has cert-manager issue the certificate: from a ClusterIssuer, or an Issuer of the namespace. */
+export const ISSUER_ANNOTATIONS: readonly string[] = Object.freeze([CLUSTER_ISSUER_ANNOTATION, 'cert-manager.io/issuer']);
+
 /** Where cert-manager reads a ClusterIssuer's Secrets from. */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 
@@ -84,7 +89,7 @@ export function secretProducers(objects: readonly KubeObject[]): SecretProducer[
       out.push({ namespace, name: spec?.target?.name ?? o.metadata.name, producedBy: id, object: o, keys: ((spec?.data ?? []) as Json[]).map((d) => d.secretKey) });
     } else if (o.kind === 'Certificate' && spec?.secretName) {
       out.push({ namespace, name: spec.secretName, producedBy: id, object: o, keys: ['tls.crt', 'tls.key', 'ca.crt'] });
-    } else if (o.kind === 'Ingress' && (o.metadata.annotations?.['cert-manager.io/cluster-issuer'] || o.metadata.annotations?.['cert-manager.io/issuer'])) {
+    } else if (o.kind === 'Ingress' && ISSUER_ANNOTATIONS.some((a) => o.metadata.annotations?.[a])) {
       for (const tls of (spec?.tls ?? []) as Json[]) if (tls.secretName) out.push({ namespace, name: tls.secretName, producedBy: `${id} (cert-manager)`, object: o, keys: ['tls.crt', 'tls.key'] });
     }
   }

@@ -7,11 +7,11 @@
  */
 import { parse } from 'yaml';
 import { isPinnedImage, parseImage, parseQuantity } from '../../model/formats';
-import type { DistFile } from '../inspect/dist';
-import { edgeDataPlanes } from '../inspect/edge';
-import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
+import { KUSTOMIZATION_KEYS, type DistFile } from '../inspect/dist';
+import { edgeDataPlanes, hstsHeader, redirectsToHttps } from '../inspect/edge';
+import { isDenyAll, namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
 import { BROAD_CLUSTER_ROLES, ESCALATION_VERBS, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
-import { plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
+import { CLUSTER_ISSUER_ANNOTATION, plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
 import { LONG_RUNNING, POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
 import { SIGN_OFF } from '../../model/sign-off';
 import { databaseRoles, offsiteBackups } from './data-safety';
@@ -114,7 +114,7 @@ function tls(v: View): CriterionResult {
   const issuers = new Map(v.all('ClusterIssuer').map((i) => [i.metadata.name, i]));
   const producers = secretProducers(v.objects);
   const issuedBy = (o: KubeObject): string | undefined => {
-    const issuerName = o.metadata.annotations?.['cert-manager.io/cluster-issuer'];
+    const issuerName = o.metadata.annotations?.[CLUSTER_ISSUER_ANNOTATION];
     if (issuerName && !issuers.has(issuerName)) problems.push(`${id(o)}: issuer ${issuerName} is not defined in this output`);
     return issuerName && issuers.has(issuerName) ? issuerName : undefined;
   };
@@ -123,7 +123,7 @@ function tls(v: View): CriterionResult {
   for (const ingress of ingresses) {
     const spec = ingress.spec as Json;
     const issuerName = issuedBy(ingress);
-    if (!ingress.metadata.annotations?.['cert-manager.io/cluster-issuer']) problems.push(`${id(ingress)}: no cert-manager.io/cluster-issuer annotation`);
+    if (!ingress.metadata.annotations?.[CLUSTER_ISSUER_ANNOTATION]) problems.push(`${id(ingress)}: no cert-manager.io/cluster-issuer annotation`);
     for (const rule of (spec.rules ?? []) as Json[]) {
       const entry = ((spec.tls ?? []) as Json[]).find((t) => (t.hosts ?? []).includes(rule.host));
       if (!entry?.secretName) problems.push(`${id(ingress)}: host ${rule.host} is not under TLS`);
@@ -155,8 +155,7 @@ function tls(v: View): CriterionResult {
       else if (!issuer) problems.push(`${id(gateway)}: listener ${listener.name}: certificate ${secret} is issued by nothing (no cert-manager.io/cluster-issuer annotation, and no Ingress issues it)`);
       else evidence.push(`${id(gateway)}: ${String(listener.hostname)} under TLS (secret ${secret}) issued by ClusterIssuer ${issuer}${annotated ? '' : ' through the Ingress during the migration'}`);
       // HSTS: a response header every route of the HTTPS listener sets.
-      const headers = attached(listener).flatMap((r) => ((r.spec as Json).rules ?? []).map((rule: Json) =>
-        ((rule.filters ?? []) as Json[]).flatMap((f) => (f.type === 'ResponseHeaderModifier' ? [...(f.responseHeaderModifier?.set ?? []), ...(f.responseHeaderModifier?.add ?? [])] : [])).find((h: Json) => String(h.name).toLowerCase() === 'strict-transport-security')?.value as string | undefined));
+      const headers = attached(listener).flatMap((r) => ((r.spec as Json).rules ?? []).map(hstsHeader) as Array<string | undefined>);
       const maxAges = headers.map((h) => Number(/max-age=(\d+)/.exec(h ?? '')?.[1] ?? NaN));
       if (headers.length === 0) problems.push(`${id(gateway)}: listener ${listener.name} has no HTTPRoute`);
       else if (headers.some((h) => h === undefined)) {
@@ -169,7 +168,7 @@ function tls(v: View): CriterionResult {
     // Plain HTTP answers with a redirect to HTTPS, and nothing else.
     for (const listener of listeners.filter((l) => l.protocol === 'HTTP')) {
       const served = attached(listener);
-      const redirects = (r: KubeObject) => ((r.spec as Json).rules ?? []).every((rule: Json) => (rule.backendRefs ?? []).length === 0 && ((rule.filters ?? []) as Json[]).some((f) => f.type === 'RequestRedirect' && f.requestRedirect?.scheme === 'https'));
+      const redirects = (r: KubeObject) => ((r.spec as Json).rules ?? []).every((rule: Json) => (rule.backendRefs ?? []).length === 0 && redirectsToHttps(rule));
       if (served.length === 0) problems.push(`${id(gateway)}: listener ${listener.name} (${String(listener.hostname)}) has no route redirecting HTTP to HTTPS`);
       for (const r of served) {
         if (redirects(r)) evidence.push(`${id(r)}: redirects http://${String(listener.hostname)} to https`);
@@ -485,10 +484,10 @@ function network(v: View): CriterionResult {
   return result('network', 'Network policies: default deny, DNS to CoreDNS, the required flows only', problems, evidence);
 }
 
+/** A deny-all policy of both directions. */
 function isDefaultDeny(p: KubeObject): boolean {
-  const spec = p.spec as Json;
-  const types = (spec.policyTypes ?? []) as string[];
-  return Object.keys(spec.podSelector ?? {}).length === 0 && types.includes('Ingress') && types.includes('Egress') && !(spec.ingress ?? []).length && !(spec.egress ?? []).length;
+  const types = ((p.spec as Json).policyTypes ?? []) as string[];
+  return isDenyAll(p) && types.includes('Ingress') && types.includes('Egress');
 }
 
 function rbac(v: View): CriterionResult {
@@ -593,8 +592,7 @@ function migrations(v: View): CriterionResult {
 
 /** What kubectl applies is what the files say: a kustomization may list and order them, nothing more. */
 function kustomization(v: View): CriterionResult {
-  const allowed = ['apiVersion', 'kind', 'resources', 'sortOptions'];
-  const extra = (v.input.kustomizationKeys ?? []).filter((k) => !allowed.includes(k));
+  const extra = (v.input.kustomizationKeys ?? []).filter((k) => !KUSTOMIZATION_KEYS.includes(k));
   return result('kustomization', 'The kustomization applies the files as they are', extra.length ? [`kustomization.yaml has ${extra.join(', ')}: what kubectl applies differs from the files judged here`] : [], [`kustomization.yaml lists the ${v.input.files.length} files in apply order and changes nothing in them`]);
 }
 
