@@ -65,6 +65,12 @@ function daysBetween(a: string, b: Date): number {
   return Math.floor((b.getTime() - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 }
 
+/** The day a sealed key was last rotated (its rotation annotation), or undefined when it records no date. */
+function rotatedOn(sealed: KubeObject, key: string): string | undefined {
+  const rotated = sealed.metadata.annotations?.[`${ROTATED_ANNOTATION_PREFIX}${key}`];
+  return rotated !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(rotated) ? rotated : undefined;
+}
+
 function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -204,8 +210,8 @@ function secrets(v: View): CriterionResult {
   let oldest: string | undefined;
   for (const o of all.filter((x) => x.kind === 'SealedSecret')) {
     for (const key of Object.keys(((o.spec as Json | undefined)?.encryptedData ?? {}) as Json)) {
-      const rotated = o.metadata.annotations?.[`${ROTATED_ANNOTATION_PREFIX}${key}`];
-      if (!rotated || !/^\d{4}-\d{2}-\d{2}$/.test(rotated)) problems.push(`${id(o)}: key ${key} has no rotation date`);
+      const rotated = rotatedOn(o, key);
+      if (!rotated) problems.push(`${id(o)}: key ${key} has no rotation date`);
       else if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(o)}: key ${key} last rotated ${rotated}, more than ${ROTATION_DAYS} days ago: seal a new value`);
       else if (!oldest || rotated < oldest) oldest = rotated;
     }
@@ -400,8 +406,8 @@ function dbCredentials(v: View): CriterionResult {
   const problems: string[] = [];
   const evidence: string[] = [];
   for (const key of Object.keys((sealed.spec as Json).encryptedData ?? {})) {
-    const rotated = sealed.metadata.annotations?.[`${ROTATED_ANNOTATION_PREFIX}${key}`];
-    if (!rotated || !/^\d{4}-\d{2}-\d{2}$/.test(rotated)) {
+    const rotated = rotatedOn(sealed, key);
+    if (!rotated) {
       problems.push(`${id(sealed)}: key ${key} has no rotation date (${ROTATED_ANNOTATION_PREFIX}${key})`);
       continue;
     }
