@@ -1,7 +1,7 @@
 /**
  * Whether the cluster could use the sealed values at all: each SealedSecret records the certificate
  * it is meant for and where that came from, and each key its class (generated or provided), how its
- * value was made and the certificate it was sealed for (see lib/kit/secrets.ts). Production
+ * value was made and the certificate it was sealed for (the sealing annotations of lib/contract.ts). Production
  * fails on a stand-in certificate, a value sealed for another certificate, and a provided
  * credential that is missing or was generated; elsewhere these are warnings.
  */
