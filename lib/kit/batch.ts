@@ -8,8 +8,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
 import { ownServiceAccount, podTemplate } from './pod';
-import { DISRUPTION_ANNOTATION } from './pod-workload';
 import { Workload } from './workload';
+import { DISRUPTION_ANNOTATION } from '../contract';
 
 export interface BatchProps {
   readonly namespace: string;

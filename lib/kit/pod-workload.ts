@@ -19,6 +19,7 @@ export interface ServicePort extends MemberPort {
 import { bindClusterRole, ownServiceAccount, podTemplate } from './pod';
 import type { PriorityClassKey } from './scheduling';
 import { Workload } from './workload';
+import { DISRUPTION_ANNOTATION, HOST_ACCESS_ANNOTATION } from '../contract';
 
 /** A ConfigMap the pods mount: created with the workload, mounted as volume `volume`. */
 export interface ConfigFiles {
@@ -106,9 +107,6 @@ export interface HostAccess {
   readonly reason: string;
 }
 
-/** On a node agent: why it has host access (the value every policy tool's exemption carries). */
-export const HOST_ACCESS_ANNOTATION = 'gravl.app/host-access';
-
 /** Per kind of host access: the kube-linter check and the Polaris check it exempts from. */
 const POLICY_CHECKS: Record<HostAccessKind, { readonly kubeLinter: string; readonly polaris?: string }> = {
   'host-network': { kubeLinter: 'host-network', polaris: 'hostNetworkSet' },
@@ -131,12 +129,6 @@ export function hostAccessAnnotations(access: HostAccess): Record<string, string
   }
   return annotations;
 }
-
-/**
- * On a workload without a PodDisruptionBudget: the written decision why (readiness and the tests
- * require a budget or this, for every workload).
- */
-export const DISRUPTION_ANNOTATION = 'gravl.app/disruption-decision';
 
 export class PodWorkload extends Workload {
   readonly serviceAccount: k8s.KubeServiceAccount;

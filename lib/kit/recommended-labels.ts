@@ -7,10 +7,8 @@
  */
 import { ApiObject, JsonPatch, type App } from 'cdk8s';
 import { parseImage } from '../model/formats';
+import { RECOMMENDED_LABELS } from '../contract';
 import { PART_OF } from './labels';
-
-/** The six recommended keys, in the order the docs list them. */
-export const RECOMMENDED_LABELS = ['name', 'instance', 'version', 'component', 'part-of', 'managed-by'].map((k) => `app.kubernetes.io/${k}`);
 
 /** The instance of Gravl an environment runs: its Argo CD Application's name, `gravl-<env>`. */
 export function instanceName(environment: string): string {

@@ -17,6 +17,15 @@ import { PART_OF } from './labels';
 import type { SealingCertificate } from '../model/certificate';
 import { classLabel, type KeyClass } from '../model/credentials';
 import type { SealedValues } from '../model/sealed-values';
+import {
+  CERTIFICATE_ANNOTATION,
+  CERTIFICATE_PROVENANCE_ANNOTATION,
+  CREDENTIAL_ANNOTATION_PREFIX,
+  ORIGIN_ANNOTATION_PREFIX,
+  ROTATED_ANNOTATION_PREFIX,
+  SEALED_ENVIRONMENT_ANNOTATION,
+  SEALED_FOR_ANNOTATION_PREFIX,
+} from '../contract';
 
 /** A Secret some object reads, and which keys it needs. */
 export interface SecretRequirement {
@@ -68,21 +77,6 @@ export interface DeclaredKey {
   readonly keyClass: KeyClass;
   readonly consumers: readonly string[];
 }
-
-/** Annotation prefix recording when each key was last rotated (read by readiness). */
-export const ROTATED_ANNOTATION_PREFIX = 'rotated.gravl.app/';
-/** Annotation prefix: each key's declared class, `generated` or `provided/<form>`. */
-export const CREDENTIAL_ANNOTATION_PREFIX = 'credential.gravl.app/';
-/** Annotation prefix: how each key's value was made, `generated`, `provided`, `missing` or `unknown`. */
-export const ORIGIN_ANNOTATION_PREFIX = 'origin.gravl.app/';
-/** Annotation prefix: the fingerprint of the certificate each key was sealed for (`sha256:<hex>` or `unknown`). */
-export const SEALED_FOR_ANNOTATION_PREFIX = 'sealed-for.gravl.app/';
-/** Annotation: the fingerprint of the environment's sealing certificate (`none` without one). */
-export const CERTIFICATE_ANNOTATION = 'sealing.gravl.app/certificate';
-/** Annotation: where that certificate came from: `fetched`, `stand-in`, `unknown` or `none`. */
-export const CERTIFICATE_PROVENANCE_ANNOTATION = 'sealing.gravl.app/certificate-provenance';
-/** Annotation: the environment the values were sealed for, to name `npm run seal -- --env` in messages. */
-export const SEALED_ENVIRONMENT_ANNOTATION = 'sealing.gravl.app/environment';
 
 interface Needed {
   readonly namespace: string;

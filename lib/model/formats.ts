@@ -3,6 +3,7 @@
  * durations. Each format has a checker (registered with ajv under its name) and a sentence that
  * tells the user what was expected when a value does not match.
  */
+import { parseCidr } from './cidr';
 
 const BINARY_SUFFIXES: Record<string, number> = {
   Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
@@ -93,8 +94,7 @@ function isHostname(value: string): boolean {
 
 /** An IPv4 CIDR block ("10.0.0.0/8"). */
 function isCidr(value: string): boolean {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-  return match !== null && match.slice(1, 5).every((o) => Number(o) <= 255) && Number(match[5]) <= 32;
+  return parseCidr(value)?.family === 4;
 }
 
 /** host:port of a mail server ("smtp.gravl.app:587"). */

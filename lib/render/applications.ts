@@ -11,10 +11,7 @@
 import { Application, AppProject, type ApplicationSpecIgnoreDifferences } from '../../imports/argoproj.io';
 import type { EnvironmentFile } from '../model/schema';
 import { PART_OF } from '../kit/labels';
-import type { KubeObject } from './render';
-
-/** Folder of dist/ that holds the Applications and their projects. */
-export const ARGOCD_DIR = 'argocd';
+import { ARGOCD_DIR, type KubeObject } from '../contract';
 
 /** The API server of the cluster Argo CD runs in: where Applications and projects are created. */
 const IN_CLUSTER = 'https://kubernetes.default.svc';

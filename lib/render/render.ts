@@ -6,25 +6,7 @@ import { ApiObject, Chart, DependencyGraph, type App } from 'cdk8s';
 import { ManualChart } from '../kit/charts';
 import { yamlText } from '../kit/yaml';
 import { ProblemsError, type Problem } from '../model/problems';
-
-/** A rendered Kubernetes object, as plain JSON. */
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
-  readonly [field: string]: unknown;
-}
-
-export interface RenderedFile {
-  readonly name: string;
-  readonly content: string;
-}
-
-/** A file of objects, before it is written. */
-export interface ManifestFile {
-  readonly name: string;
-  readonly objects: readonly KubeObject[];
-}
+import { KUSTOMIZATION_FILE, MANIFEST_SUFFIX, MANUAL_DIR, objectId, SYNC_WAVE_ANNOTATION, type KubeObject, type ManifestFile, type RenderedFile } from '../contract';
 
 export interface RenderedEnvironment {
   readonly name: string;
@@ -39,15 +21,6 @@ export interface RenderedEnvironment {
   readonly manualObjects: readonly KubeObject[];
 }
 
-/** Folder of dist/<env>/ that holds the manual charts. */
-export const MANUAL_DIR = 'manual';
-/** The file of dist/<env>/ that lists the chart files in apply order. */
-export const KUSTOMIZATION_FILE = 'kustomization.yaml';
-/** The ending of every manifest file the generator writes. */
-export const MANIFEST_SUFFIX = '.k8s.yaml';
-
-/** Argo CD applies lower waves first and waits for them to be healthy: the chart index is the wave. */
-export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
 /** A copy of an object with its sync wave. */
 function inWave(o: KubeObject, wave: number): KubeObject {
@@ -122,9 +95,4 @@ function checkUnique(objects: readonly KubeObject[], file: string): void {
     seen.add(id);
   }
   if (problems.length > 0) throw new ProblemsError(problems);
-}
-
-/** `Kind namespace/name`, or `Kind name` for cluster-scoped objects. */
-export function objectId(o: KubeObject): string {
-  return o.metadata.namespace ? `${o.kind} ${o.metadata.namespace}/${o.metadata.name}` : `${o.kind} ${o.metadata.name}`;
 }

@@ -7,12 +7,13 @@ import * as path from 'node:path';
 import { loadEnvironments, type EnvironmentSource } from '../model/load';
 import { ProblemsError, type Problem } from '../model/problems';
 import { GravlEnvironment } from '../system/gravl';
-import { ARGOCD_DIR, argocdOutput } from './applications';
+import { argocdOutput } from './applications';
 import { environmentDirs } from '../review/inspect/dist';
 import { environmentName } from '../model/load';
 import { formatMarkdown, readiness } from '../review/readiness/report';
-import { renderEnvironment, toYaml, type RenderedEnvironment, type RenderedFile } from './render';
+import { renderEnvironment, toYaml, type RenderedEnvironment } from './render';
 import { StagedOutput } from './write';
+import { ARGOCD_DIR, type RenderedFile } from '../contract';
 
 export interface SynthSummary {
   readonly environment: string;

@@ -5,9 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARGOCD_DIR } from './applications';
 import { isEnvironmentDir } from '../review/inspect/dist';
-import type { RenderedFile } from './render';
+import { ARGOCD_DIR, type RenderedFile } from '../contract';
 
 /**
  * The next output, being written beside the current one: files are written as soon as they are

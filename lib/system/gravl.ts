@@ -8,7 +8,7 @@ import { App, type Chart } from 'cdk8s';
 import type { Environment } from '../model/load';
 import { EDGE_DEFAULTS } from '../model/schema';
 import { ApplyOrder } from '../kit/charts';
-import { ENVIRONMENT_LABEL, PART_OF, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../kit/labels';
+import { PART_OF } from '../kit/labels';
 import { Namespace } from '../kit/namespace';
 import { addressRanges, type ClusterAddresses, type ForeignPods } from '../kit/network/peers';
 import { applyRecommendedLabels, instanceName, releaseVersion } from '../kit/recommended-labels';
@@ -24,6 +24,7 @@ import { Monitoring } from './monitoring';
 import { MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE } from './names';
 import { Postgres } from './postgres';
 import { Security } from './security';
+import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../contract';
 
 /** The charts a sync applies, in apply order (one file of dist/<env>/ each), and the manual ones. */
 const APPLIED = ['namespaces', 'secrets', 'network-policies', 'rbac', 'cert-manager', 'postgres', 'migrations', 'backend', 'frontend', 'edge', 'logging', 'monitoring', 'node-agents', 'postgres-backup'] as const;

@@ -97,19 +97,6 @@ export const SCRAPE_JOBS = {
   alloy: 'alloy',
 } as const;
 
-/**
- * What serves the public host, scraped where it runs (outside the output: the environment's edge
- * settings name its namespace and pod labels). Envoy Gateway's proxies serve Envoy's stats on their
- * stock Prometheus port; the ingress-nginx controller on its stock metrics port.
- */
-export const EDGE_SCRAPE = {
-  gateway: { job: 'edge-gateway', port: 19001, path: '/stats/prometheus' },
-  ingress: { job: 'edge-ingress', port: 10254, path: '/metrics' },
-} as const;
-
-/** An edge implementation Prometheus scrapes. */
-export type EdgeScrapeKind = keyof typeof EDGE_SCRAPE;
-
 /** The file holding the dead-man's-switch URL, pinged for as long as the Watchdog alert arrives. */
 export const DEAD_MANS_SWITCH_URL_FILE = '/etc/alertmanager/secrets/dead-mans-switch-url';
 

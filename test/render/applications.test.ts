@@ -5,9 +5,9 @@ import { parse, parseAllDocuments } from 'yaml';
 import type { EnvironmentFile } from '../../lib/model/schema';
 import { appProject, gitopsSettings, groupOf } from '../../lib/render/applications';
 import { renderAll } from '../../lib/render/synth';
-import type { KubeObject } from '../../lib/render/render';
 import { validateObject } from '../support/kube-schema';
 import { committedText, edit, renderCommitted, ROOT, sourceFor } from '../support/render';
+import { type KubeObject } from '../../lib/contract';
 
 type Json = Record<string, any>;
 

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { objectId } from '../../lib/render/render';
 import { renderCommitted, ROOT } from '../support/render';
+import { objectId } from '../../lib/contract';
 
 // The real kubectl (no cluster needed): `kubectl kustomize` is what `kubectl apply -k` builds.
 describe('kubectl kustomize', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../lib/render/render';
 import { validateObject, unknownFields, type FieldSchema } from '../support/kube-schema';
 import { committedText, edit, environment, object, objects, renderCommitted, renderTexts } from '../support/render';
+import { type KubeObject } from '../../lib/contract';
 
 /** A deep, writable copy of a rendered object, to break in one place. */
 function copy(o: KubeObject): Record<string, any> {

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseImage } from '../../lib/model/formats';
 import { imagesOfOutput } from '../../lib/review/readiness/runtime';
-import type { KubeObject, RenderedEnvironment } from '../../lib/render/render';
+import type { RenderedEnvironment } from '../../lib/render/render';
+import { type KubeObject } from '../../lib/contract';
 
 type Json = Record<string, any>;
 

@@ -27,8 +27,8 @@ import * as fs from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import type { KubeObject } from '../../lib/render/render';
 import type { GeneratedSchemas } from '../../scripts/import-schemas';
+import { type KubeObject } from '../../lib/contract';
 
 /** The Kubernetes version whose definitions declare the Kubernetes kinds. */
 export const KUBERNETES_VERSION = '1.28';

@@ -8,7 +8,8 @@ import { parseDocument } from 'yaml';
 import { loadEnvironments, type EnvironmentSource } from '../../lib/model/load';
 import { formatProblem } from '../../lib/model/problems';
 import { renderAll } from '../../lib/render/synth';
-import type { KubeObject, RenderedEnvironment } from '../../lib/render/render';
+import type { RenderedEnvironment } from '../../lib/render/render';
+import { type KubeObject } from '../../lib/contract';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ENVIRONMENTS_DIR = path.join(ROOT, 'environments');

@@ -8,15 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { DISRUPTION_ANNOTATION } from '../../lib/kit/pod-workload';
-import { RECOMMENDED_LABELS } from '../../lib/kit/recommended-labels';
-import { GRACEFUL_SHUTDOWN } from '../../lib/kit/service-deployment';
 import { PRIORITY_CLASSES } from '../../lib/kit/scheduling';
 import { podTemplateOf, scaleOf } from '../../lib/review/inspect/workloads';
 import type { RenderedEnvironment } from '../../lib/render/render';
 import { SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../../lib/system/names';
 import { removeDir, runTool, scratchDir, withStandIns } from '../support/prom-tools';
 import { committedText, edit, environment, object, objects, podSpecOf, renderTexts } from '../support/render';
+import { DISRUPTION_ANNOTATION, RECOMMENDED_LABELS } from '../../lib/contract';
+import { GRACEFUL_SHUTDOWN } from '../../lib/model/graceful-shutdown';
 
 type Json = Record<string, any>;
 

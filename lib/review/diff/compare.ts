@@ -2,10 +2,10 @@
  * Object-by-object comparison of two rendered trees: which objects each environment gains, loses
  * and changes, and for a changed object every changed field as a path with its old and new value.
  */
-import { isRecord } from '../../model/json';
-import { objectId, type KubeObject } from '../../render/render';
-import { assessRisks, type RiskFlag } from './risk';
+import { deepEqual, isRecord } from '../../model/json';
+import { assessRisks, type ObjectPair, type RiskFlag } from './risk';
 import { compareNames, type Tree } from './tree';
+import { type KubeObject, objectId } from '../../contract';
 
 /** What `diffTrees` needs to know beyond the two trees. */
 export interface DiffOptions {
@@ -64,11 +64,8 @@ export interface EnvironmentDiff {
   /** `added`/`removed`: the environment exists on one side only; `changed`: some object differs. */
   readonly status: 'added' | 'removed' | 'changed' | 'unchanged';
   readonly production: boolean;
-  /** Every difference in order: head apply order, then objects of the base only. */
+  /** Every difference in order: head apply order, then objects of the base only ({@link objectsOf} picks one kind). */
   readonly objects: readonly ObjectDiff[];
-  readonly added: readonly AddedObject[];
-  readonly removed: readonly RemovedObject[];
-  readonly changed: readonly ChangedObject[];
   /** The risk flags of this environment, in object order. */
   readonly risks: readonly RiskFlag[];
 }
@@ -80,13 +77,6 @@ export interface DiffReport {
   readonly risks: readonly RiskFlag[];
 }
 
-/** A base object and its head counterpart (either may be missing), as risk checks see them. */
-export interface ObjectPair {
-  readonly id: string;
-  readonly base?: KubeObject;
-  readonly head?: KubeObject;
-}
-
 /**
  * Compares two trees object by object. Objects are matched by apiVersion, kind, namespace and name;
  * an environment present on one side only has all its objects added or removed.
@@ -95,6 +85,11 @@ export function diffTrees(base: Tree, head: Tree, options: DiffOptions): DiffRep
   const names = [...new Set([...base.keys(), ...head.keys()])].sort(compareNames);
   const environments = names.map((name) => diffEnvironment(name, base.get(name), head.get(name), options.production.has(name)));
   return { environments, risks: bySeverity(environments.flatMap((e) => e.risks)) };
+}
+
+/** An environment's differences of one kind, in order: `objectsOf(env, 'changed')`. */
+export function objectsOf<C extends ObjectDiff['change']>(env: Pick<EnvironmentDiff, 'objects'>, change: C): Array<Extract<ObjectDiff, { change: C }>> {
+  return env.objects.filter((o): o is Extract<ObjectDiff, { change: C }> => o.change === change);
 }
 
 /** True when some environment gains, loses or changes an object. */
@@ -136,12 +131,9 @@ function diffEnvironment(name: string, baseObjects: readonly KubeObject[] | unde
     pairs.push({ id, base: current });
     objects.push({ change: 'removed', id, base: current });
   }
-  const added = objects.filter((o): o is AddedObject => o.change === 'added');
-  const removed = objects.filter((o): o is RemovedObject => o.change === 'removed');
-  const changed = objects.filter((o): o is ChangedObject => o.change === 'changed');
   const status = baseObjects === undefined ? 'added' : headObjects === undefined ? 'removed' : objects.length > 0 ? 'changed' : 'unchanged';
   const risks = bySeverity(assessRisks(name, pairMigrations(pairs), { production, baseObjects: baseList, headObjects: headList }));
-  return { name, status, production, objects, added, removed, changed, risks };
+  return { name, status, production, objects, risks };
 }
 
 const SEVERITY_ORDER: Readonly<Record<RiskFlag['severity'], number>> = { high: 0, medium: 1 };
@@ -275,15 +267,3 @@ function joinKey(path: string, key: string): string {
   if (!/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
   return path === '' ? key : `${path}.${key}`;
 }
-
-/** Structural equality of JSON values (key order does not matter). */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
-  if (isRecord(a) && isRecord(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
-

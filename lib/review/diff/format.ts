@@ -3,7 +3,7 @@
  * comment.
  */
 import { stringify } from 'yaml';
-import type { ChangedObject, DiffReport, EnvironmentDiff, FieldChange, ObjectDiff } from './compare';
+import { objectsOf, type ChangedObject, type DiffReport, type EnvironmentDiff, type FieldChange, type ObjectDiff } from './compare';
 import type { RiskFlag } from './risk';
 
 /** What an absent field shows as. */
@@ -96,7 +96,7 @@ function versionOnlyLines(objects: readonly ChangedObject[]): string[] {
 }
 
 function summary(env: EnvironmentDiff): string {
-  const counts = `${env.added.length} added, ${env.removed.length} removed, ${env.changed.length} changed`;
+  const counts = `${objectsOf(env, 'added').length} added, ${objectsOf(env, 'removed').length} removed, ${objectsOf(env, 'changed').length} changed`;
   if (env.status === 'added') return `new environment (${counts})`;
   if (env.status === 'removed') return `environment removed (${counts})`;
   return counts;
@@ -114,7 +114,7 @@ function markdown(report: DiffReport, details: boolean): string {
   for (const env of report.environments) {
     const label = env.status === 'added' ? ' (new)' : env.status === 'removed' ? ' (removed)' : '';
     const risky = env.risks.length > 0 ? `⚠️ **${env.risks.length}**` : '0';
-    out.push(`| ${code(env.name)}${label} | ${env.added.length} | ${env.removed.length} | ${env.changed.length} | ${risky} |`);
+    out.push(`| ${code(env.name)}${label} | ${objectsOf(env, 'added').length} | ${objectsOf(env, 'removed').length} | ${objectsOf(env, 'changed').length} | ${risky} |`);
   }
   out.push('');
   if (report.risks.length > 0) {
@@ -128,7 +128,7 @@ function markdown(report: DiffReport, details: boolean): string {
     if (addedOrRemoved.length > 0) out.push(...fence(addedOrRemoved.map((o) => `${SIGN[o.change]} ${o.id}`).join('\n'), 'diff'), '');
     const { versionOnly } = splitVersionOnly(env.objects);
     for (const line of versionOnlyLines(versionOnly)) out.push(`- ${escapeMarkdown(line)}`, '');
-    for (const o of env.changed.filter((c) => !versionOnly.includes(c))) {
+    for (const o of objectsOf(env, 'changed').filter((c) => !versionOnly.includes(c))) {
       const warn = env.risks.some((r) => r.objectId === o.id) ? '⚠️ ' : '';
       const title = `${warn}<code>~ ${escapeHtml(o.id)}</code>: ${count(o.fields.length, 'field')}`;
       if (!details) {
@@ -137,7 +137,7 @@ function markdown(report: DiffReport, details: boolean): string {
       }
       out.push('<details>', `<summary>${title}</summary>`, '', ...fence(o.fields.map(formatField).join('\n'), 'text'), '', '</details>', '');
     }
-    if (!details && env.changed.length > 0) out.push('');
+    if (!details && objectsOf(env, 'changed').length > 0) out.push('');
   }
   if (!details) out.push('_Field details are left out: they would make this comment too long. `npm run diff` prints them._', '');
   return out.join('\n');

@@ -6,7 +6,7 @@ import { diffTrees, hasDifferences } from './compare';
 import { formatMarkdown, formatText } from './format';
 import type { Tree } from './tree';
 
-export { diffTrees, diffObject, hasDifferences, REDACTED } from './compare';
+export { diffTrees, diffObject, hasDifferences, objectsOf, REDACTED } from './compare';
 export type { AddedObject, ChangedObject, DiffOptions, DiffReport, EnvironmentDiff, FieldChange, ObjectDiff, RemovedObject } from './compare';
 export { formatMarkdown, formatText, formatValue } from './format';
 export type { RiskFlag, RiskRule, Severity } from './risk';

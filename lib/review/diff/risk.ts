@@ -5,12 +5,16 @@
  */
 import { isPinnedImage, parseImage, parseQuantity } from '../../model/formats';
 import { connectedRoles, isRoleJob } from '../inspect/database-roles';
+import { KUSTOMIZATION_KEYS } from '../inspect/dist';
+import { hstsHeader, redirectsToHttps } from '../inspect/edge';
+import { isDenyAll } from '../inspect/network-policy';
+import { ISSUER_ANNOTATIONS } from '../inspect/secrets';
+import { BROAD_CLUSTER_ROLES, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
 import { minReplicas, podSpecOf, scaleOf } from '../inspect/workloads';
 import { databaseRoleRank } from '../../contract';
-import { isRecord } from '../../model/json';
+import { deepEqual, isRecord } from '../../model/json';
 import { cidrContains } from '../../model/cidr';
-import type { KubeObject } from '../../render/render';
-import { deepEqual, type ObjectPair } from './compare';
+import { type KubeObject } from '../../contract';
 
 /** `high`: weakens security or availability; `medium`: worth a reviewer's second look. */
 export type Severity = 'high' | 'medium';
@@ -40,6 +44,13 @@ export interface RiskFlag {
   readonly objectId: string;
   /** One line: what changed and why it matters. */
   readonly message: string;
+}
+
+/** A base object and its head counterpart (either may be missing), as risk checks see them. */
+export interface ObjectPair {
+  readonly id: string;
+  readonly base?: KubeObject;
+  readonly head?: KubeObject;
 }
 
 /** The environment around the pairs, for checks that look beyond one object. */
@@ -86,7 +97,7 @@ function kustomization(base: KubeObject | undefined, head: KubeObject | undefine
   const listed = new Set(list(head.resources).map(String));
   const dropped = list(base.resources).map(String).filter((r) => !listed.has(r));
   if (dropped.length > 0) findings.push(high('kustomization', `no longer applies ${dropped.join(', ')}`));
-  const extra = Object.keys(head).filter((k) => !['apiVersion', 'kind', 'metadata', 'resources', 'sortOptions'].includes(k) && JSON.stringify(head[k]) !== JSON.stringify(base[k]));
+  const extra = Object.keys(head).filter((k) => !['metadata', ...KUSTOMIZATION_KEYS].includes(k) && JSON.stringify(head[k]) !== JSON.stringify(base[k]));
   if (extra.length > 0) findings.push(high('kustomization', `${extra.join(', ')} changed: kubectl applies something other than the files`));
   return findings;
 }
@@ -175,11 +186,6 @@ export function assessRisks(environment: string, pairs: readonly ObjectPair[], c
   return flags;
 }
 
-function isDefaultDeny(o: KubeObject): boolean {
-  const spec = record(o.spec);
-  return Object.keys(record(spec.podSelector)).length === 0 && list(spec.ingress).length === 0 && list(spec.egress).length === 0;
-}
-
 const DIRECTIONS = [
   { type: 'Ingress', field: 'ingress', peers: 'from', noun: 'source' },
   { type: 'Egress', field: 'egress', peers: 'to', noun: 'destination' },
@@ -188,7 +194,7 @@ const DIRECTIONS = [
 function networkPolicy(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
   if ((head ?? base)!.kind !== 'NetworkPolicy') return [];
   // Policies only ever allow: a new one can open traffic, never close it (a default deny aside).
-  if (!base) return isDefaultDeny(head!) ? [] : [medium('network-policy', 'NetworkPolicy added: it can only open traffic; check what it allows')];
+  if (!base) return isDenyAll(head!) ? [] : [medium('network-policy', 'NetworkPolicy added: it can only open traffic; check what it allows')];
   if (!head) return [high('network-policy', 'NetworkPolicy removed: the traffic rules it set no longer apply')];
   const b = record(base.spec);
   const h = record(head.spec);
@@ -332,7 +338,6 @@ function describePort(port: unknown): string {
   return `${String(p.protocol)}/${number}`;
 }
 
-const ISSUER_ANNOTATIONS = ['cert-manager.io/cluster-issuer', 'cert-manager.io/issuer'];
 const CERT_MANAGER_KINDS = ['ClusterIssuer', 'Issuer', 'Certificate'];
 
 function tls(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
@@ -369,7 +374,7 @@ function tls(base: KubeObject | undefined, head: KubeObject | undefined): Findin
 
 /** Whether a route answers with a redirect to HTTPS. */
 function redirects(o: KubeObject): boolean {
-  return list(record(o.spec).rules).map(record).some((r) => list(r.filters).map(record).some((f) => f.type === 'RequestRedirect' && record(f.requestRedirect).scheme === 'https'));
+  return list(record(o.spec).rules).some(redirectsToHttps);
 }
 
 /** Whether a route attaches to a plain HTTP listener (sectionName http) and sends requests to backends. */
@@ -409,7 +414,7 @@ function httpRoute(base: KubeObject, head: KubeObject): Finding[] {
   const wasPaths = paths(base);
   for (const path of paths(head)) if (!wasPaths.has(path)) findings.push(medium('tls', `routes a new path ${path}: check what it exposes`));
   if (redirects(base) && !redirects(head)) findings.push(high('tls', 'no longer redirects HTTP to HTTPS: plain HTTP is served'));
-  const hsts = (o: KubeObject) => rules(o).some((r) => list(r.filters).map(record).some((f) => f.type === 'ResponseHeaderModifier' && [...list(record(f.responseHeaderModifier).set), ...list(record(f.responseHeaderModifier).add)].map(record).some((h) => String(h.name).toLowerCase() === 'strict-transport-security')));
+  const hsts = (o: KubeObject) => rules(o).some((r) => hstsHeader(r) !== undefined);
   if (hsts(base) && !hsts(head)) findings.push(high('tls', 'no longer sends Strict-Transport-Security'));
   return findings;
 }
@@ -495,8 +500,7 @@ function rbac(base: KubeObject | undefined, head: KubeObject | undefined): Findi
   const findings: Finding[] = [];
   const roleRef = record(head.roleRef);
   const oldRef = record(base?.roleRef);
-  const broad = ['cluster-admin', 'admin', 'edit'];
-  if (roleRef.kind === 'ClusterRole' && broad.includes(String(roleRef.name)) && !(oldRef.kind === 'ClusterRole' && oldRef.name === roleRef.name)) {
+  if (roleRef.kind === 'ClusterRole' && BROAD_CLUSTER_ROLES.includes(String(roleRef.name)) && !(oldRef.kind === 'ClusterRole' && oldRef.name === roleRef.name)) {
     findings.push(high('rbac', `${base ? 'now binds' : 'binds'} ClusterRole ${String(roleRef.name)}: ${roleRef.name === 'cluster-admin' ? 'full control of the cluster' : 'broad write access, secrets and exec included'}`));
   } else if (base && (oldRef.kind !== roleRef.kind || oldRef.name !== roleRef.name)) {
     findings.push(medium('rbac', `roleRef changed from ${String(oldRef.kind)} ${String(oldRef.name)} to ${String(roleRef.kind)} ${String(roleRef.name)}`));
@@ -517,13 +521,13 @@ function roleWidening(base: KubeObject | undefined, head: KubeObject): Finding[]
   const oldRules = list(base?.rules).map(record);
   const newRules = list(head.rules).map(record);
   const wild = (r: Record<string, unknown>, field: string) => list(r[field]).some((x) => String(x).includes('*'));
-  for (const field of ['apiGroups', 'resources', 'verbs', 'nonResourceURLs']) {
+  for (const field of RULE_FIELDS) {
     const had = oldRules.some((r) => wild(r, field));
     if (!had && newRules.some((r) => wild(r, field))) findings.push(high('rbac', `rules gain a wildcard (*) in ${field}`));
   }
   if (!base) {
     // A new role: flag what lets a holder take over pods or read or write secrets.
-    const sensitive = newRules.flatMap(grants).filter((g) => ['pods/exec', 'pods/attach', 'pods/portforward', 'nodes/proxy'].includes(g.resource) || (g.resource === 'secrets' && !['get', 'list', 'watch'].includes(g.verb)));
+    const sensitive = newRules.flatMap(grants).filter((g) => TAKEOVER_RESOURCES.includes(g.resource) || (g.resource === 'secrets' && writesSecrets(g.verb)));
     if (sensitive.length > 0) findings.push(high('rbac', `new role grants ${[...new Set(sensitive.map((g) => `${g.verb} ${g.resource}`))].join(', ')}`));
     return findings;
   }

@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ARGOCD_DIR } from '../../render/applications';
 import { parseManifest } from '../inspect/dist';
-import { KUSTOMIZATION_FILE, MANIFEST_SUFFIX, MANUAL_DIR, type KubeObject, type RenderedEnvironment, type RenderedFile } from '../../render/render';
+import { ARGOCD_DIR, KUSTOMIZATION_FILE, type KubeObject, MANIFEST_SUFFIX, MANUAL_DIR, type RenderedFile } from '../../contract';
 
 /** Environment name -> its objects, in apply order (file order, then document order). */
 export type Tree = ReadonlyMap<string, readonly KubeObject[]>;
@@ -117,8 +116,19 @@ export function readTreeAtRef(repoDir: string, ref: string, distPath = 'dist'): 
   return buildTree(files);
 }
 
+/** An environment rendered in memory, as {@link treeOf} reads it: its files, and its objects already parsed. */
+export interface RenderedTree {
+  readonly name: string;
+  /** The files of dist/<env>/ (the kustomization among them). */
+  readonly files: readonly RenderedFile[];
+  /** What the kustomization applies, in apply order. */
+  readonly objects: readonly KubeObject[];
+  /** The objects of manual/. */
+  readonly manualObjects: readonly KubeObject[];
+}
+
 /** The tree of environments rendered in memory (what `npm run synth` would write), with the shared files of dist/ (the Applications). */
-export function treeOf(environments: readonly RenderedEnvironment[], shared: readonly RenderedFile[] = []): Tree {
+export function treeOf(environments: readonly RenderedTree[], shared: readonly RenderedFile[] = []): Tree {
   const tree = new Map<string, KubeObject[]>();
   for (const e of [...environments].sort((a, b) => compareNames(a.name, b.name))) {
     const kustomization = e.files.find((f) => f.name === KUSTOMIZATION);

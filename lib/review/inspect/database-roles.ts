@@ -6,8 +6,8 @@
  */
 import { isRecord } from '../../model/json';
 import { DATABASE_ROLES_COMPONENT, DATABASE_USER_VARIABLES, databaseRoleOf, type DatabaseRole } from '../../contract';
-import type { KubeObject } from '../../render/render';
 import { podSpecOf } from './workloads';
+import { type KubeObject } from '../../contract';
 
 type Json = Record<string, any>;
 

@@ -5,7 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { KUSTOMIZATION_FILE, MANIFEST_SUFFIX, MANUAL_DIR, type KubeObject, type ManifestFile } from '../../render/render';
+import { KUSTOMIZATION_FILE, type KubeObject, MANIFEST_SUFFIX, MANUAL_DIR, type ManifestFile } from '../../contract';
+
+/** The keys of a kustomization that only list and order the files: any other changes what kubectl applies. */
+export const KUSTOMIZATION_KEYS: readonly string[] = Object.freeze(['apiVersion', 'kind', 'resources', 'sortOptions']);
 
 /** One file of the folder and the objects in it. */
 export type DistFile = ManifestFile;

@@ -3,9 +3,9 @@
  * public host, and the pods that carry its traffic, read from the data-plane annotation each one
  * carries.
  */
-import { DATA_PLANE_ANNOTATION, parseDataPlane } from '../../kit/labels';
-import type { KubeObject } from '../../render/render';
+import { isRecord } from '../../model/json';
 import type { NetPod } from './network-policy';
+import { DATA_PLANE_ANNOTATION, type KubeObject, parseDataPlane } from '../../contract';
 
 /** The objects that take the host's traffic in: Gateways and Ingresses. */
 export function edgeObjects(objects: readonly KubeObject[]): KubeObject[] {
@@ -33,4 +33,24 @@ export function edgeDataPlanes(objects: readonly KubeObject[]): Array<{ readonly
     };
     return [{ edge, pod }];
   });
+}
+
+/** Whether a rule of an HTTPRoute answers with a redirect to HTTPS. */
+export function redirectsToHttps(rule: unknown): boolean {
+  return list(record(rule).filters).map(record).some((f) => f.type === 'RequestRedirect' && record(f.requestRedirect).scheme === 'https');
+}
+
+/** The Strict-Transport-Security value a rule of an HTTPRoute sets or adds to its responses; undefined when it sends none. */
+export function hstsHeader(rule: unknown): string | undefined {
+  const headers = list(record(rule).filters).map(record).flatMap((f) => (f.type === 'ResponseHeaderModifier' ? [...list(record(f.responseHeaderModifier).set), ...list(record(f.responseHeaderModifier).add)] : []));
+  const hsts = headers.map(record).find((h) => String(h.name).toLowerCase() === 'strict-transport-security');
+  return hsts === undefined ? undefined : (hsts.value as string | undefined);
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }

@@ -8,9 +8,10 @@
  * every cluster has (`STOCK`). Policies are checked as the API server validates them, so no
  * answer is given about a policy the cluster would refuse.
  */
+import { cidrContains, cidrHas, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from '../../model/cidr';
 import { isRecord } from '../../model/json';
-import type { KubeObject } from '../../render/render';
 import { POD_OWNERS, podTemplateOf } from './workloads';
+import { type KubeObject } from '../../contract';
 
 /** The protocols a NetworkPolicy port may name. */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -69,9 +70,6 @@ interface Selector {
   readonly matchLabels: ReadonlyArray<readonly [string, string]>;
   readonly matchExpressions: ReadonlyArray<{ readonly key: string; readonly operator: Operator; readonly values: readonly string[] }>;
 }
-
-/** An IPv4 block as a masked base address; an IPv6 block is kept only to match nothing. */
-type Cidr = { readonly family: 4; readonly base: number; readonly prefix: number; readonly text: string } | { readonly family: 6; readonly text: string };
 
 type Peer =
   | { readonly kind: 'selector'; readonly podSelector?: Selector; readonly namespaceSelector?: Selector }
@@ -203,16 +201,29 @@ export class NetworkModel {
 
   private peerMatches(peer: Peer, policyNamespace: string, endpoint: Endpoint): boolean {
     if (peer.kind === 'ipBlock') {
-      const ip = parseIPv4(endpoint.ip)!;
-      return cidrContains(peer.cidr, ip) && !peer.except.some((c) => cidrContains(c, ip));
+      // Every modelled address is IPv4 (checked by checkEndpoint), so an IPv6 block matches nothing.
+      const ip = this.address(endpoint.ip);
+      return cidrHas(peer.cidr, ip) && !peer.except.some((c) => cidrHas(c, ip));
     }
     if (endpoint.kind !== 'pod') return false;
     const inNamespace = peer.namespaceSelector ? selects(peer.namespaceSelector, this.namespaces.get(endpoint.namespace)!) : endpoint.namespace === policyNamespace;
     return inNamespace && (peer.podSelector === undefined || selects(peer.podSelector, endpoint.labels));
   }
 
+  private readonly addresses = new Map<string, IpAddress>();
+
+  /** An endpoint's address, parsed once. */
+  private address(text: string): IpAddress {
+    let ip = this.addresses.get(text);
+    if (!ip) {
+      ip = parseIp(text)!;
+      this.addresses.set(text, ip);
+    }
+    return ip;
+  }
+
   private checkEndpoint(endpoint: Endpoint): void {
-    if (parseIPv4(endpoint.ip) === undefined) throw new Error(`${describeEndpoint(endpoint)}: ip: found ${JSON.stringify(endpoint.ip)}, expected an IPv4 address`);
+    if (parseIp(endpoint.ip)?.family !== 4) throw new Error(`${describeEndpoint(endpoint)}: ip: found ${JSON.stringify(endpoint.ip)}, expected an IPv4 address`);
     if (endpoint.kind === 'pod' && !this.namespaces.has(endpoint.namespace)) {
       throw new Error(`${describeEndpoint(endpoint)}: namespace ${endpoint.namespace} is not one the model knows; add it to the namespaces (known: ${[...this.namespaces.keys()].join(', ')})`);
     }
@@ -358,7 +369,7 @@ function parseIpBlock(raw: unknown, path: string, problem: Report): Peer | undef
   listOf(raw.except, `${path}.except`, problem).forEach((e, i) => {
     const c = parseCidr(e);
     if (c === undefined) problem(`${path}.except[${i}]`, e, 'a CIDR such as 10.0.0.0/24');
-    else if (!strictSubset(c, cidr)) problem(`${path}.except[${i}]`, e, `a strict subset of cidr ${cidr.text}`);
+    else if (!(c.family === cidr.family && c.prefix > cidr.prefix && cidrContains(cidr, c))) problem(`${path}.except[${i}]`, e, `a strict subset of cidr ${cidr.text}`);
     else except.push(c);
   });
   return { kind: 'ipBlock', cidr, except };
@@ -435,52 +446,20 @@ function parseSelector(raw: unknown, path: string, problem: Report): Selector {
   return selector;
 }
 
-// ---- IPv4 arithmetic ----
-
-/** An IPv4 address as an unsigned 32-bit integer, or undefined when the text is not one. */
-function parseIPv4(text: unknown): number | undefined {
-  if (typeof text !== 'string') return undefined;
-  const parts = text.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
-}
-
-function formatIPv4(n: number): string {
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
-}
-
-function mask(prefix: number): number {
-  // A shift by 32 is a shift by 0 in JavaScript, so /0 needs its own case.
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-}
-
-function parseCidr(text: unknown): Cidr | undefined {
-  if (typeof text !== 'string') return undefined;
-  const [address, prefixText, extra] = text.split('/');
-  if (extra !== undefined || prefixText === undefined || !/^\d{1,3}$/.test(prefixText)) return undefined;
-  const prefix = Number(prefixText);
-  if (address!.includes(':')) {
-    // Only IPv4 endpoints are modelled, so an IPv6 block is checked for shape and then matches nothing.
-    return prefix <= 128 && /^[0-9a-fA-F:.]+$/.test(address!) ? { family: 6, text } : undefined;
-  }
-  const ip = parseIPv4(address);
-  if (ip === undefined || prefix > 32) return undefined;
-  // Like the API server, host bits are accepted and masked off: 10.1.2.3/8 is 10.0.0.0/8.
-  return { family: 4, base: (ip & mask(prefix)) >>> 0, prefix, text };
-}
-
-function cidrContains(cidr: Cidr, ip: number): boolean {
-  return cidr.family === 4 && (ip & mask(cidr.prefix)) >>> 0 === cidr.base;
-}
-
-function strictSubset(inner: Cidr, outer: Cidr): boolean {
-  if (inner.family === 6 || outer.family === 6) return inner.family === outer.family;
-  return inner.prefix > outer.prefix && cidrContains(outer, inner.base);
+/**
+ * Whether a NetworkPolicy selects every pod of its namespace and allows nothing: with its
+ * policyTypes, a default deny (of ingress, egress or both). Policies only ever allow, so this is
+ * the one kind that never opens traffic.
+ */
+export function isDenyAll(o: KubeObject): boolean {
+  const spec = isRecord(o.spec) ? o.spec : {};
+  const empty = (value: unknown) => !Array.isArray(value) || value.length === 0;
+  return Object.keys(isRecord(spec.podSelector) ? spec.podSelector : {}).length === 0 && empty(spec.ingress) && empty(spec.egress);
 }
 
 // ---- Pods and namespaces of rendered output ----
 
-const POD_BASE = parseIPv4('10.244.0.0')!;
+const POD_BASE = parseCidr(POD_CIDR)!.base;
 /** Workload pods take 10.244.1.1 upwards; 10.244.0.0/24 is left to the stock pods. */
 const FIRST_WORKLOAD_SUBNET = 1;
 
@@ -514,7 +493,7 @@ export function podsFromObjects(objects: readonly KubeObject[]): NetPod[] {
 function workloadIp(index: number): string {
   const subnet = FIRST_WORKLOAD_SUBNET + Math.floor(index / 254);
   if (subnet > 255) throw new Error(`podsFromObjects: more than ${(256 - FIRST_WORKLOAD_SUBNET) * 254} pods do not fit in ${POD_CIDR}`);
-  return formatIPv4(POD_BASE + subnet * 256 + 1 + (index % 254));
+  return formatIp({ family: 4, value: POD_BASE + BigInt(subnet * 256 + 1 + (index % 254)) });
 }
 
 /**

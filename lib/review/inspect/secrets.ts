@@ -3,8 +3,8 @@
  * can prove that every Secret read is produced by an object in the same output. Works on plain
  * rendered YAML (no construct tree), so it also judges hand-edited output.
  */
-import type { KubeObject } from '../../render/render';
 import { podSpecOf } from './workloads';
+import { type KubeObject } from '../../contract';
 
 /** A Secret some object reads. */
 export interface SecretReference {
@@ -22,11 +22,18 @@ export interface SecretProducer {
   readonly name: string;
   /** "SealedSecret gravl-staging/gravl-db-credentials" */
   readonly producedBy: string;
+  /** The object that produces it. */
+  readonly object: KubeObject;
   /** Keys it provides, where known (undefined: unknown, e.g. issued by cert-manager). */
   readonly keys?: readonly string[];
 }
 
 type Json = Record<string, any>;
+
+/** The annotation that has cert-manager issue an Ingress's (or a Gateway's) certificate from a ClusterIssuer. */
+export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
+/** Either annotation that has cert-manager issue the certificate: from a ClusterIssuer, or an Issuer of the namespace. */
+export const ISSUER_ANNOTATIONS: readonly string[] = Object.freeze([CLUSTER_ISSUER_ANNOTATION, 'cert-manager.io/issuer']);
 
 /** Where cert-manager reads a ClusterIssuer's Secrets from. */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
@@ -77,13 +84,13 @@ export function secretProducers(objects: readonly KubeObject[]): SecretProducer[
     const id = `${o.kind} ${namespace}/${o.metadata.name}`;
     if (o.kind === 'SealedSecret') {
       const name = spec?.template?.metadata?.name ?? o.metadata.name;
-      out.push({ namespace: spec?.template?.metadata?.namespace ?? namespace, name, producedBy: id, keys: Object.keys(spec?.encryptedData ?? {}) });
+      out.push({ namespace: spec?.template?.metadata?.namespace ?? namespace, name, producedBy: id, object: o, keys: Object.keys(spec?.encryptedData ?? {}) });
     } else if (o.kind === 'ExternalSecret') {
-      out.push({ namespace, name: spec?.target?.name ?? o.metadata.name, producedBy: id, keys: ((spec?.data ?? []) as Json[]).map((d) => d.secretKey) });
+      out.push({ namespace, name: spec?.target?.name ?? o.metadata.name, producedBy: id, object: o, keys: ((spec?.data ?? []) as Json[]).map((d) => d.secretKey) });
     } else if (o.kind === 'Certificate' && spec?.secretName) {
-      out.push({ namespace, name: spec.secretName, producedBy: id, keys: ['tls.crt', 'tls.key', 'ca.crt'] });
-    } else if (o.kind === 'Ingress' && (o.metadata.annotations?.['cert-manager.io/cluster-issuer'] || o.metadata.annotations?.['cert-manager.io/issuer'])) {
-      for (const tls of (spec?.tls ?? []) as Json[]) if (tls.secretName) out.push({ namespace, name: tls.secretName, producedBy: `${id} (cert-manager)`, keys: ['tls.crt', 'tls.key'] });
+      out.push({ namespace, name: spec.secretName, producedBy: id, object: o, keys: ['tls.crt', 'tls.key', 'ca.crt'] });
+    } else if (o.kind === 'Ingress' && ISSUER_ANNOTATIONS.some((a) => o.metadata.annotations?.[a])) {
+      for (const tls of (spec?.tls ?? []) as Json[]) if (tls.secretName) out.push({ namespace, name: tls.secretName, producedBy: `${id} (cert-manager)`, object: o, keys: ['tls.crt', 'tls.key'] });
     }
   }
   return out;

@@ -5,12 +5,15 @@
  * questions of the same objects, so they ask them here.
  */
 import { isRecord } from '../../model/json';
-import type { KubeObject } from '../../render/render';
+import { type KubeObject } from '../../contract';
 
 type Json = Record<string, any>;
 
 /** The kinds whose objects run pods. */
 export const POD_OWNERS: readonly string[] = Object.freeze(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
+
+/** The kinds that keep pods running (not to completion): what probes, rollouts, budgets and spread are judged on. */
+export const LONG_RUNNING: readonly string[] = Object.freeze(['Deployment', 'StatefulSet', 'DaemonSet']);
 
 /** The pod template (metadata and spec) of a pod-owning object; a Pod is its own template. */
 export function podTemplateOf(o: KubeObject | undefined): { metadata?: Json; spec?: Json } | undefined {

@@ -7,51 +7,33 @@
  */
 import { parse } from 'yaml';
 import { isPinnedImage, parseImage, parseQuantity } from '../../model/formats';
-import type { DistFile } from '../inspect/dist';
-import { edgeDataPlanes } from '../inspect/edge';
-import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
-import { plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
-import { POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
-import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../../kit/labels';
-import { OPTIONS_PREFIX, PUBLIC_DURATION_METRIC, PUBLIC_REQUESTS_METRIC } from '../../system/load-test';
-import { ROTATED_ANNOTATION_PREFIX } from '../../kit/secrets';
+import { KUSTOMIZATION_KEYS, type DistFile } from '../inspect/dist';
+import { edgeDataPlanes, hstsHeader, redirectsToHttps } from '../inspect/edge';
+import { isDenyAll, namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
+import { BROAD_CLUSTER_ROLES, ESCALATION_VERBS, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
+import { CLUSTER_ISSUER_ANNOTATION, plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
+import { LONG_RUNNING, POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
 import { SIGN_OFF } from '../../model/sign-off';
 import { databaseRoles, offsiteBackups } from './data-safety';
-import { objectId as id, type KubeObject } from '../../render/render';
 import { EVIDENCE_FILES, type Evidence } from './evidence';
 import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './provenance';
 import { evidenceDir, imageScan, migrationsApplied, podsHealthy } from './runtime';
 import { edgeErrors, gracefulShutdown, metaMonitoring, recommendedLabels, scheduling } from './operability';
 import type { Subject } from './subject';
-
-/**
- * PASS, FAIL, WARN (findings that do not fail here; a blocking one still keeps the verdict at READY,
- * a non-blocking one is advisory) or RUNTIME (no evidence yet: the command collects it).
- */
-export type Status = 'PASS' | 'FAIL' | 'WARN' | 'RUNTIME';
-
-/** The three verdicts: a blocking criterion fails; everything the files decide passes but runtime evidence is missing; everything passes. */
-export type Decision = 'NO-GO' | 'READY' | 'GO';
-
-export interface CriterionResult {
-  readonly id: string;
-  readonly title: string;
-  readonly blocking: boolean;
-  readonly status: Status;
-  /** The objects and fields looked at, or what is missing. */
-  readonly evidence: readonly string[];
-  /** For RUNTIME: the command that collects its evidence. */
-  readonly command?: string;
-  /** For FAIL and WARN, where known: the commands that fix it. */
-  readonly fix?: readonly string[];
-}
-
-/** What k6's handleSummary reports (the parts readiness reads). */
-export interface K6Summary {
-  readonly metrics: Record<string, { readonly values?: Record<string, number> }>;
-  /** What the load test adds: the base URL it ran against. */
-  readonly gravl?: { readonly apiUrl?: string; readonly release?: string };
-}
+import { result, type CriterionResult } from './result';
+import type { K6Summary } from './k6';
+import {
+  ENVIRONMENT_LABEL,
+  LOAD_TEST_OPTIONS_PREFIX,
+  objectId as id,
+  PRODUCTION_LABEL,
+  PUBLIC_DURATION_METRIC,
+  PUBLIC_REQUESTS_METRIC,
+  ROTATED_ANNOTATION_PREFIX,
+  STORAGE_CLASSES_ANNOTATION,
+  SYNC_WAVE_ANNOTATION,
+  type KubeObject,
+} from '../../contract';
 
 export interface ReadinessInput {
   /** The environment folder's name. */
@@ -78,15 +60,15 @@ export const LOAD_TEST_LIMITS = { p95Ms: SIGN_OFF.latencyP95Ms, p99Ms: SIGN_OFF.
 
 type Json = Record<string, any>;
 
-const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
-
-function result(id: string, title: string, problems: string[], evidence: string[], blocking = true): CriterionResult {
-  return { id, title, blocking, status: problems.length > 0 ? 'FAIL' : 'PASS', evidence: problems.length > 0 ? problems : evidence };
-}
-
 /** Days between two ISO dates (b - a). */
 function daysBetween(a: string, b: Date): number {
   return Math.floor((b.getTime() - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+}
+
+/** The day a sealed key was last rotated (its rotation annotation), or undefined when it records no date. */
+function rotatedOn(sealed: KubeObject, key: string): string | undefined {
+  const rotated = sealed.metadata.annotations?.[`${ROTATED_ANNOTATION_PREFIX}${key}`];
+  return rotated !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(rotated) ? rotated : undefined;
 }
 
 function addDays(date: string, days: number): string {
@@ -138,7 +120,7 @@ function tls(v: View): CriterionResult {
   const issuers = new Map(v.all('ClusterIssuer').map((i) => [i.metadata.name, i]));
   const producers = secretProducers(v.objects);
   const issuedBy = (o: KubeObject): string | undefined => {
-    const issuerName = o.metadata.annotations?.['cert-manager.io/cluster-issuer'];
+    const issuerName = o.metadata.annotations?.[CLUSTER_ISSUER_ANNOTATION];
     if (issuerName && !issuers.has(issuerName)) problems.push(`${id(o)}: issuer ${issuerName} is not defined in this output`);
     return issuerName && issuers.has(issuerName) ? issuerName : undefined;
   };
@@ -147,7 +129,7 @@ function tls(v: View): CriterionResult {
   for (const ingress of ingresses) {
     const spec = ingress.spec as Json;
     const issuerName = issuedBy(ingress);
-    if (!ingress.metadata.annotations?.['cert-manager.io/cluster-issuer']) problems.push(`${id(ingress)}: no cert-manager.io/cluster-issuer annotation`);
+    if (!ingress.metadata.annotations?.[CLUSTER_ISSUER_ANNOTATION]) problems.push(`${id(ingress)}: no cert-manager.io/cluster-issuer annotation`);
     for (const rule of (spec.rules ?? []) as Json[]) {
       const entry = ((spec.tls ?? []) as Json[]).find((t) => (t.hosts ?? []).includes(rule.host));
       if (!entry?.secretName) problems.push(`${id(ingress)}: host ${rule.host} is not under TLS`);
@@ -179,8 +161,7 @@ function tls(v: View): CriterionResult {
       else if (!issuer) problems.push(`${id(gateway)}: listener ${listener.name}: certificate ${secret} is issued by nothing (no cert-manager.io/cluster-issuer annotation, and no Ingress issues it)`);
       else evidence.push(`${id(gateway)}: ${String(listener.hostname)} under TLS (secret ${secret}) issued by ClusterIssuer ${issuer}${annotated ? '' : ' through the Ingress during the migration'}`);
       // HSTS: a response header every route of the HTTPS listener sets.
-      const headers = attached(listener).flatMap((r) => ((r.spec as Json).rules ?? []).map((rule: Json) =>
-        ((rule.filters ?? []) as Json[]).flatMap((f) => (f.type === 'ResponseHeaderModifier' ? [...(f.responseHeaderModifier?.set ?? []), ...(f.responseHeaderModifier?.add ?? [])] : [])).find((h: Json) => String(h.name).toLowerCase() === 'strict-transport-security')?.value as string | undefined));
+      const headers = attached(listener).flatMap((r) => ((r.spec as Json).rules ?? []).map(hstsHeader) as Array<string | undefined>);
       const maxAges = headers.map((h) => Number(/max-age=(\d+)/.exec(h ?? '')?.[1] ?? NaN));
       if (headers.length === 0) problems.push(`${id(gateway)}: listener ${listener.name} has no HTTPRoute`);
       else if (headers.some((h) => h === undefined)) {
@@ -193,7 +174,7 @@ function tls(v: View): CriterionResult {
     // Plain HTTP answers with a redirect to HTTPS, and nothing else.
     for (const listener of listeners.filter((l) => l.protocol === 'HTTP')) {
       const served = attached(listener);
-      const redirects = (r: KubeObject) => ((r.spec as Json).rules ?? []).every((rule: Json) => (rule.backendRefs ?? []).length === 0 && ((rule.filters ?? []) as Json[]).some((f) => f.type === 'RequestRedirect' && f.requestRedirect?.scheme === 'https'));
+      const redirects = (r: KubeObject) => ((r.spec as Json).rules ?? []).every((rule: Json) => (rule.backendRefs ?? []).length === 0 && redirectsToHttps(rule));
       if (served.length === 0) problems.push(`${id(gateway)}: listener ${listener.name} (${String(listener.hostname)}) has no route redirecting HTTP to HTTPS`);
       for (const r of served) {
         if (redirects(r)) evidence.push(`${id(r)}: redirects http://${String(listener.hostname)} to https`);
@@ -229,8 +210,8 @@ function secrets(v: View): CriterionResult {
   let oldest: string | undefined;
   for (const o of all.filter((x) => x.kind === 'SealedSecret')) {
     for (const key of Object.keys(((o.spec as Json | undefined)?.encryptedData ?? {}) as Json)) {
-      const rotated = o.metadata.annotations?.[`${ROTATED_ANNOTATION_PREFIX}${key}`];
-      if (!rotated || !/^\d{4}-\d{2}-\d{2}$/.test(rotated)) problems.push(`${id(o)}: key ${key} has no rotation date`);
+      const rotated = rotatedOn(o, key);
+      if (!rotated) problems.push(`${id(o)}: key ${key} has no rotation date`);
       else if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(o)}: key ${key} last rotated ${rotated}, more than ${ROTATION_DAYS} days ago: seal a new value`);
       else if (!oldest || rotated < oldest) oldest = rotated;
     }
@@ -255,9 +236,9 @@ function loadTest(v: View): CriterionResult {
   let scenarios: Json = {};
   if (script) {
     const text = String((script.data as Json | undefined)?.['load-test.js'] ?? '');
-    const line = text.split('\n').find((l) => l.startsWith(OPTIONS_PREFIX));
+    const line = text.split('\n').find((l) => l.startsWith(LOAD_TEST_OPTIONS_PREFIX));
     try {
-      const options = line ? (JSON.parse(line.slice(OPTIONS_PREFIX.length).replace(/;$/, '')) as Json) : {};
+      const options = line ? (JSON.parse(line.slice(LOAD_TEST_OPTIONS_PREFIX.length).replace(/;$/, '')) as Json) : {};
       thresholds = options.thresholds ?? {};
       scenarios = options.scenarios ?? {};
     } catch {
@@ -417,15 +398,16 @@ function dbCredentials(v: View): CriterionResult {
   const ref = env.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef;
   if (!postgres || !ref) return result('db-credentials', title, ['StatefulSet postgres does not read POSTGRES_PASSWORD from a Secret'], []);
   const namespace = postgres.metadata.namespace;
-  const sealed = v.objects.find((o) => o.kind === 'SealedSecret' && o.metadata.namespace === namespace && ((o.spec as Json).template?.metadata?.name ?? o.metadata.name) === ref.name);
-  const external = v.objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.namespace === namespace && ((o.spec as Json).target?.name ?? o.metadata.name) === ref.name);
+  const producers = secretProducers(v.objects).filter((p) => p.namespace === namespace && p.name === ref.name).map((p) => p.object);
+  const sealed = producers.find((o) => o.kind === 'SealedSecret');
+  const external = producers.find((o) => o.kind === 'ExternalSecret');
   if (external) return result('db-credentials', title, [], [`${id(external)}: from ${(external.spec as Json).secretStoreRef?.kind} ${(external.spec as Json).secretStoreRef?.name}, refreshed every ${(external.spec as Json).refreshInterval}; rotation is the store's`]);
   if (!sealed) return result('db-credentials', title, [`secret ${namespace}/${ref.name} is not produced by a SealedSecret or ExternalSecret`], []);
   const problems: string[] = [];
   const evidence: string[] = [];
   for (const key of Object.keys((sealed.spec as Json).encryptedData ?? {})) {
-    const rotated = sealed.metadata.annotations?.[`${ROTATED_ANNOTATION_PREFIX}${key}`];
-    if (!rotated || !/^\d{4}-\d{2}-\d{2}$/.test(rotated)) {
+    const rotated = rotatedOn(sealed, key);
+    if (!rotated) {
       problems.push(`${id(sealed)}: key ${key} has no rotation date (${ROTATED_ANNOTATION_PREFIX}${key})`);
       continue;
     }
@@ -508,10 +490,10 @@ function network(v: View): CriterionResult {
   return result('network', 'Network policies: default deny, DNS to CoreDNS, the required flows only', problems, evidence);
 }
 
+/** A deny-all policy of both directions. */
 function isDefaultDeny(p: KubeObject): boolean {
-  const spec = p.spec as Json;
-  const types = (spec.policyTypes ?? []) as string[];
-  return Object.keys(spec.podSelector ?? {}).length === 0 && types.includes('Ingress') && types.includes('Egress') && !(spec.ingress ?? []).length && !(spec.egress ?? []).length;
+  const types = ((p.spec as Json).policyTypes ?? []) as string[];
+  return isDenyAll(p) && types.includes('Ingress') && types.includes('Egress');
 }
 
 function rbac(v: View): CriterionResult {
@@ -519,18 +501,18 @@ function rbac(v: View): CriterionResult {
   const roles = [...v.all('Role'), ...v.all('ClusterRole')];
   for (const role of roles) {
     for (const rule of ((role as Json).rules ?? []) as Json[]) {
-      const fields = [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? []), ...(rule.nonResourceURLs ?? [])] as string[];
+      const fields = RULE_FIELDS.flatMap((field) => (rule[field] ?? []) as string[]);
       // `pods/*` is as wide as `*` for what matters here: exec, attach and port-forward.
       if (fields.some((f) => f.includes('*'))) problems.push(`${id(role)}: a wildcard in ${JSON.stringify(rule)}`);
-      for (const verb of ['escalate', 'bind', 'impersonate']) if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
-      if ((rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).some((vb: string) => !['get', 'list', 'watch'].includes(vb))) problems.push(`${id(role)}: writes secrets (${rule.verbs.join(', ')})`);
-      for (const sub of ['pods/exec', 'pods/attach', 'pods/portforward', 'nodes/proxy']) if ((rule.resources ?? []).includes(sub)) problems.push(`${id(role)}: grants ${sub}`);
+      for (const verb of ESCALATION_VERBS) if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
+      if ((rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).some(writesSecrets)) problems.push(`${id(role)}: writes secrets (${rule.verbs.join(', ')})`);
+      for (const sub of TAKEOVER_RESOURCES) if ((rule.resources ?? []).includes(sub)) problems.push(`${id(role)}: grants ${sub}`);
       if ((rule.resources ?? []).includes('persistentvolumeclaims') && (rule.verbs ?? []).includes('delete') && role.metadata.name === 'gravl-deployer') problems.push(`${id(role)}: may delete volume claims (the data and its backups)`);
     }
   }
   for (const binding of [...v.all('RoleBinding'), ...v.all('ClusterRoleBinding')]) {
     const roleName = (binding as Json).roleRef?.name;
-    if (['cluster-admin', 'admin', 'edit'].includes(roleName)) problems.push(`${id(binding)}: binds ${roleName}`);
+    if (BROAD_CLUSTER_ROLES.includes(roleName)) problems.push(`${id(binding)}: binds ${roleName}`);
   }
   const deployer = v.objects.find((o) => o.kind === 'Role' && o.metadata.name === 'gravl-deployer' && o.metadata.namespace === v.namespace);
   if (!deployer) problems.push(`no Role gravl-deployer in ${v.namespace}`);
@@ -602,7 +584,7 @@ function migrations(v: View): CriterionResult {
   if (!backend) problems.push('no Deployment backend');
   if (job && backend) {
     if (!(v.fileOf(job) < v.fileOf(backend))) problems.push(`${id(job)} is applied in ${v.input.files[v.fileOf(job)]?.name}, not before ${id(backend)} (${v.input.files[v.fileOf(backend)]?.name})`);
-    const wave = (o: KubeObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? NaN);
+    const wave = (o: KubeObject) => Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? NaN);
     if (!Number.isNaN(wave(job)) && !(wave(job) < wave(backend))) problems.push(`${id(job)}: Argo CD sync wave ${wave(job)} is not before the backend's ${wave(backend)}`);
     const spec = job.spec as Json;
     if (spec.backoffLimit === undefined || spec.activeDeadlineSeconds === undefined) problems.push(`${id(job)}: no backoffLimit or deadline`);
@@ -616,8 +598,7 @@ function migrations(v: View): CriterionResult {
 
 /** What kubectl applies is what the files say: a kustomization may list and order them, nothing more. */
 function kustomization(v: View): CriterionResult {
-  const allowed = ['apiVersion', 'kind', 'resources', 'sortOptions'];
-  const extra = (v.input.kustomizationKeys ?? []).filter((k) => !allowed.includes(k));
+  const extra = (v.input.kustomizationKeys ?? []).filter((k) => !KUSTOMIZATION_KEYS.includes(k));
   return result('kustomization', 'The kustomization applies the files as they are', extra.length ? [`kustomization.yaml has ${extra.join(', ')}: what kubectl applies differs from the files judged here`] : [], [`kustomization.yaml lists the ${v.input.files.length} files in apply order and changes nothing in them`]);
 }
 
@@ -667,17 +648,4 @@ export function evaluate(input: ReadinessInput): CriterionResult[] {
     kustomization(v),
     ...[metaMonitoring, edgeErrors, gracefulShutdown, scheduling, recommendedLabels].map((criterion) => criterion(subject)),
   ];
-}
-
-/**
- * NO-GO when a blocking criterion fails; READY when none fails but a blocking one still waits for
- * runtime evidence or carries a warning (a stand-in certificate or a receiver that cannot deliver
- * in staging: not a failure there, but nothing a GO may rest on); GO only when every blocking
- * criterion passed (runtime ones on evidence). A non-blocking WARN (advisory) does not hold GO.
- */
-export function decision(results: readonly CriterionResult[]): Decision {
-  const blocking = results.filter((r) => r.blocking);
-  if (blocking.some((r) => r.status === 'FAIL')) return 'NO-GO';
-  if (blocking.some((r) => r.status !== 'PASS')) return 'READY';
-  return 'GO';
 }

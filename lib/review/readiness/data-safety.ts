@@ -6,8 +6,8 @@
 import { parseImage } from '../../model/formats';
 import { connectedRoles, containerReadsSecret, isDatabaseServer, isRoleJob, podContainers, superuserSecret } from '../inspect/database-roles';
 import { POD_OWNERS } from '../inspect/workloads';
-import { objectId as id, type KubeObject } from '../../render/render';
-import type { CriterionResult } from './criteria';
+import { result, type CriterionResult } from './result';
+import { type KubeObject, objectId as id } from '../../contract';
 
 type Json = Record<string, any>;
 
@@ -16,10 +16,6 @@ export interface DataSafetyView {
   readonly objects: readonly KubeObject[];
   readonly manual: readonly KubeObject[];
   readonly production: boolean;
-}
-
-function result(id_: string, title: string, problems: string[], evidence: string[]): CriterionResult {
-  return { id: id_, title, blocking: true, status: problems.length > 0 ? 'FAIL' : 'PASS', evidence: problems.length > 0 ? problems : evidence };
 }
 
 const envOf = (c: Json): Record<string, string | undefined> =>

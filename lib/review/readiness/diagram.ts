@@ -3,9 +3,10 @@
  * and what comes in from outside, computed from the rendered NetworkPolicies with the evaluator (not
  * from what the constructs meant), so a reviewer sees a new or lost edge in READINESS.md.
  */
+import { firstHost, formatIp, parseCidr } from '../../model/cidr';
 import { edgeDataPlanes } from '../inspect/edge';
 import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
-import type { KubeObject } from '../../render/render';
+import { type KubeObject } from '../../contract';
 
 type Json = Record<string, any>;
 
@@ -47,15 +48,6 @@ function clusterBlocks(policies: readonly KubeObject[]): string[] {
   return [...blocks].sort();
 }
 
-/** The first host address of an IPv4 block, standing for every address of it. */
-function firstHost(cidr: string): string {
-  const [address, prefix] = cidr.split('/');
-  const n = address!.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-  const size = 2 ** (32 - Number(prefix));
-  const host = n - (n % size) + (size > 1 ? 1 : 0);
-  return [24, 16, 8, 0].map((shift) => Math.floor(host / 2 ** shift) % 256).join('.');
-}
-
 /** The flowchart, as the text of a ```mermaid block. */
 export function networkDiagram(objects: readonly KubeObject[], manual: readonly KubeObject[] = []): string {
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
@@ -71,7 +63,7 @@ export function networkDiagram(objects: readonly KubeObject[], manual: readonly 
   const outside: Node[] = [
     ...dataPlanes.map(({ edge, pod }): Node => ({ key: nodeKey(`edge_${edge.kind}`), label: `${edge.kind} ${edge.metadata.name} data plane`, endpoint: pod, ports: pod.ports, group: '' })),
     { key: 'internet', label: 'internet', endpoint: STOCK.internet, ports: externalPorts, group: '' },
-    ...clusterBlocks(policies).map((cidr): Node => ({ key: nodeKey(`hosts_${cidr}`), label: `hosts ${cidr}`, endpoint: { kind: 'external', name: cidr, ip: firstHost(cidr) }, ports: externalPorts, group: '' })),
+    ...clusterBlocks(policies).map((cidr): Node => ({ key: nodeKey(`hosts_${cidr}`), label: `hosts ${cidr}`, endpoint: { kind: 'external', name: cidr, ip: formatIp(firstHost(parseCidr(cidr)!)) }, ports: externalPorts, group: '' })),
     { key: 'cert_manager', label: 'cert-manager', endpoint: { kind: 'pod', name: 'cert-manager', namespace: 'cert-manager', labels: { 'app.kubernetes.io/name': 'cert-manager' }, ip: '10.244.0.40', ports: [{ port: 9402, protocol: 'TCP' }] }, ports: [{ port: 9402, protocol: 'TCP' }], group: '' },
   ];
   const ours = pods.map(workload);

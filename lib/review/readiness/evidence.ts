@@ -13,9 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isRecord } from '../../model/json';
-import type { KubeObject } from '../../render/render';
-import type { K6Summary } from './criteria';
-import { parseK6Summary } from './k6';
+import { parseK6Summary, type K6Summary } from './k6';
+import { type KubeObject } from '../../contract';
 
 /** One vulnerability of a Trivy report (the fields readiness reads). */
 export interface TrivyVulnerability {

@@ -3,7 +3,12 @@
  * `K6_SUMMARY_JSON` marker (so `kubectl logs job/load-test` can be passed as it is), or a file
  * holding only that JSON.
  */
-import type { K6Summary } from './criteria';
+/** What k6's handleSummary reports (the parts readiness reads). */
+export interface K6Summary {
+  readonly metrics: Record<string, { readonly values?: Record<string, number> }>;
+  /** What the load test adds: the base URL it ran against. */
+  readonly gravl?: { readonly apiUrl?: string; readonly release?: string };
+}
 
 const MARKER = 'K6_SUMMARY_JSON ';
 

@@ -8,25 +8,16 @@
 import { parse } from 'yaml';
 import { edgeDataPlanes } from '../inspect/edge';
 import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK_NAMESPACES } from '../inspect/network-policy';
-import { podSpecOf, podTemplateOf, POD_OWNERS, scaleOf } from '../inspect/workloads';
-import { EDGE_SCRAPE, type EdgeScrapeKind } from '../../system/names';
-import { DISRUPTION_ANNOTATION, HOST_ACCESS_ANNOTATION } from '../../kit/pod-workload';
-import { RECOMMENDED_LABELS } from '../../kit/recommended-labels';
-import { GRACEFUL_SHUTDOWN } from '../../kit/service-deployment';
+import { LONG_RUNNING, podSpecOf, podTemplateOf, POD_OWNERS, scaleOf } from '../inspect/workloads';
 import { SIGN_OFF } from '../../model/sign-off';
-import { objectId as id, type KubeObject } from '../../render/render';
-import type { CriterionResult } from './criteria';
+import { productionVerdict, type CriterionResult } from './result';
 import type { Subject } from './subject';
 import { sealCommand, sealedKeys, undeliverable } from './provenance';
+import { DISRUPTION_ANNOTATION, EDGE_SCRAPE, type EdgeScrapeKind, HOST_ACCESS_ANNOTATION, type KubeObject, RECOMMENDED_LABELS, objectId as id } from '../../contract';
+import { GRACEFUL_SHUTDOWN } from '../../model/graceful-shutdown';
 
 type Json = Record<string, any>;
 
-
-/** Problems fail in production and warn elsewhere; no problem passes. */
-function verdict(v: Subject, id_: string, title: string, problems: string[], evidence: string[], fix: string[] = []): CriterionResult {
-  if (problems.length === 0) return { id: id_, title, blocking: true, status: 'PASS', evidence };
-  return { id: id_, title, blocking: true, status: v.production ? 'FAIL' : 'WARN', evidence: problems, ...(fix.length ? { fix } : {}) };
-}
 
 function configFile(v: Subject, configMap: string, file: string): Json | undefined {
   const cm = v.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMap);
@@ -64,7 +55,7 @@ export function metaMonitoring(v: Subject): CriterionResult {
   const prometheus = configFile(v, 'prometheus-config', 'prometheus.yml');
   const alertmanager = configFile(v, 'alertmanager-config', 'alertmanager.yml');
   if (!prometheus || rules.size === 0 || !alertmanager) {
-    return verdict(v, 'meta-monitoring', title, ['no Prometheus configuration, rules or Alertmanager configuration (ConfigMaps prometheus-config, prometheus-rules, alertmanager-config)'], []);
+    return productionVerdict(v, 'meta-monitoring', title, ['no Prometheus configuration, rules or Alertmanager configuration (ConfigMaps prometheus-config, prometheus-rules, alertmanager-config)'], []);
   }
   // The Watchdog: always firing, routed first to a receiver that posts to a URL the cluster has.
   const watchdog = rules.get('Watchdog');
@@ -98,7 +89,7 @@ export function metaMonitoring(v: Subject): CriterionResult {
   const missing = Object.keys(META_ALERTS).filter((a) => !rules.has(a));
   for (const alert of missing) problems.push(`no ${alert}: ${META_ALERTS[alert]} would go unnoticed`);
   if (missing.length === 0) evidence.push(`alerts on ${Object.values(META_ALERTS).join('; ')}`);
-  return verdict(v, 'meta-monitoring', title, problems, evidence, fix);
+  return productionVerdict(v, 'meta-monitoring', title, problems, evidence, fix);
 }
 
 /** Whatever serves the host is scraped (flow allowed) and its 5xx share alerted on at the sign-off's rate. */
@@ -109,7 +100,7 @@ export function edgeErrors(v: Subject): CriterionResult {
   const prometheus = configFile(v, 'prometheus-config', 'prometheus.yml');
   const rules = alertRules(v);
   const planes = edgeDataPlanes(v.objects);
-  if (planes.length === 0) return verdict(v, 'edge-errors', title, ['no Gateway or Ingress naming its data plane: nothing to watch'], []);
+  if (planes.length === 0) return productionVerdict(v, 'edge-errors', title, ['no Gateway or Ingress naming its data plane: nothing to watch'], []);
   const all = [...v.objects, ...v.manual];
   const pods = podsFromObjects(all);
   const scraper = pods.find((p) => p.labels['app.kubernetes.io/name'] === 'prometheus');
@@ -144,7 +135,7 @@ export function edgeErrors(v: Subject): CriterionResult {
     else if (alert && !String(alert.expr).includes(`job="${scrape.job}"`)) problems.push(`${where}: EdgeHighErrorRate does not read job ${scrape.job}`);
     else evidence.push(`${where}: scraped as ${scrape.job} on :${scrape.port}${scrape.path} (egress allowed), 5xx share alerted above ${String(threshold)}`);
   }
-  return verdict(v, 'edge-errors', title, problems, evidence);
+  return productionVerdict(v, 'edge-errors', title, problems, evidence);
 }
 
 /** The backend and frontend wait out the endpoint propagation, then finish in-flight requests, and roll at full capacity. */
@@ -171,11 +162,8 @@ export function gracefulShutdown(v: Subject): CriterionResult {
     if (strategy.type !== 'RollingUpdate' || String(unavailable) !== '0') problems.push(`${id(d)}: rolls with ${strategy.type ?? 'the default strategy'} and maxUnavailable ${String(unavailable ?? '25%')}, not at full capacity (maxUnavailable 0)`);
     if (!problems.some((p) => p.startsWith(id(d)))) evidence.push(`${id(d)}: preStop sleep ${sleep}s, terminationGracePeriodSeconds ${grace}, RollingUpdate maxUnavailable 0 maxSurge ${String(strategy.rollingUpdate?.maxSurge)}`);
   }
-  return verdict(v, 'graceful-shutdown', title, problems, evidence);
+  return productionVerdict(v, 'graceful-shutdown', title, problems, evidence);
 }
-
-/** The long-running workloads: what PDBs, spread and priorities are judged on. */
-const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
 /** Priority classes on every pod, the data tier and backend above the rest, node agents highest; a PDB or written decision, and spread. */
 export function scheduling(v: Subject): CriterionResult {
@@ -233,7 +221,7 @@ export function scheduling(v: Subject): CriterionResult {
     `postgres and backend above the frontend; the node agents above everything else, their host access annotated`,
     `${withBudget} workload(s) behind a PodDisruptionBudget, the others and every Job and CronJob with a written decision; every replicated workload spread over nodes`,
   );
-  return verdict(v, 'scheduling', title, problems, problems.length ? [] : evidence);
+  return productionVerdict(v, 'scheduling', title, problems, problems.length ? [] : evidence);
 }
 
 /** The recommended labels on every object and pod template; selectors free of version and instance. */
@@ -257,5 +245,5 @@ export function recommendedLabels(v: Subject): CriterionResult {
   }
   const shown = problems.slice(0, 20);
   if (problems.length > shown.length) shown.push(`... and ${problems.length - shown.length} more`);
-  return verdict(v, 'labels', title, shown, [`${all.length} objects and ${templates} pod templates carry ${RECOMMENDED_LABELS.join(', ')}; no selector uses version or instance`]);
+  return productionVerdict(v, 'labels', title, shown, [`${all.length} objects and ${templates} pod templates carry ${RECOMMENDED_LABELS.join(', ')}; no selector uses version or instance`]);
 }

@@ -1,21 +1,13 @@
 /**
  * Whether the cluster could use the sealed values at all: each SealedSecret records the certificate
  * it is meant for and where that came from, and each key its class (generated or provided), how its
- * value was made and the certificate it was sealed for (see lib/kit/secrets.ts). Production
+ * value was made and the certificate it was sealed for (the sealing annotations of lib/contract.ts). Production
  * fails on a stand-in certificate, a value sealed for another certificate, and a provided
  * credential that is missing or was generated; elsewhere these are warnings.
  */
-import {
-  CERTIFICATE_ANNOTATION,
-  CERTIFICATE_PROVENANCE_ANNOTATION,
-  CREDENTIAL_ANNOTATION_PREFIX,
-  ORIGIN_ANNOTATION_PREFIX,
-  SEALED_ENVIRONMENT_ANNOTATION,
-  SEALED_FOR_ANNOTATION_PREFIX,
-} from '../../kit/secrets';
-import type { KubeObject } from '../../render/render';
-import type { CriterionResult } from './criteria';
+import { productionVerdict, type CriterionResult } from './result';
 import type { Subject } from './subject';
+import { CERTIFICATE_ANNOTATION, CERTIFICATE_PROVENANCE_ANNOTATION, CREDENTIAL_ANNOTATION_PREFIX, type KubeObject, ORIGIN_ANNOTATION_PREFIX, SEALED_ENVIRONMENT_ANNOTATION, SEALED_FOR_ANNOTATION_PREFIX } from '../../contract';
 
 type Json = Record<string, any>;
 
@@ -84,18 +76,11 @@ function environmentOf(subject: Subject, k: SealedKey): string {
   return k.object.metadata.annotations?.[SEALED_ENVIRONMENT_ANNOTATION] ?? subject.name;
 }
 
-function judged(id: string, title: string, subject: Subject, problems: string[], evidence: string[], fix: string[]): CriterionResult {
-  // Blocking everywhere: production fails, elsewhere a warning that keeps the verdict at READY
-  // (a secret no controller can decrypt is nothing a GO may rest on, in any environment).
-  if (problems.length === 0) return { id, title, blocking: true, status: 'PASS', evidence };
-  return { id, title, blocking: true, status: subject.production ? 'FAIL' : 'WARN', evidence: problems, ...(fix.length ? { fix } : {}) };
-}
-
 /** Every sealed value can be unsealed by the cluster's controller: its certificate, and each value sealed for it. */
 export function sealing(subject: Subject): CriterionResult {
   const title = 'Sealing: values sealed for the controller\'s certificate (fetched from the cluster)';
   const secrets = [...subject.objects, ...subject.manual].filter((o) => o.kind === 'SealedSecret');
-  if (secrets.length === 0) return judged('sealing', title, subject, [], ['no SealedSecret: nothing to unseal'], []);
+  if (secrets.length === 0) return productionVerdict(subject, 'sealing', title, [], ['no SealedSecret: nothing to unseal'], []);
   const problems: string[] = [];
   const fix: string[] = [];
   const certificates = new Set(secrets.map((o) => o.metadata.annotations?.[CERTIFICATE_ANNOTATION] ?? 'none'));
@@ -116,7 +101,7 @@ export function sealing(subject: Subject): CriterionResult {
     if (provenance !== 'fetched' || certificates.size > 1) fix.push(`npm run seal -- --fetch-cert --env ${env}`);
     for (const k of reseal) fix.push(sealCommand(environmentOf(subject, k), k));
   }
-  return judged('sealing', title, subject, problems, [`${secrets.length} SealedSecret(s) for certificate ${certificate} (${provenance}); all ${keyed.length} value(s) sealed for it`], fix);
+  return productionVerdict(subject, 'sealing', title, problems, [`${secrets.length} SealedSecret(s) for certificate ${certificate} (${provenance}); all ${keyed.length} value(s) sealed for it`], fix);
 }
 
 /** Every provided credential was given by its owner: none missing, none generated. */
@@ -134,7 +119,7 @@ export function credentials(subject: Subject): CriterionResult {
     fix.push(sealCommand(environmentOf(subject, k), k));
   }
   const given = providedKeys.filter((k) => !undeliverable(k));
-  return judged('credentials', title, subject, problems, [
+  return productionVerdict(subject, 'credentials', title, problems, [
     `${providedKeys.length} provided credential(s), each given by its owner${given.length ? `: ${given.map((k) => `${k.namespace}/${k.name} ${k.key}`).join(', ')}` : ''}`,
     `${keys.length - providedKeys.length} generated value(s)`,
   ], fix);

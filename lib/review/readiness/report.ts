@@ -3,10 +3,11 @@
  * READINESS.md beside each environment's output, so a pull request shows a criterion or a network
  * edge change. Both end with what a person does next: the commands that reach READY, then GO.
  */
-import type { KubeObject } from '../../render/render';
-import { decision, evaluate, ROTATION_DAYS, type CriterionResult, type Decision, type ReadinessInput } from './criteria';
+import { evaluate, ROTATION_DAYS, type ReadinessInput } from './criteria';
+import { decision, type CriterionResult, type Decision } from './result';
 import { networkDiagram } from './diagram';
 import { evidenceDir } from './runtime';
+import { type KubeObject } from '../../contract';
 
 /** One environment's verdict. */
 export interface Readiness {

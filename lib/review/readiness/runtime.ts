@@ -5,16 +5,14 @@
  * judged, and evidence of another digest, version or namespace does not count.
  */
 import { parseImage } from '../../model/formats';
-import { POD_OWNERS, podSpecOf } from '../inspect/workloads';
-import { objectId as id, type KubeObject } from '../../render/render';
-import type { CriterionResult } from './criteria';
+import { LONG_RUNNING, POD_OWNERS, podSpecOf } from '../inspect/workloads';
+import type { CriterionResult } from './result';
 import type { Subject } from './subject';
 import { EVIDENCE_FILES, type Evidence, type EvidenceError, type TrivyReport } from './evidence';
+import { type KubeObject, objectId as id } from '../../contract';
 
 type Json = Record<string, any>;
 
-
-const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
 /** Where the printed commands write their evidence. */
 export function evidenceDir(name: string): string {

@@ -3,8 +3,8 @@
  * ones, whether the production bar applies, its name (for the commands they print) and the
  * runtime evidence, where given.
  */
-import type { KubeObject } from '../../render/render';
 import type { Evidence } from './evidence';
+import { type KubeObject } from '../../contract';
 
 export interface Subject {
   /** The objects kubectl applies. */

@@ -17,10 +17,11 @@ import {
   HttpRouteSpecRulesMatchesPathType,
   type HttpRouteSpecRulesFilters,
 } from '../../../imports/gateway.networking.k8s.io';
-import { DATA_PLANE_ANNOTATION, EDGE_NAME, formatDataPlane } from '../../kit/labels';
+import { EDGE_NAME } from '../../kit/labels';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ForeignPods } from '../../kit/network/peers';
 import type { ServiceDeployment } from '../../kit/service-deployment';
+import { DATA_PLANE_ANNOTATION, formatDataPlane } from '../../contract';
 
 /** A path prefix and the Service port that serves it. */
 export interface EdgeRoute {

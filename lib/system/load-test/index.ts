@@ -25,13 +25,9 @@ import { internet, type ForeignPods } from '../../kit/network/peers';
 import { resourceRequirements, scratchMounts, scratchVolumes } from '../../kit/pod';
 import type { ServiceDeployment } from '../../kit/service-deployment';
 import { PROJECT_ROOT } from '../../kit/project-root';
+import { LOAD_TEST_OPTIONS_PREFIX, PUBLIC_DURATION_METRIC, PUBLIC_REQUESTS_METRIC } from '../../contract';
 
 const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
-
-/** The request durations of the public host alone (k6 reports a sub-metric with a threshold in its summary). */
-export const PUBLIC_DURATION_METRIC = 'http_req_duration{scope:public}';
-/** The requests to the public host alone: its `rate` is the throughput achieved. */
-export const PUBLIC_REQUESTS_METRIC = 'http_reqs{scope:public}';
 
 /** The signed-off pass criteria, as k6 thresholds. */
 export const LOAD_TEST_THRESHOLDS = {
@@ -110,13 +106,10 @@ export function loadTestOptions(profile: LoadProfile): Record<string, unknown> {
   };
 }
 
-/** The first line of the script: its options, as one line of JSON (readiness parses it back). */
-export const OPTIONS_PREFIX = 'export const options = ';
-
 /** The whole script: the generated options line, then the scenarios. */
 export function loadTestScript(profile: LoadProfile): string {
   const body = fs.readFileSync(path.join(PROJECT_ROOT, 'lib', 'system', 'load-test', 'load-test.body.js'), 'utf8');
-  return `${OPTIONS_PREFIX}${JSON.stringify(loadTestOptions(profile))};\n\n${body}`;
+  return `${LOAD_TEST_OPTIONS_PREFIX}${JSON.stringify(loadTestOptions(profile))};\n\n${body}`;
 }
 
 export interface LoadTestProps {

@@ -10,15 +10,8 @@
  */
 import { describeValue } from '../../model/problems';
 import { SIGN_OFF } from '../../model/sign-off';
-import {
-  MONITORING_NAMESPACE,
-  NODE_AGENTS_NAMESPACE,
-  POSTGRES_BACKUP_CRONJOB,
-  POSTGRES_RESTORE_DRILL_CRONJOB,
-  EDGE_SCRAPE,
-  SCRAPE_JOBS,
-  type EdgeScrapeKind,
-} from '../names';
+import { MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, POSTGRES_BACKUP_CRONJOB, POSTGRES_RESTORE_DRILL_CRONJOB, SCRAPE_JOBS } from '../names';
+import { EDGE_SCRAPE, type EdgeScrapeKind } from '../../contract';
 
 /**
  * How urgent an alert is: critical reaches Slack and e-mail, warning reaches Slack; `none` is the

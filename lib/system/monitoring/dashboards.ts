@@ -4,21 +4,13 @@
  * have fixed uids and reference the Prometheus data source by its fixed uid, so links and
  * provisioning survive a Grafana reinstall.
  */
-import type { EdgeScrapeKind } from '../names';
 import { describeValue } from '../../model/problems';
 import { SIGN_OFF } from '../../model/sign-off';
 import { percent, edgeErrorRatio } from './alert-rules';
-import {
-  DATASOURCE_UIDS,
-  GRAFANA_DASHBOARDS_DIR,
-  GRAFANA_FOLDER,
-  LOKI,
-  MONITORING_NAMESPACE,
-  PROMETHEUS,
-  SCRAPE_JOBS,
-} from '../names';
+import { DATASOURCE_UIDS, GRAFANA_DASHBOARDS_DIR, GRAFANA_FOLDER, LOKI, MONITORING_NAMESPACE, PROMETHEUS, SCRAPE_JOBS } from '../names';
 import { serviceHost } from '../../kit/pod-workload';
 import { SCRAPE_INTERVAL } from './prometheus-config';
+import { type EdgeScrapeKind } from '../../contract';
 
 /** Dashboard uids, fixed so that links and bookmarks keep working. */
 export const DASHBOARD_UIDS = {

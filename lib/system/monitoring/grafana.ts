@@ -3,7 +3,6 @@
  * three sign-off dashboards (Request Rate, Latency, Error Rate) provisioned from ConfigMaps, and the
  * admin account from a sealed Secret. No internet egress: update checks and analytics are off.
  */
-import type { EdgeScrapeKind } from '../names';
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { yamlText } from '../../kit/yaml';
@@ -16,6 +15,7 @@ import { dashboards, grafanaDashboardProvider, grafanaDatasources } from './dash
 import { GRAFANA, GRAFANA_DASHBOARDS_DIR, SCRAPE_JOBS } from '../names';
 import { GENERATED } from '../../model/credentials';
 import type { ScrapeTargets } from '../../kit/scrape';
+import { type EdgeScrapeKind } from '../../contract';
 
 export interface GrafanaProps {
   readonly namespace: string;

@@ -4,19 +4,8 @@
  * in, and kept by Service name and port name (the names in `./names`), so a new Service or port
  * elsewhere in the cluster is never scraped by accident.
  */
-import {
-  ALERTMANAGER,
-  CERT_MANAGER,
-  CERT_MANAGER_NAMESPACE,
-  EDGE_SCRAPE,
-  type EdgeScrapeKind,
-  MONITORING_NAMESPACE,
-  NODE_AGENTS_NAMESPACE,
-  PROMETHEUS_RULES_DIR,
-  SCRAPE_JOBS,
-  SERVICE_ACCOUNT_CA_FILE,
-  SERVICE_ACCOUNT_TOKEN_FILE,
-} from '../names';
+import { CERT_MANAGER, CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, PROMETHEUS_RULES_DIR, SCRAPE_JOBS, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE, ALERTMANAGER } from '../names';
+import { EDGE_SCRAPE, type EdgeScrapeKind } from '../../contract';
 
 /** The scrape and rule evaluation interval signed off for production ("8 targets every 30s"). */
 export const SCRAPE_INTERVAL = '30s';

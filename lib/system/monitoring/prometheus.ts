@@ -20,7 +20,7 @@ import { alertRules } from './alert-rules';
 import { CERT_MANAGER, KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE, SCRAPE_JOBS } from '../names';
 import { prometheusConfig, prometheusDiscoveryNamespaces, type EdgeTarget } from './prometheus-config';
 import { parseQuantity } from '../../model/formats';
-import { EDGE_SCRAPE } from '../names';
+import { EDGE_SCRAPE } from '../../contract';
 
 export interface PrometheusProps {
   readonly namespace: string;

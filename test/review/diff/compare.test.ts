@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { diffObject, hasDifferences, REDACTED, runDiff, type ChangedObject, type DiffReport } from '../../../lib/review/diff';
+import { diffObject, hasDifferences, objectsOf, REDACTED, runDiff, type ChangedObject, type DiffReport } from '../../../lib/review/diff';
 import { container, copyOf, diff, find, object, PRODUCTION, realTree, remove } from './trees';
 
 function changed(report: DiffReport, env: string, id: string): ChangedObject {
-  const found = report.environments.find((e) => e.name === env)?.changed.find((c) => c.id === id);
+  const environment = report.environments.find((e) => e.name === env);
+  const found = environment && objectsOf(environment, 'changed').find((c) => c.id === id);
   if (!found) throw new Error(`${id} is not changed in ${env}`);
   return found;
 }
@@ -130,9 +131,9 @@ describe('diffTrees', () => {
     const dev = report.environments.find((e) => e.name === 'dev')!;
     const staging = report.environments.find((e) => e.name === 'staging')!;
     expect(dev.status).toBe('added');
-    expect(dev.added).toHaveLength(realTree().get('staging')!.length);
+    expect(objectsOf(dev, 'added')).toHaveLength(realTree().get('staging')!.length);
     expect(staging.status).toBe('removed');
-    expect(staging.removed).toHaveLength(realTree().get('staging')!.length);
+    expect(objectsOf(staging, 'removed')).toHaveLength(realTree().get('staging')!.length);
     expect(report.environments.map((e) => e.name)).toEqual(['dev', 'production', 'staging']);
   });
 

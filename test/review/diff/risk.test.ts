@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatMarkdown, formatText, type RiskFlag, type RiskRule } from '../../../lib/review/diff';
-import type { KubeObject } from '../../../lib/render/render';
-import { readTree, treeOf, type Tree } from '../../../lib/review/diff';
+import { objectsOf, readTree, treeOf, type Tree } from '../../../lib/review/diff';
 import { committedText, edit as editText, renderTexts, ROOT } from '../../support/render';
 import { addToBoth, container, copyOf, diff, find, flags, object, realTree, remove, type EditableTree } from './trees';
+import { type KubeObject } from '../../../lib/contract';
 
 /** Production on the legacy Ingress, as a cluster that still runs ingress-nginx would render it. */
 let ingressTree: Tree | undefined;
@@ -447,7 +447,7 @@ describe('risk flags: harmless changes', () => {
     const head = copyOf();
     for (const objects of head.values()) for (const o of objects) o.metadata.labels = { ...o.metadata.labels, 'gravl.app/reviewed': 'true' };
     const report = diff(realTree(), head);
-    expect(report.environments.map((e) => e.changed.length)).toEqual([...realTree().values()].map((objects) => objects.length));
+    expect(report.environments.map((e) => objectsOf(e, 'changed').length)).toEqual([...realTree().values()].map((objects) => objects.length));
     expect(report.risks).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { diffTrees, readTree, readTreeAtRef, treeOf, type Tree } from '../../../lib/review/diff';
+import { diffTrees, objectsOf, readTree, readTreeAtRef, treeOf, type Tree } from '../../../lib/review/diff';
 import { toYaml } from '../../../lib/render/render';
 import { tempDir } from '../../support/cli';
 import { renderCommitted } from '../../support/render';
@@ -111,7 +111,7 @@ describe('readTreeAtRef', () => {
     ]);
     const staging = report.environments.find((e) => e.name === 'staging')!;
     const replicas = backendReplicas('staging');
-    expect(staging.changed.map((c) => [c.id, c.fields])).toEqual([['Deployment gravl-staging/backend', [{ path: 'spec.replicas', old: replicas, new: replicas + 1 }]]]);
+    expect(objectsOf(staging, 'changed').map((c) => [c.id, c.fields])).toEqual([['Deployment gravl-staging/backend', [{ path: 'spec.replicas', old: replicas, new: replicas + 1 }]]]);
   });
 
   it('reads the repository from any folder inside it, and a dist path given with ./ and a trailing slash', () => {

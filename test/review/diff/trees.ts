@@ -1,7 +1,7 @@
 /** Trees for the diff tests: the committed environments rendered in memory, and editable deep copies. */
 import { diffTrees, treeOf, type DiffReport, type RiskFlag, type RiskRule, type Tree } from '../../../lib/review/diff';
-import type { KubeObject } from '../../../lib/render/render';
 import { renderCommitted } from '../../support/render';
+import { type KubeObject } from '../../../lib/contract';
 
 /** A tree whose objects a test may edit freely. */
 export type EditableTree = Map<string, any[]>;

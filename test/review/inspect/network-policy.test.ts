@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../lib/render/render';
 import { renderCommitted } from '../../support/render';
 import {
   NetworkModel,
@@ -11,6 +10,7 @@ import {
   type NetPod,
   type Protocol,
 } from '../../../lib/review/inspect/network-policy';
+import { type KubeObject } from '../../../lib/contract';
 
 const APP = 'gravl-staging';
 const OTHER = 'gravl-other';

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ReadinessInput } from '../../../lib/review/readiness/criteria';
 import { readiness } from '../../../lib/review/readiness/report';
-import type { KubeObject, ManifestFile } from '../../../lib/render/render';
 import { PINNED_DIGEST, readyEnvironment as environment, STAND_IN_DIGEST } from '../../support/ready';
+import { type KubeObject, type ManifestFile } from '../../../lib/contract';
 
 type Json = Record<string, any>;
 

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readiness } from '../../../lib/review/readiness/report';
-import type { ManifestFile } from '../../../lib/render/render';
 import { readyEnvironment as environment } from '../../support/ready';
+import { type ManifestFile } from '../../../lib/contract';
 
 type Json = Record<string, any>;
 type Files = { files: Array<{ name: string; objects: Json[] }>; manualFiles: Array<{ name: string; objects: Json[] }> };

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { OPTIONS_PREFIX } from '../../../lib/system/load-test';
 import { tempDir } from '../../support/cli';
 import { committedText, environment, objects, podSpecOf } from '../../support/render';
+import { LOAD_TEST_OPTIONS_PREFIX } from '../../../lib/contract';
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -14,7 +14,7 @@ describe.each(['staging', 'production'])('the %s load test', (name) => {
   const env = environment(name);
   const job = env.manualObjects.find((o) => o.kind === 'Job' && o.metadata.name === 'load-test')!;
   const script = (env.manualObjects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'load-test-script')!.data as Record<string, string>)['load-test.js']!;
-  const options = JSON.parse(script.split('\n')[0]!.slice(OPTIONS_PREFIX.length).replace(/;$/, ''));
+  const options = JSON.parse(script.split('\n')[0]!.slice(LOAD_TEST_OPTIONS_PREFIX.length).replace(/;$/, ''));
 
   it('holds the signed-off thresholds on the public host: p95 < 200 ms, p99 < 500 ms, errors under 0.1%, more than 100 requests a second', () => {
     expect(options.thresholds).toEqual({

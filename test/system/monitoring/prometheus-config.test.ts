@@ -2,15 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertRules } from '../../../lib/system/monitoring/alert-rules';
-import {
-  CERT_MANAGER_NAMESPACE,
-  MONITORING_NAMESPACE,
-  NODE_AGENTS_NAMESPACE,
-  PROMETHEUS_RULES_DIR,
-  PROMETHEUS_RULES_FILE,
-  SERVICE_ACCOUNT_CA_FILE,
-  SERVICE_ACCOUNT_TOKEN_FILE,
-} from '../../../lib/system/names';
+import { CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../../../lib/system/names';
 import { prometheusConfig, prometheusDiscoveryNamespaces, type PrometheusConfigOptions } from '../../../lib/system/monitoring/prometheus-config';
 import { removeDir, runTool, scratchDir, withStandIns, writeYaml, type StandInEdit, type ToolRun } from '../../support/prom-tools';
 
