@@ -1,14 +1,14 @@
 /**
- * The review tools read rendered YAML: they share with the constructs only the contract module
- * (label and annotation names, the dist/ layout) and the plain data of the model, never a
- * construct, a building block, the render pipeline or the command line. And no module of theirs
- * imports itself back through another.
+ * The layers of lib/, each importing only those below it: the environment model (plain data), the
+ * contract, the building blocks (kit), the system's components, the render pipeline; the review
+ * tools read rendered YAML and share with the constructs only the contract module and the model's
+ * plain data. No module imports itself back through another.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..');
 
 /** What lib/review may import of lib/: the contract and the model's plain data. */
 const ALLOWED_OUTSIDE = ['lib/contract.ts', 'lib/model/cidr.ts', 'lib/model/formats.ts', 'lib/model/graceful-shutdown.ts', 'lib/model/json.ts', 'lib/model/problems.ts', 'lib/model/sign-off.ts'];
@@ -28,8 +28,27 @@ function importsOf(file: string): string[] {
   });
 }
 
+const LIB = sources('lib');
 const REVIEW = sources('lib/review');
-const graph = new Map(REVIEW.map((f) => [f, importsOf(f)]));
+const graph = new Map(LIB.map((f) => [f, importsOf(f)]));
+
+/** The layer of a file of lib/: its first folder, or the contract. */
+function layerOf(file: string): string {
+  return file === 'lib/contract.ts' ? 'contract' : file.split('/')[1]!;
+}
+
+/** What each layer may import of lib/ besides itself. */
+const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+  model: [],
+  contract: [],
+  kit: ['model', 'contract'],
+  system: ['kit', 'model', 'contract'],
+  // The pipeline renders the system and writes READINESS.md with the review tools.
+  render: ['system', 'kit', 'model', 'contract', 'review'],
+  review: ['model', 'contract'],
+  // The commands beyond rendering (seal, promote, bench) may use any layer.
+  cli: ['render', 'review', 'system', 'kit', 'model', 'contract'],
+};
 
 /** Every cycle through the import graph, as the chain of files that closes it. */
 function cycles(): string[][] {
@@ -45,9 +64,34 @@ function cycles(): string[][] {
     for (const next of graph.get(file) ?? []) if (graph.has(next)) visit(next, [...chain, file]);
     state.set(file, 'done');
   };
-  for (const file of REVIEW) visit(file, []);
+  for (const file of LIB) visit(file, []);
   return found;
 }
+
+describe('the layering of lib/', () => {
+  it('knows every folder of lib/ as a layer', () => {
+    expect([...new Set(LIB.map(layerOf))].sort()).toEqual(Object.keys(MAY_IMPORT).sort());
+  });
+
+  it('imports from each layer only the layers below it', () => {
+    const wrong = LIB.flatMap((f) =>
+      graph
+        .get(f)!
+        .filter((i) => i.startsWith('lib/') && layerOf(i) !== layerOf(f) && !MAY_IMPORT[layerOf(f)]!.includes(layerOf(i)))
+        .map((i) => `${f} (${layerOf(f)}) imports ${i} (${layerOf(i)})`),
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps the building blocks free of any component', () => {
+    const kit = sources('lib/kit').flatMap((f) => graph.get(f)!.filter((i) => i.startsWith('lib/system/')).map((i) => `${f} imports ${i}`));
+    expect(kit).toEqual([]);
+  });
+
+  it('has no import cycle anywhere in lib/, type imports included', () => {
+    expect(cycles().map((c) => c.join(' -> '))).toEqual([]);
+  });
+});
 
 describe('the layering of lib/review', () => {
   it('finds the review modules and their imports', () => {
@@ -74,10 +118,6 @@ describe('the layering of lib/review', () => {
       }).map((i) => `${f} imports ${i}`);
     });
     expect(crossing).toEqual([]);
-  });
-
-  it('has no import cycle, type imports included', () => {
-    expect(cycles().map((c) => c.join(' -> '))).toEqual([]);
   });
 
   it('shares a contract that imports nothing of lib/, and a model that imports no other layer', () => {
