@@ -39,6 +39,12 @@ describe('rendered output', () => {
     }
   });
 
+  it('names only source files that exist (a runbook or comment that points into lib/ points at a real file or folder)', () => {
+    const named = new Set(renderCommitted().flatMap((env) => env.files.flatMap((f) => [...f.content.matchAll(/(?<![\w/.-])lib\/[A-Za-z0-9_./-]*[A-Za-z0-9_]/g)].map((m) => m[0]))));
+    expect(named.size).toBeGreaterThan(0);
+    for (const source of named) expect(fs.existsSync(path.join(ROOT, source)), source).toBe(true);
+  });
+
   it('matches the committed dist/ (run npm run synth and commit dist/ when this fails)', () => {
     const committed = fs.readdirSync(path.join(ROOT, 'dist')).sort();
     expect(committed).toEqual(['argocd', ...renderCommitted().map((e) => e.name)].sort());

@@ -1,7 +1,7 @@
 // The Gravl load test (k6), as signed off: public traffic at a fixed arrival rate (more than 100
 // requests a second; in production ramping on to a peak so that the HPA scales out), against the
 // environment's public host, and a slow scrape of the backend's metrics inside the cluster. The
-// `options` above this body are generated from lib/load-test/load-test.ts, so the thresholds and
+// `options` above this body are generated from lib/system/load-test/index.ts, so the thresholds and
 // the rates live in one place.
 //
 //   GRAVL_API_URL      public base URL, e.g. https://staging.gravl.app

@@ -566,7 +566,7 @@ function metaRules(o: ResolvedOptions): AlertRule[] {
       `max by (pod) (prometheus_config_last_reload_successful{job="${SCRAPE_JOBS.prometheus}"}) == 0`,
       'Prometheus could not load its new configuration',
       'The last configuration reload of {{ $labels.pod }} failed: it still runs the previous configuration and rules.',
-      'Read the prometheus pod\'s logs for the reload error, fix the configuration in lib/monitoring and sync again.',
+      'Read the prometheus pod\'s logs for the reload error, fix the configuration in lib/system/monitoring and sync again.',
     ),
   ];
 }
