@@ -20,7 +20,7 @@ function sources(dir: string): string[] {
 /** The modules a file imports (static, dynamic and require): files as paths from the root, packages as `package:<name>`. */
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
-  const specifiers = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)'([^']+)'/gm)].map((m) => m[1]!);
+  const specifiers = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)(['"`])([^'"`]+)\1/gm)].map((m) => m[2]!);
   return specifiers.map((s) => {
     if (!s.startsWith('.')) return `package:${s}`;
     const base = path.posix.normalize(path.posix.join(path.posix.dirname(file), s));
@@ -86,6 +86,17 @@ describe('the layering of lib/', () => {
   it('keeps the building blocks free of any component', () => {
     const kit = sources('lib/kit').flatMap((f) => graph.get(f)!.filter((i) => i.startsWith('lib/system/')).map((i) => `${f} imports ${i}`));
     expect(kit).toEqual([]);
+  });
+
+  it('lets a component reach another only through its entry file (and the shared names), and the root only entries', () => {
+    const componentOf = (file: string) => (file.startsWith('lib/system/') && file.split('/').length > 3 ? file.split('/')[2] : undefined);
+    const wrong = sources('lib/system').flatMap((f) =>
+      graph.get(f)!.filter((i) => {
+        const to = componentOf(i);
+        return to !== undefined && to !== componentOf(f) && i !== `lib/system/${to}/index.ts`;
+      }).map((i) => `${f} imports ${i}`),
+    );
+    expect(wrong).toEqual([]);
   });
 
   it('has no import cycle anywhere in lib/, type imports included', () => {

@@ -23,5 +23,3 @@ export function workloadLabels(name: string, component: string, image?: string):
   };
 }
 
-/** The name of the edge: the Gateway and its HTTPRoute, or the legacy Ingress. */
-export const EDGE_NAME = 'gravl';

@@ -2,7 +2,9 @@
  * What Prometheus scrapes, declared once by each workload that serves metrics, where it is built:
  * `metrics.scrape({ job, workload, port })`. The monitoring component derives everything else from
  * the declarations: the scrape jobs of prometheus.yml, and the flow that opens each metrics port to
- * the scraper. A workload nobody declared is never scraped, and a declared one is always reachable.
+ * the scraper. A workload of the system nobody declared is never scraped, and a declared one is
+ * always reachable. What runs outside the system (the nodes' kubelets, cert-manager, the edge's
+ * data plane) is not a workload of it: Monitoring scrapes those where the environment says they run.
  */
 import type { AddressRange } from './network/peers';
 import type { PodWorkload } from './pod-workload';

@@ -125,3 +125,6 @@ export const GRAFANA_FOLDER = 'Gravl';
 
 /** Grafana data source uids, fixed so that dashboards can reference them. */
 export const DATASOURCE_UIDS = { prometheus: 'prometheus', loki: 'loki' } as const;
+
+/** The name of the edge: the Gateway and its HTTPRoute, or the legacy Ingress. */
+export const EDGE_NAME = 'gravl';

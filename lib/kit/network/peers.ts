@@ -82,3 +82,12 @@ export function addressRanges(description: string, cidrs: readonly string[], exc
     return { kind: 'addresses', description, cidr, ...(except.length ? { except } : {}) };
   });
 }
+
+/** Where the nodes and the API server are (the environment's `cluster` section), each range leaving out the pod network. */
+export function clusterAddresses(cluster: { readonly nodeAddresses: readonly string[]; readonly apiServer: { readonly addresses: readonly string[]; readonly ports: readonly number[] }; readonly podAddresses?: readonly string[] }): ClusterAddresses {
+  const pods = cluster.podAddresses ?? [];
+  return {
+    nodes: addressRanges('the nodes', cluster.nodeAddresses, pods),
+    apiServer: { ranges: addressRanges('the API server', cluster.apiServer.addresses, pods), ports: cluster.apiServer.ports },
+  };
+}

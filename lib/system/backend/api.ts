@@ -9,7 +9,7 @@ import { BACKEND, SCRAPE_JOBS } from '../names';
 import type { ScrapeTargets } from '../../kit/scrape';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import { internet } from '../../kit/network/peers';
-import type { PostgresServer } from '../postgres/server';
+import type { PostgresServer } from '../postgres';
 import { DATABASE_PASSWORD_ANNOTATION } from '../../contract';
 import { ServiceDeployment } from '../../kit/service-deployment';
 

@@ -6,10 +6,11 @@
  * plane alone.
  */
 import { Construct } from 'constructs';
-import type { Http01Solver } from '../security/cluster-issuers';
+import type { Http01Solver } from '../security';
 import { GravlGateway, HTTP_LISTENER, type EdgeRoute, type Hsts } from './gateway';
 import { GravlIngress } from './ingress';
-import { EDGE_NAME } from '../../kit/labels';
+import { EDGE_NAME } from '../names';
+import { EDGE_DEFAULTS, type EnvironmentFile } from '../../model/schema';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ForeignPods, NetworkMember } from '../../kit/network/peers';
 
@@ -99,4 +100,26 @@ export class Edge extends Construct {
     // Challenges come through the edge that issues.
     props.network.allow(http01Solver(settings, props.namespace).kind === 'gateway' ? settings.gateway.dataPlane : settings.ingress.controller, this.acmeSolver, ['http']);
   }
+}
+
+/** The edge of the file, with the stock defaults of its implementation where it says nothing. */
+export function edgeSettings(edge: EnvironmentFile['edge']): EdgeSettings {
+  const pods = (given: { namespace?: string; podLabels?: Record<string, string> } | undefined, stock: { namespace: string; podLabels: Readonly<Record<string, string>> }, description: string): ForeignPods => ({
+    kind: 'pods',
+    description,
+    namespace: given?.namespace ?? stock.namespace,
+    podLabels: { ...(given?.podLabels ?? stock.podLabels) },
+  });
+  return {
+    kind: edge?.kind ?? EDGE_DEFAULTS.kind,
+    gateway: {
+      className: edge?.gateway?.className ?? EDGE_DEFAULTS.gateway.className,
+      dataPlane: pods(edge?.gateway?.dataPlane, EDGE_DEFAULTS.gateway.dataPlane, 'the Gateway data plane'),
+    },
+    ingress: {
+      className: edge?.ingress?.className ?? EDGE_DEFAULTS.ingress.className,
+      controller: pods(edge?.ingress?.controller, EDGE_DEFAULTS.ingress.controller, 'the ingress-nginx controller'),
+    },
+    ...(edge?.hsts ? { hsts: { maxAge: edge.hsts.maxAge, includeSubDomains: edge.hsts.includeSubDomains ?? false, preload: edge.hsts.preload ?? false } } : {}),
+  };
 }

@@ -17,7 +17,7 @@ import {
   HttpRouteSpecRulesMatchesPathType,
   type HttpRouteSpecRulesFilters,
 } from '../../../imports/gateway.networking.k8s.io';
-import { EDGE_NAME } from '../../kit/labels';
+import { EDGE_NAME } from '../names';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ForeignPods } from '../../kit/network/peers';
 import type { ServiceDeployment } from '../../kit/service-deployment';

@@ -10,20 +10,28 @@ import { Construct } from 'constructs';
 import type { EnvironmentFile } from '../../model/schema';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ScrapeTargets } from '../../kit/scrape';
-import type { PostgresServer } from '../postgres/server';
+import type { PostgresServer } from '../postgres';
 import { BackendApi } from './api';
 import { Edge, type EdgeSettings } from './edge';
 import { Frontend } from './frontend';
 
+export { BACKEND_USER } from './api';
+export { edgeSettings, http01Solver, type EdgeServer, type EdgeSettings } from './edge';
+
 export interface BackendProps {
   /** Where each part is applied: the API first, then the frontend, then the edge that routes to both. */
   readonly charts: { readonly api: Chart; readonly frontend: Chart; readonly edge: Chart };
+  /** The app namespace. */
   readonly namespace: string;
+  /** Where its workloads declare their flows. */
   readonly network: NetworkPolicies;
+  /** Where the API declares its metrics for Prometheus. */
   readonly metrics: ScrapeTargets;
   /** The database the API reads and writes. */
   readonly database: PostgresServer;
+  /** The environment's backend section: image, resources, replicas or autoscaling bounds. */
   readonly api: EnvironmentFile['backend'];
+  /** The environment's frontend section. */
   readonly frontend: EnvironmentFile['frontend'];
   /** Whether an HPA owns the replica counts (within each workload's autoscaling bounds). @default false */
   readonly autoscaling?: boolean;

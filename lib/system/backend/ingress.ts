@@ -9,7 +9,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { EdgeRoute } from './gateway';
-import { EDGE_NAME } from '../../kit/labels';
+import { EDGE_NAME } from '../names';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ForeignPods } from '../../kit/network/peers';
 import { DATA_PLANE_ANNOTATION, formatDataPlane } from '../../contract';

@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { BatchWorkload } from '../../kit/batch';
 import { parseDuration } from '../../model/formats';
-import type { Resources } from '../../model/schema';
+import type { EnvironmentFile, Resources } from '../../model/schema';
 import { selectorLabels } from '../../kit/labels';
 import { SIGN_OFF } from '../../model/sign-off';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
@@ -58,6 +58,20 @@ export interface LoadProfile {
    * @default true
    */
   readonly verifiableCertificate?: boolean;
+}
+
+/**
+ * The profile of an environment's load test. Only Let's Encrypt's production issuer gives the host
+ * a certificate k6 trusts.
+ */
+export function loadProfile(spec: EnvironmentFile['loadTest'], clusterIssuer: string): LoadProfile {
+  return {
+    vus: spec.vus,
+    duration: spec.duration,
+    rate: spec.rate,
+    ...(spec.peakRate !== undefined ? { peakRate: spec.peakRate } : {}),
+    verifiableCertificate: clusterIssuer === 'letsencrypt-prod',
+  };
 }
 
 /** Minutes in a duration such as 5m, 90s or 1h30m. */

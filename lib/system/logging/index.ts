@@ -22,13 +22,20 @@ export interface LoggingProps {
   readonly nodeAgentsNamespace: string;
   /** The environment's name: the `environment` label of every log stream. */
   readonly environment: string;
+  /** Where its workloads declare their flows. */
   readonly network: NetworkPolicies;
+  /** Where Loki and Alloy declare their metrics for Prometheus. */
   readonly metrics: ScrapeTargets;
+  /** Where the nodes and the API server are: Alloy reads the pods' metadata from the API. */
   readonly cluster: ClusterAddresses;
   /** The environment's logging section. */
   readonly spec: EnvironmentFile['logging'];
-  /** Who queries the logs: each may reach Loki's HTTP port. @default nobody */
-  readonly readers?: readonly Workload[];
+  /**
+   * Who queries the logs, and at which URL they were told Loki is: each may reach Loki's HTTP port,
+   * and a URL that is not where Loki serves fails the build.
+   * @default nobody
+   */
+  readonly readers?: readonly { readonly workload: Workload; readonly url: string }[];
 }
 
 export class Logging extends Construct {
@@ -50,7 +57,11 @@ export class Logging extends Construct {
         ? { type: 'persistentVolumeClaim', storageClassName: storage.storageClassName!, size: storage.size! }
         : { type: 'emptyDir', ...(storage.size ? { sizeLimit: storage.size } : {}) },
     });
-    for (const reader of props.readers ?? []) this.loki.allowFrom(reader, 'http');
+    for (const reader of props.readers ?? []) {
+      const served = this.loki.url('http');
+      if (reader.url !== served) throw new Error(`${reader.workload.name} queries the logs at ${reader.url}, but Loki serves them at ${served}`);
+      this.loki.allowFrom(reader.workload, 'http');
+    }
     this.alloy = new Alloy(props.charts.nodeAgents, 'alloy', {
       namespace: props.nodeAgentsNamespace,
       network: props.network,

@@ -12,7 +12,7 @@ import type { ClusterAddresses } from '../../kit/network/peers';
 import { serviceHost } from '../../kit/pod-workload';
 import type { ScrapeTargets } from '../../kit/scrape';
 import type { Secrets } from '../../kit/secrets';
-import type { EdgeServer } from '../backend/edge';
+import type { EdgeServer } from '../backend';
 import { LOKI } from '../names';
 import { Alertmanager } from './alertmanager';
 import { Grafana } from './grafana';
@@ -33,10 +33,13 @@ export interface MonitoringProps {
   readonly certManagerNamespace: string;
   /** The environment's name: the `environment` label of every series and alert. */
   readonly environment: string;
+  /** Where its workloads declare their flows. */
   readonly network: NetworkPolicies;
+  /** Where its workloads declare the secrets they read (receivers, Grafana's admin). */
   readonly secrets: Secrets;
   /** What Prometheus scrapes, as the components declared it. */
   readonly metrics: ScrapeTargets;
+  /** Where the nodes and the API server are: kubelets, node-exporter, discovery. */
   readonly cluster: ClusterAddresses;
   /** The environment's monitoring section. */
   readonly spec: EnvironmentFile['monitoring'];
@@ -52,12 +55,19 @@ export class Monitoring extends Construct {
   readonly alertmanager: Alertmanager;
   /** Grafana, which also queries the logs (the Logging component admits it). */
   readonly grafana: Grafana;
+  /**
+   * Where Grafana queries the logs: Loki's Service in this namespace. Grafana's data sources are
+   * hashed into its pods when it is built, before Logging exists, so the address is fixed here and
+   * the Logging component refuses to serve Loki anywhere else.
+   */
+  readonly logsUrl: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const spec = props.spec;
     const chart = props.charts.monitoring;
     const common = { namespace: props.namespace, network: props.network, metrics: props.metrics };
+    this.logsUrl = `http://${serviceHost(LOKI.service, props.namespace)}:${LOKI.port.port}`;
     this.prometheus = new Prometheus(chart, 'prometheus', {
       namespace: props.namespace,
       network: props.network,
@@ -92,8 +102,7 @@ export class Monitoring extends Construct {
       image: spec.grafana.image,
       resources: spec.grafana.resources,
       prometheus: this.prometheus,
-      // Loki, in this namespace under its contract name (the Logging component serves it).
-      logsUrl: `http://${serviceHost(LOKI.service, props.namespace)}:${LOKI.port.port}`,
+      logsUrl: this.logsUrl,
       edge: { host: props.host, kinds: props.edge.map((e) => e.kind) },
     });
     new KubeStateMetrics(chart, 'kube-state-metrics', {

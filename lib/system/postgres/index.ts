@@ -16,6 +16,8 @@ import { Migrations } from './migrations';
 import { DatabaseRoles } from './roles';
 import { PostgresServer } from './server';
 
+export type { PostgresServer };
+
 export interface PostgresProps {
   /**
    * Where each part is applied: the server and its roles, then the migrations (before the release
@@ -23,16 +25,26 @@ export interface PostgresProps {
    * the manual restores, each in a chart of its own.
    */
   readonly charts: { readonly server: Chart; readonly migrations: Chart; readonly backups: Chart; readonly restore: Chart; readonly offsiteRestore: Chart };
+  /** The app namespace. */
   readonly namespace: string;
+  /** Where its workloads declare their flows. */
   readonly network: NetworkPolicies;
+  /** Where its workloads declare the secrets they read. */
   readonly secrets: Secrets;
+  /** Where the server declares its exporter for Prometheus. */
   readonly metrics: ScrapeTargets;
   /** The environment's postgres section: server, exporter and backups. */
   readonly spec: EnvironmentFile['postgres'];
-  /** The database and the Secret of its superuser. */
+  /** The database and the Secret of its superuser. @default database gravl, Secret gravl-db-credentials */
   readonly database: EnvironmentFile['database'];
   /** The backend's image and user, which hold and run the migrations. */
-  readonly migrations: { readonly image: string; readonly command?: readonly string[]; readonly resources: Resources; readonly user: number };
+  readonly migrations: {
+    readonly image: string;
+    /** The image's command that applies the migrations. @default ['npm', 'run', 'migrate'] */
+    readonly command?: readonly string[];
+    readonly resources: Resources;
+    readonly user: number;
+  };
 }
 
 export class Postgres extends Construct {

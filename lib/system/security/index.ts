@@ -15,6 +15,8 @@ import { Secrets, type ExternalSource, type SealedSource } from '../../kit/secre
 import { ClusterIssuers, type Http01Solver } from './cluster-issuers';
 import { Deployer } from './deployer';
 
+export type { Http01Solver };
+
 export interface SecurityProps {
   /** Where each part is applied: the secrets first, then the policies, the deployer's Role and the issuers. */
   readonly charts: { readonly secrets: Chart; readonly networkPolicies: Chart; readonly rbac: Chart; readonly issuers: Chart };
@@ -41,11 +43,13 @@ export interface SecurityProps {
 export class Security extends Construct {
   readonly network: NetworkPolicies;
   readonly secrets: Secrets;
+  /** The namespace cert-manager runs in (`tls.certManagerNamespace`). */
+  readonly certManagerNamespace: string;
 
   constructor(scope: Construct, id: string, props: SecurityProps) {
     super(scope, id);
     const tls = props.tls;
-    const certManagerNamespace = tls.certManagerNamespace ?? 'cert-manager';
+    const certManagerNamespace = (this.certManagerNamespace = tls.certManagerNamespace ?? 'cert-manager');
     const internalCa = tls.internalCa;
     this.secrets = new Secrets(props.charts.secrets, 'secrets', { source: secretSource(props), declarationsOnly: props.declarationsOnly ?? false });
     this.network = new NetworkPolicies(props.charts.networkPolicies, 'network', { namespaces: props.namespaces, dns: STOCK_DNS });

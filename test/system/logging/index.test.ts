@@ -19,3 +19,40 @@ describe.each(['staging', 'production'])('Logging in %s', (name) => {
     expect(from).toEqual(['alloy', 'grafana', 'prometheus']);
   });
 });
+
+describe('Logging readers', () => {
+  it('fails the build when a reader was told another address than the one Loki serves', async () => {
+    const { App, Chart } = await import('cdk8s');
+    const { NetworkPolicies } = await import('../../../lib/kit/network/network-policies');
+    const { STOCK_DNS, clusterAddresses } = await import('../../../lib/kit/network/peers');
+    const { ScrapeTargets } = await import('../../../lib/kit/scrape');
+    const { Logging } = await import('../../../lib/system/logging');
+    const { loadEnvironments } = await import('../../../lib/model/load');
+    const { committedSources } = await import('../../support/render');
+    const loaded = loadEnvironments(committedSources());
+    if (!loaded.ok) throw new Error('committed environments do not load');
+    const spec = loaded.environments.find((e) => e.name === 'staging')!.spec;
+    const build = (url: string) => {
+      const app = new App();
+      const chart = new Chart(app, 'c');
+      const network = new NetworkPolicies(chart, 'network', { namespaces: ['gravl-monitoring', 'gravl-node-agents'], dns: STOCK_DNS });
+      const reader = { name: 'grafana', namespace: 'gravl-monitoring', selector: { 'app.kubernetes.io/name': 'grafana' }, ports: [] };
+      network.addMember(reader);
+      return new Logging(app, 'Logging', {
+        charts: { store: chart, nodeAgents: chart },
+        namespace: 'gravl-monitoring',
+        nodeAgentsNamespace: 'gravl-node-agents',
+        environment: 'staging',
+        network,
+        metrics: new ScrapeTargets(),
+        cluster: clusterAddresses(spec.cluster),
+        spec: spec.logging,
+        readers: [{ workload: reader as never, url }],
+      });
+    };
+    expect(() => build('http://loki.gravl-monitoring.svc.cluster.local:3100')).not.toThrow();
+    expect(() => build('http://loki.elsewhere.svc.cluster.local:3100')).toThrowError(
+      'grafana queries the logs at http://loki.elsewhere.svc.cluster.local:3100, but Loki serves them at http://loki.gravl-monitoring.svc.cluster.local:3100',
+    );
+  });
+});
