@@ -4,11 +4,15 @@
  * a full round trip through a real PostgreSQL server: backup.sh, upload.sh, the volume lost,
  * fetch-offsite.sh, restore-drill.sh. The round trip also measures the restore time (RTO) for a
  * database of a stated size, which docs/backups.md reports.
+ *
+ * The tests run concurrently (each AWS CLI start costs about half a second of one core): each one
+ * works under its own prefix of the bucket and in its own folders, and the round trip, the
+ * longest, starts first.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { POSTGRES_SCRIPTS } from '../../../lib/system/postgres/scripts';
 import { runAsync, tempDir, type Run } from '../../support/cli';
 import { startPostgres, type PostgresServer } from '../../support/postgres';
@@ -80,126 +84,27 @@ async function seed(dir: string, prefix: string): Promise<void> {
   for (const name of fs.readdirSync(dir)) await servers().s3.put(BUCKET, `${prefix}/${name}`, fs.readFileSync(path.join(dir, name)));
 }
 
+/** Concurrent AWS CLI starts share the cores, so each test may take several times its time alone. */
+const CONCURRENT_TIMEOUT = 60_000;
+
 const stamp = (day: number) => `gravl-202611${String(day).padStart(2, '0')}T020000Z.dump`;
-
-describe('upload.sh against a real S3 API (s3rver) with the AWS CLI', () => {
-  it('copies every dump that is not off-site yet, each with its checksum, under the prefix', async () => {
-    const dir = localDumps([stamp(20), stamp(21)]);
-    const first = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/copies/` });
-    expect(first.status, first.stderr).toBe(0);
-    expect(await remote('copies')).toEqual([stamp(20), `${stamp(20)}.sha256`, stamp(21), `${stamp(21)}.sha256`]);
-    // A second run finds both off-site and copies nothing.
-    const second = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/copies` });
-    expect(second.status, second.stderr).toBe(0);
-    expect(second.stdout).toContain('copied 0 dump(s)');
-  });
-
-  it('prunes the off-site copies to the newest BACKUP_RETAIN dumps, with their checksums, and checksums whose dump is gone', async () => {
-    const old = localDumps([stamp(1), stamp(2), stamp(3), stamp(4)]);
-    fs.copyFileSync(path.join(old, `${stamp(1)}.sha256`), path.join(old, `${stamp(9)}.sha256`));
-    await seed(old, 'prune');
-    const run = await runScript('upload.sh', { BACKUP_DIR: localDumps([stamp(5)]), BACKUP_S3_URI: `s3://${BUCKET}/prune`, BACKUP_RETAIN: '3' });
-    expect(run.status, run.stderr).toBe(0);
-    expect(await remote('prune')).toEqual([stamp(3), `${stamp(3)}.sha256`, stamp(4), `${stamp(4)}.sha256`, stamp(5), `${stamp(5)}.sha256`]);
-    expect(run.stdout).toContain(`deleting s3://${BUCKET}/prune/${stamp(1)} and its checksum (BACKUP_RETAIN=3)`);
-    expect(run.stdout).toContain(`deleting s3://${BUCKET}/prune/${stamp(9)}.sha256, whose dump is gone`);
-  });
-
-  it('never uploads a dump that fails its checksum, still copies the good ones, and fails the run', async () => {
-    const dir = localDumps([stamp(20), stamp(21)]);
-    fs.appendFileSync(path.join(dir, stamp(21)), 'tampered');
-    const run = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/tampered` });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`checksum mismatch for ${path.join(dir, stamp(21))}`);
-    expect(run.stderr).toContain('not uploading it');
-    expect(run.stderr).toContain('1 dump(s) failed their checksum and were not uploaded');
-    expect(await remote('tampered')).toEqual([stamp(20), `${stamp(20)}.sha256`]);
-  });
-
-  it('fails with a clear error and a non-zero exit when the bucket is missing', async () => {
-    const run = await runScript('upload.sh', { BACKUP_DIR: localDumps([stamp(21)]), BACKUP_S3_URI: 's3://no-such-bucket/postgres' });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('NoSuchBucket');
-    expect(run.stderr).toContain('upload: error: cannot list s3://no-such-bucket/postgres/ (bucket no-such-bucket)');
-  });
-
-  it('fails with a clear error and a non-zero exit on wrong credentials, and uploads nothing', async () => {
-    const dir = localDumps([stamp(21)]);
-    const wrongKey = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/creds`, AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG0' });
-    expect(wrongKey.status).toBe(1);
-    expect(wrongKey.stderr).toContain('InvalidAccessKeyId');
-    expect(wrongKey.stderr).toContain('wrong credentials');
-    const wrongSecret = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/creds`, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
-    expect(wrongSecret.status).toBe(1);
-    expect(wrongSecret.stderr).toContain('SignatureDoesNotMatch');
-    expect(wrongSecret.stdout).not.toContain('copied');
-  });
-
-  it('rejects a destination that is not s3://bucket/prefix, and a volume without a dump', async () => {
-    const noDestination = await runScript('upload.sh', { BACKUP_DIR: localDumps([stamp(21)]), BACKUP_S3_URI: 'bucket/p' });
-    expect(noDestination.status).toBe(1);
-    expect(noDestination.stderr).toContain('BACKUP_S3_URI: found "bucket/p", expected s3://bucket/prefix');
-    const noDump = await runScript('upload.sh', { BACKUP_DIR: localDumps([]), BACKUP_S3_URI: `s3://${BUCKET}/empty` });
-    expect(noDump.status).toBe(1);
-    expect(noDump.stderr).toContain('no dump of gravl');
-  });
-});
-
-describe('fetch-offsite.sh against a real S3 API (s3rver) with the AWS CLI', () => {
-  it('downloads the newest off-site dump that has its checksum, and verifies it', async () => {
-    const dir = localDumps([stamp(20), stamp(21), stamp(22)]);
-    // An interrupted copy: a newer dump without its checksum is never taken.
-    fs.rmSync(path.join(dir, `${stamp(22)}.sha256`));
-    await seed(dir, 'fetch');
-    const into = path.join(temp('s3-fetch'), 'offsite');
-    const run = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: `s3://${BUCKET}/fetch` });
-    expect(run.status, run.stderr).toBe(0);
-    expect(fs.readdirSync(into).sort()).toEqual([stamp(21), `${stamp(21)}.sha256`]);
-    expect(run.stdout).toContain('checksum verified');
-  });
-
-  it('refuses an off-site dump whose checksum does not match, and leaves nothing to restore', async () => {
-    const dir = localDumps([stamp(21)]);
-    // The object changed after its checksum was written (bit rot, a partial overwrite).
-    fs.appendFileSync(path.join(dir, stamp(21)), 'bit rot');
-    await seed(dir, 'damaged');
-    const into = temp('s3-fetch');
-    const run = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: `s3://${BUCKET}/damaged` });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`checksum mismatch for ${path.join(into, stamp(21))}`);
-    expect(run.stderr).toContain('the off-site copy is damaged; nothing was restored');
-    expect(fs.readdirSync(into)).toEqual([]);
-  });
-
-  it('fails with a clear error on a missing bucket, wrong credentials or no off-site dump', async () => {
-    const into = temp('s3-fetch');
-    const missing = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: 's3://no-such-bucket/postgres' });
-    expect(missing.status).toBe(1);
-    expect(missing.stderr).toContain('NoSuchBucket');
-    const wrong = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: `s3://${BUCKET}/fetch`, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
-    expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toContain('SignatureDoesNotMatch');
-    expect(wrong.stderr).toContain('fetch-offsite: error: cannot list');
-    const none = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: `s3://${BUCKET}/nothing-here` });
-    expect(none.status).toBe(1);
-    expect(none.stderr).toContain(`no dump of gravl with its checksum in s3://${BUCKET}/nothing-here/`);
-  });
-});
 
 /** Rows of the round trip's database: the stated size of the RTO measurement. */
 const ROUND_TRIP_ROWS = 200_000;
 
-describe('the off-site round trip through a real PostgreSQL server and a real S3 API', () => {
-  it(`restores the off-site copy of a ${ROUND_TRIP_ROWS}-row database after the volume is lost, and measures the restore time`, async () => {
+describe.concurrent('the off-site round trip through a real PostgreSQL server and a real S3 API', { timeout: CONCURRENT_TIMEOUT }, () => {
+  it(`restores the off-site copy of a ${ROUND_TRIP_ROWS}-row database after the volume is lost, and measures the restore time`, async ({ expect }) => {
     const { pg: server } = servers();
     const db = 'gravl';
     server.createDatabase(db);
-    server.psql(db, `
+    // Loaded asynchronously: the S3 server of the concurrent tests runs in this thread.
+    const load = await runAsync(path.join(server.binDir, 'psql'), ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '-c', `
       CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);
       CREATE TABLE workouts (id bigint PRIMARY KEY, user_id int REFERENCES users (id), started_at timestamptz NOT NULL, minutes int NOT NULL, notes text);
       INSERT INTO users SELECT i, 'user' || i || '@gravl.app' FROM generate_series(1, 10000) AS i;
       INSERT INTO workouts SELECT i, 1 + i % 10000, timestamptz '2026-01-01' + i * interval '1 minute', 10 + i % 80, md5(i::text) FROM generate_series(1, ${ROUND_TRIP_ROWS}) AS i;
-      CREATE INDEX ON workouts (user_id, started_at);`);
+      CREATE INDEX ON workouts (user_id, started_at);`], { env: server.env(db) });
+    expect(load.status, load.stderr).toBe(0);
     const size = Number(server.psql(db, `select pg_database_size('${db}')`));
     const env = server.env(db) as Record<string, string>;
     const volume = temp('s3-volume');
@@ -227,5 +132,109 @@ describe('the off-site round trip through a real PostgreSQL server and a real S3
     const dumpBytes = fs.readdirSync(offsite).filter((n) => n.endsWith('.dump')).map((n) => fs.statSync(path.join(offsite, n)).size)[0] ?? 0;
     console.info(`off-site restore of a ${(size / 1024 / 1024).toFixed(0)} MiB database (${ROUND_TRIP_ROWS} rows, dump ${(dumpBytes / 1024 / 1024).toFixed(1)} MiB): ${seconds.toFixed(1)} s`);
     expect(seconds).toBeLessThan(60);
+  });
+});
+
+describe.concurrent('upload.sh against a real S3 API (s3rver) with the AWS CLI', { timeout: CONCURRENT_TIMEOUT }, () => {
+  it('copies every dump that is not off-site yet, each with its checksum, under the prefix', async ({ expect }) => {
+    const dir = localDumps([stamp(20), stamp(21)]);
+    const first = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/copies/` });
+    expect(first.status, first.stderr).toBe(0);
+    expect(await remote('copies')).toEqual([stamp(20), `${stamp(20)}.sha256`, stamp(21), `${stamp(21)}.sha256`]);
+    // A second run finds both off-site and copies nothing.
+    const second = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/copies` });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toContain('copied 0 dump(s)');
+  });
+
+  it('prunes the off-site copies to the newest BACKUP_RETAIN dumps, with their checksums, and checksums whose dump is gone', async ({ expect }) => {
+    const old = localDumps([stamp(1), stamp(2), stamp(3), stamp(4)]);
+    fs.copyFileSync(path.join(old, `${stamp(1)}.sha256`), path.join(old, `${stamp(9)}.sha256`));
+    await seed(old, 'prune');
+    const run = await runScript('upload.sh', { BACKUP_DIR: localDumps([stamp(5)]), BACKUP_S3_URI: `s3://${BUCKET}/prune`, BACKUP_RETAIN: '3' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(await remote('prune')).toEqual([stamp(3), `${stamp(3)}.sha256`, stamp(4), `${stamp(4)}.sha256`, stamp(5), `${stamp(5)}.sha256`]);
+    expect(run.stdout).toContain(`deleting s3://${BUCKET}/prune/${stamp(1)} and its checksum (BACKUP_RETAIN=3)`);
+    expect(run.stdout).toContain(`deleting s3://${BUCKET}/prune/${stamp(9)}.sha256, whose dump is gone`);
+  });
+
+  it('never uploads a dump that fails its checksum, still copies the good ones, and fails the run', async ({ expect }) => {
+    const dir = localDumps([stamp(20), stamp(21)]);
+    fs.appendFileSync(path.join(dir, stamp(21)), 'tampered');
+    const run = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/tampered` });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`checksum mismatch for ${path.join(dir, stamp(21))}`);
+    expect(run.stderr).toContain('not uploading it');
+    expect(run.stderr).toContain('1 dump(s) failed their checksum and were not uploaded');
+    expect(await remote('tampered')).toEqual([stamp(20), `${stamp(20)}.sha256`]);
+  });
+
+  it('fails with a clear error and a non-zero exit when the bucket is missing', async ({ expect }) => {
+    const run = await runScript('upload.sh', { BACKUP_DIR: localDumps([stamp(21)]), BACKUP_S3_URI: 's3://no-such-bucket/postgres' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('NoSuchBucket');
+    expect(run.stderr).toContain('upload: error: cannot list s3://no-such-bucket/postgres/ (bucket no-such-bucket)');
+  });
+
+  it('fails with a clear error and a non-zero exit on wrong credentials, and uploads nothing', async ({ expect }) => {
+    const dir = localDumps([stamp(21)]);
+    const wrongKey = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/creds`, AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG0' });
+    expect(wrongKey.status).toBe(1);
+    expect(wrongKey.stderr).toContain('InvalidAccessKeyId');
+    expect(wrongKey.stderr).toContain('wrong credentials');
+    const wrongSecret = await runScript('upload.sh', { BACKUP_DIR: dir, BACKUP_S3_URI: `s3://${BUCKET}/creds`, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+    expect(wrongSecret.status).toBe(1);
+    expect(wrongSecret.stderr).toContain('SignatureDoesNotMatch');
+    expect(wrongSecret.stdout).not.toContain('copied');
+  });
+
+  it('rejects a destination that is not s3://bucket/prefix, and a volume without a dump', async ({ expect }) => {
+    const noDestination = await runScript('upload.sh', { BACKUP_DIR: localDumps([stamp(21)]), BACKUP_S3_URI: 'bucket/p' });
+    expect(noDestination.status).toBe(1);
+    expect(noDestination.stderr).toContain('BACKUP_S3_URI: found "bucket/p", expected s3://bucket/prefix');
+    const noDump = await runScript('upload.sh', { BACKUP_DIR: localDumps([]), BACKUP_S3_URI: `s3://${BUCKET}/empty` });
+    expect(noDump.status).toBe(1);
+    expect(noDump.stderr).toContain('no dump of gravl');
+  });
+});
+
+describe.concurrent('fetch-offsite.sh against a real S3 API (s3rver) with the AWS CLI', { timeout: CONCURRENT_TIMEOUT }, () => {
+  it('downloads the newest off-site dump that has its checksum, and verifies it', async ({ expect }) => {
+    const dir = localDumps([stamp(20), stamp(21), stamp(22)]);
+    // An interrupted copy: a newer dump without its checksum is never taken.
+    fs.rmSync(path.join(dir, `${stamp(22)}.sha256`));
+    await seed(dir, 'fetch');
+    const into = path.join(temp('s3-fetch'), 'offsite');
+    const run = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: `s3://${BUCKET}/fetch` });
+    expect(run.status, run.stderr).toBe(0);
+    expect(fs.readdirSync(into).sort()).toEqual([stamp(21), `${stamp(21)}.sha256`]);
+    expect(run.stdout).toContain('checksum verified');
+  });
+
+  it('refuses an off-site dump whose checksum does not match, and leaves nothing to restore', async ({ expect }) => {
+    const dir = localDumps([stamp(21)]);
+    // The object changed after its checksum was written (bit rot, a partial overwrite).
+    fs.appendFileSync(path.join(dir, stamp(21)), 'bit rot');
+    await seed(dir, 'damaged');
+    const into = temp('s3-fetch');
+    const run = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: `s3://${BUCKET}/damaged` });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`checksum mismatch for ${path.join(into, stamp(21))}`);
+    expect(run.stderr).toContain('the off-site copy is damaged; nothing was restored');
+    expect(fs.readdirSync(into)).toEqual([]);
+  });
+
+  it('fails with a clear error on a missing bucket, wrong credentials or no off-site dump', async ({ expect }) => {
+    const into = temp('s3-fetch');
+    const missing = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: 's3://no-such-bucket/postgres' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('NoSuchBucket');
+    const wrong = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: `s3://${BUCKET}/fetch`, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('SignatureDoesNotMatch');
+    expect(wrong.stderr).toContain('fetch-offsite: error: cannot list');
+    const none = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: `s3://${BUCKET}/nothing-here` });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain(`no dump of gravl with its checksum in s3://${BUCKET}/nothing-here/`);
   });
 });
