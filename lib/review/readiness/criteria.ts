@@ -10,7 +10,7 @@ import { isPinnedImage, parseImage, parseQuantity } from '../../model/formats';
 import { KUSTOMIZATION_KEYS, type DistFile } from '../inspect/dist';
 import { edgeDataPlanes, hstsHeader, redirectsToHttps } from '../inspect/edge';
 import { isDenyAll, namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
-import { BROAD_CLUSTER_ROLES, ESCALATION_VERBS, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
+import { BROAD_CLUSTER_ROLES, riskyGrants, wildcardFields } from '../inspect/rbac';
 import { CLUSTER_ISSUER_ANNOTATION, plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
 import { LONG_RUNNING, POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
 import { SIGN_OFF } from '../../model/sign-off';
@@ -501,12 +501,9 @@ function rbac(v: View): CriterionResult {
   const roles = [...v.all('Role'), ...v.all('ClusterRole')];
   for (const role of roles) {
     for (const rule of ((role as Json).rules ?? []) as Json[]) {
-      const fields = RULE_FIELDS.flatMap((field) => (rule[field] ?? []) as string[]);
-      // `pods/*` is as wide as `*` for what matters here: exec, attach and port-forward.
-      if (fields.some((f) => f.includes('*'))) problems.push(`${id(role)}: a wildcard in ${JSON.stringify(rule)}`);
-      for (const verb of ESCALATION_VERBS) if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
-      if ((rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).some(writesSecrets)) problems.push(`${id(role)}: writes secrets (${rule.verbs.join(', ')})`);
-      for (const sub of TAKEOVER_RESOURCES) if ((rule.resources ?? []).includes(sub)) problems.push(`${id(role)}: grants ${sub}`);
+      if (wildcardFields(rule).length > 0) problems.push(`${id(role)}: a wildcard in ${JSON.stringify(rule)}`);
+      const risky = riskyGrants(rule);
+      if (risky.length > 0) problems.push(`${id(role)}: grants ${risky.join(', ')}`);
       if ((rule.resources ?? []).includes('persistentvolumeclaims') && (rule.verbs ?? []).includes('delete') && role.metadata.name === 'gravl-deployer') problems.push(`${id(role)}: may delete volume claims (the data and its backups)`);
     }
   }

@@ -474,6 +474,16 @@ describe('risk flags: objects added', () => {
     const wild = object('rbac.authorization.k8s.io/v1', 'Role', 'debug', 'gravl-prod', { rules: [{ apiGroups: [''], resources: ['pods/*'], verbs: ['create'] }] });
     expectFlag(flagged('rbac', (head) => head.get('production')!.push(wild)), 'Role gravl-prod/debug', /rules gain a wildcard \(\*\) in resources/);
   });
+
+  it('flags a new Role that grants escalate, bind or impersonate, the verbs readiness fails', () => {
+    const role = object('rbac.authorization.k8s.io/v1', 'Role', 'grantor', 'gravl-prod', {
+      rules: [
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate', 'bind'] },
+        { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
+      ],
+    });
+    expectFlag(flagged('rbac', (head) => head.get('production')!.push(role)), 'Role gravl-prod/grantor', /new role grants escalate roles, bind roles, impersonate serviceaccounts/);
+  });
 });
 
 describe('risk flags: fields the API server does not change in place', () => {

@@ -296,6 +296,12 @@ describe('readiness', () => {
     expectFails(judge(files), 'rbac', /a wildcard in .*pods\/\*/);
   });
 
+  it('fails RBAC on a Role that may escalate, bind or impersonate, named as the diff names it', () => {
+    const files = copy('staging');
+    find(files, 'Role', 'gravl-deployer').rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate', 'bind'] });
+    expectFails(judge(files), 'rbac', /Role gravl-staging\/gravl-deployer: grants escalate roles, bind roles/);
+  });
+
   it('fails the pods criterion when the app namespace is relabelled to a looser Pod Security level', () => {
     const files = copy('production');
     const ns = find(files, 'Namespace', 'gravl-prod');
