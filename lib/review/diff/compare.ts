@@ -73,8 +73,6 @@ export interface EnvironmentDiff {
 /** The comparison of two trees: every environment of either side, by name. */
 export interface DiffReport {
   readonly environments: readonly EnvironmentDiff[];
-  /** Every risk flag of every environment, in environment order. */
-  readonly risks: readonly RiskFlag[];
 }
 
 /**
@@ -84,7 +82,12 @@ export interface DiffReport {
 export function diffTrees(base: Tree, head: Tree, options: DiffOptions): DiffReport {
   const names = [...new Set([...base.keys(), ...head.keys()])].sort(compareNames);
   const environments = names.map((name) => diffEnvironment(name, base.get(name), head.get(name), options.production.has(name)));
-  return { environments, risks: bySeverity(environments.flatMap((e) => e.risks)) };
+  return { environments };
+}
+
+/** Every risk flag of every environment: most severe first, then in environment and apply order. */
+export function allRisks(report: DiffReport): RiskFlag[] {
+  return bySeverity(report.environments.flatMap((e) => e.risks));
 }
 
 /** An environment's differences of one kind, in order: `objectsOf(env, 'changed')`. */

@@ -3,7 +3,7 @@
  * comment.
  */
 import { stringify } from 'yaml';
-import { objectsOf, type ChangedObject, type DiffReport, type EnvironmentDiff, type FieldChange, type ObjectDiff } from './compare';
+import { allRisks, objectsOf, type ChangedObject, type DiffReport, type EnvironmentDiff, type FieldChange, type ObjectDiff } from './compare';
 import type { RiskFlag } from './risk';
 
 /** What an absent field shows as. */
@@ -23,9 +23,10 @@ export function formatText(report: DiffReport): string {
     const names = report.environments.map((e) => e.name);
     return `no change: every object${names.length ? ` of ${names.join(', ')}` : ''} is as rendered before\n`;
   }
-  if (report.risks.length > 0) {
-    lines.push(`RISK: ${count(report.risks.length, 'risky change')}`);
-    for (const r of report.risks) lines.push(`  ! ${formatRisk(r)}`);
+  const risks = allRisks(report);
+  if (risks.length > 0) {
+    lines.push(`RISK: ${count(risks.length, 'risky change')}`);
+    for (const r of risks) lines.push(`  ! ${formatRisk(r)}`);
     lines.push('');
   }
   for (const env of report.environments) {
@@ -117,9 +118,10 @@ function markdown(report: DiffReport, details: boolean): string {
     out.push(`| ${code(env.name)}${label} | ${objectsOf(env, 'added').length} | ${objectsOf(env, 'removed').length} | ${objectsOf(env, 'changed').length} | ${risky} |`);
   }
   out.push('');
-  if (report.risks.length > 0) {
-    out.push(`#### ⚠️ Risky changes (${report.risks.length})`, '');
-    for (const r of report.risks) out.push(`- ⚠️ **${r.severity}** ${code(r.environment)} ${code(r.objectId)}: ${escapeMarkdown(r.message)}`);
+  const risks = allRisks(report);
+  if (risks.length > 0) {
+    out.push(`#### ⚠️ Risky changes (${risks.length})`, '');
+    for (const r of risks) out.push(`- ⚠️ **${r.severity}** ${code(r.environment)} ${code(r.objectId)}: ${escapeMarkdown(r.message)}`);
     out.push('');
   }
   for (const env of differing) {

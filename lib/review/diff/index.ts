@@ -2,11 +2,11 @@
  * The engine of `npm run diff`: compares two rendered trees object by object and flags changes
  * that weaken an environment.
  */
-import { diffTrees, hasDifferences } from './compare';
+import { allRisks, diffTrees, hasDifferences } from './compare';
 import { formatMarkdown, formatText } from './format';
 import type { Tree } from './tree';
 
-export { diffTrees, diffObject, hasDifferences, objectsOf, REDACTED } from './compare';
+export { allRisks, diffTrees, diffObject, hasDifferences, objectsOf, REDACTED } from './compare';
 export type { AddedObject, ChangedObject, DiffOptions, DiffReport, EnvironmentDiff, FieldChange, ObjectDiff, RemovedObject } from './compare';
 export { formatMarkdown, formatText, formatValue } from './format';
 export type { RiskFlag, RiskRule, Severity } from './risk';
@@ -38,5 +38,5 @@ export interface DiffCommandResult {
 export function runDiff(options: DiffCommandOptions): DiffCommandResult {
   const report = diffTrees(options.base, options.head, { production: options.production });
   const output = options.format === 'markdown' ? formatMarkdown(report) : formatText(report);
-  return { output, differs: hasDifferences(report), risky: report.risks.length > 0 };
+  return { output, differs: hasDifferences(report), risky: allRisks(report).length > 0 };
 }

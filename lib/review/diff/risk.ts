@@ -9,7 +9,7 @@ import { KUSTOMIZATION_KEYS } from '../inspect/dist';
 import { hstsHeader, redirectsToHttps } from '../inspect/edge';
 import { isDenyAll } from '../inspect/network-policy';
 import { ISSUER_ANNOTATIONS } from '../inspect/secrets';
-import { BROAD_CLUSTER_ROLES, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
+import { BROAD_CLUSTER_ROLES, type Grant, grants, riskyGrants, wildcardFields } from '../inspect/rbac';
 import { minReplicas, podSpecOf, scaleOf } from '../inspect/workloads';
 import { databaseRoleRank } from '../../contract';
 import { deepEqual, isRecord } from '../../model/json';
@@ -486,13 +486,6 @@ function disruptionBudget(base: KubeObject | undefined, head: KubeObject | undef
   return [high('disruption-budget', 'PodDisruptionBudget removed in production: a node drain may take every pod down at once')];
 }
 
-interface Grant {
-  readonly group: string;
-  readonly resource: string;
-  readonly verb: string;
-  readonly names: readonly string[];
-}
-
 function rbac(base: KubeObject | undefined, head: KubeObject | undefined): Finding[] {
   if (!head || !head.apiVersion.startsWith('rbac.authorization.k8s.io/')) return [];
   if (head.kind === 'Role' || head.kind === 'ClusterRole') return roleWidening(base, head);
@@ -520,15 +513,12 @@ function roleWidening(base: KubeObject | undefined, head: KubeObject): Finding[]
   const findings: Finding[] = [];
   const oldRules = list(base?.rules).map(record);
   const newRules = list(head.rules).map(record);
-  const wild = (r: Record<string, unknown>, field: string) => list(r[field]).some((x) => String(x).includes('*'));
-  for (const field of RULE_FIELDS) {
-    const had = oldRules.some((r) => wild(r, field));
-    if (!had && newRules.some((r) => wild(r, field))) findings.push(high('rbac', `rules gain a wildcard (*) in ${field}`));
-  }
+  const hadWildcard = new Set(oldRules.flatMap(wildcardFields));
+  for (const field of new Set(newRules.flatMap(wildcardFields))) if (!hadWildcard.has(field)) findings.push(high('rbac', `rules gain a wildcard (*) in ${field}`));
   if (!base) {
-    // A new role: flag what lets a holder take over pods or read or write secrets.
-    const sensitive = newRules.flatMap(grants).filter((g) => TAKEOVER_RESOURCES.includes(g.resource) || (g.resource === 'secrets' && writesSecrets(g.verb)));
-    if (sensitive.length > 0) findings.push(high('rbac', `new role grants ${[...new Set(sensitive.map((g) => `${g.verb} ${g.resource}`))].join(', ')}`));
+    // A new role: flag what least privilege forbids (pod or node takeover, secret writes, escalation).
+    const risky = [...new Set(newRules.flatMap(riskyGrants))];
+    if (risky.length > 0) findings.push(high('rbac', `new role grants ${risky.join(', ')}`));
     return findings;
   }
   const granted = oldRules.flatMap(grants);
@@ -544,17 +534,6 @@ function roleWidening(base: KubeObject | undefined, head: KubeObject): Finding[]
     findings.push(high('rbac', `rules widened: gains ${summary}`));
   }
   return findings;
-}
-
-function grants(rule: Record<string, unknown>): Grant[] {
-  const verbs = list(rule.verbs).map(String);
-  const names = list(rule.resourceNames).map(String);
-  const urls = list(rule.nonResourceURLs).map(String);
-  if (urls.length > 0) return urls.flatMap((url) => verbs.map((verb) => ({ group: 'nonResourceURL', resource: url, verb, names: [] })));
-  const groups = list(rule.apiGroups).map(String);
-  return (groups.length > 0 ? groups : ['']).flatMap((group) =>
-    list(rule.resources).map(String).flatMap((resource) => verbs.map((verb) => ({ group, resource, verb, names }))),
-  );
 }
 
 function covers(old: Grant, next: Grant): boolean {

@@ -35,11 +35,38 @@ export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
 /** Either annotation that has cert-manager issue the certificate: from a ClusterIssuer, or an Issuer of the namespace. */
 export const ISSUER_ANNOTATIONS: readonly string[] = Object.freeze([CLUSTER_ISSUER_ANNOTATION, 'cert-manager.io/issuer']);
 
-/** Where cert-manager reads a ClusterIssuer's Secrets from. */
-export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+/** cert-manager's own default namespace, where it reads ClusterIssuers' Secrets unless installed elsewhere. */
+export const DEFAULT_CERT_MANAGER_NAMESPACE = 'cert-manager';
+
+/**
+ * The namespace cert-manager reads the ClusterIssuers' Secrets from, as the output shows it: the one
+ * namespace the output does not create itself (cert-manager's install creates its own) in which the
+ * Secrets the ClusterIssuers read are produced. {@link DEFAULT_CERT_MANAGER_NAMESPACE} when no
+ * ClusterIssuer reads a Secret, or when the producers point to no single such namespace (then the
+ * references are judged there, and fail unless produced there).
+ */
+export function certManagerNamespace(objects: readonly KubeObject[]): string {
+  const created = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+  const read = new Set(objects.flatMap(issuerSecrets).map((s) => s.name));
+  const namespaces = new Set(secretProducers(objects).filter((p) => read.has(p.name) && !created.has(p.namespace)).map((p) => p.namespace));
+  return namespaces.size === 1 ? [...namespaces][0]! : DEFAULT_CERT_MANAGER_NAMESPACE;
+}
+
+/** The Secrets a ClusterIssuer reads (its CA key pair, its dns01 API token), from cert-manager's namespace. */
+function issuerSecrets(o: KubeObject): Array<Omit<SecretReference, 'namespace'>> {
+  if (o.kind !== 'ClusterIssuer') return [];
+  const spec = o.spec as Json;
+  const out: Array<Omit<SecretReference, 'namespace'>> = [];
+  if (spec.ca?.secretName) out.push({ name: spec.ca.secretName, keys: ['tls.crt', 'tls.key'], readBy: `ClusterIssuer ${o.metadata.name} ca` });
+  for (const solver of (spec.acme?.solvers ?? []) as Json[]) {
+    const token = solver.dns01?.cloudflare?.apiTokenSecretRef;
+    if (token) out.push({ name: token.name, keys: [token.key], readBy: `ClusterIssuer ${o.metadata.name} dns01` });
+  }
+  return out;
+}
 
 /** Every Secret read by a pod (env, envFrom, volumes, image pull secrets) or by a ClusterIssuer. */
-export function secretReferences(objects: readonly KubeObject[], certManagerNamespace = CERT_MANAGER_NAMESPACE): SecretReference[] {
+export function secretReferences(objects: readonly KubeObject[], issuerNamespace = certManagerNamespace(objects)): SecretReference[] {
   const refs: SecretReference[] = [];
   for (const o of objects) {
     const namespace = o.metadata.namespace ?? 'default';
@@ -63,14 +90,7 @@ export function secretReferences(objects: readonly KubeObject[], certManagerName
       }
       for (const s of (pod.imagePullSecrets ?? []) as Json[]) refs.push({ namespace, name: s.name, keys: [], readBy: `${owner} imagePullSecrets` });
     }
-    if (o.kind === 'ClusterIssuer') {
-      const spec = o.spec as Json;
-      if (spec.ca?.secretName) refs.push({ namespace: certManagerNamespace, name: spec.ca.secretName, keys: ['tls.crt', 'tls.key'], readBy: `ClusterIssuer ${o.metadata.name} ca` });
-      for (const solver of (spec.acme?.solvers ?? []) as Json[]) {
-        const token = solver.dns01?.cloudflare?.apiTokenSecretRef;
-        if (token) refs.push({ namespace: certManagerNamespace, name: token.name, keys: [token.key], readBy: `ClusterIssuer ${o.metadata.name} dns01` });
-      }
-    }
+    for (const secret of issuerSecrets(o)) refs.push({ namespace: issuerNamespace, ...secret });
   }
   return refs;
 }

@@ -10,8 +10,8 @@ import { isPinnedImage, parseImage, parseQuantity } from '../../model/formats';
 import { KUSTOMIZATION_KEYS, type DistFile } from '../inspect/dist';
 import { edgeDataPlanes, hstsHeader, redirectsToHttps } from '../inspect/edge';
 import { isDenyAll, namespacesFromObjects, NetworkModel, podsFromObjects, STOCK, STOCK_NAMESPACES, type Endpoint, type NetPod } from '../inspect/network-policy';
-import { BROAD_CLUSTER_ROLES, ESCALATION_VERBS, RULE_FIELDS, TAKEOVER_RESOURCES, writesSecrets } from '../inspect/rbac';
-import { CLUSTER_ISSUER_ANNOTATION, plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
+import { BROAD_CLUSTER_ROLES, riskyGrants, wildcardFields } from '../inspect/rbac';
+import { certManagerNamespace, CLUSTER_ISSUER_ANNOTATION, plaintextSecrets, secretProducers, secretReferences, unproducedSecrets } from '../inspect/secrets';
 import { LONG_RUNNING, POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../inspect/workloads';
 import { SIGN_OFF } from '../../model/sign-off';
 import { databaseRoles, offsiteBackups } from './data-safety';
@@ -119,6 +119,7 @@ function tls(v: View): CriterionResult {
   if (gateways.length === 0 && ingresses.length === 0) problems.push('no Gateway or Ingress: nothing is served over TLS');
   const issuers = new Map(v.all('ClusterIssuer').map((i) => [i.metadata.name, i]));
   const producers = secretProducers(v.objects);
+  const certManager = certManagerNamespace([...v.objects, ...v.manual]);
   const issuedBy = (o: KubeObject): string | undefined => {
     const issuerName = o.metadata.annotations?.[CLUSTER_ISSUER_ANNOTATION];
     if (issuerName && !issuers.has(issuerName)) problems.push(`${id(o)}: issuer ${issuerName} is not defined in this output`);
@@ -186,7 +187,7 @@ function tls(v: View): CriterionResult {
     const spec = issuer.spec as Json;
     if (spec.acme && !(spec.acme.solvers ?? []).length) problems.push(`${id(issuer)}: ACME without a solver`);
     if (spec.ca) {
-      const producer = producers.find((p) => p.name === spec.ca.secretName && p.namespace === 'cert-manager');
+      const producer = producers.find((p) => p.name === spec.ca.secretName && p.namespace === certManager);
       if (!producer) problems.push(`${id(issuer)}: its CA secret ${spec.ca.secretName} is produced by nothing (the issuer would stay Ready=False)`);
       else evidence.push(`${id(issuer)}: CA secret ${spec.ca.secretName} produced by ${producer.producedBy}`);
     }
@@ -501,12 +502,9 @@ function rbac(v: View): CriterionResult {
   const roles = [...v.all('Role'), ...v.all('ClusterRole')];
   for (const role of roles) {
     for (const rule of ((role as Json).rules ?? []) as Json[]) {
-      const fields = RULE_FIELDS.flatMap((field) => (rule[field] ?? []) as string[]);
-      // `pods/*` is as wide as `*` for what matters here: exec, attach and port-forward.
-      if (fields.some((f) => f.includes('*'))) problems.push(`${id(role)}: a wildcard in ${JSON.stringify(rule)}`);
-      for (const verb of ESCALATION_VERBS) if ((rule.verbs ?? []).includes(verb)) problems.push(`${id(role)}: verb ${verb}`);
-      if ((rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).some(writesSecrets)) problems.push(`${id(role)}: writes secrets (${rule.verbs.join(', ')})`);
-      for (const sub of TAKEOVER_RESOURCES) if ((rule.resources ?? []).includes(sub)) problems.push(`${id(role)}: grants ${sub}`);
+      if (wildcardFields(rule).length > 0) problems.push(`${id(role)}: a wildcard in ${JSON.stringify(rule)}`);
+      const risky = riskyGrants(rule);
+      if (risky.length > 0) problems.push(`${id(role)}: grants ${risky.join(', ')}`);
       if ((rule.resources ?? []).includes('persistentvolumeclaims') && (rule.verbs ?? []).includes('delete') && role.metadata.name === 'gravl-deployer') problems.push(`${id(role)}: may delete volume claims (the data and its backups)`);
     }
   }
@@ -529,6 +527,7 @@ function pods(v: View): CriterionResult {
   const problems: string[] = [];
   const all = [...v.objects, ...v.manual];
   const workloads = all.filter((o) => POD_OWNERS.includes(o.kind));
+  const certManager = certManagerNamespace(all);
   const restricted = new Set(v.all('Namespace').filter((n) => n.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted').map((n) => n.metadata.name));
   for (const ns of v.all('Namespace')) {
     for (const mode of ['enforce', 'audit', 'warn']) if (!ns.metadata.labels?.[`pod-security.kubernetes.io/${mode}`]) problems.push(`${id(ns)}: no pod-security.kubernetes.io/${mode} label`);
@@ -539,7 +538,7 @@ function pods(v: View): CriterionResult {
   let containers = 0;
   for (const w of workloads) {
     const pod = podSpec(w)!;
-    if (w.metadata.namespace && !v.all('Namespace').some((n) => n.metadata.name === w.metadata.namespace) && w.metadata.namespace !== 'cert-manager') problems.push(`${id(w)}: its namespace is not created here`);
+    if (w.metadata.namespace && !v.all('Namespace').some((n) => n.metadata.name === w.metadata.namespace) && w.metadata.namespace !== certManager) problems.push(`${id(w)}: its namespace is not created here`);
     for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])] as Json[]) {
       containers++;
       const where = `${id(w)} container ${c.name}`;

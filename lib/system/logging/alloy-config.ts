@@ -7,6 +7,7 @@
  * quoting and escaping are always right whatever the options hold.
  */
 import { describeValue } from '../../model/problems';
+import { checkCodeOptions, isPlainAbsolutePath } from '../../kit/options';
 import { ALLOY, LOKI, MONITORING_NAMESPACE } from '../names';
 import { serviceHost } from '../../kit/pod-workload';
 
@@ -289,23 +290,20 @@ export interface AlloyConfigOptions {
  * The options set in code (the environment's name comes from the environment file, which the model
  * validates): a wrong one is a programming error.
  */
-function checkCodeOptions(options: AlloyConfigOptions): void {
-  const wrong: string[] = [];
-  const check = (path: string, ok: boolean, value: unknown, expected: string) => {
-    if (!ok) wrong.push(`alloyConfig: ${path}: found ${describeValue(value)}, expected ${expected}`);
-  };
-  const labelValue = (value: unknown) => typeof value === 'string' && /^\S+$/.test(value);
-  if (options.cluster !== undefined) check('cluster', labelValue(options.cluster), options.cluster, 'a label value without spaces, such as gravl-staging');
-  if (options.lokiPushUrl !== undefined) {
-    check('lokiPushUrl', isPushUrl(options.lokiPushUrl), options.lokiPushUrl, `an http(s) URL without credentials, query or fragment, ending in ${LOKI_PUSH_PATH}, such as ${DEFAULT_LOKI_PUSH_URL}`);
-  }
-  if (options.nodeNameEnv !== undefined) {
-    check('nodeNameEnv', typeof options.nodeNameEnv === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(options.nodeNameEnv), options.nodeNameEnv, 'an environment variable name such as NODE_NAME');
-  }
-  if (options.podLogsPath !== undefined) {
-    check('podLogsPath', isPlainAbsolutePath(options.podLogsPath), options.podLogsPath, 'an absolute path of plain segments (letters, digits, . _ -) without a trailing slash, such as /var/log/pods');
-  }
-  if (wrong.length > 0) throw new Error(wrong.join('\n'));
+function checkOptions(options: AlloyConfigOptions): void {
+  checkCodeOptions('alloyConfig', (check) => {
+    const labelValue = (value: unknown) => typeof value === 'string' && /^\S+$/.test(value);
+    if (options.cluster !== undefined) check('cluster', labelValue(options.cluster), options.cluster, 'a label value without spaces, such as gravl-staging');
+    if (options.lokiPushUrl !== undefined) {
+      check('lokiPushUrl', isPushUrl(options.lokiPushUrl), options.lokiPushUrl, `an http(s) URL without credentials, query or fragment, ending in ${LOKI_PUSH_PATH}, such as ${DEFAULT_LOKI_PUSH_URL}`);
+    }
+    if (options.nodeNameEnv !== undefined) {
+      check('nodeNameEnv', typeof options.nodeNameEnv === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(options.nodeNameEnv), options.nodeNameEnv, 'an environment variable name such as NODE_NAME');
+    }
+    if (options.podLogsPath !== undefined) {
+      check('podLogsPath', isPlainAbsolutePath(options.podLogsPath), options.podLogsPath, 'an absolute path of plain segments (letters, digits, . _ -) without a trailing slash, such as /var/log/pods');
+    }
+  });
 }
 
 function isPushUrl(value: unknown): boolean {
@@ -319,13 +317,6 @@ function isPushUrl(value: unknown): boolean {
   // The URL would sit in a ConfigMap: credentials belong in a Secret, never here.
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === ''
     && url.search === '' && url.hash === '' && value.endsWith(LOKI_PUSH_PATH);
-}
-
-/** Absolute, normalised, and free of glob and relabel-replacement metacharacters (`*`, `$`, ...). */
-function isPlainAbsolutePath(value: unknown): boolean {
-  if (typeof value !== 'string' || !value.startsWith('/')) return false;
-  const segments = value.slice(1).split('/');
-  return segments.every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== '.' && s !== '..');
 }
 
 /** A relabel rule of `discovery.relabel`. */
@@ -444,7 +435,7 @@ function alloyPipeline(options: AlloyConfigOptions): AlloyStatement[] {
  *   position of every file, so a restarted pod neither resends nor skips lines.
  */
 export function alloyConfig(options: AlloyConfigOptions): string {
-  checkCodeOptions(options);
+  checkOptions(options);
   return renderAlloy(alloyPipeline(options));
 }
 

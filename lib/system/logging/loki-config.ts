@@ -5,7 +5,7 @@
  * (the go-live's Loki crashed because its claim asked for a class the cluster lacked).
  */
 import { HOUR_MS, parseDuration } from '../../model/formats';
-import { describeValue } from '../../model/problems';
+import { checkCodeOptions, isPlainAbsolutePath } from '../../kit/options';
 import { LOKI_INDEX_PERIOD_HOURS } from '../../model/rules';
 import { LOKI } from '../names';
 
@@ -45,22 +45,16 @@ function isDay(value: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-function isPlainAbsolutePath(value: string): boolean {
-  if (!value.startsWith('/')) return false;
-  return value.slice(1).split('/').every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== '.' && s !== '..');
-}
-
 /** The options set in code (never from the environment file): a wrong one is a programming error. */
-function checkCodeOptions(options: LokiConfigOptions): void {
-  const wrong: string[] = [];
-  const report = (path: string, value: unknown, expected: string) => wrong.push(`lokiConfig: ${path}: found ${describeValue(value)}, expected ${expected}`);
-  if (options.dataDir !== undefined && !(typeof options.dataDir === 'string' && isPlainAbsolutePath(options.dataDir))) {
-    report('dataDir', options.dataDir, 'an absolute path of plain segments (letters, digits, . _ -) without a trailing slash, such as /loki');
-  }
-  if (options.schemaFrom !== undefined && !(typeof options.schemaFrom === 'string' && isDay(options.schemaFrom))) {
-    report('schemaFrom', options.schemaFrom, 'a calendar day as YYYY-MM-DD, such as 2024-01-01');
-  }
-  if (wrong.length > 0) throw new Error(wrong.join('\n'));
+function checkOptions(options: LokiConfigOptions): void {
+  checkCodeOptions('lokiConfig', (check) => {
+    if (options.dataDir !== undefined) {
+      check('dataDir', isPlainAbsolutePath(options.dataDir), options.dataDir, 'an absolute path of plain segments (letters, digits, . _ -) without a trailing slash, such as /loki');
+    }
+    if (options.schemaFrom !== undefined) {
+      check('schemaFrom', typeof options.schemaFrom === 'string' && isDay(options.schemaFrom), options.schemaFrom, 'a calendar day as YYYY-MM-DD, such as 2024-01-01');
+    }
+  });
 }
 
 function hours(ms: number): string {
@@ -79,7 +73,7 @@ function hours(ms: number): string {
  * Loki starts with `-config.file=<mounted file>`; `-target=all` is its default.
  */
 export function lokiConfig(options: LokiConfigOptions): Record<string, unknown> {
-  checkCodeOptions(options);
+  checkOptions(options);
   const dataDir = options.dataDir ?? DEFAULT_LOKI_DATA_DIR;
   const schemaFrom = options.schemaFrom ?? '2024-01-01';
   const retention = options.retentionPeriod;

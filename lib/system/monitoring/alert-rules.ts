@@ -8,7 +8,7 @@
  * the edge (Envoy or ingress-nginx), Prometheus and Alertmanager themselves, and `up` of every
  * scrape job; each expression selects its scrape job by the `job` label of `./names`.
  */
-import { describeValue } from '../../model/problems';
+import { checkCodeOptions } from '../../kit/options';
 import { SIGN_OFF } from '../../model/sign-off';
 import { MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, POSTGRES_BACKUP_CRONJOB, POSTGRES_RESTORE_DRILL_CRONJOB, SCRAPE_JOBS } from '../names';
 import { EDGE_SCRAPE, type EdgeScrapeKind } from '../../contract';
@@ -163,22 +163,19 @@ function resolve(options: AlertRuleOptions): ResolvedOptions {
   // An option given as undefined takes its default, as one left out does.
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const resolved: ResolvedOptions = { ...DEFAULTS, ...given, namespace: options.namespace };
-  const wrong: string[] = [];
-  const check = (path: string, ok: boolean, value: unknown, expected: string) => {
-    if (!ok) wrong.push(`alertRules: ${path}: found ${describeValue(value)}, expected ${expected}`);
-  };
-  const ratio = (v: number) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1;
-  const positive = (v: number) => typeof v === 'number' && Number.isFinite(v) && v > 0;
-  for (const key of ['errorRateThreshold', 'edgeErrorRateThreshold', 'resourceLimitRatio', 'cpuThrottlingRatio', 'volumeFreeRatio', 'postgresConnectionsRatio'] as const) {
-    check(key, ratio(resolved[key]), resolved[key], 'a ratio between 0 and 1 (exclusive), such as 0.01 for 1%');
-  }
-  for (const key of ['latencyP95Ms', 'backupMaxAgeHours', 'certificateExpiryDays'] as const) {
-    check(key, positive(resolved[key]), resolved[key], 'a positive number');
-  }
-  const kinds = Object.keys(EDGE_SCRAPE);
-  if (!Array.isArray(resolved.edges)) check('edges', false, resolved.edges, `a list of ${kinds.join(', ')}`);
-  else resolved.edges.forEach((e, i) => check(`edges[${i}]`, kinds.includes(e), e, `one of ${kinds.join(', ')}`));
-  if (wrong.length > 0) throw new Error(wrong.join('\n'));
+  checkCodeOptions('alertRules', (check) => {
+    const ratio = (v: number) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1;
+    const positive = (v: number) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+    for (const key of ['errorRateThreshold', 'edgeErrorRateThreshold', 'resourceLimitRatio', 'cpuThrottlingRatio', 'volumeFreeRatio', 'postgresConnectionsRatio'] as const) {
+      check(key, ratio(resolved[key]), resolved[key], 'a ratio between 0 and 1 (exclusive), such as 0.01 for 1%');
+    }
+    for (const key of ['latencyP95Ms', 'backupMaxAgeHours', 'certificateExpiryDays'] as const) {
+      check(key, positive(resolved[key]), resolved[key], 'a positive number');
+    }
+    const kinds = Object.keys(EDGE_SCRAPE);
+    if (!Array.isArray(resolved.edges)) check('edges', false, resolved.edges, `a list of ${kinds.join(', ')}`);
+    else resolved.edges.forEach((e, i) => check(`edges[${i}]`, kinds.includes(e), e, `one of ${kinds.join(', ')}`));
+  });
   return resolved;
 }
 

@@ -10,7 +10,7 @@
  * so a Secret written with `echo` works. Run v0.28.1 or newer.
  */
 import { parseDuration } from '../../model/formats';
-import { describeValue } from '../../model/problems';
+import { checkCodeOptions } from '../../kit/options';
 import { DEAD_MANS_SWITCH_URL_FILE, SLACK_WEBHOOK_URL_FILE, SMTP_PASSWORD_FILE } from '../names';
 
 /** The receiver names the routing tree uses. */
@@ -114,21 +114,18 @@ const SEVERITY_WARNING = 'severity="warning"';
  * The options set in code (never from the environment file; the model validates the receivers'
  * channel and addresses, `monitoring.alertmanager`): a wrong one is a programming error.
  */
-function checkCodeOptions(options: AlertmanagerOptions): void {
-  const wrong: string[] = [];
-  const check = (path: string, ok: boolean, value: unknown, expected: string) => {
-    if (!ok) wrong.push(`alertmanagerConfig: ${path}: found ${describeValue(value)}, expected ${expected}`);
-  };
-  const absolute = (v: unknown) => v === undefined || (typeof v === 'string' && /^\/\S+$/.test(v));
-  check('slack.webhookUrlFile', absolute(options.slack.webhookUrlFile), options.slack.webhookUrlFile, 'an absolute file path');
-  check('email.passwordFile', absolute(options.email.passwordFile), options.email.passwordFile, 'an absolute file path');
-  check('deadMansSwitchUrlFile', absolute(options.deadMansSwitchUrlFile), options.deadMansSwitchUrlFile, 'an absolute file path');
-  // Alertmanager's duration syntax (no fractions, largest unit first).
-  for (const key of ['groupWait', 'groupInterval', 'repeatInterval', 'criticalRepeatInterval', 'deadMansSwitchInterval'] as const) {
-    const value = options[key];
-    check(key, value === undefined || (typeof value === 'string' && parseDuration(value) !== undefined), value, 'a duration such as 30s, 5m or 4h');
-  }
-  if (wrong.length > 0) throw new Error(wrong.join('\n'));
+function checkOptions(options: AlertmanagerOptions): void {
+  checkCodeOptions('alertmanagerConfig', (check) => {
+    const absolute = (v: unknown) => v === undefined || (typeof v === 'string' && /^\/\S+$/.test(v));
+    check('slack.webhookUrlFile', absolute(options.slack.webhookUrlFile), options.slack.webhookUrlFile, 'an absolute file path');
+    check('email.passwordFile', absolute(options.email.passwordFile), options.email.passwordFile, 'an absolute file path');
+    check('deadMansSwitchUrlFile', absolute(options.deadMansSwitchUrlFile), options.deadMansSwitchUrlFile, 'an absolute file path');
+    // Alertmanager's duration syntax (no fractions, largest unit first).
+    for (const key of ['groupWait', 'groupInterval', 'repeatInterval', 'criticalRepeatInterval', 'deadMansSwitchInterval'] as const) {
+      const value = options[key];
+      check(key, value === undefined || (typeof value === 'string' && parseDuration(value) !== undefined), value, 'a duration such as 30s, 5m or 4h');
+    }
+  });
 }
 
 /**
@@ -139,7 +136,7 @@ function checkCodeOptions(options: AlertmanagerOptions): void {
  * an `Error` naming each.
  */
 export function alertmanagerConfig(options: AlertmanagerOptions): Record<string, unknown> {
-  checkCodeOptions(options);
+  checkOptions(options);
   const to = typeof options.email.to === 'string' ? options.email.to : options.email.to.join(', ');
   const criticalRepeat = options.criticalRepeatInterval ?? '1h';
   // `environment` is Prometheus's external label: it tells staging from production in one channel.

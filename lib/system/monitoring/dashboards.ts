@@ -4,7 +4,7 @@
  * have fixed uids and reference the Prometheus data source by its fixed uid, so links and
  * provisioning survive a Grafana reinstall.
  */
-import { describeValue } from '../../model/problems';
+import { checkCodeOptions } from '../../kit/options';
 import { SIGN_OFF } from '../../model/sign-off';
 import { percent, edgeErrorRatio } from './alert-rules';
 import { DATASOURCE_UIDS, GRAFANA_DASHBOARDS_DIR, GRAFANA_FOLDER, LOKI, MONITORING_NAMESPACE, PROMETHEUS, SCRAPE_JOBS } from '../names';
@@ -192,14 +192,11 @@ const ERROR_RATIO = `sum(${rate(', status=~"5.."')}) / sum(${rate()})`;
  */
 function resolve(options: DashboardOptions): Required<Omit<DashboardOptions, 'edge'>> {
   const resolved = { namespace: options.namespace, latencyP95Ms: options.latencyP95Ms ?? SIGN_OFF.latencyP95Ms, errorRateThreshold: options.errorRateThreshold ?? SIGN_OFF.alertErrorRate };
-  const wrong: string[] = [];
-  const check = (path: string, ok: boolean, value: unknown, expected: string) => {
-    if (!ok) wrong.push(`dashboards: ${path}: found ${describeValue(value)}, expected ${expected}`);
-  };
-  check('latencyP95Ms', typeof resolved.latencyP95Ms === 'number' && Number.isFinite(resolved.latencyP95Ms) && resolved.latencyP95Ms > 0, resolved.latencyP95Ms, 'a positive number of milliseconds');
-  const ratio = resolved.errorRateThreshold;
-  check('errorRateThreshold', typeof ratio === 'number' && Number.isFinite(ratio) && ratio > 0 && ratio < 1, ratio, 'a ratio between 0 and 1 (exclusive), such as 0.01 for 1%');
-  if (wrong.length > 0) throw new Error(wrong.join('\n'));
+  checkCodeOptions('dashboards', (check) => {
+    check('latencyP95Ms', typeof resolved.latencyP95Ms === 'number' && Number.isFinite(resolved.latencyP95Ms) && resolved.latencyP95Ms > 0, resolved.latencyP95Ms, 'a positive number of milliseconds');
+    const ratio = resolved.errorRateThreshold;
+    check('errorRateThreshold', typeof ratio === 'number' && Number.isFinite(ratio) && ratio > 0 && ratio < 1, ratio, 'a ratio between 0 and 1 (exclusive), such as 0.01 for 1%');
+  });
   return resolved;
 }
 
@@ -249,11 +246,9 @@ export function grafanaDatasources(options: GrafanaDatasourceOptions = {}): Reco
   const prometheusUrl = options.prometheusUrl ?? `http://${serviceHost(PROMETHEUS.service, MONITORING_NAMESPACE)}:${PROMETHEUS.port.port}`;
   const lokiUrl = options.lokiUrl ?? `http://${serviceHost(LOKI.service, MONITORING_NAMESPACE)}:${LOKI.port.port}`;
   // Both URLs are set in code (the Services' own): a wrong one is a programming error.
-  const wrong: string[] = [];
-  for (const [path, value] of [['prometheusUrl', prometheusUrl], ['lokiUrl', lokiUrl]] as const) {
-    if (!/^https?:\/\/\S+$/.test(value)) wrong.push(`grafanaDatasources: ${path}: found ${describeValue(value)}, expected an http(s) URL`);
-  }
-  if (wrong.length > 0) throw new Error(wrong.join('\n'));
+  checkCodeOptions('grafanaDatasources', (check) => {
+    for (const [path, value] of [['prometheusUrl', prometheusUrl], ['lokiUrl', lokiUrl]] as const) check(path, /^https?:\/\/\S+$/.test(value), value, 'an http(s) URL');
+  });
   return {
     apiVersion: 1,
     datasources: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffObject, hasDifferences, objectsOf, REDACTED, runDiff, type ChangedObject, type DiffReport } from '../../../lib/review/diff';
+import { allRisks, diffObject, hasDifferences, objectsOf, REDACTED, runDiff, type ChangedObject, type DiffReport } from '../../../lib/review/diff';
 import { container, copyOf, diff, find, object, PRODUCTION, realTree, remove } from './trees';
 
 function changed(report: DiffReport, env: string, id: string): ChangedObject {
@@ -99,7 +99,18 @@ describe('diffTrees', () => {
     role.rules.reverse();
     const report = diff(realTree(), head);
     expect(hasDifferences(report)).toBe(false);
-    expect(report.risks).toEqual([]);
+    expect(allRisks(report)).toEqual([]);
+  });
+
+  it('derives every risk flag from the environments, most severe first, and stores no second list', () => {
+    const head = copyOf();
+    find(head, 'staging', 'Role', 'gravl-deployer').rules.push({ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] });
+    (head.get('production') ?? []).push(object('networking.k8s.io/v1', 'NetworkPolicy', 'extra', 'gravl-prod', { spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] } }));
+    const report = diff(realTree(), head);
+    expect(Object.keys(report)).toEqual(['environments']);
+    const flags = allRisks(report);
+    expect(flags.map((r) => `${r.severity} ${r.environment}`)).toEqual(['high staging', 'medium production']);
+    expect(flags).toEqual(report.environments.flatMap((e) => e.risks).sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'high' ? -1 : 1)));
   });
 
   it('shows a changed sealed value as re-sealed with its key, never its ciphertext', () => {

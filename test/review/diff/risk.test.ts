@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatMarkdown, formatText, type RiskFlag, type RiskRule } from '../../../lib/review/diff';
+import { allRisks, formatMarkdown, formatText, type RiskFlag, type RiskRule } from '../../../lib/review/diff';
 import { objectsOf, readTree, treeOf, type Tree } from '../../../lib/review/diff';
 import { committedText, edit as editText, renderTexts, ROOT } from '../../support/render';
 import { addToBoth, container, copyOf, diff, find, flags, object, realTree, remove, type EditableTree } from './trees';
@@ -448,7 +448,7 @@ describe('risk flags: harmless changes', () => {
     for (const objects of head.values()) for (const o of objects) o.metadata.labels = { ...o.metadata.labels, 'gravl.app/reviewed': 'true' };
     const report = diff(realTree(), head);
     expect(report.environments.map((e) => objectsOf(e, 'changed').length)).toEqual([...realTree().values()].map((objects) => objects.length));
-    expect(report.risks).toEqual([]);
+    expect(allRisks(report)).toEqual([]);
   });
 });
 
@@ -473,6 +473,16 @@ describe('risk flags: objects added', () => {
     expectFlag(flagged('rbac', (head) => head.get('production')!.push(role)), 'Role gravl-prod/debug', /new role grants create pods\/exec/);
     const wild = object('rbac.authorization.k8s.io/v1', 'Role', 'debug', 'gravl-prod', { rules: [{ apiGroups: [''], resources: ['pods/*'], verbs: ['create'] }] });
     expectFlag(flagged('rbac', (head) => head.get('production')!.push(wild)), 'Role gravl-prod/debug', /rules gain a wildcard \(\*\) in resources/);
+  });
+
+  it('flags a new Role that grants escalate, bind or impersonate, the verbs readiness fails', () => {
+    const role = object('rbac.authorization.k8s.io/v1', 'Role', 'grantor', 'gravl-prod', {
+      rules: [
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate', 'bind'] },
+        { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
+      ],
+    });
+    expectFlag(flagged('rbac', (head) => head.get('production')!.push(role)), 'Role gravl-prod/grantor', /new role grants escalate roles, bind roles, impersonate serviceaccounts/);
   });
 });
 

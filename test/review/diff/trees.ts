@@ -1,5 +1,5 @@
 /** Trees for the diff tests: the committed environments rendered in memory, and editable deep copies. */
-import { diffTrees, treeOf, type DiffReport, type RiskFlag, type RiskRule, type Tree } from '../../../lib/review/diff';
+import { allRisks, diffTrees, treeOf, type DiffReport, type RiskFlag, type RiskRule, type Tree } from '../../../lib/review/diff';
 import { renderCommitted } from '../../support/render';
 import { type KubeObject } from '../../../lib/contract';
 
@@ -47,7 +47,7 @@ export function diff(base: Tree, head: Tree): DiffReport {
 
 /** The risk flags of a report, of one rule when given. */
 export function flags(report: DiffReport, rule?: RiskRule): RiskFlag[] {
-  return report.risks.filter((r) => rule === undefined || r.rule === rule);
+  return allRisks(report).filter((r) => rule === undefined || r.rule === rule);
 }
 
 /** A namespaced object with only what the diff reads. */

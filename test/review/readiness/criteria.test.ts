@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ReadinessInput } from '../../../lib/review/readiness/criteria';
 import { readiness } from '../../../lib/review/readiness/report';
-import { PINNED_DIGEST, readyEnvironment as environment, STAND_IN_DIGEST } from '../../support/ready';
+import { PINNED_DIGEST, readyEnvironment as environment, readySource, STAND_IN_DIGEST } from '../../support/ready';
+import { committedText, edit } from '../../support/render';
+import { renderAll } from '../../../lib/render/synth';
 import { type KubeObject, type ManifestFile } from '../../../lib/contract';
 
 type Json = Record<string, any>;
@@ -294,6 +296,26 @@ describe('readiness', () => {
     const files = copy('staging');
     find(files, 'Role', 'gravl-deployer').rules.push({ apiGroups: [''], resources: ['pods/*'], verbs: ['create'] });
     expectFails(judge(files), 'rbac', /a wildcard in .*pods\/\*/);
+  });
+
+  it('judges the ClusterIssuers\' secrets in the namespace the environment installs cert-manager in (tls.certManagerNamespace)', () => {
+    const text = edit(committedText('staging').replaceAll(STAND_IN_DIGEST, PINNED_DIGEST), (doc) => doc.setIn(['tls', 'certManagerNamespace'], 'certs'));
+    const env = renderAll([readySource('staging', text)]).environments[0]!;
+    const clone = (files: readonly ManifestFile[]) => files.map((f) => ({ name: f.name, objects: structuredClone(f.objects) as unknown as Json[] }));
+    const files = { files: clone(env.manifests), manualFiles: clone(env.manualManifests) };
+    expect(find(files, 'Certificate', 'gravl-internal-ca').metadata.namespace).toBe('certs');
+    const r = judge(files);
+    expect(r.decision).toBe('READY');
+    expect(r.results.find((c) => c.id === 'tls')!.evidence).toContain('ClusterIssuer internal-ca-issuer: CA secret gravl-internal-ca produced by Certificate certs/gravl-internal-ca');
+    // Produced in a namespace the output creates for itself, the CA is where cert-manager never reads it.
+    find(files, 'Certificate', 'gravl-internal-ca').metadata.namespace = 'gravl-staging';
+    expectFails(judge(files), 'tls', /ClusterIssuer internal-ca-issuer: its CA secret gravl-internal-ca is produced by nothing/, ['secrets']);
+  });
+
+  it('fails RBAC on a Role that may escalate, bind or impersonate, named as the diff names it', () => {
+    const files = copy('staging');
+    find(files, 'Role', 'gravl-deployer').rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate', 'bind'] });
+    expectFails(judge(files), 'rbac', /Role gravl-staging\/gravl-deployer: grants escalate roles, bind roles/);
   });
 
   it('fails the pods criterion when the app namespace is relabelled to a looser Pod Security level', () => {
