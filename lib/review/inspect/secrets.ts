@@ -5,6 +5,7 @@
  */
 import { podSpecOf } from './workloads';
 import { type KubeObject } from '../../contract';
+import { TLS_DEFAULTS } from '../../model/defaults';
 
 /** A Secret some object reads. */
 export interface SecretReference {
@@ -35,8 +36,8 @@ export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
 /** Either annotation that has cert-manager issue the certificate: from a ClusterIssuer, or an Issuer of the namespace. */
 export const ISSUER_ANNOTATIONS: readonly string[] = Object.freeze([CLUSTER_ISSUER_ANNOTATION, 'cert-manager.io/issuer']);
 
-/** Where cert-manager reads a ClusterIssuer's Secrets from. */
-export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+/** Where cert-manager reads a ClusterIssuer's Secrets from, unless the environment says otherwise (`tls.certManagerNamespace`). */
+export const CERT_MANAGER_NAMESPACE = TLS_DEFAULTS.certManagerNamespace;
 
 /** Every Secret read by a pod (env, envFrom, volumes, image pull secrets) or by a ClusterIssuer. */
 export function secretReferences(objects: readonly KubeObject[], certManagerNamespace = CERT_MANAGER_NAMESPACE): SecretReference[] {
