@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { readTreeAtRef, runDiff, type Tree } from '../review/diff';
 import { isRecord } from '../model/json';
+import { GITOPS_DEFAULTS } from '../model/schema';
 
 export interface PromoteOptions {
   /** A folder of the git work tree holding the project. */
@@ -129,8 +130,8 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const gitops = gitopsAt(root, commit, environment);
   if (typeof gitops === 'string') throw new PromoteError(gitops);
   const gate = typeof gitops.promotedFrom === 'string' ? gitops.promotedFrom : undefined;
-  const ref = typeof gitops.targetRevision === 'string' ? gitops.targetRevision : 'main';
-  const mainline = typeof gitops.mainline === 'string' ? gitops.mainline : 'main';
+  const ref = typeof gitops.targetRevision === 'string' ? gitops.targetRevision : GITOPS_DEFAULTS.targetRevision;
+  const mainline = typeof gitops.mainline === 'string' ? gitops.mainline : GITOPS_DEFAULTS.mainline;
   const repoURL = typeof gitops.repoURL === 'string' ? gitops.repoURL : '';
   if (!gate) throw new PromoteError(`environments/${environment}.yaml at ${short(commit)}: gitops.promotedFrom: found nothing, so ${environment} follows ${ref} directly; expected the environment whose gate it is promoted from (such as staging)`);
   if (ref === mainline) throw new PromoteError(`environments/${environment}.yaml at ${short(commit)}: gitops.targetRevision: found ${JSON.stringify(ref)}, the mainline; expected a ref only promotion moves`);

@@ -6,7 +6,7 @@
  */
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import type { ScaledWorkloadSpec } from '../model/schema';
+import { AUTOSCALING_DEFAULTS, type ScaledWorkloadSpec } from '../model/schema';
 import { selectorLabels, workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
 import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes, type ScratchDir } from './pod';
@@ -103,7 +103,7 @@ export class ServiceDeployment extends PodWorkload {
           metrics: [
             {
               type: 'Resource',
-              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage ?? 70 } },
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage ?? AUTOSCALING_DEFAULTS.targetCPUUtilizationPercentage } },
             },
           ],
         },

@@ -7,6 +7,7 @@
  */
 import { ISSUER_NAMES } from './issuer-names';
 import { isRecord } from './json';
+import { CLUSTER_DEFAULTS, EDGE_DEFAULTS, FEATURE_DEFAULTS, GITOPS_DEFAULTS } from './defaults';
 import { HOUR_MS, parseDuration, parseImage, parseQuantity } from './formats';
 
 /** Gateway API (v1.1 and later) supports Kubernetes 1.26 and later. */
@@ -120,8 +121,8 @@ export function checkRules(spec: unknown): RuleProblem[] {
   // every commit would reach it at once and the gate it is promoted from would verify nothing.
   const gitops = at(spec, 'gitops');
   if (isRecord(gitops) && typeof gitops.promotedFrom === 'string') {
-    const mainline = typeof gitops.mainline === 'string' ? gitops.mainline : 'main';
-    const target = typeof gitops.targetRevision === 'string' ? gitops.targetRevision : 'main';
+    const mainline = typeof gitops.mainline === 'string' ? gitops.mainline : GITOPS_DEFAULTS.mainline;
+    const target = typeof gitops.targetRevision === 'string' ? gitops.targetRevision : GITOPS_DEFAULTS.targetRevision;
     if (target === mainline) {
       problems.push({ path: ['gitops', 'targetRevision'], message: `found ${JSON.stringify(target)}, the mainline, with promotedFrom ${JSON.stringify(gitops.promotedFrom)}; expected a ref only npm run promote moves (such as production)` });
     }
@@ -135,9 +136,9 @@ export function checkRules(spec: unknown): RuleProblem[] {
   }
 
   // The edge: Gateway API needs a cluster that can run its CRDs; HSTS is decided per environment.
-  const edgeKind = at(spec, 'edge', 'kind') ?? 'gateway';
+  const edgeKind = at(spec, 'edge', 'kind') ?? EDGE_DEFAULTS.kind;
   const version = at(spec, 'cluster', 'kubernetesVersion');
-  const minor = typeof version === 'string' ? Number(version.split('.')[1]) : 28;
+  const minor = Number((typeof version === 'string' ? version : CLUSTER_DEFAULTS.kubernetesVersion).split('.')[1]);
   if (edgeKind !== 'ingress' && Number.isInteger(minor) && minor < GATEWAY_API_MIN_MINOR) {
     problems.push({
       path: ['cluster', 'kubernetesVersion'],
@@ -172,7 +173,7 @@ export function checkRules(spec: unknown): RuleProblem[] {
     problems.push({ path: [...lokiPath, 'storageClassName'], message: 'found a StorageClass on emptyDir storage, expected type persistentVolumeClaim to use a StorageClass' });
   }
 
-  const internalCa = at(spec, 'features', 'internalCa') !== false;
+  const internalCa = (at(spec, 'features', 'internalCa') ?? FEATURE_DEFAULTS.internalCa) !== false;
   const issuers: string[] = ISSUER_NAMES.filter((name) => internalCa || name !== 'internal-ca-issuer');
   const issuer = at(spec, 'tls', 'clusterIssuer');
   if (typeof issuer === 'string' && !issuers.includes(issuer)) {

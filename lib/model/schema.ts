@@ -5,6 +5,34 @@
  * editors (a test keeps that file current).
  */
 import { Type, type Static, type TObject, type TProperties, type ObjectOptions } from '@sinclair/typebox';
+import {
+  AUTOSCALING_DEFAULTS,
+  BACKEND_DEFAULTS,
+  BACKUP_DEFAULTS,
+  CLUSTER_DEFAULTS,
+  DATABASE_DEFAULTS,
+  DEFAULT_KUBERNETES_VERSION,
+  EDGE_DEFAULTS,
+  FEATURE_DEFAULTS,
+  GITOPS_DEFAULTS,
+  HSTS_DEFAULTS,
+  TLS_DEFAULTS,
+} from './defaults';
+
+/** The defaults of the file, plain data in ./defaults (which the review tools may read too). */
+export {
+  AUTOSCALING_DEFAULTS,
+  BACKEND_DEFAULTS,
+  BACKUP_DEFAULTS,
+  CLUSTER_DEFAULTS,
+  DATABASE_DEFAULTS,
+  DEFAULT_KUBERNETES_VERSION,
+  EDGE_DEFAULTS,
+  FEATURE_DEFAULTS,
+  GITOPS_DEFAULTS,
+  HSTS_DEFAULTS,
+  TLS_DEFAULTS,
+};
 
 /** A string from a closed list, written as `enum` so that a wrong value gives one error, not one per option. */
 function OneOf<T extends string>(values: readonly T[], description?: string) {
@@ -37,7 +65,7 @@ const Autoscaling = Strict(
   {
     minReplicas: Type.Integer({ minimum: 1 }),
     maxReplicas: Type.Integer({ minimum: 1 }),
-    targetCPUUtilizationPercentage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 70 })),
+    targetCPUUtilizationPercentage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: AUTOSCALING_DEFAULTS.targetCPUUtilizationPercentage })),
   },
   { description: 'HorizontalPodAutoscaler bounds, used where features.autoscaling is on' },
 );
@@ -62,29 +90,6 @@ const ScaledWorkload = Strict({
 
 /** cron: minute hour day-of-month month day-of-week, in UTC. */
 const CronSchedule = Type.String({ pattern: '^\\S+( \\S+){4}$', description: 'cron schedule in UTC: minute hour day-of-month month day-of-week' });
-
-/**
- * The stock defaults of the edge: Envoy Gateway (a conformant Gateway API implementation of the
- * CNCF Envoy project) as its quick start installs it, and the retired ingress-nginx as its stock
- * install runs. Code and schema both read them from here.
- */
-export const EDGE_DEFAULTS = {
-  kind: 'gateway',
-  gateway: {
-    className: 'eg',
-    dataPlane: {
-      namespace: 'envoy-gateway-system',
-      podLabels: { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway' },
-    },
-  },
-  ingress: {
-    className: 'nginx',
-    controller: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
-  },
-} as const;
-
-/** The Kubernetes version the clusters run when a file does not say. */
-export const DEFAULT_KUBERNETES_VERSION = '1.28';
 
 const PodLabels = Type.Record(Type.String({ minLength: 1 }), Type.String(), { minProperties: 1 });
 
@@ -120,11 +125,11 @@ export const EnvironmentSchema = Strict(
         uniqueItems: true,
         description: 'The StorageClasses this cluster has; every volume must ask for one of them',
       }),
-      podSecurityVersion: Type.Optional(Type.String({ pattern: '^(v1\\.[0-9]+|latest)$', default: 'v1.28' })),
+      podSecurityVersion: Type.Optional(Type.String({ pattern: '^(v1\\.[0-9]+|latest)$', default: CLUSTER_DEFAULTS.podSecurityVersion })),
       kubernetesVersion: Type.Optional(
         Type.String({
           pattern: '^1\\.[0-9]+$',
-          default: DEFAULT_KUBERNETES_VERSION,
+          default: CLUSTER_DEFAULTS.kubernetesVersion,
           description: 'The minor version the cluster runs (1.28): the Gateway API edge needs 1.26 or later',
         }),
       ),
@@ -148,9 +153,9 @@ export const EnvironmentSchema = Strict(
     }),
     features: Type.Optional(
       Strict({
-        autoscaling: Type.Optional(Type.Boolean({ default: false, description: 'HPA for workloads that declare autoscaling bounds' })),
-        dns01: Type.Optional(Type.Boolean({ default: false, description: 'Cloudflare dns01 solver on the ACME issuers (needs tls.acme.cloudflare)' })),
-        internalCa: Type.Optional(Type.Boolean({ default: true, description: 'An internal root CA (see tls.internalCa.source) and the internal-ca-issuer ClusterIssuer' })),
+        autoscaling: Type.Optional(Type.Boolean({ default: FEATURE_DEFAULTS.autoscaling, description: 'HPA for workloads that declare autoscaling bounds' })),
+        dns01: Type.Optional(Type.Boolean({ default: FEATURE_DEFAULTS.dns01, description: 'Cloudflare dns01 solver on the ACME issuers (needs tls.acme.cloudflare)' })),
+        internalCa: Type.Optional(Type.Boolean({ default: FEATURE_DEFAULTS.internalCa, description: 'An internal root CA (see tls.internalCa.source) and the internal-ca-issuer ClusterIssuer' })),
       }),
     ),
     edge: Type.Optional(
@@ -182,8 +187,8 @@ export const EnvironmentSchema = Strict(
             Strict(
               {
                 maxAge: Type.Integer({ minimum: 0, description: 'Seconds browsers keep to HTTPS (production: at least a year, 31536000)' }),
-                includeSubDomains: Type.Optional(Type.Boolean({ default: false, description: 'Also every subdomain: refused while another environment serves a subdomain of this host' })),
-                preload: Type.Optional(Type.Boolean({ default: false, description: 'Ask browsers to ship the host in their preload list (needs includeSubDomains and a year)' })),
+                includeSubDomains: Type.Optional(Type.Boolean({ default: HSTS_DEFAULTS.includeSubDomains, description: 'Also every subdomain: refused while another environment serves a subdomain of this host' })),
+                preload: Type.Optional(Type.Boolean({ default: HSTS_DEFAULTS.preload, description: 'Ask browsers to ship the host in their preload list (needs includeSubDomains and a year)' })),
               },
               { description: 'The Strict-Transport-Security header the Gateway route sends (none when left out)' },
             ),
@@ -194,13 +199,13 @@ export const EnvironmentSchema = Strict(
     ),
     tls: Strict({
       clusterIssuer: Type.String({ minLength: 1, description: 'ClusterIssuer that issues the certificate of the host' }),
-      secretName: Type.Optional(Type.String({ format: 'dns-label', default: 'gravl-tls' })),
-      certManagerNamespace: Type.Optional(Type.String({ format: 'dns-label', default: 'cert-manager' })),
+      secretName: Type.Optional(Type.String({ format: 'dns-label', default: TLS_DEFAULTS.secretName })),
+      certManagerNamespace: Type.Optional(Type.String({ format: 'dns-label', default: TLS_DEFAULTS.certManagerNamespace })),
       acme: Strict({
         email: Type.String({ format: 'email' }),
         cloudflare: Type.Optional(
           Strict({
-            apiTokenSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'cloudflare-api-token' })),
+            apiTokenSecret: Type.Optional(Type.String({ format: 'dns-label', default: TLS_DEFAULTS.acme.cloudflare.apiTokenSecret })),
             zones: Type.Array(Type.String({ format: 'hostname' }), { minItems: 1, uniqueItems: true }),
           }),
         ),
@@ -208,8 +213,8 @@ export const EnvironmentSchema = Strict(
       internalCa: Type.Optional(
         Strict({
           source: Type.Optional(OneOf(['selfSigned', 'sealed'] as const, 'selfSigned: a root issued in-cluster by selfsigned-issuer (its key never leaves the cluster); sealed: a CA key pair from the sealed values (secret gravl-internal-ca in the cert-manager namespace)')),
-          commonName: Type.Optional(Type.String({ minLength: 1, default: 'Gravl Internal CA' })),
-          duration: Type.Optional(Type.String({ pattern: '^[0-9]+h$', default: '87600h' })),
+          commonName: Type.Optional(Type.String({ minLength: 1, default: TLS_DEFAULTS.internalCa.commonName })),
+          duration: Type.Optional(Type.String({ pattern: '^[0-9]+h$', default: TLS_DEFAULTS.internalCa.duration })),
         }),
       ),
     }),
@@ -231,8 +236,8 @@ export const EnvironmentSchema = Strict(
     gitops: Strict(
       {
         repoURL: Type.String({ pattern: '^(https://|ssh://|git@)\\S+$', description: 'Git repository Argo CD reads dist/<env>/ from' }),
-        targetRevision: Type.Optional(Type.String({ minLength: 1, default: 'main' })),
-        destinationServer: Type.Optional(Type.String({ pattern: '^https://', default: 'https://kubernetes.default.svc' })),
+        targetRevision: Type.Optional(Type.String({ minLength: 1, default: GITOPS_DEFAULTS.targetRevision })),
+        destinationServer: Type.Optional(Type.String({ pattern: '^https://', default: GITOPS_DEFAULTS.destinationServer })),
         project: Type.Optional(Type.String({ format: 'dns-label', description: 'The AppProject rendered for this environment (default: gravl-<env>); it permits only what the output holds' })),
         promotedFrom: Type.Optional(
           Type.String({
@@ -241,22 +246,22 @@ export const EnvironmentSchema = Strict(
           }),
         ),
         mainline: Type.Optional(
-          Type.String({ minLength: 1, default: 'main', description: 'The branch reviewed changes land on: the root Application syncs dist/argocd/ from it, and npm run promote takes revisions from it' }),
+          Type.String({ minLength: 1, default: GITOPS_DEFAULTS.mainline, description: 'The branch reviewed changes land on: the root Application syncs dist/argocd/ from it, and npm run promote takes revisions from it' }),
         ),
-        prune: Type.Optional(Type.Boolean({ default: true, description: 'Argo CD deletes what git no longer holds on its own; off: those objects wait for a sync with prune by a person' })),
-        argocdNamespace: Type.Optional(Type.String({ format: 'dns-label', default: 'argocd' })),
-        automated: Type.Optional(Type.Boolean({ default: true, description: 'Sync on every commit (with self-heal and pruning); off: a person presses sync' })),
+        prune: Type.Optional(Type.Boolean({ default: GITOPS_DEFAULTS.prune, description: 'Argo CD deletes what git no longer holds on its own; off: those objects wait for a sync with prune by a person' })),
+        argocdNamespace: Type.Optional(Type.String({ format: 'dns-label', default: GITOPS_DEFAULTS.argocdNamespace })),
+        automated: Type.Optional(Type.Boolean({ default: GITOPS_DEFAULTS.automated, description: 'Sync on every commit (with self-heal and pruning); off: a person presses sync' })),
       },
       { description: 'The Argo CD Application that syncs this environment (dist/argocd/gravl-<env>.yaml)' },
     ),
     database: Strict({
-      name: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'gravl' })),
-      credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'gravl-db-credentials' })),
+      name: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: DATABASE_DEFAULTS.name })),
+      credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: DATABASE_DEFAULTS.credentialsSecret })),
     }),
     backend: Strict({
       ...ScaledWorkload.properties,
       migrationCommand: Type.Optional(
-        Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ['npm', 'run', 'migrate'], description: 'Command of the backend image that applies the database migrations' }),
+        Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: [...BACKEND_DEFAULTS.migrationCommand], description: 'Command of the backend image that applies the database migrations' }),
       ),
     }),
     frontend: ScaledWorkload,
@@ -267,7 +272,7 @@ export const EnvironmentSchema = Strict(
       exporter: Strict({ image: Image, resources: ResourcesSchema }, { description: 'postgres_exporter sidecar' }),
       backup: Strict({
         schedule: Type.Optional(CronSchedule),
-        retain: Type.Optional(Type.Integer({ minimum: 1, default: 7, description: 'How many good dumps the backup volume keeps' })),
+        retain: Type.Optional(Type.Integer({ minimum: 1, default: BACKUP_DEFAULTS.retain, description: 'How many good dumps the backup volume keeps' })),
         storage: Volume,
         restoreDrillSchedule: Type.Optional(CronSchedule),
         resources: Type.Optional(ResourcesSchema),
@@ -275,11 +280,11 @@ export const EnvironmentSchema = Strict(
           Strict(
             {
               bucket: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' }),
-              prefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!_.*\'()/-]+$', default: 'postgres' })),
+              prefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!_.*\'()/-]+$', default: BACKUP_DEFAULTS.objectStorage.prefix })),
               region: Type.String({ minLength: 1 }),
               endpoint: Type.Optional(Type.String({ pattern: '^https://' })),
               image: Image,
-              credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: 'postgres-backup-s3' })),
+              credentialsSecret: Type.Optional(Type.String({ format: 'dns-label', default: BACKUP_DEFAULTS.objectStorage.credentialsSecret })),
             },
             { description: 'Also copy every dump to S3-compatible object storage, pruned to retain, and drill the off-site copy (required in production)' },
           ),

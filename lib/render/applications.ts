@@ -9,7 +9,7 @@
  * and namespaced), so a kind or a namespace the output gains shows in the diff of the project.
  */
 import { Application, AppProject, type ApplicationSpecIgnoreDifferences } from '../../imports/argoproj.io';
-import type { EnvironmentFile } from '../model/schema';
+import { GITOPS_DEFAULTS, type EnvironmentFile } from '../model/schema';
 import { PART_OF } from '../kit/labels';
 import { ARGOCD_DIR, type KubeObject } from '../contract';
 
@@ -53,14 +53,14 @@ export function gitopsSettings(environment: string, spec: EnvironmentFile): Gito
   const g = spec.gitops;
   return {
     repoURL: g.repoURL,
-    targetRevision: g.targetRevision ?? 'main',
-    mainline: g.mainline ?? 'main',
+    targetRevision: g.targetRevision ?? GITOPS_DEFAULTS.targetRevision,
+    mainline: g.mainline ?? GITOPS_DEFAULTS.mainline,
     ...(g.promotedFrom !== undefined ? { promotedFrom: g.promotedFrom } : {}),
-    destinationServer: g.destinationServer ?? IN_CLUSTER,
+    destinationServer: g.destinationServer ?? GITOPS_DEFAULTS.destinationServer,
     project: g.project ?? `gravl-${environment}`,
-    argocdNamespace: g.argocdNamespace ?? 'argocd',
-    automated: g.automated ?? true,
-    prune: g.prune ?? true,
+    argocdNamespace: g.argocdNamespace ?? GITOPS_DEFAULTS.argocdNamespace,
+    automated: g.automated ?? GITOPS_DEFAULTS.automated,
+    prune: g.prune ?? GITOPS_DEFAULTS.prune,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { App } from 'cdk8s';
 import type { Environment } from '../model/load';
+import { FEATURE_DEFAULTS, TLS_DEFAULTS } from '../model/schema';
 import { ApplyOrder } from '../kit/charts';
 import { PART_OF } from '../kit/labels';
 import { clusterAddresses } from '../kit/network/peers';
@@ -32,7 +33,7 @@ export class GravlEnvironment {
   /** @param options.declarationsOnly build the tree to learn which secret keys it reads, rendering no secret (npm run seal). */
   constructor(env: Environment, options: { readonly declarationsOnly?: boolean } = {}) {
     const spec = env.spec;
-    const features = { autoscaling: false, dns01: false, internalCa: true, ...spec.features };
+    const features = { ...FEATURE_DEFAULTS, ...spec.features };
     const app = (this.app = new App({ outdir: '/nonexistent' }));
     const charts = new ApplyOrder(app, APPLIED, MANUAL, { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' });
     const cluster = clusterAddresses(spec.cluster);
@@ -72,7 +73,7 @@ export class GravlEnvironment {
       frontend: spec.frontend,
       autoscaling: features.autoscaling,
       host: spec.host,
-      tls: { clusterIssuer: spec.tls.clusterIssuer, secretName: spec.tls.secretName ?? 'gravl-tls' },
+      tls: { clusterIssuer: spec.tls.clusterIssuer, secretName: spec.tls.secretName ?? TLS_DEFAULTS.secretName },
       edge,
     });
     new LoadTest(charts.chart('load-test'), 'load-test', {

@@ -6,7 +6,7 @@
 import type { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../contract';
-import type { EnvironmentFile } from '../model/schema';
+import { CLUSTER_DEFAULTS, type EnvironmentFile } from '../model/schema';
 import { Namespace } from '../kit/namespace';
 import { PriorityClasses } from '../kit/scheduling';
 import { MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE } from './names';
@@ -33,7 +33,7 @@ export class Namespaces extends Construct {
 
   constructor(scope: Chart, id: string, props: NamespacesProps) {
     super(scope, id);
-    const podSecurityVersion = props.cluster.podSecurityVersion ?? 'v1.28';
+    const podSecurityVersion = props.cluster.podSecurityVersion ?? CLUSTER_DEFAULTS.podSecurityVersion;
     this.app = new Namespace(this, 'app', {
       name: props.app,
       podSecurityVersion,

@@ -5,6 +5,7 @@
  */
 import { podSpecOf } from './workloads';
 import { type KubeObject } from '../../contract';
+import { TLS_DEFAULTS } from '../../model/defaults';
 
 /** A Secret some object reads. */
 export interface SecretReference {
@@ -35,8 +36,8 @@ export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
 /** Either annotation that has cert-manager issue the certificate: from a ClusterIssuer, or an Issuer of the namespace. */
 export const ISSUER_ANNOTATIONS: readonly string[] = Object.freeze([CLUSTER_ISSUER_ANNOTATION, 'cert-manager.io/issuer']);
 
-/** cert-manager's own default namespace, where it reads ClusterIssuers' Secrets unless installed elsewhere. */
-export const DEFAULT_CERT_MANAGER_NAMESPACE = 'cert-manager';
+/** The environment's default namespace of cert-manager, where it reads ClusterIssuers' Secrets unless installed elsewhere. */
+export const DEFAULT_CERT_MANAGER_NAMESPACE = TLS_DEFAULTS.certManagerNamespace;
 
 /**
  * The namespace cert-manager reads the ClusterIssuers' Secrets from, as the output shows it: the one

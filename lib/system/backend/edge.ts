@@ -10,7 +10,7 @@ import type { Http01Solver } from '../security';
 import { GravlGateway, HTTP_LISTENER, type EdgeRoute, type Hsts } from './gateway';
 import { GravlIngress } from './ingress';
 import { EDGE_NAME } from '../names';
-import { EDGE_DEFAULTS, type EnvironmentFile } from '../../model/schema';
+import { EDGE_DEFAULTS, HSTS_DEFAULTS, type EnvironmentFile } from '../../model/schema';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ForeignPods, NetworkMember } from '../../kit/network/peers';
 
@@ -120,6 +120,6 @@ export function edgeSettings(edge: EnvironmentFile['edge']): EdgeSettings {
       className: edge?.ingress?.className ?? EDGE_DEFAULTS.ingress.className,
       controller: pods(edge?.ingress?.controller, EDGE_DEFAULTS.ingress.controller, 'the ingress-nginx controller'),
     },
-    ...(edge?.hsts ? { hsts: { maxAge: edge.hsts.maxAge, includeSubDomains: edge.hsts.includeSubDomains ?? false, preload: edge.hsts.preload ?? false } } : {}),
+    ...(edge?.hsts ? { hsts: { maxAge: edge.hsts.maxAge, includeSubDomains: edge.hsts.includeSubDomains ?? HSTS_DEFAULTS.includeSubDomains, preload: edge.hsts.preload ?? HSTS_DEFAULTS.preload } } : {}),
   };
 }

@@ -7,7 +7,7 @@
  */
 import type { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { EnvironmentFile, Resources } from '../../model/schema';
+import { BACKEND_DEFAULTS, BACKUP_DEFAULTS, DATABASE_DEFAULTS, type EnvironmentFile, type Resources } from '../../model/schema';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ScrapeTargets } from '../../kit/scrape';
 import type { Secrets } from '../../kit/secrets';
@@ -58,7 +58,7 @@ export class Postgres extends Construct {
     const spec = props.spec;
     const backup = spec.backup;
     const objectStorage: ObjectStorage | undefined = backup.objectStorage
-      ? { ...backup.objectStorage, prefix: backup.objectStorage.prefix ?? 'postgres', credentialsSecret: backup.objectStorage.credentialsSecret ?? 'postgres-backup-s3' }
+      ? { ...backup.objectStorage, prefix: backup.objectStorage.prefix ?? BACKUP_DEFAULTS.objectStorage.prefix, credentialsSecret: backup.objectStorage.credentialsSecret ?? BACKUP_DEFAULTS.objectStorage.credentialsSecret }
       : undefined;
     const common = { namespace: props.namespace, network: props.network };
 
@@ -69,8 +69,8 @@ export class Postgres extends Construct {
       image: spec.image,
       resources: spec.resources,
       storage: spec.storage,
-      database: props.database.name ?? 'gravl',
-      credentialsSecret: props.database.credentialsSecret ?? 'gravl-db-credentials',
+      database: props.database.name ?? DATABASE_DEFAULTS.name,
+      credentialsSecret: props.database.credentialsSecret ?? DATABASE_DEFAULTS.credentialsSecret,
       exporter: spec.exporter,
     });
     // With the server: applied before the migrations' wave.
@@ -79,7 +79,7 @@ export class Postgres extends Construct {
       ...common,
       database: this.server,
       image: props.migrations.image,
-      command: props.migrations.command ?? ['npm', 'run', 'migrate'],
+      command: props.migrations.command ?? BACKEND_DEFAULTS.migrationCommand,
       resources: props.migrations.resources,
       user: props.migrations.user,
     });
@@ -87,11 +87,11 @@ export class Postgres extends Construct {
       ...common,
       secrets: props.secrets,
       database: this.server,
-      schedule: backup.schedule ?? '0 2 * * *',
-      restoreDrillSchedule: backup.restoreDrillSchedule ?? '0 4 * * 0',
-      retain: backup.retain ?? 7,
+      schedule: backup.schedule ?? BACKUP_DEFAULTS.schedule,
+      restoreDrillSchedule: backup.restoreDrillSchedule ?? BACKUP_DEFAULTS.restoreDrillSchedule,
+      retain: backup.retain ?? BACKUP_DEFAULTS.retain,
       storage: backup.storage,
-      resources: backup.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      resources: backup.resources ?? BACKUP_DEFAULTS.resources,
       objectStorage,
       manualScope: props.charts.restore,
       ...(objectStorage ? { offsiteRestoreScope: props.charts.offsiteRestore } : {}),

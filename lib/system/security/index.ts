@@ -8,7 +8,7 @@
 import type { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Environment } from '../../model/load';
-import type { EnvironmentFile } from '../../model/schema';
+import { TLS_DEFAULTS, type EnvironmentFile } from '../../model/schema';
 import { NetworkPolicies } from '../../kit/network/network-policies';
 import { STOCK_DNS } from '../../kit/network/peers';
 import { Secrets, type ExternalSource, type SealedSource } from '../../kit/secrets';
@@ -49,7 +49,7 @@ export class Security extends Construct {
   constructor(scope: Construct, id: string, props: SecurityProps) {
     super(scope, id);
     const tls = props.tls;
-    const certManagerNamespace = (this.certManagerNamespace = tls.certManagerNamespace ?? 'cert-manager');
+    const certManagerNamespace = (this.certManagerNamespace = tls.certManagerNamespace ?? TLS_DEFAULTS.certManagerNamespace);
     const internalCa = tls.internalCa;
     this.secrets = new Secrets(props.charts.secrets, 'secrets', { source: secretSource(props), declarationsOnly: props.declarationsOnly ?? false });
     this.network = new NetworkPolicies(props.charts.networkPolicies, 'network', { namespaces: props.namespaces, dns: STOCK_DNS });
@@ -60,10 +60,10 @@ export class Security extends Construct {
       certManagerNamespace,
       secrets: this.secrets,
       cloudflare: props.features.dns01 && tls.acme.cloudflare
-        ? { zones: tls.acme.cloudflare.zones, apiTokenSecret: tls.acme.cloudflare.apiTokenSecret ?? 'cloudflare-api-token' }
+        ? { zones: tls.acme.cloudflare.zones, apiTokenSecret: tls.acme.cloudflare.apiTokenSecret ?? TLS_DEFAULTS.acme.cloudflare.apiTokenSecret }
         : undefined,
       internalCa: props.features.internalCa
-        ? { source: internalCa?.source ?? 'selfSigned', commonName: internalCa?.commonName ?? 'Gravl Internal CA', duration: internalCa?.duration ?? '87600h' }
+        ? { source: internalCa?.source ?? TLS_DEFAULTS.internalCa.source, commonName: internalCa?.commonName ?? TLS_DEFAULTS.internalCa.commonName, duration: internalCa?.duration ?? TLS_DEFAULTS.internalCa.duration }
         : undefined,
     });
   }
