@@ -5,7 +5,6 @@
  * findings that do not block in this environment, or RUNTIME with the command that collects its
  * evidence.
  */
-import { parse } from 'yaml';
 import { isPinnedImage, parseImage, parseQuantity } from '../../model/formats';
 import type { DistFile } from '../inspect/dist';
 import { edgeDataPlanes } from '../inspect/edge';
@@ -23,6 +22,7 @@ import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './
 import { evidenceDir, imageScan, migrationsApplied, podsHealthy } from './runtime';
 import { edgeErrors, gracefulShutdown, metaMonitoring, recommendedLabels, scheduling } from './operability';
 import type { Subject } from './subject';
+import { configMapFile } from './config-file';
 
 /**
  * PASS, FAIL, WARN (findings that do not fail here; a blocking one still keeps the verdict at READY,
@@ -335,7 +335,7 @@ function alertmanager(v: View): CriterionResult {
     problems.push('no Alertmanager (StatefulSet alertmanager and ConfigMap alertmanager-config)');
     return result('alertmanager', 'Alertmanager receivers configured (Slack and e-mail)', problems, evidence);
   }
-  const config = parse(String((configMap.data as Json)['alertmanager.yml'] ?? '')) as Json;
+  const config = (configMapFile(configMap, 'alertmanager.yml') ?? {}) as Json;
   const receivers = (config.receivers ?? []) as Json[];
   const slack = receivers.flatMap((r) => ((r.slack_configs ?? []) as Json[]).map((c): Json => ({ ...c, receiver: String(r.name) })));
   const email = receivers.flatMap((r) => ((r.email_configs ?? []) as Json[]).map((c): Json => ({ ...c, receiver: String(r.name) })));
