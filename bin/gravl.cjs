@@ -104,7 +104,16 @@ function run() {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData });
+  const fd = fs.openSync(BUNDLE, 'r');
+  const stat = fs.fstatSync(fd);
+  const source = fs.readFileSync(fd, 'utf8');
+  fs.closeSync(fd);
+  // A worker thread runs the bundle its command runs: one rebuilt meanwhile (a source changed and
+  // another command started) is refused rather than mixed with it.
+  const identity = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  if (isMainThread) process.env.GRAVL_BUNDLE = identity;
+  else if (process.env.GRAVL_BUNDLE !== identity) throw new Error('the compiled bundle was rebuilt while this command ran (a source changed): run the command again');
+  const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     // At exit, when the functions this command ran are compiled, and only then worth keeping.
     process.once('exit', () => {
