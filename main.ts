@@ -118,10 +118,12 @@ async function synthCommand(args: Parsed): Promise<void> {
   // only on purpose.
   const removing = args.strings.remove!.flatMap((v) => v.split(',')).filter(Boolean);
   checkRemovals({ outDir, shownOut: shown, sources, removing, environmentsDir: path.relative(process.cwd(), environmentsDir) || '.' });
-  // On every core when running from the compiled bundle (bin/gravl.cjs), whose workers run the same
-  // bundle, and when there are two environments per thread: a worker's start (the bundle loaded,
-  // its code compiled again) costs about an environment. GRAVL_THREADS: how many threads instead.
-  const threads = Number(process.env.GRAVL_THREADS) || Math.min(os.availableParallelism(), Math.floor(sources.length / 2));
+  // On every idle core when running from the compiled bundle (bin/gravl.cjs), whose workers run the
+  // same bundle, and when there are two environments per thread: a worker's start (the bundle
+  // loaded, its code compiled again) costs about an environment, and a thread that waits for a
+  // busy core gains nothing. GRAVL_THREADS: how many threads instead.
+  const idleCores = Math.max(1, Math.round(os.availableParallelism() - os.loadavg()[0]!));
+  const threads = Number(process.env.GRAVL_THREADS) || Math.min(idleCores, Math.floor(sources.length / 2));
   const summaries = BUNDLED && threads > 1 && sources.length > 1
     ? await (require('./lib/render/parallel') as typeof import('./lib/render/parallel')).synthInParallel(sources, outDir, { threads, workerScript: path.join(ROOT, 'bin', 'gravl.cjs') })
     : await synth(sources, outDir);
