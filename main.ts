@@ -4,6 +4,8 @@
  * lib/cli/commands.ts; `--help` prints them.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { EnvironmentSource } from './lib/model/load';
 import { ProblemsError } from './lib/model/problems';
@@ -12,6 +14,8 @@ import { commandSpec, commandUsage, parseCommand, programUsage, UsageError, type
 
 // The repository, whether this runs from source or from the compiled bundle (bin/gravl.cjs).
 const ROOT = PROJECT_ROOT;
+/** Whether this runs from the compiled bundle (.build/main.cjs) rather than from the TypeScript sources. */
+const BUNDLED = path.basename(__filename) === 'main.cjs';
 
 
 /** The sealed values file of an environment, if it has one. */
@@ -114,7 +118,15 @@ async function synthCommand(args: Parsed): Promise<void> {
   // only on purpose.
   const removing = args.strings.remove!.flatMap((v) => v.split(',')).filter(Boolean);
   checkRemovals({ outDir, shownOut: shown, sources, removing, environmentsDir: path.relative(process.cwd(), environmentsDir) || '.' });
-  const summaries = await synth(sources, outDir);
+  // On every idle core when running from the compiled bundle (bin/gravl.cjs), whose workers run the
+  // same bundle, and when there are two environments per thread: a worker's start (the bundle
+  // loaded, its code compiled again) costs about an environment, and a thread that waits for a
+  // busy core gains nothing. GRAVL_THREADS: how many threads instead.
+  const idleCores = Math.max(1, Math.round(os.availableParallelism() - os.loadavg()[0]!));
+  const threads = Number(process.env.GRAVL_THREADS) || Math.min(idleCores, Math.floor(sources.length / 2));
+  const summaries = BUNDLED && threads > 1 && sources.length > 1
+    ? await (require('./lib/render/parallel') as typeof import('./lib/render/parallel')).synthInParallel(sources, outDir, { threads, workerScript: path.join(ROOT, 'bin', 'gravl.cjs') })
+    : await synth(sources, outDir);
   for (const summary of summaries) console.log(formatSummary(shown, summary));
   for (const name of removing) console.log(`removed ${shown}/${name}/ and its Argo CD Application, as --remove ${name} asked`);
   // Under `cdk8s synth` the CLI wants the manifests in its own (emptied) output folder too.
@@ -410,4 +422,6 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+// The only worker threads are those of a parallel synth, running this bundle: they render, they read no command line.
+if (isMainThread) void main();
+else (require('./lib/render/parallel') as typeof import('./lib/render/parallel')).runSynthWorker();

@@ -33,6 +33,14 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * The machine's one-minute load average against its cores, and whether it was busy: on a busy
+ * machine the wall times include waiting for a core, and a ratio says little.
+ */
+export function describeLoad(load: number, cores: number): string {
+  return `load average ${load.toFixed(2)} on ${cores} cores${load > cores / 2 ? ' (busy: other processes ran; the times include waiting for a core)' : ''}`;
+}
+
 /** Runs a command `runs` times (after one untimed warm-up, unless told not to) and returns the median wall time. */
 function measure(label: string, runs: number, command: string, args: readonly string[], cwd: string, okCodes: readonly number[] = [0], warmUp = true): Measurement {
   const once = () => {
@@ -134,6 +142,7 @@ export function runBench(options: BenchOptions): { ok: boolean } {
     const launcher = path.join(root, 'bin', 'gravl.cjs');
     const node = process.execPath;
     print(`median wall time of ${runs} runs (after one warm-up) on ${os.cpus().length} cores, node ${process.version}; each line as it is measured`);
+    print(`at the start: ${describeLoad(os.loadavg()[0]!, os.cpus().length)}`);
 
     const synth = phase(measure('npm run synth', runs, npm, ['run', '--silent', 'synth', '--', '--out', out], root));
     const kustomizeArgs = environmentDirs(out);
@@ -160,6 +169,7 @@ export function runBench(options: BenchOptions): { ok: boolean } {
       synth: synth.medianMs, kustomize: kustomize.medianMs, stock: stock.medianMs, twoEnvironments: two!.medianMs, twentyEnvironments: twenty!.medianMs,
       diff: diff.medianMs, readiness: readiness.medianMs, ...(test ? { test: test.medianMs } : {}),
     });
+    print(`at the end: ${describeLoad(os.loadavg()[0]!, os.cpus().length)}`);
     print('targets');
     for (const c of checks) print(`  ${c.name.padEnd(34)} ${c.value.toFixed(2).padStart(6)} ${c.unit}  target ${c.target.padEnd(6)} ${c.ok ? 'PASS' : 'FAIL'}`);
     if (!test) print('  npm test                           not measured (--no-tests)');

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadEnvironments, type EnvironmentSource } from '../model/load';
+import { loadEnvironments, type Environment, type EnvironmentSource } from '../model/load';
 import { ProblemsError, type Problem } from '../model/problems';
 import { GravlEnvironment } from '../system/gravl';
 import { argocdOutput } from './applications';
@@ -68,6 +68,19 @@ export function renderAll(sources: readonly EnvironmentSource[], options: Render
   const argocd = argocdOutput(loaded.environments.map((env) => ({ name: env.name, spec: env.spec, objects: environments.find((e) => e.name === env.name)!.objects })));
   shared.push(...argocd.map((f) => ({ name: f.name, content: toYaml(f.objects) })));
   return { environments, shared, summaries, production: loaded.environments.filter((e) => e.spec.production).map((e) => e.name) };
+}
+
+/**
+ * One environment as synth writes it: its files below dist/ (dist/<env>/ and its Argo CD files in
+ * dist/argocd/), and how many objects it applies. Throws ProblemsError.
+ */
+export function renderEnvironmentFiles(env: Environment): { files: RenderedFile[]; objects: number } {
+  const rendered = withReadiness(renderEnvironment(env.name, new GravlEnvironment(env).app, env.file));
+  const argocd = argocdOutput([{ name: env.name, spec: env.spec, objects: rendered.objects }]);
+  return {
+    files: [...rendered.files.map((f) => ({ name: `${env.name}/${f.name}`, content: f.content })), ...argocd.map((f) => ({ name: f.name, content: toYaml(f.objects) }))],
+    objects: rendered.objects.length,
+  };
 }
 
 /** Adds READINESS.md: the go/no-go matrix and the network picture of the rendered files. */

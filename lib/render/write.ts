@@ -30,6 +30,11 @@ export class StagedOutput {
     fs.chmodSync(this.staging, 0o755);
   }
 
+  /** The folder being written (renamed to the output folder by `commit`). */
+  get folder(): string {
+    return this.staging;
+  }
+
   /** Starts writing files (paths relative to the output folder). */
   write(files: readonly RenderedFile[]): void {
     for (const file of files) {

@@ -16,6 +16,7 @@ for (const entry of ['main.ts', 'bin', 'lib', 'imports', 'environments', 'packag
 }
 fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'));
 const bundle = path.join(project, '.build', 'main.cjs');
+const helpCache = path.join(project, '.build', 'code-cache', 'help.bin');
 
 const help = () => spawnSync(process.execPath, [path.join(project, 'bin', 'gravl.cjs'), '--help'], { cwd: project, encoding: 'utf8' });
 
@@ -30,12 +31,35 @@ describe('bin/gravl.cjs', () => {
     expect(fs.statSync(bundle).mtimeMs).toBe(built);
   });
 
+  it("keeps V8's compiled code of a command after its first run, and runs over a damaged copy as if there were none, replacing it", () => {
+    expect(help().status).toBe(0);
+    const kept = fs.readFileSync(helpCache);
+    expect(kept.length).toBeGreaterThan(1000);
+    fs.writeFileSync(helpCache, 'not compiled code');
+    const run = help();
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Commands:');
+    expect(fs.readFileSync(helpCache).length).toBeGreaterThan(1000);
+  });
+
   it('rebuilds before running when a source changed, so a stale build never runs', () => {
     const file = path.join(project, 'lib', 'cli', 'commands.ts');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("Gravl's Kubernetes manifests: render, review and judge them.", 'Changed since the last build.'));
     const run = help();
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('Changed since the last build.');
+  });
+
+  it('drops the compiled code of the previous bundle when it rebuilds', () => {
+    const stale = fs.readFileSync(helpCache);
+    const file = path.join(project, 'lib', 'cli', 'commands.ts');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('Changed since the last build.', 'Changed again.'));
+    fs.writeFileSync(path.join(project, '.build', 'code-cache', 'synth.bin'), 'of the previous bundle');
+    const run = help();
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Changed again.');
+    expect(fs.existsSync(path.join(project, '.build', 'code-cache', 'synth.bin'))).toBe(false);
+    expect(fs.readFileSync(helpCache).equals(stale)).toBe(false);
   });
 
   it("fails with the compiler's message and no stack trace when a source does not compile, running nothing", () => {

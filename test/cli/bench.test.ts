@@ -3,7 +3,7 @@
  * themselves are measured by `npm run bench` on the machine at hand, not in the test suite.
  */
 import { describe, expect, it } from 'vitest';
-import { judgeTargets, median } from '../../lib/cli/bench';
+import { describeLoad, judgeTargets, median } from '../../lib/cli/bench';
 
 describe('median', () => {
   it('takes the middle sample of an odd count, whatever the order, and the mean of the middle two of an even one', () => {
@@ -41,5 +41,13 @@ describe('judgeTargets', () => {
   it('leaves npm test out when it was not measured', () => {
     const { test: _test, ...rest } = passing;
     expect(judgeTargets(rest).map((c) => c.name)).not.toContain('npm test');
+  });
+});
+
+describe('describeLoad', () => {
+  it('states the load against the cores, and says the machine was busy above half of them', () => {
+    expect(describeLoad(0.4, 2)).toBe('load average 0.40 on 2 cores');
+    expect(describeLoad(1, 2)).toBe('load average 1.00 on 2 cores');
+    expect(describeLoad(3.5, 2)).toBe('load average 3.50 on 2 cores (busy: other processes ran; the times include waiting for a core)');
   });
 });

@@ -5,7 +5,6 @@
  * findings that do not block in this environment, or RUNTIME with the command that collects its
  * evidence.
  */
-import { parse } from 'yaml';
 import { isPinnedImage, parseImage, parseQuantity } from '../../model/formats';
 import { KUSTOMIZATION_KEYS, type DistFile } from '../inspect/dist';
 import { edgeDataPlanes, hstsHeader, redirectsToHttps } from '../inspect/edge';
@@ -34,6 +33,7 @@ import {
   SYNC_WAVE_ANNOTATION,
   type KubeObject,
 } from '../../contract';
+import { configMapFile } from './config-file';
 
 export interface ReadinessInput {
   /** The environment folder's name. */
@@ -317,7 +317,7 @@ function alertmanager(v: View): CriterionResult {
     problems.push('no Alertmanager (StatefulSet alertmanager and ConfigMap alertmanager-config)');
     return result('alertmanager', 'Alertmanager receivers configured (Slack and e-mail)', problems, evidence);
   }
-  const config = parse(String((configMap.data as Json)['alertmanager.yml'] ?? '')) as Json;
+  const config = (configMapFile(configMap, 'alertmanager.yml') ?? {}) as Json;
   const receivers = (config.receivers ?? []) as Json[];
   const slack = receivers.flatMap((r) => ((r.slack_configs ?? []) as Json[]).map((c): Json => ({ ...c, receiver: String(r.name) })));
   const email = receivers.flatMap((r) => ((r.email_configs ?? []) as Json[]).map((c): Json => ({ ...c, receiver: String(r.name) })));

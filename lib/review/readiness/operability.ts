@@ -5,7 +5,6 @@
  * Each is judged from rendered objects only; what is missing is a blocking FAIL in production and
  * a WARN elsewhere.
  */
-import { parse } from 'yaml';
 import { edgeDataPlanes } from '../inspect/edge';
 import { namespacesFromObjects, NetworkModel, podsFromObjects, STOCK_NAMESPACES } from '../inspect/network-policy';
 import { LONG_RUNNING, podSpecOf, podTemplateOf, POD_OWNERS, scaleOf } from '../inspect/workloads';
@@ -15,22 +14,21 @@ import type { Subject } from './subject';
 import { sealCommand, sealedKeys, undeliverable } from './provenance';
 import { DISRUPTION_ANNOTATION, EDGE_SCRAPE, type EdgeScrapeKind, HOST_ACCESS_ANNOTATION, type KubeObject, RECOMMENDED_LABELS, objectId as id } from '../../contract';
 import { GRACEFUL_SHUTDOWN } from '../../model/graceful-shutdown';
+import { configMapFile } from './config-file';
 
 type Json = Record<string, any>;
 
 
 function configFile(v: Subject, configMap: string, file: string): Json | undefined {
-  const cm = v.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMap);
-  const text = (cm?.data as Json | undefined)?.[file];
-  return typeof text === 'string' ? (parse(text) as Json) : undefined;
+  return configMapFile(v.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMap), file);
 }
 
 /** Every rule of the rendered rules files, by alert name. */
 function alertRules(v: Subject): Map<string, Json> {
   const cm = v.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-rules');
   const rules = new Map<string, Json>();
-  for (const text of Object.values((cm?.data ?? {}) as Json)) {
-    for (const group of ((parse(String(text)) as Json)?.groups ?? []) as Json[]) for (const r of (group.rules ?? []) as Json[]) if (r.alert) rules.set(String(r.alert), r);
+  for (const file of Object.keys((cm?.data ?? {}) as Json)) {
+    for (const group of (configMapFile(cm, file)?.groups ?? []) as Json[]) for (const r of (group.rules ?? []) as Json[]) if (r.alert) rules.set(String(r.alert), r);
   }
   return rules;
 }
