@@ -21,6 +21,9 @@ export function releaseVersion(image: string): string | undefined {
   return tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
 }
 
+/** The kinds that own a template of what they make (pods, or the Secret a SealedSecret unseals). */
+const TEMPLATE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'SealedSecret']);
+
 /** Where a pod template sits in the objects that own one. */
 const TEMPLATE_PATHS: readonly (readonly string[])[] = [['spec', 'template'], ['spec', 'jobTemplate', 'spec', 'template']];
 
@@ -41,10 +44,11 @@ function at(value: unknown, path: readonly string[]): unknown {
 export function applyRecommendedLabels(app: App, defaults: { readonly instance: string; readonly version?: string }): void {
   for (const chart of app.charts) {
     for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-      const json = obj.toJson() as { metadata?: { name?: string; labels?: Record<string, string> } };
-      const labels = json.metadata?.labels ?? {};
+      // Serialising an object resolves all of it: only those that own a pod template need it.
+      const json = TEMPLATE_KINDS.has(obj.kind) ? (obj.toJson() as Record<string, unknown>) : undefined;
+      const labels: Record<string, string | undefined> = Object.fromEntries(RECOMMENDED_LABELS.map((key) => [key, obj.metadata.getLabel(key)]));
       const wanted: Record<string, string | undefined> = {
-        'app.kubernetes.io/name': json.metadata?.name,
+        'app.kubernetes.io/name': obj.name,
         'app.kubernetes.io/instance': defaults.instance,
         'app.kubernetes.io/version': defaults.version,
         'app.kubernetes.io/component': chart.node.id,
@@ -58,7 +62,7 @@ export function applyRecommendedLabels(app: App, defaults: { readonly instance: 
         final[key] = value;
         if (labels[key] === undefined) obj.metadata.addLabel(key, value);
       }
-      for (const path of TEMPLATE_PATHS) {
+      for (const path of json ? TEMPLATE_PATHS : []) {
         const template = at(json, path) as { metadata?: { labels?: Record<string, string> } } | undefined;
         if (!template) continue;
         const base = `/${path.join('/')}/metadata`;
