@@ -2,11 +2,12 @@
  * What Prometheus scrapes, declared once by each workload that serves metrics, where it is built:
  * `metrics.scrape({ job, workload, port })`. The monitoring component derives everything else from
  * the declarations: the scrape jobs of prometheus.yml, and the flow that opens each metrics port to
- * the scraper. A workload of the system nobody declared is never scraped, and a declared one is
- * always reachable. What runs outside the system (the nodes' kubelets, cert-manager, the edge's
- * data plane) is not a workload of it: Monitoring scrapes those where the environment says they run.
+ * the scraper. Pods outside the system are declared the same way by the component that knows
+ * them (the edge's data plane by the Backend, cert-manager's controller by Security), so nothing is
+ * scraped that nobody declared, and everything declared is reachable. Only the nodes' kubelets
+ * are Prometheus's own, found through node discovery.
  */
-import type { AddressRange } from './network/peers';
+import type { AddressRange, ForeignPods } from './network/peers';
 import type { PodWorkload } from './pod-workload';
 import type { Workload } from './workload';
 
@@ -32,18 +33,47 @@ export interface ScrapeTarget {
   readonly at?: readonly AddressRange[];
 }
 
+/** Pods this generator does not deploy, scraped where they run (another operator's controller, the edge's proxies). */
+export interface PodScrapeTarget {
+  /** The `job` label of its series. */
+  readonly job: string;
+  readonly pods: ForeignPods;
+  /** The container port that serves the metrics. */
+  readonly port: number;
+  /** @default /metrics */
+  readonly path?: string;
+  /**
+   * How Prometheus finds the port: `declared`, among the container ports the pods declare (one
+   * target per pod that declares it), or `address`, the pod's address on this port whatever the
+   * pods declare (for proxies whose stats port is not a declared container port).
+   */
+  readonly find: 'declared' | 'address';
+}
+
 /** The environment's scrape targets, and who scrapes them. */
 export class ScrapeTargets {
   private readonly declared: ScrapeTarget[] = [];
+  private readonly declaredPods: PodScrapeTarget[] = [];
   private scraper?: Workload;
 
   /** Declares a target; its port is opened to the scraper. */
   scrape(target: ScrapeTarget): void {
     target.workload.port(target.port); // throws naming the workload's ports when it has no such port
-    const twice = this.declared.find((t) => t.job === target.job);
-    if (twice) throw new Error(`scrape job ${target.job} is declared by ${twice.workload.name} and by ${target.workload.name}: a job is one target`);
+    this.checkJob(target.job, target.workload.name);
     this.declared.push(target);
     if (this.scraper) this.open(this.scraper, target);
+  }
+
+  /** Declares pods outside the system; their port is opened to the scraper. */
+  scrapePods(target: PodScrapeTarget): void {
+    this.checkJob(target.job, target.pods.description);
+    this.declaredPods.push(target);
+    if (this.scraper) this.scraper.allowTo(target.pods, target.port);
+  }
+
+  private checkJob(job: string, by: string): void {
+    const twice = this.declared.find((t) => t.job === job)?.workload.name ?? this.declaredPods.find((t) => t.job === job)?.pods.description;
+    if (twice !== undefined) throw new Error(`scrape job ${job} is declared by ${twice} and by ${by}: a job is one target`);
   }
 
   /** Names the scraper: every target, declared before or after, is opened to it. */
@@ -51,11 +81,17 @@ export class ScrapeTargets {
     if (this.scraper) throw new Error(`scrape targets already have a scraper (${this.scraper.name})`);
     this.scraper = scraper;
     for (const target of this.declared) this.open(scraper, target);
+    for (const target of this.declaredPods) scraper.allowTo(target.pods, target.port);
   }
 
-  /** Every declared target, in declaration order. */
+  /** Every declared workload target, in declaration order. */
   get targets(): readonly ScrapeTarget[] {
     return [...this.declared];
+  }
+
+  /** Every declared target outside the system, in declaration order. */
+  get podTargets(): readonly PodScrapeTarget[] {
+    return [...this.declaredPods];
   }
 
   private open(scraper: Workload, target: ScrapeTarget): void {

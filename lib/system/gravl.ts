@@ -41,6 +41,8 @@ export class GravlEnvironment {
     const ns = new Namespaces(charts.chart('namespaces'), 'namespaces', { environment: env.name, app: spec.namespace, production: spec.production, cluster: spec.cluster });
     const namespace = ns.app;
 
+    // What Prometheus scrapes, declared by each component where it builds (or knows) the target.
+    const metrics = new ScrapeTargets();
     const security = new Security(app, 'Security', {
       charts: { secrets: charts.chart('secrets'), networkPolicies: charts.chart('network-policies'), rbac: charts.chart('rbac'), issuers: charts.chart('cert-manager') },
       environment: env.name,
@@ -51,12 +53,11 @@ export class GravlEnvironment {
       tls: spec.tls,
       features,
       http01: http01Solver(edge, namespace),
+      metrics,
       declarationsOnly: options.declarationsOnly ?? false,
     });
     const { network, secrets } = security;
     this.secrets = secrets;
-    // Every workload that serves metrics declares them here, where it is built; Monitoring scrapes them.
-    const metrics = new ScrapeTargets();
 
     const postgres = new Postgres(app, 'Postgres', {
       charts: { server: charts.chart('postgres'), migrations: charts.chart('migrations'), backups: charts.chart('postgres-backup'), restore: charts.chart('postgres-restore'), offsiteRestore: charts.chart('postgres-restore-offsite') },

@@ -61,6 +61,27 @@ describe('ScrapeTargets', () => {
     expect(policy(chart, 'agent').spec.ingress).toBeUndefined();
   });
 
+  it('opens the port of pods outside the system (declared before or after the scraper) and lists them apart', () => {
+    const { chart, network, targets } = fixture();
+    const controller = { kind: 'pods' as const, description: 'the cert-manager controller', namespace: 'cert-manager', podLabels: { 'app.kubernetes.io/name': 'cert-manager' } };
+    const proxies = { kind: 'pods' as const, description: 'the Gateway data plane', namespace: 'edge', podLabels: { 'app.kubernetes.io/name': 'envoy' } };
+    targets.scrapePods({ job: 'cert-manager', pods: controller, port: 9402, find: 'declared' });
+    targets.scrapedBy(workload(chart, network, 'scraper', { web: 9091 }));
+    targets.scrapePods({ job: 'edge-gateway', pods: proxies, port: 19001, path: '/stats/prometheus', find: 'address' });
+    network.finalize();
+    const egress = policy(chart, 'scraper').spec.egress.map((r: any) => `${r.to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']}:${r.ports[0].port}`);
+    expect(egress).toEqual(['cert-manager:9402', 'edge:19001']);
+    expect(targets.podTargets.map((t) => t.job)).toEqual(['cert-manager', 'edge-gateway']);
+    expect(targets.targets).toEqual([]);
+  });
+
+  it('rejects a pod job that a workload already declared', () => {
+    const { chart, network, targets } = fixture();
+    targets.scrape({ job: 'x', workload: workload(chart, network, 'one', { metrics: 1 }), port: 'metrics' });
+    const pods = { kind: 'pods' as const, description: 'the proxies', namespace: 'edge', podLabels: { a: 'b' } };
+    expect(() => targets.scrapePods({ job: 'x', pods, port: 2, find: 'address' })).toThrowError('scrape job x is declared by one and by the proxies: a job is one target');
+  });
+
   it('rejects a port the workload does not have, naming the ports it has', () => {
     const { chart, network, targets } = fixture();
     const api = workload(chart, network, 'api', { http: 8080 });

@@ -10,6 +10,8 @@ import type { Http01Solver } from '../security';
 import { GravlGateway, HTTP_LISTENER, type EdgeRoute, type Hsts } from './gateway';
 import { GravlIngress } from './ingress';
 import { EDGE_NAME } from '../names';
+import { EDGE_SCRAPE } from '../../contract';
+import type { ScrapeTargets } from '../../kit/scrape';
 import { EDGE_DEFAULTS, HSTS_DEFAULTS, type EnvironmentFile } from '../../model/schema';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ForeignPods, NetworkMember } from '../../kit/network/peers';
@@ -53,6 +55,8 @@ export interface EdgeProps {
   readonly routes: readonly EdgeRoute[];
   readonly settings: EdgeSettings;
   readonly network: NetworkPolicies;
+  /** Where it declares what carries the host's traffic for Prometheus to scrape (each implementation on its stock metrics port). */
+  readonly metrics: ScrapeTargets;
 }
 
 export class Edge extends Construct {
@@ -90,6 +94,10 @@ export class Edge extends Construct {
       ...(withIngress ? [{ kind: 'ingress' as const, pods: settings.ingress.controller }] : []),
     ];
     this.dataPlanes = this.servers.map((s) => s.pods);
+    for (const server of this.servers) {
+      const scrape = EDGE_SCRAPE[server.kind];
+      props.metrics.scrapePods({ job: scrape.job, pods: server.pods, port: scrape.port, path: scrape.path, find: 'address' });
+    }
     this.acmeSolver = {
       name: 'acme-http01-solver',
       namespace: props.namespace,

@@ -72,6 +72,7 @@ export class Backend extends Construct {
       tlsSecretName: props.tls.secretName,
       settings: props.edge,
       network: props.network,
+      metrics: props.metrics,
       routes: [
         { path: '/api', workload: this.api, port: 'http' },
         { path: '/', workload: this.frontend, port: 'http' },

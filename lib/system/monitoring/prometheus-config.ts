@@ -4,7 +4,7 @@
  * in, and kept by Service name and port name (the names in `./names`), so a new Service or port
  * elsewhere in the cluster is never scraped by accident.
  */
-import { CERT_MANAGER, CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, PROMETHEUS_RULES_DIR, SCRAPE_JOBS, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE, ALERTMANAGER } from '../names';
+import { CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, PROMETHEUS_RULES_DIR, SCRAPE_JOBS, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE, ALERTMANAGER } from '../names';
 import { EDGE_SCRAPE, type EdgeScrapeKind } from '../../contract';
 
 /** The scrape and rule evaluation interval signed off for production ("8 targets every 30s"). */
@@ -44,6 +44,19 @@ export interface PrometheusConfigOptions {
    * of {@link SCRAPE_JOBS}.
    */
   readonly services: readonly ServiceTarget[];
+  /** The pods outside the system Prometheus scrapes (cert-manager's controller, the edge's data plane), as declared. */
+  readonly pods: readonly PodTarget[];
+}
+
+/** Pods outside the system, as their scrape was declared (`ScrapeTargets.scrapePods`). */
+export interface PodTarget {
+  readonly job: string;
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly port: number;
+  /** @default /metrics */
+  readonly path?: string;
+  readonly find: 'declared' | 'address';
 }
 
 /** The pods of one edge implementation Prometheus scrapes. */
@@ -119,43 +132,33 @@ function kubeletJob(job: string, metricsPath: string, verify: boolean): Record<s
   };
 }
 
-function certManagerJob(namespace: string): Record<string, unknown> {
-  const [labelName, labelValue] = Object.entries(CERT_MANAGER.podLabel)[0]!;
-  const metaLabel = `__meta_kubernetes_pod_label_${labelName.replace(/[^a-zA-Z0-9_]/g, '_')}`;
-  return {
-    job_name: SCRAPE_JOBS.certManager,
-    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [namespace] } }],
-    relabel_configs: [
-      { source_labels: [metaLabel, '__meta_kubernetes_pod_container_port_number'], regex: `${literal(labelValue)};${CERT_MANAGER.metricsPort}`, action: 'keep' },
-      // No namespace target label: certificate series carry the namespace of their Certificate.
-      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
-      { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
-    ],
-  };
-}
-
 /** Kubernetes label names as discovery's meta labels spell them. */
 function podLabelMeta(name: string): string {
   return `__meta_kubernetes_pod_label_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 }
 
 /**
- * The pods of an edge implementation, by every label the environment names, on its stock metrics
- * port and path. No namespace target label: ingress-nginx's series carry the namespace of their
- * Ingress.
+ * Pods outside the system, kept by every label they are declared with, in their namespace. With
+ * `declared`, one target per pod declaring the container port; with `address`, the pod's address
+ * on the port whatever it declares (discovery's one target per declared port end identical, and
+ * Prometheus scrapes them once). No namespace target label: their series carry the namespace of
+ * what they describe (a Certificate, an Ingress).
  */
-function edgeJob(edge: EdgeTarget): Record<string, unknown> {
-  const scrape = EDGE_SCRAPE[edge.kind];
-  const labels = Object.keys(edge.podLabels).sort();
+function podJob(target: PodTarget): Record<string, unknown> {
+  const labels = Object.keys(target.podLabels).sort();
+  const keep: RelabelConfig[] =
+    target.find === 'declared'
+      ? [{ source_labels: [...labels.map(podLabelMeta), '__meta_kubernetes_pod_container_port_number'], regex: [...labels.map((l) => literal(target.podLabels[l]!)), String(target.port)].join(';'), action: 'keep' }]
+      : [
+          ...labels.map((name) => ({ source_labels: [podLabelMeta(name)], regex: literal(target.podLabels[name]!), action: 'keep' as const })),
+          { source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', target_label: '__address__', replacement: `$1:${target.port}` },
+        ];
   return {
-    job_name: scrape.job,
-    metrics_path: scrape.path,
-    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [edge.namespace] } }],
+    job_name: target.job,
+    ...(target.path ? { metrics_path: target.path } : {}),
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [target.namespace] } }],
     relabel_configs: [
-      ...labels.map((name) => ({ source_labels: [podLabelMeta(name)], regex: literal(edge.podLabels[name]!), action: 'keep' as const })),
-      // One target per pod: its address on the metrics port, whatever ports the pod declares
-      // (discovery's one target per declared port end identical, and Prometheus scrapes them once).
-      { source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', target_label: '__address__', replacement: `$1:${scrape.port}` },
+      ...keep,
       { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
       { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
     ],
@@ -163,15 +166,20 @@ function edgeJob(edge: EdgeTarget): Record<string, unknown> {
 }
 
 /**
- * Jobs in the order of {@link SCRAPE_JOBS}, the names alerts and dashboards select on; a job of
- * another name would be scraped but watched by no alert, so it is refused.
+ * Jobs in the order of {@link SCRAPE_JOBS}, then the edge's (`EDGE_SCRAPE`) as declared: the names
+ * alerts and dashboards select on. A job of another name would be scraped but watched by no alert,
+ * so it is refused.
  */
 function inJobOrder(jobs: readonly Record<string, unknown>[]): Record<string, unknown>[] {
   const order: readonly string[] = Object.values(SCRAPE_JOBS);
+  const edge: readonly string[] = Object.values(EDGE_SCRAPE).map((e) => e.job);
   for (const j of jobs) {
-    if (!order.includes(j.job_name as string)) throw new Error(`scrape job ${String(j.job_name)} is not one of SCRAPE_JOBS (${order.join(', ')}): alerts and dashboards select jobs by those names`);
+    if (!order.includes(j.job_name as string) && !edge.includes(j.job_name as string)) {
+      throw new Error(`scrape job ${String(j.job_name)} is not one of SCRAPE_JOBS (${order.join(', ')}) or the edge's: alerts and dashboards select jobs by those names`);
+    }
   }
-  return [...jobs].sort((a, b) => order.indexOf(a.job_name as string) - order.indexOf(b.job_name as string));
+  const rank = (j: Record<string, unknown>) => (order.includes(j.job_name as string) ? order.indexOf(j.job_name as string) : order.length);
+  return [...jobs].sort((a, b) => rank(a) - rank(b));
 }
 
 /**
@@ -214,9 +222,8 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
         ...options.services.map((target) => serviceJob(target)),
         kubeletJob(SCRAPE_JOBS.kubelet, '/metrics', verifyKubelet),
         kubeletJob(SCRAPE_JOBS.cadvisor, '/metrics/cadvisor', verifyKubelet),
-        certManagerJob(options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE),
+        ...options.pods.map(podJob),
       ]),
-      ...(options.edges ?? []).map(edgeJob),
     ],
   };
 }

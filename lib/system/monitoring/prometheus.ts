@@ -17,10 +17,9 @@ import type { ClusterAddresses } from '../../kit/network/peers';
 import type { ScrapeTargets } from '../../kit/scrape';
 import { PodWorkload } from '../../kit/pod-workload';
 import { alertRules } from './alert-rules';
-import { CERT_MANAGER, KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE, SCRAPE_JOBS } from '../names';
+import { KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE, SCRAPE_JOBS } from '../names';
 import { prometheusConfig, prometheusDiscoveryNamespaces, type EdgeTarget } from './prometheus-config';
 import { parseQuantity } from '../../model/formats';
-import { EDGE_SCRAPE } from '../../contract';
 
 export interface PrometheusProps {
   readonly namespace: string;
@@ -86,6 +85,7 @@ export class Prometheus extends PodWorkload {
             certManagerNamespace: props.certManagerNamespace,
             edges,
             services: props.targets.targets.map((t) => ({ job: t.job, namespace: t.workload.namespace, service: t.workload.serviceName, port: t.port, targetLabels: t.targetLabels ?? true })),
+            pods: props.targets.podTargets.map((t) => ({ job: t.job, namespace: t.pods.namespace, podLabels: t.pods.podLabels, port: t.port, find: t.find, ...(t.path ? { path: t.path } : {}) })),
           }),
         ),
     }) as unknown as string;
@@ -144,18 +144,19 @@ export class Prometheus extends PodWorkload {
       // Config changes reload in place; a hash in the pod template would restart the pod instead.
       reloadsConfig: true,
     });
-    new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount, namespaces: prometheusDiscoveryNamespaces({ namespace: props.appNamespace, certManagerNamespace: props.certManagerNamespace, edges }) });
-    for (const edge of edges) {
-      this.allowTo({ kind: 'pods', description: edge.kind === 'gateway' ? 'the Gateway data plane' : 'the ingress-nginx controller', namespace: edge.namespace, podLabels: edge.podLabels }, EDGE_SCRAPE[edge.kind].port);
-    }
+    const discovered = prometheusDiscoveryNamespaces({ namespace: props.appNamespace, certManagerNamespace: props.certManagerNamespace, edges });
+    new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount, namespaces: discovered });
+    // Every target, declared before or after, must be where discovery may look.
+    this.node.addValidation({
+      validate: () =>
+        [...props.targets.targets.map((t) => ({ job: t.job, namespace: t.workload.namespace })), ...props.targets.podTargets.map((t) => ({ job: t.job, namespace: t.pods.namespace }))]
+          .filter((t) => !discovered.includes(t.namespace))
+          .map((t) => `scrape job ${t.job} is in namespace ${t.namespace}, where Prometheus may not discover (${discovered.join(', ')})`),
+    });
 
-    // Discovery, the kubelets (and cAdvisor) on every node, cert-manager's controller, itself.
+    // Discovery, the kubelets (and cAdvisor) on every node, and what the components declared.
     this.allowToApiServer(props.cluster);
     for (const node of props.cluster.nodes) this.allowTo(node, KUBELET_PORT);
-    this.allowTo(
-      { kind: 'pods', description: 'the cert-manager controller', namespace: props.certManagerNamespace, podLabels: CERT_MANAGER.podLabel },
-      CERT_MANAGER.metricsPort,
-    );
     props.targets.scrapedBy(this);
     props.targets.scrape({ job: SCRAPE_JOBS.prometheus, workload: this, port: port.name });
   }

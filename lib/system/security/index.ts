@@ -14,6 +14,8 @@ import { STOCK_DNS } from '../../kit/network/peers';
 import { Secrets, type ExternalSource, type SealedSource } from '../../kit/secrets';
 import { ClusterIssuers, type Http01Solver } from './cluster-issuers';
 import { Deployer } from './deployer';
+import type { ScrapeTargets } from '../../kit/scrape';
+import { CERT_MANAGER, SCRAPE_JOBS } from '../names';
 
 export type { Http01Solver };
 
@@ -34,6 +36,8 @@ export interface SecurityProps {
   readonly tls: EnvironmentFile['tls'];
   /** Which optional issuers exist. */
   readonly features: { readonly dns01: boolean; readonly internalCa: boolean };
+  /** Where it declares cert-manager's controller for Prometheus to scrape (certificate expiry). */
+  readonly metrics: ScrapeTargets;
   /** How HTTP-01 challenges reach the solver: through the edge that serves the host. */
   readonly http01: Http01Solver;
   /** Collect the secret declarations only, rendering no secret (npm run seal). @default false */
@@ -54,6 +58,12 @@ export class Security extends Construct {
     this.secrets = new Secrets(props.charts.secrets, 'secrets', { source: secretSource(props), declarationsOnly: props.declarationsOnly ?? false });
     this.network = new NetworkPolicies(props.charts.networkPolicies, 'network', { namespaces: props.namespaces, dns: STOCK_DNS });
     new Deployer(props.charts.rbac, 'deployer', { namespace: props.appNamespace });
+    props.metrics.scrapePods({
+      job: SCRAPE_JOBS.certManager,
+      pods: { kind: 'pods', description: 'the cert-manager controller', namespace: certManagerNamespace, podLabels: CERT_MANAGER.podLabel },
+      port: CERT_MANAGER.metricsPort,
+      find: 'declared',
+    });
     new ClusterIssuers(props.charts.issuers, 'issuers', {
       acmeEmail: tls.acme.email,
       http01: props.http01,

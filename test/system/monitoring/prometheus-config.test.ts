@@ -23,7 +23,10 @@ function services(app: string): PrometheusConfigOptions['services'] {
   ];
 }
 
-const OPTIONS: PrometheusConfigOptions = { namespace: 'gravl-staging', environment: 'staging', services: services('gravl-staging') };
+/** cert-manager's controller, as Security declares it (ScrapeTargets.scrapePods). */
+const CERT_MANAGER_PODS = { job: 'cert-manager', namespace: 'cert-manager', podLabels: { 'app.kubernetes.io/name': 'cert-manager' }, port: 9402, find: 'declared' as const };
+
+const OPTIONS: PrometheusConfigOptions = { namespace: 'gravl-staging', environment: 'staging', services: services('gravl-staging'), pods: [CERT_MANAGER_PODS] };
 
 /** The sign-off's jobs and those the cluster adds, as the brief of the monitoring stack lists them. */
 const JOBS = ['prometheus', 'alertmanager', 'backend', 'postgres-exporter', 'kube-state-metrics', 'node-exporter', 'kubelet', 'cadvisor', 'grafana', 'loki', 'cert-manager', 'alloy'];
@@ -145,11 +148,11 @@ describe('prometheus.yml', () => {
 
   it('rejects a scrape job that no alert or dashboard names (not one of SCRAPE_JOBS)', () => {
     const services = [...OPTIONS.services, { job: 'mystery', namespace: 'gravl-staging', service: 'mystery', port: 'metrics', targetLabels: true }];
-    expect(() => prometheusConfig({ ...OPTIONS, services })).toThrowError(/scrape job mystery is not one of SCRAPE_JOBS \(prometheus, alertmanager, .*\): alerts and dashboards select jobs by those names/);
+    expect(() => prometheusConfig({ ...OPTIONS, services })).toThrowError(/scrape job mystery is not one of SCRAPE_JOBS \(prometheus, alertmanager, .*\) or the edge's: alerts and dashboards select jobs by those names/);
   });
 
   it('follows the app namespace of the options', () => {
-    const prod = prometheusConfig({ namespace: 'gravl-prod', environment: 'production', services: services('gravl-prod') });
+    const prod = prometheusConfig({ namespace: 'gravl-prod', environment: 'production', services: services('gravl-prod'), pods: [CERT_MANAGER_PODS] });
     for (const name of ['backend', 'postgres-exporter']) expect(job(prod, name).kubernetes_sd_configs[0].namespaces.names).toEqual(['gravl-prod']);
     expect(JSON.stringify(prod)).not.toContain('gravl-staging');
   });
