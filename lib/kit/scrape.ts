@@ -55,9 +55,11 @@ export class ScrapeTargets {
   private readonly declared: ScrapeTarget[] = [];
   private readonly declaredPods: PodScrapeTarget[] = [];
   private scraper?: Workload;
+  private closed = false;
 
   /** Declares a target; its port is opened to the scraper. */
   scrape(target: ScrapeTarget): void {
+    this.assertOpen();
     target.workload.port(target.port); // throws naming the workload's ports when it has no such port
     this.checkJob(target.job, target.workload.name);
     this.declared.push(target);
@@ -66,6 +68,7 @@ export class ScrapeTargets {
 
   /** Declares pods outside the system; their port is opened to the scraper. */
   scrapePods(target: PodScrapeTarget): void {
+    this.assertOpen();
     this.checkJob(target.job, target.pods.description);
     this.declaredPods.push(target);
     if (this.scraper) this.scraper.allowTo(target.pods, target.port);
@@ -87,6 +90,20 @@ export class ScrapeTargets {
   /** Every declared workload target, in declaration order. */
   get targets(): readonly ScrapeTarget[] {
     return [...this.declared];
+  }
+
+  /**
+   * The namespaces the scraper must discover in: those of the system's workloads, then those of
+   * the pods outside it, each in declaration order. Closes the declarations: the scraper's access
+   * is granted from this list, so a target declared after it would be out of reach.
+   */
+  discoveryNamespaces(): string[] {
+    this.closed = true;
+    return [...new Set([...this.declared.map((t) => t.workload.namespace), ...this.declaredPods.map((t) => t.pods.namespace)])];
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('scrape targets are closed: the scraper\'s discovery was granted already; declare targets before Monitoring.finalize()');
   }
 
   /** Every declared target outside the system, in declaration order. */

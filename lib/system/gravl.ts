@@ -6,7 +6,7 @@
  */
 import { App } from 'cdk8s';
 import type { Environment } from '../model/load';
-import { FEATURE_DEFAULTS, TLS_DEFAULTS } from '../model/schema';
+import { FEATURE_DEFAULTS } from '../model/schema';
 import { ApplyOrder } from '../kit/charts';
 import { PART_OF } from '../kit/labels';
 import { clusterAddresses } from '../kit/network/peers';
@@ -74,7 +74,7 @@ export class GravlEnvironment {
       frontend: spec.frontend,
       autoscaling: features.autoscaling,
       host: spec.host,
-      tls: { clusterIssuer: spec.tls.clusterIssuer, secretName: spec.tls.secretName ?? TLS_DEFAULTS.secretName },
+      tls: spec.tls,
       edge,
     });
     new LoadTest(charts.chart('load-test'), 'load-test', {
@@ -92,7 +92,6 @@ export class GravlEnvironment {
       namespace: ns.monitoring,
       nodeAgentsNamespace: ns.nodeAgents,
       appNamespace: namespace,
-      certManagerNamespace: security.certManagerNamespace,
       environment: env.name,
       network, secrets, metrics, cluster,
       spec: spec.monitoring,
@@ -110,7 +109,8 @@ export class GravlEnvironment {
       readers: [{ workload: monitoring.grafana, url: monitoring.logsUrl }],
     });
 
-    // Every component has declared its flows and the secrets it reads: render them.
+    // Every component has declared its targets, flows and the secrets it reads: render them.
+    monitoring.finalize();
     security.finalize();
     // Last, over every object: the recommended labels each still lacks.
     applyRecommendedLabels(app, { instance: instanceName(env.name), version: releaseVersion(spec.backend.image) });

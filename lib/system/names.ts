@@ -3,16 +3,12 @@
  * scrape jobs find their targets by these Service and port names, so a construct that renames a
  * Service or a port must do it here, where the configuration follows.
  */
-import { TLS_DEFAULTS } from '../model/schema';
 
 /** The namespace of Prometheus, Alertmanager, Grafana, Loki and kube-state-metrics. */
 export const MONITORING_NAMESPACE = 'gravl-monitoring';
 
 /** The namespace of the node agents that need host access (DaemonSets only). */
 export const NODE_AGENTS_NAMESPACE = 'gravl-node-agents';
-
-/** The namespace cert-manager runs in where the file does not say (`tls.certManagerNamespace`). */
-export const CERT_MANAGER_NAMESPACE = TLS_DEFAULTS.certManagerNamespace;
 
 // ---- The app namespace (gravl-staging, gravl-prod: given per environment) ----
 

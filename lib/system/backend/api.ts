@@ -9,8 +9,7 @@ import { BACKEND, SCRAPE_JOBS } from '../names';
 import type { ScrapeTargets } from '../../kit/scrape';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import { internet } from '../../kit/network/peers';
-import type { PostgresServer } from '../postgres';
-import { DATABASE_PASSWORD_ANNOTATION } from '../../contract';
+import { DATABASE_PASSWORD_ANNOTATION, type PostgresServer } from '../postgres';
 import { ServiceDeployment } from '../../kit/service-deployment';
 
 export interface BackendApiProps {

@@ -7,6 +7,7 @@
  */
 import type { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { TLS_DEFAULTS } from '../../model/defaults';
 import type { EnvironmentFile } from '../../model/schema';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ScrapeTargets } from '../../kit/scrape';
@@ -37,8 +38,8 @@ export interface BackendProps {
   readonly autoscaling?: boolean;
   /** The public host. */
   readonly host: string;
-  /** The ClusterIssuer of the host's certificate, and the Secret it is kept in. */
-  readonly tls: { readonly clusterIssuer: string; readonly secretName: string };
+  /** The ClusterIssuer of the host's certificate, and the Secret it is kept in (@default gravl-tls). */
+  readonly tls: Pick<EnvironmentFile['tls'], 'clusterIssuer' | 'secretName'>;
   /** Which edge serves the host, and its implementation's pods. */
   readonly edge: EdgeSettings;
 }
@@ -69,7 +70,7 @@ export class Backend extends Construct {
       namespace: props.namespace,
       host: props.host,
       clusterIssuer: props.tls.clusterIssuer,
-      tlsSecretName: props.tls.secretName,
+      tlsSecretName: props.tls.secretName ?? TLS_DEFAULTS.secretName,
       settings: props.edge,
       network: props.network,
       metrics: props.metrics,

@@ -29,8 +29,6 @@ export interface MonitoringProps {
   readonly nodeAgentsNamespace: string;
   /** The app namespace, whose workloads the alerts and dashboards watch. */
   readonly appNamespace: string;
-  /** Where cert-manager's controller runs, scraped for certificate expiry. */
-  readonly certManagerNamespace: string;
   /** The environment's name: the `environment` label of every series and alert. */
   readonly environment: string;
   /** Where its workloads declare their flows. */
@@ -74,7 +72,6 @@ export class Monitoring extends Construct {
       targets: props.metrics,
       cluster: props.cluster,
       appNamespace: props.appNamespace,
-      certManagerNamespace: props.certManagerNamespace,
       environment: props.environment,
       image: spec.prometheus.image,
       resources: spec.prometheus.resources,
@@ -82,7 +79,7 @@ export class Monitoring extends Construct {
       storage: spec.prometheus.storage,
       restoreDrillCopy: props.restoreDrillCopy,
       host: props.host,
-      edges: props.edge.map((e) => ({ kind: e.kind, namespace: e.pods.namespace, podLabels: e.pods.podLabels })),
+      edges: props.edge.map((e) => e.kind),
     });
     this.alertmanager = new Alertmanager(chart, 'alertmanager', {
       ...common,
@@ -118,5 +115,13 @@ export class Monitoring extends Construct {
       image: spec.nodeExporter.image,
       resources: spec.nodeExporter.resources,
     });
+  }
+
+  /**
+   * Grants Prometheus discovery in the namespace of every target the components declared. Call
+   * once, after the last component is built.
+   */
+  finalize(): void {
+    this.prometheus.discoverTargets();
   }
 }

@@ -4,8 +4,8 @@
  * in, and kept by Service name and port name (the names in `./names`), so a new Service or port
  * elsewhere in the cluster is never scraped by accident.
  */
-import { CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, PROMETHEUS_RULES_DIR, SCRAPE_JOBS, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE, ALERTMANAGER } from '../names';
-import { EDGE_SCRAPE, type EdgeScrapeKind } from '../../contract';
+import { ALERTMANAGER, MONITORING_NAMESPACE, PROMETHEUS_RULES_DIR, SCRAPE_JOBS, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../names';
+import { EDGE_SCRAPE } from '../../contract';
 
 /** The scrape and rule evaluation interval signed off for production ("8 targets every 30s"). */
 export const SCRAPE_INTERVAL = '30s';
@@ -30,18 +30,10 @@ export interface PrometheusConfigOptions {
    * @default false
    */
   readonly verifyKubeletCertificates?: boolean;
-  /** The namespace cert-manager's controller runs in (`tls.certManagerNamespace`). @default cert-manager */
-  readonly certManagerNamespace?: string;
-  /**
-   * What serves the public host, scraped where it runs: one job per edge implementation
-   * (`EDGE_SCRAPE`), keeping only the pods of these labels in their namespace.
-   * @default none
-   */
-  readonly edges?: readonly EdgeTarget[];
   /**
    * The Services Prometheus scrapes, as the workloads serving them declared them
-   * (`ScrapeTargets`). prometheus.yml lists them, with the node and cert-manager jobs, in the order
-   * of {@link SCRAPE_JOBS}.
+   * (`ScrapeTargets`). prometheus.yml lists them, with the kubelet jobs and the pods below, in the
+   * order of {@link SCRAPE_JOBS}, the edge's jobs last.
    */
   readonly services: readonly ServiceTarget[];
   /** The pods outside the system Prometheus scrapes (cert-manager's controller, the edge's data plane), as declared. */
@@ -57,13 +49,6 @@ export interface PodTarget {
   /** @default /metrics */
   readonly path?: string;
   readonly find: 'declared' | 'address';
-}
-
-/** The pods of one edge implementation Prometheus scrapes. */
-export interface EdgeTarget {
-  readonly kind: EdgeScrapeKind;
-  readonly namespace: string;
-  readonly podLabels: Readonly<Record<string, string>>;
 }
 
 interface RelabelConfig {
@@ -180,15 +165,6 @@ function inJobOrder(jobs: readonly Record<string, unknown>[]): Record<string, un
   }
   const rank = (j: Record<string, unknown>) => (order.includes(j.job_name as string) ? order.indexOf(j.job_name as string) : order.length);
   return [...jobs].sort((a, b) => rank(a) - rank(b));
-}
-
-/**
- * The namespaces whose Services, Endpoints and Pods Prometheus discovers (a namespaced Role for
- * each); nodes are discovered cluster-wide and the kubelets need `nodes/metrics` get.
- */
-export function prometheusDiscoveryNamespaces(options: Pick<PrometheusConfigOptions, 'namespace' | 'certManagerNamespace' | 'edges'>): string[] {
-  const fixed = [options.namespace, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, options.certManagerNamespace ?? CERT_MANAGER_NAMESPACE];
-  return [...new Set([...fixed, ...(options.edges ?? []).map((e) => e.namespace)])];
 }
 
 /**

@@ -18,7 +18,8 @@ import type { ScrapeTargets } from '../../kit/scrape';
 import { PodWorkload } from '../../kit/pod-workload';
 import { alertRules } from './alert-rules';
 import { KUBELET_PORT, PROMETHEUS, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE, SCRAPE_JOBS } from '../names';
-import { prometheusConfig, prometheusDiscoveryNamespaces, type EdgeTarget } from './prometheus-config';
+import { prometheusConfig } from './prometheus-config';
+import type { EdgeScrapeKind } from '../../contract';
 import { parseQuantity } from '../../model/formats';
 
 export interface PrometheusProps {
@@ -29,8 +30,6 @@ export interface PrometheusProps {
   readonly cluster: ClusterAddresses;
   /** The app namespace (backend, postgres). */
   readonly appNamespace: string;
-  /** The namespace cert-manager's controller runs in: Prometheus scrapes it there. */
-  readonly certManagerNamespace: string;
   /** The environment's name, as the `environment` label of every series and alert. */
   readonly environment: string;
   readonly image: string;
@@ -42,8 +41,8 @@ export interface PrometheusProps {
   readonly restoreDrillCopy?: string;
   /** The public host, whose 5xx answered at the edge an alert watches. */
   readonly host: string;
-  /** What serves the host: Prometheus scrapes each on its stock metrics port. @default none */
-  readonly edges?: readonly EdgeTarget[];
+  /** What serves the host (the edge declares its own scrape): an alert watches each one's 5xx share. @default none */
+  readonly edges?: readonly EdgeScrapeKind[];
 }
 
 /**
@@ -72,6 +71,9 @@ export const CONFIG_RELOAD_INTERVAL = '30s';
 const USER = 65534;
 
 export class Prometheus extends PodWorkload {
+  private readonly targets: ScrapeTargets;
+  private readonly discovery: DiscoveryAccess;
+
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     const edges = props.edges ?? [];
     // Rendered last: components built after Prometheus still declare their targets. Prometheus
@@ -82,14 +84,12 @@ export class Prometheus extends PodWorkload {
           prometheusConfig({
             namespace: props.appNamespace,
             environment: props.environment,
-            certManagerNamespace: props.certManagerNamespace,
-            edges,
             services: props.targets.targets.map((t) => ({ job: t.job, namespace: t.workload.namespace, service: t.workload.serviceName, port: t.port, targetLabels: t.targetLabels ?? true })),
             pods: props.targets.podTargets.map((t) => ({ job: t.job, namespace: t.pods.namespace, podLabels: t.pods.podLabels, port: t.port, find: t.find, ...(t.path ? { path: t.path } : {}) })),
           }),
         ),
     }) as unknown as string;
-    const rulesText = yamlText(alertRules({ namespace: props.appNamespace, restoreDrillCopy: props.restoreDrillCopy, host: props.host, edges: edges.map((e) => e.kind) }));
+    const rulesText = yamlText(alertRules({ namespace: props.appNamespace, restoreDrillCopy: props.restoreDrillCopy, host: props.host, edges }));
     const port = { name: PROMETHEUS.port.name, containerPort: PROMETHEUS.port.port };
     super(scope, id, {
       kind: 'StatefulSet',
@@ -144,15 +144,8 @@ export class Prometheus extends PodWorkload {
       // Config changes reload in place; a hash in the pod template would restart the pod instead.
       reloadsConfig: true,
     });
-    const discovered = prometheusDiscoveryNamespaces({ namespace: props.appNamespace, certManagerNamespace: props.certManagerNamespace, edges });
-    new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount, namespaces: discovered });
-    // Every target, declared before or after, must be where discovery may look.
-    this.node.addValidation({
-      validate: () =>
-        [...props.targets.targets.map((t) => ({ job: t.job, namespace: t.workload.namespace })), ...props.targets.podTargets.map((t) => ({ job: t.job, namespace: t.pods.namespace }))]
-          .filter((t) => !discovered.includes(t.namespace))
-          .map((t) => `scrape job ${t.job} is in namespace ${t.namespace}, where Prometheus may not discover (${discovered.join(', ')})`),
-    });
+    this.targets = props.targets;
+    this.discovery = new DiscoveryAccess(this, 'rbac', { serviceAccount: this.serviceAccount });
 
     // Discovery, the kubelets (and cAdvisor) on every node, and what the components declared.
     this.allowToApiServer(props.cluster);
@@ -160,11 +153,18 @@ export class Prometheus extends PodWorkload {
     props.targets.scrapedBy(this);
     props.targets.scrape({ job: SCRAPE_JOBS.prometheus, workload: this, port: port.name });
   }
+
+  /**
+   * Grants discovery in the namespace of every declared target (a Role in each). Call once, after
+   * the last component has declared its targets; declaring one later fails.
+   */
+  discoverTargets(): void {
+    this.discovery.grant(this.targets.discoveryNamespaces());
+  }
 }
 
 interface DiscoveryAccessProps {
   readonly serviceAccount: k8s.KubeServiceAccount;
-  readonly namespaces: readonly string[];
 }
 
 /**
@@ -173,26 +173,38 @@ interface DiscoveryAccessProps {
  * never the far stronger `nodes/proxy`).
  */
 class DiscoveryAccess extends Construct {
+  private readonly account: k8s.KubeServiceAccount;
+  private granted = false;
+
   constructor(scope: Construct, id: string, props: DiscoveryAccessProps) {
     super(scope, id);
-    const account = props.serviceAccount;
-    const subject = { kind: 'ServiceAccount', name: account.name, namespace: account.metadata.namespace! };
-    const name = 'gravl-prometheus';
-    const labels = selectorLabels(PROMETHEUS.service);
-    bindClusterRole(this, name, labels, [
+    this.account = props.serviceAccount;
+    bindClusterRole(this, NAME, selectorLabels(PROMETHEUS.service), [
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
-    ], account);
-    for (const namespace of props.namespaces) {
+    ], this.account);
+    this.node.addValidation({ validate: () => (this.granted ? [] : ['Prometheus.discoverTargets() was never called: Prometheus may discover no target']) });
+  }
+
+  /** A Role (and its binding) in each namespace, to discover the targets there. */
+  grant(namespaces: readonly string[]): void {
+    if (this.granted) throw new Error('Prometheus discovery is granted already');
+    this.granted = true;
+    const subject = { kind: 'ServiceAccount', name: this.account.name, namespace: this.account.metadata.namespace! };
+    const labels = selectorLabels(PROMETHEUS.service);
+    for (const namespace of namespaces) {
       const role = new k8s.KubeRole(this, `discovery-${namespace}`, {
-        metadata: { name, namespace, labels },
+        metadata: { name: NAME, namespace, labels },
         rules: [{ apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] }],
       });
       new k8s.KubeRoleBinding(this, `discovery-${namespace}-binding`, {
-        metadata: { name, namespace, labels },
+        metadata: { name: NAME, namespace, labels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
         subjects: [subject],
       });
     }
   }
 }
+
+/** The name of Prometheus's ClusterRole, Roles and their bindings. */
+const NAME = 'gravl-prometheus';

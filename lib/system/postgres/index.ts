@@ -17,6 +17,7 @@ import { DatabaseRoles } from './roles';
 import { PostgresServer } from './server';
 
 export type { PostgresServer };
+export { DATABASE_PASSWORD_ANNOTATION } from './server';
 
 export interface PostgresProps {
   /**

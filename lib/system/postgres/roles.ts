@@ -20,8 +20,8 @@ import type { NetworkPolicies } from '../../kit/network/network-policies';
 import { resourceRequirements } from '../../kit/pod';
 import { GENERATED } from '../../model/credentials';
 import type { Secrets } from '../../kit/secrets';
-import { POSTGRES_UID, type PostgresServer } from './server';
-import { DATABASE_ROLES, DATABASE_ROLES_COMPONENT, databaseRoleName, databaseRoleSecret } from '../../contract';
+import { databaseRoleName, databaseRoleSecret, POSTGRES_UID, type PostgresServer } from './server';
+import { DATABASE_ROLES, DATABASE_ROLES_COMPONENT } from '../../contract';
 import { POSTGRES_SCRIPTS } from './scripts';
 
 export interface DatabaseRolesProps {

@@ -17,7 +17,7 @@ import type { Workload } from '../../kit/workload';
 import { POSTGRES, SCRAPE_JOBS } from '../names';
 import type { ScrapeTargets } from '../../kit/scrape';
 import { GENERATED } from '../../model/credentials';
-import { databaseRoleName, databaseRoleSecret, type DatabaseRole } from '../../contract';
+import type { DatabaseRole } from '../../contract';
 
 /** The `postgres` user of the official image. */
 export const POSTGRES_UID = 999;
@@ -43,6 +43,19 @@ export interface PostgresProps {
   readonly exporter: { readonly image: string; readonly resources: Resources };
 }
 
+
+/** The login name of a role: `<database>_<role>` (gravl_app). */
+export function databaseRoleName(database: string, role: DatabaseRole): string {
+  return `${database}_${role}`;
+}
+
+/** The Secret holding a role's password (key `password`). */
+export function databaseRoleSecret(role: DatabaseRole): string {
+  return `gravl-db-${role}`;
+}
+
+/** Pod annotation of a database client: a hash of its role's sealed password, so a rotation rolls the pods. */
+export const DATABASE_PASSWORD_ANNOTATION = 'gravl.app/database-password';
 export class PostgresServer extends PodWorkload {
   /** The database the application uses. */
   readonly database: string;

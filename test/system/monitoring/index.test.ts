@@ -24,7 +24,7 @@ describe.each(['staging', 'production'])('Monitoring in %s', (name) => {
 });
 
 describe('Monitoring discovery', () => {
-  it('fails the build when a component declares a scrape target in a namespace Prometheus may not discover', async () => {
+  it('grants Prometheus discovery in the namespace of every target declared before it finalizes, and refuses one declared after', async () => {
     const { App, Chart } = await import('cdk8s');
     const { NetworkPolicies } = await import('../../../lib/kit/network/network-policies');
     const { STOCK_DNS, clusterAddresses } = await import('../../../lib/kit/network/peers');
@@ -36,32 +36,33 @@ describe('Monitoring discovery', () => {
     const loaded = loadEnvironments(committedSources());
     if (!loaded.ok) throw new Error('committed environments do not load');
     const env = loaded.environments.find((e) => e.name === 'staging')!;
-    const build = (namespace: string) => {
-      const app = new App();
-      const chart = new Chart(app, 'c');
-      const network = new NetworkPolicies(chart, 'network', { namespaces: ['gravl-monitoring', 'gravl-node-agents'], dns: STOCK_DNS });
-      const secrets = new Secrets(chart, 'secrets', { source: { kind: 'sealed', environment: 'staging', file: env.sealed.file, values: env.sealed.values }, declarationsOnly: true });
-      const metrics = new ScrapeTargets();
-      const monitoring = new Monitoring(app, 'Monitoring', {
-        charts: { monitoring: chart, nodeAgents: chart },
-        namespace: 'gravl-monitoring',
-        nodeAgentsNamespace: 'gravl-node-agents',
-        appNamespace: 'gravl-staging',
-        certManagerNamespace: 'cert-manager',
-        environment: 'staging',
-        network, secrets, metrics,
-        cluster: clusterAddresses(env.spec.cluster),
-        spec: env.spec.monitoring,
-        host: env.spec.host,
-        edge: [],
-        restoreDrillCopy: 'volume copy',
-      });
-      metrics.scrapePods({ job: 'cert-manager', pods: { kind: 'pods', description: 'the cert-manager controller', namespace, podLabels: { 'app.kubernetes.io/name': 'cert-manager' } }, port: 9402, find: 'declared' });
-      return monitoring.prometheus.node.validate();
-    };
-    expect(build('cert-manager')).toEqual([]);
-    expect(build('certs')).toEqual([
-      'scrape job cert-manager is in namespace certs, where Prometheus may not discover (gravl-staging, gravl-monitoring, gravl-node-agents, cert-manager)',
-    ]);
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    const network = new NetworkPolicies(chart, 'network', { namespaces: ['gravl-monitoring', 'gravl-node-agents'], dns: STOCK_DNS });
+    const secrets = new Secrets(chart, 'secrets', { source: { kind: 'sealed', environment: 'staging', file: env.sealed.file, values: env.sealed.values }, declarationsOnly: true });
+    const metrics = new ScrapeTargets();
+    const pods = (namespace: string) => ({ kind: 'pods' as const, description: 'the cert-manager controller', namespace, podLabels: { 'app.kubernetes.io/name': 'cert-manager' } });
+    const monitoring = new Monitoring(app, 'Monitoring', {
+      charts: { monitoring: chart, nodeAgents: chart },
+      namespace: 'gravl-monitoring',
+      nodeAgentsNamespace: 'gravl-node-agents',
+      appNamespace: 'gravl-staging',
+      environment: 'staging',
+      network, secrets, metrics,
+      cluster: clusterAddresses(env.spec.cluster),
+      spec: env.spec.monitoring,
+      host: env.spec.host,
+      edge: [],
+      restoreDrillCopy: 'volume copy',
+    });
+    const undiscovered = monitoring.prometheus.node.findAll().flatMap((c) => c.node.validate());
+    expect(undiscovered).toContain('Prometheus.discoverTargets() was never called: Prometheus may discover no target');
+    metrics.scrapePods({ job: 'cert-manager', pods: pods('certs'), port: 9402, find: 'declared' });
+    monitoring.finalize();
+    expect(monitoring.prometheus.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
+    const { ApiObject } = await import('cdk8s');
+    const roles = chart.node.findAll().filter((c): c is InstanceType<typeof ApiObject> => c instanceof ApiObject && c.kind === 'Role').map((r) => r.metadata.namespace);
+    expect(roles).toEqual(['gravl-monitoring', 'gravl-node-agents', 'certs']);
+    expect(() => metrics.scrapePods({ job: 'edge-gateway', pods: pods('edge'), port: 19001, find: 'address' })).toThrowError(/scrape targets are closed/);
   });
 });

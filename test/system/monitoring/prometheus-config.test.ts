@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertRules } from '../../../lib/system/monitoring/alert-rules';
-import { CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../../../lib/system/names';
-import { prometheusConfig, prometheusDiscoveryNamespaces, type PrometheusConfigOptions } from '../../../lib/system/monitoring/prometheus-config';
+import { MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_FILE, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE } from '../../../lib/system/names';
+import { prometheusConfig, type PrometheusConfigOptions } from '../../../lib/system/monitoring/prometheus-config';
 import { removeDir, runTool, scratchDir, withStandIns, writeYaml, type StandInEdit, type ToolRun } from '../../support/prom-tools';
 
 /** The Services the components declare for scraping (ScrapeTargets), as they render in an app namespace. */
@@ -186,7 +186,7 @@ describe('prometheus.yml', () => {
 
   it('scrapes cert-manager pods by their name label on port 9402 in namespace cert-manager', () => {
     const j = job(config, 'cert-manager');
-    expect(j.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: [CERT_MANAGER_NAMESPACE] } }]);
+    expect(j.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['cert-manager'] } }]);
     expect(j.relabel_configs[0]).toEqual({
       source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_container_port_number'],
       regex: 'cert-manager;9402',
@@ -213,11 +213,12 @@ describe('prometheus.yml', () => {
     expect(JSON.stringify(config)).not.toMatch(/retention/);
   });
 
-  it('names the namespaces it discovers in, for the Roles that let it', () => {
-    expect(prometheusDiscoveryNamespaces(OPTIONS)).toEqual(['gravl-staging', MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE, CERT_MANAGER_NAMESPACE]);
+  it('discovers only in the namespaces of the declared targets (and Alertmanager\'s, which Prometheus itself is in)', () => {
     const discovered = new Set(
       [...jobs(config), ...(config.alerting as any).alertmanagers].flatMap((j: Job) => (j.kubernetes_sd_configs as Job[]).flatMap((sd) => sd.namespaces?.names ?? [])),
     );
-    expect([...discovered].sort()).toEqual(prometheusDiscoveryNamespaces(OPTIONS).sort());
+    const declared = new Set([...OPTIONS.services.map((t) => t.namespace), ...OPTIONS.pods.map((t) => t.namespace)]);
+    expect([...discovered].sort()).toEqual([...declared].sort());
+    expect([...declared].sort()).toEqual(['cert-manager', 'gravl-monitoring', 'gravl-node-agents', 'gravl-staging']);
   });
 });
