@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { readTreeAtRef, runDiff, type Tree } from '../review/diff';
 import { isRecord } from '../model/json';
-import { GITOPS_DEFAULTS } from '../model/schema';
+import { GITOPS_DEFAULTS } from '../model/defaults';
 
 export interface PromoteOptions {
   /** A folder of the git work tree holding the project. */

@@ -6,7 +6,8 @@
  */
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { AUTOSCALING_DEFAULTS, type ScaledWorkloadSpec } from '../model/schema';
+import { type ScaledWorkloadSpec } from '../model/schema';
+import { AUTOSCALING_DEFAULTS } from '../model/defaults';
 import { selectorLabels, workloadLabels } from './labels';
 import type { NetworkPolicies } from './network/network-policies';
 import { httpServerProbes, resourceRequirements, scratchMounts, scratchVolumes, type ScratchDir } from './pod';

@@ -11,7 +11,6 @@ import {
   BACKUP_DEFAULTS,
   CLUSTER_DEFAULTS,
   DATABASE_DEFAULTS,
-  DEFAULT_KUBERNETES_VERSION,
   EDGE_DEFAULTS,
   FEATURE_DEFAULTS,
   GITOPS_DEFAULTS,
@@ -19,20 +18,6 @@ import {
   TLS_DEFAULTS,
 } from './defaults';
 
-/** The defaults of the file, plain data in ./defaults (which the review tools may read too). */
-export {
-  AUTOSCALING_DEFAULTS,
-  BACKEND_DEFAULTS,
-  BACKUP_DEFAULTS,
-  CLUSTER_DEFAULTS,
-  DATABASE_DEFAULTS,
-  DEFAULT_KUBERNETES_VERSION,
-  EDGE_DEFAULTS,
-  FEATURE_DEFAULTS,
-  GITOPS_DEFAULTS,
-  HSTS_DEFAULTS,
-  TLS_DEFAULTS,
-};
 
 /** A string from a closed list, written as `enum` so that a wrong value gives one error, not one per option. */
 function OneOf<T extends string>(values: readonly T[], description?: string) {

@@ -9,7 +9,8 @@
  * and namespaced), so a kind or a namespace the output gains shows in the diff of the project.
  */
 import { Application, AppProject, type ApplicationSpecIgnoreDifferences } from '../../imports/argoproj.io';
-import { GITOPS_DEFAULTS, type EnvironmentFile } from '../model/schema';
+import { type EnvironmentFile } from '../model/schema';
+import { GITOPS_DEFAULTS } from '../model/defaults';
 import { PART_OF } from '../kit/labels';
 import { ARGOCD_DIR, type KubeObject } from '../contract';
 

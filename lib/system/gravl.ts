@@ -6,7 +6,7 @@
  */
 import { App } from 'cdk8s';
 import type { Environment } from '../model/load';
-import { FEATURE_DEFAULTS } from '../model/schema';
+import { FEATURE_DEFAULTS } from '../model/defaults';
 import { ApplyOrder } from '../kit/charts';
 import { PART_OF } from '../kit/labels';
 import { clusterAddresses } from '../kit/network/peers';

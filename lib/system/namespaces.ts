@@ -6,7 +6,8 @@
 import type { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ENVIRONMENT_LABEL, PRODUCTION_LABEL, STORAGE_CLASSES_ANNOTATION } from '../contract';
-import { CLUSTER_DEFAULTS, type EnvironmentFile } from '../model/schema';
+import { type EnvironmentFile } from '../model/schema';
+import { CLUSTER_DEFAULTS } from '../model/defaults';
 import { Namespace } from '../kit/namespace';
 import { PriorityClasses } from '../kit/scheduling';
 import { MONITORING_NAMESPACE, NODE_AGENTS_NAMESPACE } from './names';

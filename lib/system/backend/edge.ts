@@ -12,7 +12,8 @@ import { GravlIngress } from './ingress';
 import { EDGE_NAME } from '../names';
 import { EDGE_SCRAPE } from '../../contract';
 import type { ScrapeTargets } from '../../kit/scrape';
-import { EDGE_DEFAULTS, HSTS_DEFAULTS, type EnvironmentFile } from '../../model/schema';
+import { type EnvironmentFile } from '../../model/schema';
+import { EDGE_DEFAULTS, HSTS_DEFAULTS } from '../../model/defaults';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ForeignPods, NetworkMember } from '../../kit/network/peers';
 

@@ -7,7 +7,8 @@
  */
 import type { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { BACKEND_DEFAULTS, BACKUP_DEFAULTS, DATABASE_DEFAULTS, type EnvironmentFile, type Resources } from '../../model/schema';
+import { type EnvironmentFile, type Resources } from '../../model/schema';
+import { BACKEND_DEFAULTS, BACKUP_DEFAULTS, DATABASE_DEFAULTS } from '../../model/defaults';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
 import type { ScrapeTargets } from '../../kit/scrape';
 import type { Secrets } from '../../kit/secrets';

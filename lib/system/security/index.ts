@@ -8,7 +8,8 @@
 import type { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Environment } from '../../model/load';
-import { TLS_DEFAULTS, type EnvironmentFile } from '../../model/schema';
+import { type EnvironmentFile } from '../../model/schema';
+import { TLS_DEFAULTS } from '../../model/defaults';
 import { NetworkPolicies } from '../../kit/network/network-policies';
 import { STOCK_DNS } from '../../kit/network/peers';
 import { Secrets, type ExternalSource, type SealedSource } from '../../kit/secrets';
