@@ -18,6 +18,13 @@ describe('the documentation', () => {
     expect(lines).toBeLessThanOrEqual(260);
   });
 
+  it('names only source files and folders that exist (a moved file is a stale pointer)', () => {
+    const named = new Set(documents.flatMap((doc) => [...fs.readFileSync(path.join(ROOT, doc), 'utf8').matchAll(/(?<![\w/.-])lib\/[A-Za-z0-9_./-]*[A-Za-z0-9_]/g)].map((m) => `${doc}: ${m[0]}`)));
+    expect(named.size).toBeGreaterThan(10);
+    const missing = [...named].filter((entry) => !fs.existsSync(path.join(ROOT, entry.split(': ')[1]!)));
+    expect(missing).toEqual([]);
+  });
+
   it('links every runbook from the README', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     for (const doc of documents.filter((d) => d !== 'README.md')) expect(readme, doc).toContain(`](${doc})`);
