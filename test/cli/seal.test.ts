@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadEnvironments } from '../../lib/model/load';
 import { GravlEnvironment } from '../../lib/system/gravl';
@@ -9,14 +9,13 @@ import { certificateFingerprint } from '../../lib/model/certificate';
 import { GENERATED, provided } from '../../lib/model/credentials';
 import { sealIntoValues, type SealRequest } from '../../lib/cli/seal';
 import { unseal } from '../../lib/cli/sealing';
-import { runMain, tempDir } from '../support/cli';
+import { runMain, tempDir, removedAfterAll } from '../support/cli';
 import { committedText, edit } from '../support/render';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'sealing');
 const certificate = fs.readFileSync(path.join(FIXTURES, 'cert.pem'), 'utf8');
 const privateKey = crypto.createPrivateKey(fs.readFileSync(path.join(FIXTURES, 'key.pem')));
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const temps = removedAfterAll();
 
 /** A secrets folder whose staging environment seals with the test key pair. */
 function secretsDir(): string {

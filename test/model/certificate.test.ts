@@ -10,14 +10,13 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { certificateFingerprint, pemBlock, readSealingCertificate } from '../../lib/model/certificate';
 import { certificatePath, checkFetchedCertificate } from '../../lib/cli/fetch-cert';
-import { runMain, tempDir } from '../support/cli';
+import { runMain, tempDir, removedAfterAll } from '../support/cli';
 import { FIXTURE_CERT } from '../support/ready';
 import { ROOT } from '../support/render';
 
-const temps: string[] = [];
+const temps = removedAfterAll();
 const children: ChildProcess[] = [];
 afterAll(() => {
-  temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
   children.forEach((c) => c.kill());
 });
 

@@ -1,17 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runMain, tempDir, treeDigest } from '../support/cli';
+import { describe, expect, it } from 'vitest';
+import { runMain, treeDigest, removedAfterAll } from '../support/cli';
 import { parseDocument } from 'yaml';
 import { committedText, edit, ROOT } from '../support/render';
 
-const temps: string[] = [];
-function temp(prefix: string): string {
-  const dir = tempDir(prefix);
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const temps = removedAfterAll();
+const temp = (prefix: string): string => temps.make(prefix);
 
 /** The committed environments rendered once by the real command; tests take copies of it. */
 let rendered: string | undefined;

@@ -5,18 +5,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { runMain, tempDir, treeDigest } from '../support/cli';
+import { runMain, treeDigest, removedAfterAll } from '../support/cli';
 import { committedText, ROOT } from '../support/render';
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-function temp(prefix: string): string {
-  const dir = tempDir(prefix);
-  temps.push(dir);
-  return dir;
-}
+const temps = removedAfterAll();
+const temp = (prefix: string): string => temps.make(prefix);
 
 /** The committed environments and copies of staging (own namespace, host and sealed values), with a sealed key dropped where named. */
 function environments(copies: readonly string[], drop: Record<string, string> = {}): { envs: string; secrets: string } {

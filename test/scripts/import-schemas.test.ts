@@ -8,14 +8,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as jsYaml from 'js-yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bodyDigest, DEFAULT_FROM, generateSchemas, ImportError, SCHEMAS_FILE, serialize, type GeneratedSchemas } from '../../scripts/import-schemas';
-import { runAsync, tempDir } from '../support/cli';
+import { runAsync, tempDir, removedAfterAll } from '../support/cli';
 import { KUBERNETES_VERSION, SCHEMAS_FILE as READ_BY_TESTS } from '../support/kube-schema';
 import { committedText, edit, renderCommitted, renderTexts, ROOT } from '../support/render';
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const temps = removedAfterAll();
 
 /** A folder of upstream-shaped files: a definitions file and crds/ with the given files. */
 function upstreamFolder(definitions: Record<string, unknown>, crds: Record<string, unknown[]>, kubernetesFile = 'kubernetes-v1.28.0-definitions.json'): string {

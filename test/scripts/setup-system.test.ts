@@ -5,13 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../support/cli';
+import { describe, expect, it } from 'vitest';
+import { tempDir, removedAfterAll } from '../support/cli';
 import { ROOT } from '../support/render';
 
 const SCRIPT = path.join(ROOT, 'scripts', 'setup-system.sh');
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const temps = removedAfterAll();
 
 /** A PATH holding only the named commands (links to the real ones): the rest are "missing", and so is apt-get. */
 function pathWith(commands: readonly string[]): string {

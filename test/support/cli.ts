@@ -4,6 +4,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { afterAll } from 'vitest';
 import { ROOT } from './render';
 
 export interface Run {
@@ -44,6 +45,25 @@ export function runAsync(file: string, args: readonly string[], options: { reado
 /** A fresh temporary folder, removed by the caller's afterEach/afterAll through `cleanup`. */
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `gravl-${prefix}-`));
+}
+
+/**
+ * The temporary folders of one test file, removed after its tests: `make(prefix)` creates one,
+ * `push(dir)` adopts one made otherwise. Call it at the top of the file.
+ */
+export function removedAfterAll(): { make(prefix: string): string; push(dir: string): void } {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    make: (prefix) => {
+      const dir = tempDir(prefix);
+      dirs.push(dir);
+      return dir;
+    },
+    push: (dir) => void dirs.push(dir),
+  };
 }
 
 /** Every file under a folder with the sha256 of its bytes, for comparing trees exactly. */

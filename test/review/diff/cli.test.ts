@@ -1,18 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runMain, tempDir, treeDigest } from '../../support/cli';
+import { describe, expect, it } from 'vitest';
+import { runMain, treeDigest, removedAfterAll } from '../../support/cli';
 import { readTree, runDiff, treeOf } from '../../../lib/review/diff';
 import { committedText, edit, renderTexts, ROOT } from '../../support/render';
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-function temp(prefix: string): string {
-  const dir = tempDir(prefix);
-  temps.push(dir);
-  return dir;
-}
+const temps = removedAfterAll();
+const temp = (prefix: string): string => temps.make(prefix);
 
 describe('npm run diff', () => {
   it('prints one line and exits 0 when the committed dist/ is current, and never writes dist/', () => {

@@ -1,14 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseK6Summary } from '../../../lib/review/readiness/k6';
-import { runMain, tempDir } from '../../support/cli';
+import { runMain, tempDir, removedAfterAll } from '../../support/cli';
 import { writeEvidence } from '../../support/evidence';
 import { readyEnvironment } from '../../support/ready';
 import { ROOT } from '../../support/render';
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const temps = removedAfterAll();
 
 describe('npm run readiness', () => {
   it('says NO-GO for the committed production output and READY for staging, exiting 1 for the worst', () => {

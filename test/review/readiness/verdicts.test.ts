@@ -6,19 +6,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReadinessInput } from '../../../lib/review/readiness/criteria';
 import { readEvidence } from '../../../lib/review/readiness/evidence';
 import { readiness } from '../../../lib/review/readiness/report';
 import type { RenderedEnvironment } from '../../../lib/render/render';
-import { tempDir } from '../../support/cli';
+import { tempDir, removedAfterAll } from '../../support/cli';
 import { completedJob, trivyReport, vulnerability, writeEvidence } from '../../support/evidence';
 import { readyEnvironment } from '../../support/ready';
 import { environment, ROOT } from '../../support/render';
 
 type Json = Record<string, any>;
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const temps = removedAfterAll();
 
 function judge(env: RenderedEnvironment, extra: Partial<ReadinessInput> = {}) {
   const clone = (files: RenderedEnvironment['manifests']) => files.map((f) => ({ name: f.name, objects: structuredClone(f.objects) }));

@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { tempDir } from '../../support/cli';
+import { tempDir, removedAfterAll } from '../../support/cli';
 import { committedText, environment, objects, podSpecOf } from '../../support/render';
 import { LOAD_TEST_OPTIONS_PREFIX } from '../../../lib/contract';
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const temps = removedAfterAll();
 
 describe.each(['staging', 'production'])('the %s load test', (name) => {
   const env = environment(name);

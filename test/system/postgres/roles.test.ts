@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SCRIPTS } from '../../../lib/system/postgres/scripts';
-import { runAsync, tempDir, type Run } from '../../support/cli';
+import { runAsync, tempDir, type Run, removedAfterAll } from '../../support/cli';
 import { startPostgres, type PostgresServer } from '../../support/postgres';
 
 const DB = 'gravl';
@@ -22,7 +22,7 @@ const passwords: Record<RoleKey, string> = { owner: password(), app: password(),
 let pg: PostgresServer | undefined;
 let startError: unknown;
 let mount = '';
-const temps: string[] = [];
+const temps = removedAfterAll();
 
 function server(): PostgresServer {
   if (!pg) throw startError ?? new Error('the PostgreSQL server did not start');
@@ -101,7 +101,6 @@ afterAll(() => {
   try {
     pg?.stop();
   } finally {
-    temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
   }
 });
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SCRIPTS } from '../../../lib/system/postgres/scripts';
-import { runAsync, tempDir, type Run } from '../../support/cli';
+import { runAsync, type Run, removedAfterAll } from '../../support/cli';
 import { startPostgres, type PostgresServer } from '../../support/postgres';
 import { ROOT } from '../../support/render';
 
@@ -16,13 +16,9 @@ let pg: PostgresServer | undefined;
 let startError: unknown;
 /** The scripts as the pods see them: POSTGRES_SCRIPTS written into a folder, like a ConfigMap mount. */
 let mount = '';
-const temps: string[] = [];
+const temps = removedAfterAll();
 
-function temp(prefix: string): string {
-  const dir = tempDir(prefix);
-  temps.push(dir);
-  return dir;
-}
+const temp = (prefix: string): string => temps.make(prefix);
 
 /** The server; every test that needs it fails (never skips) with the reason it did not start. */
 function server(): PostgresServer {
@@ -44,7 +40,6 @@ afterAll(() => {
   try {
     pg?.stop();
   } finally {
-    temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
   }
 });
 

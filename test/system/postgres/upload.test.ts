@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { POSTGRES_SCRIPTS } from '../../../lib/system/postgres/scripts';
-import { runAsync, tempDir, type Run } from '../../support/cli';
+import { runAsync, type Run, removedAfterAll } from '../../support/cli';
 import { startPostgres, type PostgresServer } from '../../support/postgres';
 import { startS3, type S3Server } from '../../support/s3';
 
@@ -23,13 +23,9 @@ let s3: S3Server | undefined;
 let pg: PostgresServer | undefined;
 let startError: unknown;
 let mount = '';
-const temps: string[] = [];
+const temps = removedAfterAll();
 
-function temp(prefix: string): string {
-  const dir = tempDir(prefix);
-  temps.push(dir);
-  return dir;
-}
+const temp = (prefix: string): string => temps.make(prefix);
 
 function servers(): { s3: S3Server; pg: PostgresServer } {
   if (!s3 || !pg) throw startError ?? new Error('the S3 or PostgreSQL server did not start');
@@ -51,7 +47,6 @@ afterAll(async () => {
     await s3?.stop();
     pg?.stop();
   } finally {
-    temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
   }
 });
 
