@@ -99,6 +99,19 @@ describe('the layering of lib/', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('has the five components of the design, each one folder with one entry construct, shown in the README layout', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const [folder, construct] of [['security', 'Security'], ['postgres', 'Postgres'], ['backend', 'Backend'], ['monitoring', 'Monitoring'], ['logging', 'Logging']] as const) {
+      const entry = `lib/system/${folder}/index.ts`;
+      expect(fs.existsSync(path.join(ROOT, entry)), entry).toBe(true);
+      expect(fs.readFileSync(path.join(ROOT, entry), 'utf8'), entry).toMatch(new RegExp(`^export class ${construct} extends Construct \\{`, 'm'));
+      expect(readme, `README layout: ${folder}/`).toMatch(new RegExp(`^  ${folder}/ +${construct}:`, 'm'));
+    }
+    // The root composes the components by their entries only.
+    const root = graph.get('lib/system/gravl.ts')!.filter((i) => /^lib\/system\/[^/]+\//.test(i));
+    expect(root.every((i) => i.endsWith('/index.ts')), root.join(', ')).toBe(true);
+  });
+
   it('has no import cycle anywhere in lib/, type imports included', () => {
     expect(cycles().map((c) => c.join(' -> '))).toEqual([]);
   });

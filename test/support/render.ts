@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
-import { loadEnvironments, type EnvironmentSource } from '../../lib/model/load';
+import { loadEnvironments, type Environment, type EnvironmentSource } from '../../lib/model/load';
 import { formatProblem } from '../../lib/model/problems';
 import { renderAll } from '../../lib/render/synth';
 import type { RenderedEnvironment } from '../../lib/render/render';
@@ -37,6 +37,15 @@ export function committedSources(): EnvironmentSource[] {
 }
 
 /** The text of one committed environment file. */
+/** A committed environment as the model loads it (for building a component on its own). */
+export function loadedEnvironment(name: string): Environment {
+  const loaded = loadEnvironments(committedSources());
+  if (!loaded.ok) throw new Error('the committed environments do not load');
+  const env = loaded.environments.find((e) => e.name === name);
+  if (!env) throw new Error(`no committed environment ${name}`);
+  return env;
+}
+
 export function committedText(name: string): string {
   return fs.readFileSync(path.join(ENVIRONMENTS_DIR, `${name}.yaml`), 'utf8');
 }

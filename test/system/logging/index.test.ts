@@ -1,7 +1,12 @@
 /** The Logging component: Loki in its own wave, Alloy with the node agents, Grafana admitted as a reader. */
 import { describe, expect, it } from 'vitest';
-import { environment, objects } from '../../support/render';
+import { environment, loadedEnvironment, objects } from '../../support/render';
 import { fileOf } from '../../support/waves';
+import { App, Chart } from 'cdk8s';
+import { NetworkPolicies } from '../../../lib/kit/network/network-policies';
+import { STOCK_DNS, clusterAddresses } from '../../../lib/kit/network/peers';
+import { ScrapeTargets } from '../../../lib/kit/scrape';
+import { Logging } from '../../../lib/system/logging';
 
 describe.each(['staging', 'production'])('Logging in %s', (name) => {
   const env = environment(name);
@@ -21,17 +26,8 @@ describe.each(['staging', 'production'])('Logging in %s', (name) => {
 });
 
 describe('Logging readers', () => {
-  it('fails the build when a reader was told another address than the one Loki serves', async () => {
-    const { App, Chart } = await import('cdk8s');
-    const { NetworkPolicies } = await import('../../../lib/kit/network/network-policies');
-    const { STOCK_DNS, clusterAddresses } = await import('../../../lib/kit/network/peers');
-    const { ScrapeTargets } = await import('../../../lib/kit/scrape');
-    const { Logging } = await import('../../../lib/system/logging');
-    const { loadEnvironments } = await import('../../../lib/model/load');
-    const { committedSources } = await import('../../support/render');
-    const loaded = loadEnvironments(committedSources());
-    if (!loaded.ok) throw new Error('committed environments do not load');
-    const spec = loaded.environments.find((e) => e.name === 'staging')!.spec;
+  it('fails the build when a reader was told another address than the one Loki serves', () => {
+    const spec = loadedEnvironment('staging').spec;
     const build = (url: string) => {
       const app = new App();
       const chart = new Chart(app, 'c');

@@ -1,7 +1,13 @@
 /** The Monitoring component: Prometheus, Alertmanager, Grafana, kube-state-metrics in one wave; node-exporter with the node agents. */
 import { describe, expect, it } from 'vitest';
-import { environment } from '../../support/render';
+import { environment, loadedEnvironment } from '../../support/render';
 import { fileOf } from '../../support/waves';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { NetworkPolicies } from '../../../lib/kit/network/network-policies';
+import { STOCK_DNS, clusterAddresses } from '../../../lib/kit/network/peers';
+import { ScrapeTargets } from '../../../lib/kit/scrape';
+import { Secrets } from '../../../lib/kit/secrets';
+import { Monitoring } from '../../../lib/system/monitoring';
 
 describe.each(['staging', 'production'])('Monitoring in %s', (name) => {
   const env = environment(name);
@@ -24,18 +30,8 @@ describe.each(['staging', 'production'])('Monitoring in %s', (name) => {
 });
 
 describe('Monitoring discovery', () => {
-  it('grants Prometheus discovery in the namespace of every target declared before it finalizes, and refuses one declared after', async () => {
-    const { App, Chart } = await import('cdk8s');
-    const { NetworkPolicies } = await import('../../../lib/kit/network/network-policies');
-    const { STOCK_DNS, clusterAddresses } = await import('../../../lib/kit/network/peers');
-    const { ScrapeTargets } = await import('../../../lib/kit/scrape');
-    const { Secrets } = await import('../../../lib/kit/secrets');
-    const { Monitoring } = await import('../../../lib/system/monitoring');
-    const { loadEnvironments } = await import('../../../lib/model/load');
-    const { committedSources } = await import('../../support/render');
-    const loaded = loadEnvironments(committedSources());
-    if (!loaded.ok) throw new Error('committed environments do not load');
-    const env = loaded.environments.find((e) => e.name === 'staging')!;
+  it('grants Prometheus discovery in the namespace of every target declared before it finalizes, and refuses one declared after', () => {
+    const env = loadedEnvironment('staging');
     const app = new App();
     const chart = new Chart(app, 'c');
     const network = new NetworkPolicies(chart, 'network', { namespaces: ['gravl-monitoring', 'gravl-node-agents'], dns: STOCK_DNS });
@@ -60,7 +56,6 @@ describe('Monitoring discovery', () => {
     metrics.scrapePods({ job: 'cert-manager', pods: pods('certs'), port: 9402, find: 'declared' });
     monitoring.finalize();
     expect(monitoring.prometheus.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
-    const { ApiObject } = await import('cdk8s');
     const roles = chart.node.findAll().filter((c): c is InstanceType<typeof ApiObject> => c instanceof ApiObject && c.kind === 'Role').map((r) => r.metadata.namespace);
     expect(roles).toEqual(['gravl-monitoring', 'gravl-node-agents', 'certs']);
     expect(() => metrics.scrapePods({ job: 'edge-gateway', pods: pods('edge'), port: 19001, find: 'address' })).toThrowError(/scrape targets are closed/);
