@@ -69,6 +69,18 @@ export interface BenchTimes {
   readonly test?: number;
 }
 
+/**
+ * The time of rendering n environments, split as start + n x each: the fixed part (node, the
+ * bundle, the first environment's cold code) and what one more environment costs, from the runs of
+ * 2 and 20. The 20/2 target (< 1.5x) holds only while an environment costs less than the fixed
+ * part / 34: (start + 20e) < 1.5 (start + 2e) <=> 17e < start / 2.
+ */
+export function scaleModel(twoEnvironments: number, twentyEnvironments: number): { start: number; each: number; eachWithinTarget: number } {
+  const each = (twentyEnvironments - twoEnvironments) / 18;
+  const start = twoEnvironments - 2 * each;
+  return { start, each, eachWithinTarget: start / 34 };
+}
+
 /** One target: the figure measured, the bound, and whether it holds. */
 export interface TargetCheck {
   readonly name: string;
@@ -162,7 +174,9 @@ export function runBench(options: BenchOptions): { ok: boolean } {
     const [two, twenty, hundred] = sized.map(({ count, args }) => phase(measure(`render ${count} environments`, count === 100 ? Math.min(runs, 3) : runs, node, [launcher, 'synth', ...args], root)));
     print('peak memory (resident) of synth');
     for (const { count, args } of sized) print(`  ${`${count} environments`.padEnd(34)} ${peakRss(root, ['synth', ...args]).toFixed(0).padStart(6)} MiB`);
+    const model = scaleModel(two!.medianMs, twenty!.medianMs);
     print(`  (100 environments: ${(hundred!.medianMs / 100).toFixed(0)} ms each)`);
+    print(`scale: n environments take ${model.start.toFixed(0)} ms + n x ${model.each.toFixed(1)} ms; 20 envs < 1.5x 2 envs needs under ${model.eachWithinTarget.toFixed(1)} ms an environment at this start`);
     const test = options.tests ? phase(measure('npm test (once)', 1, npm, ['test', '--silent'], root, [0], false)) : undefined;
 
     const checks = judgeTargets({

@@ -3,7 +3,7 @@
  * themselves are measured by `npm run bench` on the machine at hand, not in the test suite.
  */
 import { describe, expect, it } from 'vitest';
-import { describeLoad, judgeTargets, median } from '../../lib/cli/bench';
+import { describeLoad, judgeTargets, median, scaleModel } from '../../lib/cli/bench';
 
 describe('median', () => {
   it('takes the middle sample of an odd count, whatever the order, and the mean of the middle two of an even one', () => {
@@ -41,6 +41,18 @@ describe('judgeTargets', () => {
   it('leaves npm test out when it was not measured', () => {
     const { test: _test, ...rest } = passing;
     expect(judgeTargets(rest).map((c) => c.name)).not.toContain('npm test');
+  });
+});
+
+describe('scaleModel', () => {
+  it('splits the runs of 2 and 20 environments into a fixed start and a cost per environment, and the cost the 20/2 target allows', () => {
+    const model = scaleModel(300, 840);
+    expect(model.each).toBeCloseTo(30);
+    expect(model.start).toBeCloseTo(240);
+    expect(model.eachWithinTarget).toBeCloseTo(240 / 34);
+    // At exactly that cost per environment, 20 take 1.5x the time of 2.
+    const atBound = { two: model.start + 2 * model.eachWithinTarget, twenty: model.start + 20 * model.eachWithinTarget };
+    expect(atBound.twenty / atBound.two).toBeCloseTo(1.5);
   });
 });
 
