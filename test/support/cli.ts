@@ -26,11 +26,15 @@ export interface RunOptions {
 
 /**
  * A command line run in this process through runCli (lib/cli/main.ts), the function main.ts runs:
- * the same parsing, commands, output and exit code, without a process to start (node, the bundle,
- * a cold compiler: about a second of CPU each). The test's modules are shared with it, already
- * compiled. What only a real process shows (the launcher rebuilding its bundle, the worker threads
- * of a parallel synth, a pipe that closes early, main.ts's own wiring) is tested with runSpawned,
- * as is each command once end to end.
+ * the same parsing, commands, output and exit code, without a process to start (node, the bundle
+ * and a cold compiler: up to most of a second of CPU a run, and the suite made over a hundred).
+ * It shares the test's modules, already loaded and compiled, and leaves no state behind (no exit
+ * code, listener or environment variable), as test files share their worker (vitest.config.mts).
+ *
+ * Why both: what only a real process shows is tested with runSpawned: the launcher rebuilding its
+ * bundle, the worker threads of a parallel synth, a pipe that closes early, standard input, main.ts's
+ * own wiring (test/cli/run-cli.test.ts: the same status and output both ways), and each command once
+ * end to end.
  */
 export async function runMain(args: readonly string[], options: RunOptions = {}): Promise<Run> {
   let stdout = '';
