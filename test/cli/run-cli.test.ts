@@ -5,17 +5,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../../lib/cli/main';
 import { runMain, runSpawned, treeDigest, removedAfterAll, type Run } from '../support/cli';
 import { ROOT } from '../support/render';
 
 const temps = removedAfterAll();
-afterEach(() => void vi.restoreAllMocks());
 
-/** A run's output with synth's per-environment timings (`  512 ms`), which differ from run to run, blanked. */
-const untimed = (run: Run): Run => ({ ...run, stdout: run.stdout.replace(/\d+ ms {2}->/g, 'N ms  ->') });
+/** A run's output with synth's per-environment timings (`  512 ms`, padded), which differ from run to run, blanked. */
+const untimed = (run: Run): Run => ({ ...run, stdout: run.stdout.replace(/ +\d+ ms {2}->/g, ' N ms  ->') });
 
 describe('runCli and the real process', () => {
   const empty = temps.make('empty');
@@ -48,28 +47,38 @@ describe('runCli', () => {
     const env = { ...process.env };
     const listeners = (['exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'] as const).map((e) => process.listenerCount(e));
     const streamListeners = [process.stdout.listenerCount('error'), process.stderr.listenerCount('error')];
-    const stdoutWrite = vi.spyOn(process.stdout, 'write');
-    const stderrWrite = vi.spyOn(process.stderr, 'write');
-    const log = vi.spyOn(console, 'log');
-    const error = vi.spyOn(console, 'error');
-    const exit = vi.spyOn(process, 'exit').mockImplementation(() => {
-      throw new Error('runCli called process.exit');
-    });
+    const spies = [
+      vi.spyOn(process.stdout, 'write'),
+      vi.spyOn(process.stderr, 'write'),
+      vi.spyOn(console, 'log'),
+      vi.spyOn(console, 'error'),
+      vi.spyOn(process, 'exit').mockImplementation(() => {
+        throw new Error('runCli called process.exit');
+      }),
+    ];
     // A code no command returns, so that any the CLI set would show (restored after).
     const exitCode = process.exitCode;
     process.exitCode = 7;
     const codes: number[] = [];
-    // Every way out: a verdict (1), a wrong command line (2), a problem (1), a failure (1), success (0).
-    for (const args of [['readiness', '--date', '2026-12-01'], ['readiness', '--no-such-option'], ['synth', '--environments', 'no-such-folder'], ['readiness', temps.make('empty')], ['--help']]) {
-      const out: string[] = [];
-      codes.push(await runCli(args, { cwd: ROOT, env: { ...process.env, GRAVL_DEBUG: '' }, stdout: (t) => void out.push(t), stderr: (t) => void out.push(t) }));
-      expect(out.join('')).not.toBe('');
+    let left: typeof process.exitCode;
+    let calls: number[];
+    try {
+      // Every way out: a verdict (1), a wrong command line (2), a problem (1), a failure (1), success (0).
+      for (const args of [['readiness', '--date', '2026-12-01'], ['readiness', '--no-such-option'], ['synth', '--environments', 'no-such-folder'], ['readiness', temps.make('empty')], ['--help']]) {
+        const out: string[] = [];
+        codes.push(await runCli(args, { cwd: ROOT, env: { ...process.env, GRAVL_DEBUG: '' }, stdout: (t) => void out.push(t), stderr: (t) => void out.push(t) }));
+        expect(out.join('')).not.toBe('');
+      }
+    } finally {
+      left = process.exitCode;
+      process.exitCode = exitCode;
+      calls = spies.map((spy) => spy.mock.calls.length);
+      for (const spy of spies) spy.mockRestore();
     }
-    const left = process.exitCode;
-    process.exitCode = exitCode;
     expect(codes).toEqual([1, 2, 1, 1, 0]);
     expect(left).toBe(7);
-    expect([stdoutWrite, stderrWrite, log, error, exit].map((spy) => spy.mock.calls.length)).toEqual([0, 0, 0, 0, 0]);
+    // Nothing written to the process's own streams, no console, no exit.
+    expect(calls).toEqual([0, 0, 0, 0, 0]);
     expect((['exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'] as const).map((e) => process.listenerCount(e))).toEqual(listeners);
     expect([process.stdout.listenerCount('error'), process.stderr.listenerCount('error')]).toEqual(streamListeners);
     expect(process.env).toEqual(env);
