@@ -330,7 +330,7 @@ const SPEC: CommandSpec = {
 
 function main(): void {
   try {
-    const args = parseCommand(SPEC, process.argv.slice(2), ROOT);
+    const args = parseCommand(SPEC, process.argv.slice(2), ROOT, process.cwd());
     if (args.help) {
       process.stdout.write(commandUsage(SPEC));
       return;

@@ -1,7 +1,7 @@
 /**
- * What each command accepts, as data: main.ts parses the command line with it, `--help` prints
- * it, and a test holds the README's command table to it. Adding an option here is the only way to
- * add one, so the three never disagree.
+ * What each command accepts, as data: lib/cli/main.ts parses the command line with it, `--help`
+ * prints it, and a test holds the README's command table to it. Adding an option here is the only
+ * way to add one, so the three never disagree.
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -167,7 +167,7 @@ export function programUsage(): string {
   ].join('\n');
 }
 
-/** A wrong command line: main prints the message and the usage, and exits 2. */
+/** A wrong command line: runCli prints the message and the usage, and exits 2. */
 export class UsageError extends Error {
   constructor(
     message: string,
@@ -189,9 +189,10 @@ export interface ParsedCommand {
 /**
  * Parses argv against the spec. Unknown options, missing values and unexpected positionals throw a
  * UsageError; `-h`/`--help` anywhere asks for the help. A repeated string option keeps its last
- * value in `values` and every value in `strings`.
+ * value in `values` and every value in `strings`. A defaulted path resolves against `root` (the
+ * project), a given one against `cwd` (the working folder the command runs in).
  */
-export function parseCommand(spec: CommandSpec, argv: readonly string[], root: string): ParsedCommand {
+export function parseCommand(spec: CommandSpec, argv: readonly string[], root: string, cwd: string): ParsedCommand {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, option] of Object.entries(spec.options)) options[name] = option.type === 'string' ? { type: 'string', multiple: true } : { type: 'boolean' };
   let parsed: ReturnType<typeof parseArgs>;
@@ -215,7 +216,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[], root: s
     }
     const list = (given[name] as string[] | undefined) ?? [];
     if (list.length > 0) {
-      strings[name] = option.path ? list.map((v) => path.resolve(v)) : list;
+      strings[name] = option.path ? list.map((v) => path.resolve(cwd, v)) : list;
       values[name] = strings[name]!.at(-1);
     } else if (option.default !== undefined) {
       values[name] = option.path ? path.resolve(root, option.default) : option.default;

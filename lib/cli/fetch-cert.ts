@@ -48,9 +48,9 @@ export function checkFetchedCertificate(label: string, pem: string): void {
   }
 }
 
-/** A new self-signed certificate whose private key is discarded at once (openssl). */
-export function makeStandInCertificate(environment: string): string {
-  const run = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', '/dev/null', '-days', '3650', '-subj', `/O=gravl stand-in ${environment}/CN=stand-in sealing certificate`, '-out', '-'], { encoding: 'utf8', timeout: 120_000 });
+/** A new self-signed certificate whose private key is discarded at once (openssl, found on env's PATH when given). */
+export function makeStandInCertificate(environment: string, env?: NodeJS.ProcessEnv): string {
+  const run = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', '/dev/null', '-days', '3650', '-subj', `/O=gravl stand-in ${environment}/CN=stand-in sealing certificate`, '-out', '-'], { encoding: 'utf8', timeout: 120_000, ...(env ? { env } : {}) });
   if (run.error || run.status !== 0) throw new Error(`openssl could not make a certificate: ${run.error?.message ?? run.stderr.trim().split('\n')[0]}`);
   return run.stdout;
 }

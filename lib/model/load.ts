@@ -1,6 +1,7 @@
 /**
- * Parses and validates environment files. Pure: main.ts reads the files and passes their text, so
- * the same code serves synth, tests and tools. Every problem in every file is reported at once.
+ * Parses and validates environment files. Pure: the CLI (lib/cli/main.ts) reads the files and
+ * passes their text, so the same code serves synth, tests and tools. Every problem in every file is
+ * reported at once.
  */
 import { validators } from './validators';
 import { describeValue, type Problem } from './problems';
@@ -29,7 +30,7 @@ export interface Environment {
   };
 }
 
-/** The text of one environment file, as read by main.ts. */
+/** The text of one environment file, as read by the CLI (lib/cli/main.ts). */
 export interface EnvironmentSource {
   /** Path as the user should see it, e.g. environments/staging.yaml. */
   readonly file: string;

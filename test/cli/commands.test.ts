@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_SPECS, commandUsage, optionSynopsis, parseCommand, programUsage, UsageError } from '../../lib/cli/commands';
-import { runAsync, type Run } from '../support/cli';
+import { runAsync, runMain, type Run } from '../support/cli';
 import { ROOT } from '../support/render';
 
-/** `node bin/gravl.cjs ...` (as the npm scripts run it), asynchronously so that the runs of a test overlap; with a shell pipeline when given. */
-function run(args: readonly string[], pipeTo?: string): Promise<Run> {
+/** `node bin/gravl.cjs ...` (as the npm scripts run it) in a child process, asynchronously so that the runs of a test overlap; with a shell pipeline when given. */
+function runThroughShell(args: readonly string[], pipeTo?: string): Promise<Run> {
   const command = [process.execPath, path.join(ROOT, 'bin', 'gravl.cjs'), ...args].map((a) => `'${a}'`).join(' ');
   // pipefail: the status is the command's own, not that of the reader at the end of the pipe.
   return runAsync('bash', ['-o', 'pipefail', '-c', pipeTo ? `${command} | ${pipeTo}` : command]);
@@ -20,7 +20,7 @@ function run(args: readonly string[], pipeTo?: string): Promise<Run> {
 describe('--help', () => {
   it('lists every command with its summary, and exits 0', async () => {
     for (const flag of ['--help', '-h']) {
-      const result = await run([flag]);
+      const result = await runMain([flag]);
       expect(result.status).toBe(0);
       expect(result.stdout).toBe(programUsage());
       for (const spec of COMMAND_SPECS) expect(result.stdout).toMatch(new RegExp(`^  ${spec.name} +${spec.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
@@ -28,7 +28,7 @@ describe('--help', () => {
   });
 
   it.each(COMMAND_SPECS.map((s) => [s.name, s] as const))('prints the options of %s with their defaults for --help and -h, and exits 0', async (_name, spec) => {
-    const [long, short] = await Promise.all([run([spec.name, '--help']), run([spec.name, '-h'])]);
+    const [long, short] = await Promise.all([runMain([spec.name, '--help']), runMain([spec.name, '-h'])]);
     for (const result of [long, short]) {
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).toBe(commandUsage(spec));
@@ -40,7 +40,7 @@ describe('--help', () => {
   });
 
   it.each(COMMAND_SPECS.map((s) => [s.name]))('rejects an unknown option of %s with the usage on stderr and exit 2', async (name) => {
-    const result = await run([name, '--no-such-option']);
+    const result = await runMain([name, '--no-such-option']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`${name}: unknown option --no-such-option`);
     expect(result.stderr).toContain(`Usage: npm run ${name} --`);
@@ -48,7 +48,7 @@ describe('--help', () => {
   });
 
   it('rejects an unknown command with the list of commands and exit 2', async () => {
-    const result = await run(['deploy']);
+    const result = await runMain(['deploy']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('unknown command "deploy"');
     expect(result.stderr).toContain(programUsage());
@@ -59,16 +59,16 @@ describe('parseCommand', () => {
   const synth = COMMAND_SPECS.find((s) => s.name === 'synth')!;
 
   it('applies defaults against the project root and resolves given paths against the working folder', () => {
-    const parsed = parseCommand(synth, ['--environments', 'elsewhere'], '/project');
+    const parsed = parseCommand(synth, ['--environments', 'elsewhere'], '/project', '/somewhere/else');
     expect(parsed.values.out).toBe(path.join('/project', 'dist'));
-    expect(parsed.values.environments).toBe(path.resolve('elsewhere'));
+    expect(parsed.values.environments).toBe(path.join('/somewhere/else', 'elsewhere'));
     expect(parsed.help).toBe(false);
   });
 
   it('rejects a positional argument a command does not take, and a missing value', () => {
-    expect(() => parseCommand(synth, ['extra'], '/p')).toThrow(UsageError);
-    expect(() => parseCommand(synth, ['extra'], '/p')).toThrow('unexpected argument "extra"');
-    expect(() => parseCommand(synth, ['--out'], '/p')).toThrow(/--out/);
+    expect(() => parseCommand(synth, ['extra'], '/p', '/p')).toThrow(UsageError);
+    expect(() => parseCommand(synth, ['extra'], '/p', '/p')).toThrow('unexpected argument "extra"');
+    expect(() => parseCommand(synth, ['--out'], '/p', '/p')).toThrow(/--out/);
   });
 });
 
@@ -92,8 +92,9 @@ describe("the README's command table", () => {
 
 describe('output into a pipe that closes early', () => {
   it.each([['diff'], ['readiness', '--date', '2026-12-01'], ['--help']])('ends quietly, with the exit code it has without the pipe: %s | head -1', async (...args) => {
-    // Only readiness needs the run without the pipe: its exit code is the verdict's.
-    const [piped, whole] = await Promise.all([run(args, 'head -c 1 >/dev/null'), args[0] === 'readiness' ? run(args) : undefined]);
+    // Only readiness needs the run without the pipe: its exit code is the verdict's (in this
+    // process: test/cli/run-cli.test.ts holds it to the real process's).
+    const [piped, whole] = await Promise.all([runThroughShell(args, 'head -c 1 >/dev/null'), args[0] === 'readiness' ? runMain(args) : undefined]);
     expect(piped.stderr).not.toMatch(/EPIPE|\n\s+at /);
     // 0 for diff and --help; the verdict's code for readiness (NO-GO while production has stand-ins).
     expect(piped.status).toBe(whole ? whole.status : 0);

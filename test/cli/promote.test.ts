@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSource } from '../../lib/model/load';
 import { renderAll, synth } from '../../lib/render/synth';
-import { runMain, tempDir } from '../support/cli';
+import { runMain, runSpawned, tempDir } from '../support/cli';
 import { writeEvidence } from '../support/evidence';
 import { readySource } from '../support/ready';
 import { committedText, ROOT, sourceFor } from '../support/render';
@@ -78,20 +78,20 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('npm run promote', () => {
-  it('rejects a command line without the environment, and an environment that is not promoted', () => {
-    const none = runMain(['promote', '--repo', repo]);
+  it('rejects a command line without the environment, and an environment that is not promoted', async () => {
+    const none = await runMain(['promote', '--repo', repo]);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('promote: found no environment, expected the one environment to promote to (such as production)');
-    const staging = runMain(['promote', 'staging', '--repo', repo]);
+    const staging = await runMain(['promote', 'staging', '--repo', repo]);
     expect(staging.status).toBe(1);
     expect(staging.stderr).toContain(`promote: environments/staging.yaml at ${good.slice(0, 12)}: gitops.promotedFrom: found nothing, so staging follows main directly`);
     expect(staging.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('rejects a working tree with uncommitted changes, naming them', () => {
+  it('rejects a working tree with uncommitted changes, naming them', async () => {
     fs.writeFileSync(path.join(repo, 'notes.txt'), 'draft\n');
     try {
-      const run = promote('--from', good);
+      const run = await promote('--from', good);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain('refused: the working tree has uncommitted changes (notes.txt): commit or stash them first');
       expect(run.stderr).toMatch(/promote: 1 reason\(s\); nothing was moved/);
@@ -100,16 +100,16 @@ describe('npm run promote', () => {
     }
   });
 
-  it('rejects a revision that is not on main', () => {
+  it('rejects a revision that is not on main', async () => {
     const off = git('commit-tree', `${good}^{tree}`, '-p', good, '-m', 'a commit on no branch of the mainline');
-    const run = promote('--from', off);
+    const run = await promote('--from', off);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`refused: ${off.slice(0, 12)} is not on main: only a revision of the mainline, which staging has run, is promoted`);
   });
 
   it('rejects a revision whose staging gate has no evidence', async () => {
     const bare = await commit('staging evidence removed', () => fs.rmSync(path.join(repo, 'evidence'), { recursive: true }));
-    const run = promote('--from', bare);
+    const run = await promote('--from', bare);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`refused: staging has no evidence for its gate: evidence/staging/ at ${bare.slice(0, 12)} does not exist and no --evidence DIR was given`);
     git('checkout', '-q', good, '--', 'evidence');
@@ -120,7 +120,7 @@ describe('npm run promote', () => {
     const partial = await commit('staging evidence: the load test only', () => {
       for (const entry of fs.readdirSync(path.join(repo, 'evidence', 'staging'))) if (entry !== 'k6.log') fs.rmSync(path.join(repo, 'evidence', 'staging', entry), { recursive: true });
     });
-    const run = promote('--from', partial);
+    const run = await promote('--from', partial);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`refused: staging is READY, not GO, at ${partial.slice(0, 12)} on evidence/staging/ at ${partial.slice(0, 12)}: runtime evidence is missing or does not match: RUNTIME `));
     expect(run.stderr).toMatch(/promote: 1 reason\(s\)/);
@@ -134,7 +134,7 @@ describe('npm run promote', () => {
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^(backend:\n(?:  .*\n)*?  replicas:) 2$/m, '$1 3'));
     });
     expect(git('show', '--stat', '--format=', stale)).toContain('environments/staging.yaml');
-    const run = promote('--from', stale);
+    const run = await promote('--from', stale);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`refused: dist/ at ${stale.slice(0, 12)} is stale: it is not what its sources render \\(dist/staging/[^)]*\\); run npm run synth and commit dist/`));
     // The stale revision is refused for that reason only: its gates pass on their own.
@@ -151,7 +151,7 @@ describe('npm run promote', () => {
       fs.writeFileSync(rollout, JSON.stringify(o, null, 2));
       await writeEnvironments([sources[0]!, sourceFor('production', committedText('production'))]);
     });
-    const run = promote('--from', nogo);
+    const run = await promote('--from', nogo);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`refused: staging is NO-GO at ${nogo.slice(0, 12)} on evidence/staging/ at ${nogo.slice(0, 12)}: FAIL Application pods healthy`));
     expect(run.stderr).toMatch(new RegExp(`refused: production is NO-GO at ${nogo.slice(0, 12)}: FAIL `));
@@ -163,9 +163,9 @@ describe('npm run promote', () => {
     expect(git('diff', '--stat', good, 'HEAD')).toBe('');
   }, 30_000);
 
-  it('with --dry-run shows the promotion and what production receives, and moves nothing', () => {
+  it('with --dry-run shows the promotion and what production receives, and moves nothing', async () => {
     const before = refs();
-    const run = promote('--from', good, '--dry-run');
+    const run = await promote('--from', good, '--dry-run');
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain(`staging: GO at ${good.slice(0, 12)} on evidence/staging/ at ${good.slice(0, 12)}`);
     expect(run.stdout).toMatch(/^production: READY/m);
@@ -179,7 +179,8 @@ describe('npm run promote', () => {
 
   it('moves the production ref to a good revision of main, and nothing else; prints the git push, never pushes', () => {
     const before = refs();
-    const run = promote('--from', good);
+    // The real process, end to end, once (the others run the command in this process).
+    const run = runSpawned(['promote', 'production', '--repo', repo, '--from', good]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain(`moved production from (new branch) to ${good.slice(0, 12)} (locally: nothing was pushed)`);
     expect(run.stdout).toContain('to deploy it, run: git push origin production');
@@ -191,7 +192,7 @@ describe('npm run promote', () => {
     const next = await commit('docs: a line (dist/ unchanged)', () => fs.appendFileSync(path.join(repo, 'README.md'), '\nA line.\n'));
     // An earlier promotion took production to the next revision.
     git('update-ref', 'refs/heads/production', next);
-    const back = promote('--from', good);
+    const back = await promote('--from', good);
     expect(back.status, back.stderr).toBe(0);
     expect(back.stdout).toMatch(/^no change: every object of production is as rendered before$/m);
     expect(back.stdout).toContain(`moved production from ${next.slice(0, 12)} to ${good.slice(0, 12)} (back: a rollback)`);
@@ -206,7 +207,7 @@ describe('npm run promote', () => {
       git('remote', 'add', 'origin', remote);
       git('push', '-q', 'origin', 'main');
       const local = await commit('docs: a line nobody reviewed', () => fs.appendFileSync(path.join(repo, 'README.md'), '\nUnreviewed.\n'));
-      const run = promote('--from', local);
+      const run = await promote('--from', local);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`refused: ${local.slice(0, 12)} is not on origin/main: only a revision of the mainline, which staging has run, is promoted`);
     } finally {

@@ -9,7 +9,7 @@ import { certificateFingerprint } from '../../lib/model/certificate';
 import { GENERATED, provided } from '../../lib/model/credentials';
 import { sealIntoValues, type SealRequest } from '../../lib/cli/seal';
 import { unseal } from '../../lib/cli/sealing';
-import { runMain, tempDir, removedAfterAll } from '../support/cli';
+import { runMain, runSpawned, tempDir, removedAfterAll } from '../support/cli';
 import { committedText, edit } from '../support/render';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'sealing');
@@ -35,10 +35,11 @@ const request = (key: string, value: string | undefined, extra: Partial<SealRequ
 });
 
 describe('npm run seal', () => {
-  it('seals standard input (without the newline echo adds) dated today, and a generated value it never prints', () => {
+  it('seals standard input (without the newline echo adds) dated today, and a generated value it never prints', async () => {
     const dir = secretsDir();
     const strong = 'correct-horse-battery-staple-2026-x';
-    const run = runMain(args(dir, 'password'), { input: `${strong}\n` });
+    // The real process, end to end (standard input read as a process reads it); the others run in this process.
+    const run = runSpawned(args(dir, 'password'), { input: `${strong}\n` });
     expect(run.status, run.stderr).toBe(0);
     const entry = values(dir)['gravl-staging']['gravl-db-credentials'].data.password;
     expect(entry.rotated).toBe(new Date().toISOString().slice(0, 10));
@@ -50,7 +51,7 @@ describe('npm run seal', () => {
     expect(entry.origin).toBe('provided');
     expect(entry.certificate).toBe(certificateFingerprint(certificate));
 
-    const generated = runMain(args(dir, 'username', '--generate'));
+    const generated = await runMain(args(dir, 'username', '--generate'));
     expect(generated.status, generated.stderr).toBe(0);
     const made = values(dir)['gravl-staging']['gravl-db-credentials'].data.username;
     expect(made.origin).toBe('generated');
@@ -59,13 +60,13 @@ describe('npm run seal', () => {
     expect(generated.stdout + generated.stderr).not.toContain(plain);
   });
 
-  it('fails clearly without the controller certificate, and on a bad scope, writing nothing', () => {
+  it('fails clearly without the controller certificate, and on a bad scope, writing nothing', async () => {
     const dir = secretsDir();
     fs.rmSync(path.join(dir, 'staging', 'sealing-cert.pem'));
-    const noCert = runMain(args(dir, 'password'), { input: 'x' });
+    const noCert = await runMain(args(dir, 'password'), { input: 'x' });
     expect(noCert.status).toBe(1);
     expect(noCert.stderr).toMatch(/sealing-cert\.pem: found no sealing certificate, expected the controller's \(npm run seal -- --secrets \S+ --fetch-cert --env staging\)/);
-    const badScope = runMain(args(secretsDir(), 'password', '--scope', 'global'), { input: 'x' });
+    const badScope = await runMain(args(secretsDir(), 'password', '--scope', 'global'), { input: 'x' });
     expect(badScope.status).toBe(1);
     expect(badScope.stderr).toContain('--scope: found "global", expected one of strict, namespace-wide, cluster-wide');
     expect(fs.existsSync(path.join(dir, 'staging', 'sealed-values.yaml'))).toBe(false);
@@ -114,9 +115,9 @@ describe('provided credentials', () => {
     ['gravl-monitoring', 'alertmanager-receivers', 'slack-webhook-url'],
     ['gravl-monitoring', 'alertmanager-receivers', 'smtp-password'],
     ['gravl-monitoring', 'alertmanager-receivers', 'dead-mans-switch-url'],
-  ])('rejects --generate for the provided key %s/%s %s, naming it', (namespace, name, key) => {
+  ])('rejects --generate for the provided key %s/%s %s, naming it', async (namespace, name, key) => {
     const dir = secretsDir();
-    const run = runMain(['seal', '--env', 'staging', '--namespace', namespace, '--name', name, '--key', key, '--secrets', dir, '--generate']);
+    const run = await runMain(['seal', '--env', 'staging', '--namespace', namespace, '--name', name, '--key', key, '--secrets', dir, '--generate']);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`--generate: ${namespace}/${name} key ${key} is a provided credential`);
     expect(run.stderr).toContain('only its owner can give it');
@@ -155,10 +156,10 @@ describe('provided credentials', () => {
     expect(() => sealIntoValues({ ...request(key, undefined), name, keyClass }, { certificate })).toThrow(/--generate: .* is a provided credential .*only its owner can give it/);
   });
 
-  it('rejects a malformed Slack webhook URL at seal time, without echoing it', () => {
+  it('rejects a malformed Slack webhook URL at seal time, without echoing it', async () => {
     const dir = secretsDir();
     const bad = 'https://example.com/not-a-slack-webhook';
-    const run = runMain(['seal', '--env', 'staging', '--namespace', 'gravl-monitoring', '--name', 'alertmanager-receivers', '--key', 'slack-webhook-url', '--secrets', dir], { input: bad });
+    const run = await runMain(['seal', '--env', 'staging', '--namespace', 'gravl-monitoring', '--name', 'alertmanager-receivers', '--key', 'slack-webhook-url', '--secrets', dir], { input: bad });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('gravl-monitoring/alertmanager-receivers key slack-webhook-url (provided/slack-webhook-url): found a value of 39 characters that is not of that form, expected a Slack incoming-webhook URL');
     expect(run.stderr).not.toContain(bad);
@@ -183,8 +184,8 @@ describe('provided credentials', () => {
     expect(unseal(privateKey, { namespace: 'gravl-monitoring', name: 'alertmanager-receivers', scope: 'strict' }, entry.sealed).toString()).toBe(url);
   });
 
-  it('rejects a key that nothing in the environment reads, listing the keys of that secret', () => {
-    const run = runMain(args(secretsDir(), 'token', '--generate'));
+  it('rejects a key that nothing in the environment reads, listing the keys of that secret', async () => {
+    const run = await runMain(args(secretsDir(), 'token', '--generate'));
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('--key: found gravl-staging/gravl-db-credentials key token, which nothing in staging reads; expected one of its keys: password, username');
   });

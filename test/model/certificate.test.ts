@@ -41,21 +41,21 @@ describe('the sealing certificate', () => {
     expect(() => readSealingCertificate('cert.pem', 'not a certificate')).toThrow('cert.pem: found no X.509 certificate (PEM)');
   });
 
-  it('makes a stand-in with openssl and marks it as one where it is made', () => {
+  it('makes a stand-in with openssl and marks it as one where it is made', async () => {
     const dir = secretsDir();
     fs.rmSync(path.join(dir, 'staging', 'sealing-cert.pem'));
-    const run = runMain(['seal', '--stand-in-cert', '--env', 'staging', '--secrets', dir]);
+    const run = await runMain(['seal', '--stand-in-cert', '--env', 'staging', '--secrets', dir]);
     expect(run.status, run.stderr).toBe(0);
     const text = fs.readFileSync(path.join(dir, 'staging', 'sealing-cert.pem'), 'utf8');
     expect(text.split('\n')[0]).toBe('# gravl-sealing-certificate: stand-in');
     expect(readSealingCertificate('x', text).provenance).toBe('stand-in');
   });
 
-  it('writes a certificate kubeseal --fetch-cert wrote as fetched, and lists every value to seal again for it', () => {
+  it('writes a certificate kubeseal --fetch-cert wrote as fetched, and lists every value to seal again for it', async () => {
     const dir = secretsDir();
     const from = path.join(dir, 'cert-from-kubeseal.pem');
     fs.writeFileSync(from, FIXTURE_CERT);
-    const run = runMain(['seal', '--fetch-cert', '--env', 'staging', '--from', from, '--secrets', dir]);
+    const run = await runMain(['seal', '--fetch-cert', '--env', 'staging', '--from', from, '--secrets', dir]);
     expect(run.status, run.stderr).toBe(0);
     const written = readSealingCertificate('x', fs.readFileSync(path.join(dir, 'staging', 'sealing-cert.pem'), 'utf8'));
     expect(written).toMatchObject({ provenance: 'fetched', fingerprint: certificateFingerprint(FIXTURE_CERT) });
@@ -63,9 +63,9 @@ describe('the sealing certificate', () => {
     expect(run.stdout).toContain('npm run seal -- --env staging --namespace gravl-staging --name gravl-db-credentials --key password --generate');
   });
 
-  it('rejects a stand-in given as the controller\'s certificate', () => {
+  it('rejects a stand-in given as the controller\'s certificate', async () => {
     const dir = secretsDir();
-    const run = runMain(['seal', '--fetch-cert', '--env', 'staging', '--from', path.join(ROOT, 'secrets', 'staging', 'sealing-cert.pem'), '--secrets', dir]);
+    const run = await runMain(['seal', '--fetch-cert', '--env', 'staging', '--from', path.join(ROOT, 'secrets', 'staging', 'sealing-cert.pem'), '--secrets', dir]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/is a stand-in made by this project \(subject CN=sealed-secret, O=gravl-staging\), not a controller's certificate/);
   });
@@ -90,11 +90,11 @@ describe('the sealing certificate', () => {
       'users: [{ name: test, user: {} }]',
       'contexts: [{ name: test, context: { cluster: test, user: test } }]', '',
     ].join('\n'));
-    const run = runMain(['seal', '--fetch-cert', '--env', 'staging', '--secrets', dir], { env: { KUBECONFIG: kubeconfig } });
+    const run = await runMain(['seal', '--fetch-cert', '--env', 'staging', '--secrets', dir], { env: { KUBECONFIG: kubeconfig } });
     expect(run.status, run.stderr).toBe(0);
     const written = fs.readFileSync(path.join(dir, 'staging', 'sealing-cert.pem'), 'utf8');
     expect(readSealingCertificate('x', written)).toMatchObject({ provenance: 'fetched', source: 'kubectl context test, Service kube-system/sealed-secrets-controller' });
-    const wrongName = runMain(['seal', '--fetch-cert', '--env', 'staging', '--secrets', dir, '--controller-name', 'sealed-secrets'], { env: { KUBECONFIG: kubeconfig } });
+    const wrongName = await runMain(['seal', '--fetch-cert', '--env', 'staging', '--secrets', dir, '--controller-name', 'sealed-secrets'], { env: { KUBECONFIG: kubeconfig } });
     expect(wrongName.status).toBe(1);
     expect(wrongName.stderr).toMatch(/seal failed: kubectl .*get --raw .*sealed-secrets:\/proxy\/v1\/cert\.pem: /);
   });

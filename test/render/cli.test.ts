@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runMain, treeDigest, removedAfterAll } from '../support/cli';
+import { runMain, runSpawned, treeDigest, removedAfterAll } from '../support/cli';
 import { parseDocument } from 'yaml';
 import { committedText, edit, ROOT } from '../support/render';
 
@@ -10,10 +10,10 @@ const temp = (prefix: string): string => temps.make(prefix);
 
 /** The committed environments rendered once by the real command; tests take copies of it. */
 let rendered: string | undefined;
-function renderedCopy(): string {
+async function renderedCopy(): Promise<string> {
   if (!rendered) {
     rendered = path.join(temp('rendered'), 'dist');
-    const run = runMain(['synth', '--out', rendered]);
+    const run = await runMain(['synth', '--out', rendered]);
     expect(run.status, run.stderr).toBe(0);
   }
   const out = path.join(temp('out'), 'dist');
@@ -29,8 +29,8 @@ function environmentsWith(files: Record<string, string>): string {
 }
 
 describe('npm run synth', () => {
-  it('fails bad input with exit 1 and one short line per problem, no stack trace, leaving the output exactly as it was', () => {
-    const out = renderedCopy();
+  it('fails bad input with exit 1 and one short line per problem, no stack trace, leaving the output exactly as it was', async () => {
+    const out = await renderedCopy();
     fs.writeFileSync(path.join(out, 'production', 'marker.txt'), 'left by hand\n');
     const before = treeDigest(out);
 
@@ -39,7 +39,8 @@ describe('npm run synth', () => {
       doc.setIn(['logging', 'loki', 'storage'], doc.createNode({ type: 'persistentVolumeClaim', storageClassName: 'standard', size: '5Gi' }));
     });
     const envs = environmentsWith({ 'staging.yaml': broken, 'production.yaml': committedText('production'), 'empty.yaml': '' });
-    const bad = runMain(['synth', '--environments', envs, '--out', out]);
+    // The real process, end to end: what a user sees on a terminal, exit code included.
+    const bad = runSpawned(['synth', '--environments', envs, '--out', out]);
 
     expect(bad.status).toBe(1);
     const lines = bad.stderr.split('\n').filter((l) => l && !l.startsWith('npm warn'));
@@ -53,7 +54,7 @@ describe('npm run synth', () => {
     expect(treeDigest(out)).toEqual(before);
   });
 
-  it('renders a new environment from a new file, with no code change', () => {
+  it('renders a new environment from a new file, with no code change', async () => {
     // A preview cluster takes its secrets from a store: it needs no sealed values of its own.
     const preview = edit(
       committedText('staging')
@@ -63,7 +64,7 @@ describe('npm run synth', () => {
     );
     const envs = environmentsWith({ 'staging.yaml': committedText('staging'), 'preview.yaml': preview });
     const out = temp('out');
-    const run = runMain(['synth', '--environments', envs, '--out', out]);
+    const run = await runMain(['synth', '--environments', envs, '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(['argocd', 'preview', 'staging']);
     expect(fs.readdirSync(path.join(out, 'argocd')).sort()).toEqual(['gravl-preview-root.yaml', 'gravl-preview.yaml', 'gravl-staging-root.yaml', 'gravl-staging.yaml']);
@@ -72,19 +73,19 @@ describe('npm run synth', () => {
     expect(run.stdout).toMatch(/^staging\s+\d+ objects\s+\d+ files\s+\d+ ms/m);
   });
 
-  it('rejects a .yml file instead of skipping it', () => {
+  it('rejects a .yml file instead of skipping it', async () => {
     const envs = environmentsWith({ 'staging.yaml': committedText('staging'), 'extra.yml': committedText('staging') });
-    const run = runMain(['synth', '--environments', envs, '--out', temp('out')]);
+    const run = await runMain(['synth', '--environments', envs, '--out', temp('out')]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('extra.yml: found a .yml file, expected the extension .yaml');
   });
 });
 
 describe('the output folder', () => {
-  it('refuses to replace a folder that holds anything synth did not write', () => {
+  it('refuses to replace a folder that holds anything synth did not write', async () => {
     const out = temp('out');
     fs.writeFileSync(path.join(out, 'notes.txt'), 'mine\n');
-    const run = runMain(['synth', '--out', out]);
+    const run = await runMain(['synth', '--out', out]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('holds notes.txt, which synth did not write');
     expect(fs.readdirSync(out)).toEqual(['notes.txt']);
@@ -105,13 +106,13 @@ function secretsWithout(drop: Record<string, { namespace: string; name: string; 
 }
 
 describe('problems found while rendering', () => {
-  it("reports the missing secrets of every environment at once, each with a seal command that names the secrets folder", () => {
+  it("reports the missing secrets of every environment at once, each with a seal command that names the secrets folder", async () => {
     const secrets = secretsWithout({
       production: { namespace: 'gravl-monitoring', name: 'grafana-admin', key: 'admin-password' },
       staging: { namespace: 'gravl-staging', name: 'gravl-db-credentials', key: 'password' },
     });
     const out = temp('out');
-    const run = runMain(['synth', '--secrets', secrets, '--out', path.join(out, 'dist')]);
+    const run = await runMain(['synth', '--secrets', secrets, '--out', path.join(out, 'dist')]);
     expect(run.status).toBe(1);
     const shown = path.relative(ROOT, secrets);
     expect(run.stderr).toContain(`npm run seal -- --secrets ${shown} --env production --namespace gravl-monitoring --name grafana-admin --key admin-password`);
@@ -120,13 +121,13 @@ describe('problems found while rendering', () => {
     expect(fs.readdirSync(out)).toEqual([]);
   });
 
-  it('leaves dist/ byte-identical when the second environment fails after the first was written', () => {
-    const dist = renderedCopy();
+  it('leaves dist/ byte-identical when the second environment fails after the first was written', async () => {
+    const dist = await renderedCopy();
     const out = path.dirname(dist);
     const before = treeDigest(out);
     // production renders (and its files are written) first; staging then fails.
     const secrets = secretsWithout({ staging: { namespace: 'gravl-monitoring', name: 'grafana-admin', key: 'admin-user' } });
-    const run = runMain(['synth', '--secrets', secrets, '--out', dist]);
+    const run = await runMain(['synth', '--secrets', secrets, '--out', dist]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('grafana-admin.data.admin-user');
     expect(run.stderr).not.toContain('production');
@@ -134,9 +135,9 @@ describe('problems found while rendering', () => {
     expect(treeDigest(out)).toEqual(before);
   });
 
-  it('uses the plain seal command when the secrets folder is the default', () => {
+  it('uses the plain seal command when the secrets folder is the default', async () => {
     const envs = environmentsWith({ 'staging.yaml': committedText('staging').replace('namespace: gravl-staging', 'namespace: gravl-other').replace('host: staging.gravl.app', 'host: other.gravl.app') });
-    const run = runMain(['synth', '--environments', envs, '--out', path.join(temp('out'), 'dist')]);
+    const run = await runMain(['synth', '--environments', envs, '--out', path.join(temp('out'), 'dist')]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('npm run seal -- --env staging --namespace gravl-other --name gravl-db-credentials');
   });
@@ -147,15 +148,15 @@ describe('paths named on the command line', () => {
     ['--environments', ['--environments', 'no-such-folder'], 'no-such-folder: --environments: found no such folder, expected the folder of environment files'],
     ['--secrets', ['--secrets', 'no-such-folder'], 'no-such-folder: --secrets: found no such folder, expected the folder of sealed values'],
     ['--out', ['--out', 'no-such-parent/dist'], 'no-such-parent: --out: found no such folder, expected an existing folder to hold dist/'],
-  ])('names a missing %s folder plainly, with exit 1 and no stack trace', (_option, args, message) => {
-    const run = runMain(['synth', ...args]);
+  ])('names a missing %s folder plainly, with exit 1 and no stack trace', async (_option, args, message) => {
+    const run = await runMain(['synth', ...args]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toMatch(/ENOENT|\n\s+at /);
   });
 
-  it('names a file given where a folder is expected', () => {
-    const run = runMain(['synth', '--environments', 'package.json']);
+  it('names a file given where a folder is expected', async () => {
+    const run = await runMain(['synth', '--environments', 'package.json']);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('package.json: --environments: found a file, expected the folder of environment files');
   });
@@ -163,14 +164,14 @@ describe('paths named on the command line', () => {
 
 describe('an environment whose file is gone', () => {
   /** An output folder rendered from both committed environments, and an environments folder holding only staging. */
-  function stagingOnly(): { out: string; envs: string } {
-    return { out: renderedCopy(), envs: environmentsWith({ 'staging.yaml': committedText('staging') }) };
+  async function stagingOnly(): Promise<{ out: string; envs: string }> {
+    return { out: await renderedCopy(), envs: environmentsWith({ 'staging.yaml': committedText('staging') }) };
   }
 
-  it('is not removed silently: synth refuses, says what would go and how to confirm, and writes nothing', () => {
-    const { out, envs } = stagingOnly();
+  it('is not removed silently: synth refuses, says what would go and how to confirm, and writes nothing', async () => {
+    const { out, envs } = await stagingOnly();
     const before = treeDigest(out);
-    const run = runMain(['synth', '--environments', envs, '--out', out]);
+    const run = await runMain(['synth', '--environments', envs, '--out', out]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('production.yaml is gone, so synth would delete');
     expect(run.stderr).toContain('/production/ and');
@@ -181,18 +182,18 @@ describe('an environment whose file is gone', () => {
     expect(treeDigest(out)).toEqual(before);
   });
 
-  it('is removed, with its Application, when --remove names it', () => {
-    const { out, envs } = stagingOnly();
-    const run = runMain(['synth', '--environments', envs, '--out', out, '--remove', 'production']);
+  it('is removed, with its Application, when --remove names it', async () => {
+    const { out, envs } = await stagingOnly();
+    const run = await runMain(['synth', '--environments', envs, '--out', out, '--remove', 'production']);
     expect(run.status, run.stderr).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(['argocd', 'staging']);
     expect(fs.readdirSync(path.join(out, 'argocd')).sort()).toEqual(['gravl-staging-root.yaml', 'gravl-staging.yaml']);
     expect(run.stdout).toContain('removed');
   });
 
-  it('rejects --remove of an environment whose file still exists, or that the output does not hold', () => {
-    const { out, envs } = stagingOnly();
-    const run = runMain(['synth', '--environments', envs, '--out', out, '--remove', 'staging,preview']);
+  it('rejects --remove of an environment whose file still exists, or that the output does not hold', async () => {
+    const { out, envs } = await stagingOnly();
+    const run = await runMain(['synth', '--environments', envs, '--out', out, '--remove', 'staging,preview']);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('--remove: found "staging", whose file');
     expect(run.stderr).toContain('--remove: found "preview", which');

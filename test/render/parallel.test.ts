@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { runMain, treeDigest, removedAfterAll } from '../support/cli';
+import { runMain, runSpawned, treeDigest, removedAfterAll } from '../support/cli';
 import { committedText, ROOT } from '../support/render';
 
 const temps = removedAfterAll();
@@ -34,14 +34,17 @@ function environments(copies: readonly string[], drop: Record<string, string> = 
   return { envs, secrets };
 }
 
+/** Synth on one thread: in this process (from the sources, where synth never starts workers). */
+const synthOnOne = (envs: string, secrets: string, out: string) => runMain(['synth', '--environments', envs, '--secrets', secrets, '--out', out]);
+/** Synth on `threads` threads: the real process, which runs the compiled bundle its workers run too. */
 const synth = (threads: number, envs: string, secrets: string, out: string) =>
-  runMain(['synth', '--environments', envs, '--secrets', secrets, '--out', out], { env: { GRAVL_THREADS: String(threads) } });
+  runSpawned(['synth', '--environments', envs, '--secrets', secrets, '--out', out], { env: { GRAVL_THREADS: String(threads) } });
 
 describe('synth on two threads', () => {
-  it('writes byte for byte what synth on one thread writes, and lists the environments in name order', () => {
+  it('writes byte for byte what synth on one thread writes, and lists the environments in name order', async () => {
     const { envs, secrets } = environments(['blue', 'green', 'tenant-a']);
     const [one, two] = [temp('one'), temp('two')].map((d) => path.join(d, 'dist'));
-    const runOne = synth(1, envs, secrets, one!);
+    const runOne = await synthOnOne(envs, secrets, one!);
     const runTwo = synth(2, envs, secrets, two!);
     expect(runOne.status, runOne.stderr).toBe(0);
     expect(runTwo.status, runTwo.stderr).toBe(0);
@@ -52,11 +55,11 @@ describe('synth on two threads', () => {
     expect(runTwo.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0])).toEqual(['blue', 'green', 'production', 'staging', 'tenant-a']);
   });
 
-  it('fails with the problems of every environment in environment order, whichever thread found them, and writes nothing', () => {
+  it('fails with the problems of every environment in environment order, whichever thread found them, and writes nothing', async () => {
     // Every environment fails, so that the worker, however late it starts, finds problems too.
     const { envs, secrets } = environments(['blue', 'green', 'tenant-a'], { blue: 'admin-user', green: 'admin-password', production: 'admin-user', staging: 'admin-password', 'tenant-a': 'admin-user' });
     const [one, two] = [temp('one'), temp('two')];
-    const runOne = synth(1, envs, secrets, path.join(one, 'dist'));
+    const runOne = await synthOnOne(envs, secrets, path.join(one, 'dist'));
     const runTwo = synth(2, envs, secrets, path.join(two, 'dist'));
     expect(runTwo.status).toBe(1);
     expect(runTwo.stderr).toBe(runOne.stderr);

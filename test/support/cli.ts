@@ -1,10 +1,14 @@
-/** Runs the project's commands as a user would, in a child process. */
+/**
+ * Runs the project's commands as a user would: `runMain` in this process, `runSpawned` in a child
+ * process; both give the exit code and the output.
+ */
 import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll } from 'vitest';
+import { runCli } from '../../lib/cli/main';
 import { ROOT } from './render';
 
 export interface Run {
@@ -13,8 +17,40 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** `node bin/gravl.cjs <args>` (as the npm scripts run it) from the repository root. */
-export function runMain(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Run {
+/** Where a command runs (default: the repository root), extra environment variables, its standard input. */
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly input?: string;
+}
+
+/**
+ * A command line run in this process through runCli (lib/cli/main.ts), the function main.ts runs:
+ * the same parsing, commands, output and exit code, without a process to start (node, the bundle
+ * and a cold compiler: up to most of a second of CPU a run, and the suite made over a hundred).
+ * It shares the test's modules, already loaded and compiled, and leaves no state behind (no exit
+ * code, listener or environment variable), as test files share their worker (vitest.config.mts).
+ *
+ * Why both: what only a real process shows is tested with runSpawned: the launcher rebuilding its
+ * bundle, the worker threads of a parallel synth, a pipe that closes early, standard input, main.ts's
+ * own wiring (test/cli/run-cli.test.ts: the same status and output both ways), and each command once
+ * end to end.
+ */
+export async function runMain(args: readonly string[], options: RunOptions = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const status = await runCli(args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    stdin: () => Buffer.from(options.input ?? '', 'utf8'),
+  });
+  return { status, stdout, stderr };
+}
+
+/** `node bin/gravl.cjs <args>` (as the npm scripts run it) in a child process, from the repository root unless `cwd` says. */
+export function runSpawned(args: readonly string[], options: RunOptions = {}): Run {
   const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'gravl.cjs'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },

@@ -15,7 +15,7 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const ENVIRONMENTS_DIR = path.join(ROOT, 'environments');
 export const SECRETS_DIR = path.join(ROOT, 'secrets');
 
-/** An environment file's text as main.ts passes it, with the committed sealed values of the environment of that name. */
+/** An environment file's text as the CLI (lib/cli/main.ts) passes it, with the committed sealed values of the environment of that name. */
 export function sourceFor(name: string, text: string): EnvironmentSource {
   const sealedFile = path.join(SECRETS_DIR, name, 'sealed-values.yaml');
   const certFile = path.join(SECRETS_DIR, name, 'sealing-cert.pem');
@@ -27,7 +27,7 @@ export function sourceFor(name: string, text: string): EnvironmentSource {
   };
 }
 
-/** The committed environment files, as main.ts reads them. */
+/** The committed environment files, as the CLI (lib/cli/main.ts) reads them. */
 export function committedSources(): EnvironmentSource[] {
   return fs
     .readdirSync(ENVIRONMENTS_DIR)

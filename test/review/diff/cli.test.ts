@@ -10,9 +10,9 @@ const temps = removedAfterAll();
 const temp = (prefix: string): string => temps.make(prefix);
 
 describe('npm run diff', () => {
-  it('prints one line and exits 0 when the committed dist/ is current, and never writes dist/', () => {
+  it('prints one line and exits 0 when the committed dist/ is current, and never writes dist/', async () => {
     const before = treeDigest(path.join(ROOT, 'dist'));
-    const run = runMain(['diff', '--exit-code']);
+    const run = await runMain(['diff', '--exit-code']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toBe('no change: every object of argocd, production, staging is as rendered before\n');
     expect(treeDigest(path.join(ROOT, 'dist'))).toEqual(before);
@@ -52,7 +52,7 @@ describe('npm run diff', () => {
     expect(markdown).toMatch(/objects with only their app\.kubernetes\.io\/version label changed, 1\.4\.2 -\\?> 1\.4\.3/);
   });
 
-  it('compares with dist/ at a git ref given with --base', () => {
+  it('compares with dist/ at a git ref given with --base', async () => {
     // A repository whose only commit holds a dist/ in which the backend has 5 replicas.
     const repo = temp('repo');
     const dist = path.join(repo, 'dist');
@@ -64,11 +64,11 @@ describe('npm run diff', () => {
     git('init', '-q');
     git('add', '.');
     git('-c', 'user.name=ci', '-c', 'user.email=ci@gravl.app', 'commit', '-q', '-m', 'base');
-    const run = runMain(['diff', '--dist', dist, '--base', 'HEAD']);
+    const run = await runMain(['diff', '--dist', dist, '--base', 'HEAD']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/spec\.replicas: 5 -> 2/);
     // --exit-code: 1 when anything differs, for a CI step that must stop.
-    const strict = runMain(['diff', '--dist', dist, '--base', 'HEAD', '--exit-code']);
+    const strict = await runMain(['diff', '--dist', dist, '--base', 'HEAD', '--exit-code']);
     expect(strict.status).toBe(1);
     expect(strict.stdout).toMatch(/spec\.replicas: 5 -> 2/);
   });

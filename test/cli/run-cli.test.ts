@@ -1,0 +1,140 @@
+/**
+ * runCli (lib/cli/main.ts): the commands as a function of the command line and of what a process
+ * gives them. main.ts hands it the real process's; the tests run it in their own process (runMain)
+ * and hold it here to the real process, and to leaving that process as it found it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
+import { runCli } from '../../lib/cli/main';
+import { runMain, runSpawned, treeDigest, removedAfterAll, type Run } from '../support/cli';
+import { ROOT } from '../support/render';
+
+const temps = removedAfterAll();
+
+/** A run's output with synth's per-environment timings (`  512 ms`, padded), which differ from run to run, blanked. */
+const untimed = (run: Run): Run => ({ ...run, stdout: run.stdout.replace(/ +\d+ ms {2}->/g, ' N ms  ->') });
+
+describe('runCli and the real process', () => {
+  const empty = temps.make('empty');
+  it.each([
+    ['synth into a relative folder', ['synth', '--out', 'dist']],
+    ['diff of the committed output', ['diff', '--exit-code']],
+    ['readiness of every environment (NO-GO: exit 1)', ['readiness', '--date', '2026-12-01']],
+    ['seal of a key nothing reads (a problem: exit 1)', ['seal', '--env', 'staging', '--namespace', 'gravl-staging', '--name', 'gravl-db-credentials', '--key', 'token', '--generate']],
+    ['promote without its environment (exit 2)', ['promote']],
+    ['readiness of a folder with nothing rendered (a failure: exit 1)', ['readiness', empty]],
+    ['the help', ['--help']],
+    ['an unknown option', ['diff', '--no-such-option']],
+    ['an unknown command', ['deploy']],
+  ])('gives the exit code, standard output and standard error the real process gives: %s', async (_case, args) => {
+    // Each from its own working folder where it writes, so that both print the same relative paths.
+    const writes = args[0] === 'synth';
+    const [here, there] = writes ? [temps.make('in-process'), temps.make('spawned')] : [ROOT, ROOT];
+    const spawned = runSpawned(args, { cwd: there });
+    const inProcess = await runMain(args, { cwd: here });
+    expect(untimed(inProcess)).toEqual(untimed(spawned));
+    if (writes) {
+      expect(spawned.status, spawned.stderr).toBe(0);
+      expect(treeDigest(path.join(here, 'dist'))).toEqual(treeDigest(path.join(there, 'dist')));
+    }
+  });
+});
+
+describe('runCli', () => {
+  it('leaves the process as it found it: no exit code, no listeners, no output of its own, the environment unchanged', async () => {
+    const env = { ...process.env };
+    const listeners = (['exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'] as const).map((e) => process.listenerCount(e));
+    const streamListeners = [process.stdout.listenerCount('error'), process.stderr.listenerCount('error')];
+    const spies = [
+      vi.spyOn(process.stdout, 'write'),
+      vi.spyOn(process.stderr, 'write'),
+      vi.spyOn(console, 'log'),
+      vi.spyOn(console, 'error'),
+      vi.spyOn(process, 'exit').mockImplementation(() => {
+        throw new Error('runCli called process.exit');
+      }),
+    ];
+    // A code no command returns, so that any the CLI set would show (restored after).
+    const exitCode = process.exitCode;
+    process.exitCode = 7;
+    const codes: number[] = [];
+    let left: typeof process.exitCode;
+    let calls: number[];
+    try {
+      // Every way out: a verdict (1), a wrong command line (2), a problem (1), a failure (1), success (0).
+      for (const args of [['readiness', '--date', '2026-12-01'], ['readiness', '--no-such-option'], ['synth', '--environments', 'no-such-folder'], ['readiness', temps.make('empty')], ['--help']]) {
+        const out: string[] = [];
+        codes.push(await runCli(args, { cwd: ROOT, env: { ...process.env, GRAVL_DEBUG: '' }, stdout: (t) => void out.push(t), stderr: (t) => void out.push(t) }));
+        expect(out.join('')).not.toBe('');
+      }
+    } finally {
+      left = process.exitCode;
+      process.exitCode = exitCode;
+      calls = spies.map((spy) => spy.mock.calls.length);
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(codes).toEqual([1, 2, 1, 1, 0]);
+    expect(left).toBe(7);
+    // Nothing written to the process's own streams, no console, no exit.
+    expect(calls).toEqual([0, 0, 0, 0, 0]);
+    expect((['exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'] as const).map((e) => process.listenerCount(e))).toEqual(listeners);
+    expect([process.stdout.listenerCount('error'), process.stderr.listenerCount('error')]).toEqual(streamListeners);
+    expect(process.env).toEqual(env);
+  });
+
+  it("resolves the paths given on the command line against io's working folder, and shows paths relative to it", async () => {
+    // This process's working folder is the repository root: another is taken from io alone.
+    expect(process.cwd()).toBe(ROOT);
+    const fromDist = await runMain(['readiness', 'staging', '--date', '2026-12-01'], { cwd: path.join(ROOT, 'dist') });
+    expect(fromDist.stdout).toMatch(/^staging \(staging\): READY/m);
+    expect(fromDist.status).toBe(3);
+    const fromRoot = await runMain(['readiness', 'dist/staging', '--date', '2026-12-01']);
+    expect(fromRoot.stdout).toMatch(/^staging \(dist\/staging\): READY/m);
+
+    const elsewhere = temps.make('cwd');
+    const missing = await runMain(['synth', '--environments', 'nowhere'], { cwd: elsewhere });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^nowhere: --environments: found no such folder/m);
+    const k6 = await runMain(['readiness', path.join(ROOT, 'dist', 'staging'), '--k6-summary', 'k6.log'], { cwd: elsewhere });
+    expect(k6.stderr).toMatch(/^k6\.log: --k6-summary: found no such file/m);
+  });
+
+  it("takes the environment variables from io: CDK8S_OUTDIR against io's working folder, GRAVL_DEBUG", async () => {
+    const dir = temps.make('cdk8s');
+    const copied = await runMain(['synth', '--out', 'dist'], { cwd: dir, env: { CDK8S_OUTDIR: 'cdk8s.out' } });
+    expect(copied.status, copied.stderr).toBe(0);
+    expect(copied.stdout).toMatch(/^staging .* -> dist\/staging\/$/m);
+    expect(treeDigest(path.join(dir, 'cdk8s.out'))).toEqual(treeDigest(path.join(dir, 'dist')));
+    expect(process.env.CDK8S_OUTDIR).toBeUndefined();
+
+    const empty = temps.make('empty');
+    const plain = await runMain(['readiness', empty], { env: { GRAVL_DEBUG: '' } });
+    expect(plain.stderr).toBe('readiness failed: found no rendered environment (a folder with kustomization.yaml): run npm run synth, or name dist/<env> (set GRAVL_DEBUG=1 for details)\n');
+    const debug = await runMain(['readiness', empty], { env: { GRAVL_DEBUG: '1' } });
+    expect(debug.status).toBe(1);
+    expect(debug.stderr).toMatch(/^Error: found no rendered environment .*\n {4}at /);
+  });
+
+  it('reads standard input from io only, and only when the value is not generated', async () => {
+    const secrets = temps.make('secrets');
+    fs.mkdirSync(path.join(secrets, 'staging'));
+    fs.copyFileSync(path.join(__dirname, '..', 'fixtures', 'sealing', 'cert.pem'), path.join(secrets, 'staging', 'sealing-cert.pem'));
+    const seal = ['seal', '--env', 'staging', '--namespace', 'gravl-staging', '--name', 'gravl-db-credentials', '--secrets', secrets];
+    let reads = 0;
+    const io = (stdin: string) => ({
+      cwd: ROOT,
+      env: process.env,
+      stdout: () => undefined,
+      stderr: () => undefined,
+      stdin: () => (reads++, Buffer.from(stdin)),
+    });
+    expect(await runCli([...seal, '--key', 'password'], io('a-value-long-enough-to-be-a-password-123\n'))).toBe(0);
+    expect(reads).toBe(1);
+    expect(await runCli([...seal, '--key', 'username', '--generate'], io('unread'))).toBe(0);
+    expect(reads).toBe(1);
+    const data = parse(fs.readFileSync(path.join(secrets, 'staging', 'sealed-values.yaml'), 'utf8'))['gravl-staging']['gravl-db-credentials'].data;
+    expect([data.password.origin, data.username.origin]).toEqual(['provided', 'generated']);
+  });
+});
