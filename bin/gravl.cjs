@@ -25,6 +25,9 @@
  * entries count as new); storing prunes the rest. node_modules is shared by the trees promote
  * extracts (a link) and ignored by git. .build/stamp.json says where the bundle came from
  * (`origin`: build or cache).
+ *
+ * GRAVL_BUILD_ONLY=1 makes the bundle current and runs no command (npm run promote does this once
+ * in a revision's tree before it runs three commands there at once).
  */
 'use strict';
 const fs = require('node:fs');
@@ -322,5 +325,7 @@ if (isMainThread) {
       process.exit(1);
     }
   }
+  // Only the bundle, no command: for a caller that builds once before several commands run at once.
+  if (process.env.GRAVL_BUILD_ONLY === '1') process.exit(0);
 }
 run(stamp);

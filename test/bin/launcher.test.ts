@@ -128,6 +128,15 @@ describe('bin/gravl.cjs', () => {
     expect(again.esbuild).toBe(false);
   });
 
+  it('with GRAVL_BUILD_ONLY=1 makes the bundle current and runs no command', () => {
+    const copy = copyOfProject();
+    const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'gravl.cjs'), '--help'], { cwd: copy, encoding: 'utf8', env: { ...process.env, GRAVL_BUILD_ONLY: '1' } });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(fs.statSync(path.join(copy, '.build', 'main.cjs')).size).toBeGreaterThan(100_000);
+    expect(helpIn(copy).stdout).toContain('Commands:');
+  });
+
   it('rebuilds when one byte of a source differs from every bundle in the cache, and keeps the newest eight bundles', () => {
     const copy = copyOfProject();
     const file = path.join(copy, 'lib', 'cli', 'commands.ts');
