@@ -49,7 +49,7 @@ function helpIn(copy: string): { status: number | null; stdout: string; stderr: 
 const origin = (copy: string) => JSON.parse(fs.readFileSync(path.join(copy, '.build', 'stamp.json'), 'utf8')).origin;
 
 const project = copyOfProject();
-/** The shared cache's key of the project's sources as they are (set by the test that takes them from the cache). */
+/** The shared cache's key of the project's sources as they are (set by the first build). */
 let pristineKey = '';
 const bundle = path.join(project, '.build', 'main.cjs');
 const helpCache = path.join(project, '.build', 'code-cache', 'help.bin');
@@ -64,6 +64,7 @@ describe('bin/gravl.cjs', () => {
     expect(first.stdout).toContain('Commands:');
     expect(first.esbuild).toBe(true);
     expect(origin(project)).toBe('build');
+    pristineKey = JSON.parse(fs.readFileSync(path.join(project, '.build', 'stamp.json'), 'utf8')).key;
     const built = fs.statSync(bundle).mtimeMs;
     expect(help().status).toBe(0);
     expect(fs.statSync(bundle).mtimeMs).toBe(built);
@@ -114,14 +115,19 @@ describe('bin/gravl.cjs', () => {
   it('takes the bundle and its compiled code from the shared cache for another tree of the same sources, without running esbuild', () => {
     // The project's first run built the bundle of these sources, and its --help stored compiled code.
     const copy = copyOfProject();
+    // Compiled code that is not the entry's (its header does not match): dropped, never handed to V8.
+    const foreign = path.join(cache, 'gravl', pristineKey, 'code-cache', 'synth.bin');
+    fs.writeFileSync(foreign, Buffer.concat([Buffer.alloc(32), fs.readFileSync(path.join(cache, 'gravl', pristineKey, 'code-cache', 'help.bin')).subarray(32)]));
     const run = helpIn(copy);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('Commands:');
     expect(run.esbuild).toBe(false);
     expect(origin(copy)).toBe('cache');
-    pristineKey = JSON.parse(fs.readFileSync(path.join(copy, '.build', 'stamp.json'), 'utf8')).key;
+    expect(JSON.parse(fs.readFileSync(path.join(copy, '.build', 'stamp.json'), 'utf8')).key).toBe(pristineKey);
     expect(fs.readFileSync(path.join(copy, '.build', 'main.cjs')).equals(fs.readFileSync(path.join(cache, 'gravl', pristineKey, 'main.cjs')))).toBe(true);
     expect(fs.statSync(path.join(copy, '.build', 'code-cache', 'help.bin')).size).toBeGreaterThan(1000);
+    expect(fs.existsSync(path.join(copy, '.build', 'code-cache', 'synth.bin'))).toBe(false);
+    expect(fs.existsSync(foreign)).toBe(false);
     // Its next run is the fast path: the stamp matches.
     const again = helpIn(copy);
     expect(again.status).toBe(0);
@@ -172,9 +178,10 @@ describe('bin/gravl.cjs', () => {
     expect(run.stdout).not.toContain('Kommands:');
     expect(run.esbuild).toBe(true);
     expect(fs.readFileSync(cached, 'utf8')).not.toContain('Kommands:');
-    // An entry cut short (no manifest) is no entry either.
+    // An entry cut short (no manifest) is no entry either (the copy's stamp removed, so that it looks again).
     fs.rmSync(path.join(cache, 'gravl', key, 'manifest.json'));
-    const partial = helpIn(copyOfProject());
+    fs.rmSync(path.join(pristine, '.build', 'stamp.json'));
+    const partial = helpIn(pristine);
     expect(partial.status, partial.stderr).toBe(0);
     expect(partial.esbuild).toBe(true);
     expect(fs.existsSync(path.join(cache, 'gravl', key, 'manifest.json'))).toBe(true);
