@@ -25,17 +25,21 @@ fs.writeFileSync(
     "Module._load = function (request, ...rest) {\n  if (request === 'esbuild') fs.appendFileSync(process.env.ESBUILD_LOADS, 'loaded\\n');\n  return load.call(this, request, ...rest);\n};\n",
 );
 
+/** The copies' node_modules: links to the project's packages, and .cache to this file's cache. */
+const nodeModules = path.join(cache, 'node_modules');
+fs.mkdirSync(nodeModules);
+for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
+  if (entry !== '.cache') fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(nodeModules, entry));
+}
+fs.symlinkSync(cache, path.join(nodeModules, '.cache'));
+
 /** A copy of the project's sources, with node_modules of links to the project's packages and the shared cache. */
 function copyOfProject(): string {
   const copy = dirs.make('launcher');
   for (const entry of ['main.ts', 'bin', 'lib', 'imports', 'environments', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
   }
-  fs.mkdirSync(path.join(copy, 'node_modules'));
-  for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
-    if (entry !== '.cache') fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(copy, 'node_modules', entry));
-  }
-  fs.symlinkSync(cache, path.join(copy, 'node_modules', '.cache'));
+  fs.symlinkSync(nodeModules, path.join(copy, 'node_modules'));
   return copy;
 }
 
