@@ -185,12 +185,10 @@ function storeShared(key, contents) {
       files[name] = sha256(bytes);
     }
     fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ key, files }));
-    const entry = path.join(SHARED, key);
-    fs.rmSync(entry, { recursive: true, force: true });
     try {
-      fs.renameSync(tmp, entry);
+      fs.renameSync(tmp, path.join(SHARED, key));
     } catch {
-      // Another process stored the same key meanwhile.
+      // Another process stored the same key meanwhile (a damaged entry was removed before the build): theirs stays.
       fs.rmSync(tmp, { recursive: true, force: true });
     }
     // Entries by last use, newest first; a temporary folder an hour old is of a build that died.
