@@ -240,6 +240,9 @@ function build(print, key) {
     external: ['esbuild'],
     // Beside the bundle (main.cjs.map), for `node --enable-source-maps`; inline, it tripled the file every start reads.
     sourcemap: 'linked',
+    // Positions only: the sources it points to are the tree's own files (a quarter of the size, a
+    // quarter less build time).
+    sourcesContent: false,
     logLevel: 'error',
   });
   // The map first, so that a bundle is never there without its map.
