@@ -20,11 +20,11 @@
  * esbuild, and a build stores its bundle there. So a stale build cannot run: a changed byte of any
  * source is another key. An entry is written into a temporary folder and renamed into place whole;
  * its manifest holds the SHA-256 of each file, checked on every use, and each compiled-code file
- * carries the SHA-256 of itself and of the bundle it was made from: a damaged, partial or
- * mismatched entry is removed and the bundle rebuilt. The newest eight entries are kept (used
- * entries count as new); storing prunes the rest. node_modules is shared by the trees promote
- * extracts (a link) and ignored by git. .build/stamp.json says where the bundle came from
- * (`origin`: build or cache).
+ * carries the SHA-256 of itself and of the bundle it was made from: a damaged or partial entry is
+ * removed and the bundle rebuilt, compiled code that does not match is dropped. The newest eight
+ * entries (about 10 MB each with their compiled code) are kept, used entries counting as new;
+ * storing prunes the rest. node_modules is shared by the trees promote extracts (a link) and
+ * ignored by git. .build/stamp.json says where the bundle came from (`origin`: build or cache).
  *
  * GRAVL_BUILD_ONLY=1 makes the bundle current and runs no command (npm run promote does this once
  * in a revision's tree before it runs three commands there at once).
