@@ -10,11 +10,30 @@
  * .build/code-cache/<command>.bin and handed to V8 on the next runs (V8 checks it against the
  * source and rejects a mismatch; a rebuild removes them). It holds compiled code only, never a
  * result: every run still reads, renders and writes everything.
+ *
+ * Bundles are also kept by content, for a tree whose stamp does not match although its sources
+ * are the same bytes (a fresh checkout, a revision extracted by `npm run promote`, a branch switched
+ * there and back): node_modules/.cache/gravl/<key>/, where the key is the SHA-256 of every source's
+ * path and bytes (the same list as the stamp), Node's version and architecture and esbuild's
+ * version. When the stamp does not match, the launcher computes the key; an entry of that key is
+ * copied into .build/ (the bundle, its map and the compiled code kept for it) instead of running
+ * esbuild, and a build stores its bundle there. So a stale build cannot run: a changed byte of any
+ * source is another key. An entry is written into a temporary folder and renamed into place whole;
+ * its manifest holds the SHA-256 of each file, checked on every use, and each compiled-code file
+ * carries the SHA-256 of itself and of the bundle it was made from: a damaged or partial entry is
+ * removed and the bundle rebuilt, compiled code that does not match is dropped. The newest eight
+ * entries (about 10 MB each with their compiled code) are kept, used entries counting as new;
+ * storing prunes the rest. node_modules is shared by the trees promote extracts (a link) and
+ * ignored by git. .build/stamp.json says where the bundle came from (`origin`: build or cache).
+ *
+ * GRAVL_BUILD_ONLY=1 makes the bundle current and runs no command (npm run promote does this once
+ * in a revision's tree before it runs three commands there at once).
  */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
+const crypto = require('node:crypto');
 const Module = require('node:module');
 const { isMainThread } = require('node:worker_threads');
 
@@ -23,6 +42,8 @@ const OUT_DIR = path.join(ROOT, '.build');
 const BUNDLE = path.join(OUT_DIR, 'main.cjs');
 const STAMP = path.join(OUT_DIR, 'stamp.json');
 const CODE_CACHE = path.join(OUT_DIR, 'code-cache');
+const SHARED = path.join(ROOT, 'node_modules', '.cache', 'gravl');
+const SHARED_KEEP = 8;
 
 /** Every file the bundle is made from: main.ts, lib/ (code and the JSON and JS it imports), the schema, the installed dependencies. */
 function sources() {
@@ -43,8 +64,8 @@ function sources() {
 }
 
 /** What the current sources look like: one line per file (path, size, change time). */
-function fingerprint() {
-  return sources()
+function fingerprint(files) {
+  return files
     .map((file) => {
       const stat = fs.statSync(file);
       return `${path.relative(ROOT, file)} ${stat.size} ${stat.mtimeMs} ${stat.ctimeMs}`;
@@ -52,11 +73,144 @@ function fingerprint() {
     .join('\n');
 }
 
+/** The stamp of the bundle in .build/ when it was made from these sources, else undefined. */
 function current(print) {
   try {
-    return fs.existsSync(BUNDLE) && JSON.parse(fs.readFileSync(STAMP, 'utf8')).sources === print;
+    const stamp = JSON.parse(fs.readFileSync(STAMP, 'utf8'));
+    return fs.existsSync(BUNDLE) && stamp.sources === print ? stamp : undefined;
   } catch {
+    return undefined;
+  }
+}
+
+const sha256 = (...parts) => {
+  const hash = crypto.createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+};
+
+/** The version of the esbuild the launcher would build with. */
+function esbuildVersion() {
+  try {
+    return JSON.parse(fs.readFileSync(require.resolve('esbuild/package.json'), 'utf8')).version;
+  } catch {
+    return 'none';
+  }
+}
+
+/** The shared cache's key of a bundle made from these sources: every file's path and bytes, and what builds and runs it. */
+function contentKey(files) {
+  const hash = crypto.createHash('sha256');
+  hash.update(`gravl bundle 1\0node ${process.version} ${process.arch}\0esbuild ${esbuildVersion()}\0`);
+  for (const file of files) {
+    const bytes = fs.readFileSync(file);
+    hash.update(`${path.relative(ROOT, file).split(path.sep).join('/')}\0${bytes.length}\0`);
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+/** The manifest of a shared entry whose files are all there with the bytes it names, else undefined. */
+function readEntry(entry, key) {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(entry, 'manifest.json'), 'utf8'));
+    if (manifest.key !== key) return undefined;
+    const contents = {};
+    for (const name of ['main.cjs.map', 'main.cjs']) {
+      const bytes = fs.readFileSync(path.join(entry, name));
+      if (sha256(bytes) !== manifest.files[name]) return undefined;
+      contents[name] = bytes;
+    }
+    return { manifest, contents };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compiled code of an entry: the payload of a file whose header is the SHA-256 of the bundle's hash and the payload, else undefined. */
+function readSharedCode(file, bundleHash) {
+  try {
+    const bytes = fs.readFileSync(file);
+    const payload = bytes.subarray(32);
+    return bytes.length > 32 && Buffer.from(sha256(bundleHash, payload), 'hex').equals(bytes.subarray(0, 32)) ? payload : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Puts the bundle of the shared entry of `key` into .build/, with its compiled code; false when there is no sound entry. */
+function fromShared(print, key) {
+  const entry = path.join(SHARED, key);
+  if (!fs.existsSync(entry)) return false;
+  const found = readEntry(entry, key);
+  if (!found) {
+    // Damaged or partial: removed, and rebuilt (and stored again) by the caller.
+    fs.rmSync(entry, { recursive: true, force: true });
     return false;
+  }
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  replaceFile(path.join(OUT_DIR, 'main.cjs.map'), found.contents['main.cjs.map']);
+  replaceFile(BUNDLE, found.contents['main.cjs']);
+  fs.rmSync(CODE_CACHE, { recursive: true, force: true });
+  const bundleHash = found.manifest.files['main.cjs'];
+  const shared = path.join(entry, 'code-cache');
+  for (const name of fs.existsSync(shared) ? fs.readdirSync(shared).filter((n) => n.endsWith('.bin')) : []) {
+    const payload = readSharedCode(path.join(shared, name), bundleHash);
+    if (payload === undefined) {
+      fs.rmSync(path.join(shared, name), { force: true });
+      continue;
+    }
+    fs.mkdirSync(CODE_CACHE, { recursive: true });
+    replaceFile(path.join(CODE_CACHE, name), payload);
+  }
+  // Used: new again for pruning.
+  try {
+    const now = new Date();
+    fs.utimesSync(path.join(entry, 'manifest.json'), now, now);
+  } catch {
+    // A read-only cache.
+  }
+  replaceFile(STAMP, JSON.stringify({ sources: print, key, bundle: bundleHash, origin: 'cache' }));
+  return true;
+}
+
+/** Stores a bundle just built in the shared cache (whole, or not at all), and prunes it to the newest entries. */
+function storeShared(key, contents) {
+  try {
+    fs.mkdirSync(SHARED, { recursive: true });
+    const tmp = fs.mkdtempSync(path.join(SHARED, '.tmp-'));
+    const files = {};
+    for (const [name, bytes] of Object.entries(contents)) {
+      fs.writeFileSync(path.join(tmp, name), bytes);
+      files[name] = sha256(bytes);
+    }
+    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ key, files }));
+    try {
+      fs.renameSync(tmp, path.join(SHARED, key));
+    } catch {
+      // Another process stored the same key meanwhile (a damaged entry was removed before the build): theirs stays.
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    // Entries by last use, newest first; a temporary folder an hour old is of a build that died.
+    const entries = [];
+    for (const name of fs.readdirSync(SHARED)) {
+      const full = path.join(SHARED, name);
+      if (name.startsWith('.tmp-')) {
+        if (Date.now() - fs.statSync(full).mtimeMs > 3600_000) fs.rmSync(full, { recursive: true, force: true });
+      } else if (/^[0-9a-f]{64}$/.test(name)) {
+        let time = 0;
+        try {
+          time = fs.statSync(path.join(full, 'manifest.json')).mtimeMs;
+        } catch {
+          // No manifest: a damaged entry, the first to go.
+        }
+        entries.push({ full, time });
+      }
+    }
+    entries.sort((x, y) => y.time - x.time);
+    for (const { full } of entries.slice(SHARED_KEEP)) fs.rmSync(full, { recursive: true, force: true });
+  } catch {
+    // A read-only node_modules: the bundle in .build/ serves this tree alone.
   }
 }
 
@@ -67,11 +221,15 @@ function replaceFile(file, content) {
   fs.renameSync(tmp, file);
 }
 
-function build(print) {
+function build(print, key) {
   const esbuild = require('esbuild');
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const result = esbuild.buildSync({
     entryPoints: [path.join(ROOT, 'main.ts')],
+    // Paths in the bundle's comments and map relative to the tree, whatever the working folder and
+    // wherever node_modules links to: the same sources give the same bytes in every tree.
+    absWorkingDir: ROOT,
+    preserveSymlinks: true,
     outfile: BUNDLE,
     write: false,
     bundle: true,
@@ -82,6 +240,9 @@ function build(print) {
     external: ['esbuild'],
     // Beside the bundle (main.cjs.map), for `node --enable-source-maps`; inline, it tripled the file every start reads.
     sourcemap: 'linked',
+    // Positions only: the sources it points to are the tree's own files (a quarter of the size, a
+    // quarter less build time).
+    sourcesContent: false,
     logLevel: 'error',
   });
   // The map first, so that a bundle is never there without its map.
@@ -89,11 +250,13 @@ function build(print) {
   for (const output of outputs) replaceFile(output.path, output.contents);
   // Compiled code of the previous bundle: of no use to this one.
   fs.rmSync(CODE_CACHE, { recursive: true, force: true });
-  replaceFile(STAMP, JSON.stringify({ sources: print }));
+  const contents = Object.fromEntries(outputs.map((output) => [path.basename(output.path), output.contents]));
+  storeShared(key, contents);
+  replaceFile(STAMP, JSON.stringify({ sources: print, key, bundle: sha256(contents['main.cjs']), origin: 'build' }));
 }
 
 /** Runs the bundle as Node runs a CommonJS module, with V8's compiled code of earlier runs of the same command. */
-function run() {
+function run(stamp) {
   // The command as main.ts reads it: the first argument, synth when it is missing or an option.
   const first = process.argv[2];
   const command = first === undefined ? 'synth' : ['--help', '-h', 'help'].includes(first) ? 'help' : first.startsWith('-') ? 'synth' : first;
@@ -117,11 +280,24 @@ function run() {
   if (cachedData === undefined || script.cachedDataRejected) {
     // At exit, when the functions this command ran are compiled, and only then worth keeping.
     process.once('exit', () => {
+      let data;
       try {
+        data = script.createCachedData();
         fs.mkdirSync(CODE_CACHE, { recursive: true });
-        replaceFile(cacheFile, script.createCachedData());
+        replaceFile(cacheFile, data);
       } catch {
         // A read-only checkout runs without it.
+      }
+      // And for the other trees of the same sources, when the shared entry holds this very bundle.
+      try {
+        const entry = path.join(SHARED, stamp.key);
+        const manifest = JSON.parse(fs.readFileSync(path.join(entry, 'manifest.json'), 'utf8'));
+        if (data && manifest.key === stamp.key && manifest.files['main.cjs'] === stamp.bundle && stamp.bundle === sha256(source)) {
+          fs.mkdirSync(path.join(entry, 'code-cache'), { recursive: true });
+          replaceFile(path.join(entry, 'code-cache', path.basename(cacheFile)), Buffer.concat([Buffer.from(sha256(stamp.bundle, data), 'hex'), data]));
+        }
+      } catch {
+        // No stamp of a shared bundle (a worker, an older stamp), no entry, or a read-only cache.
       }
     });
   }
@@ -133,11 +309,16 @@ function run() {
 }
 
 // A worker thread is started by a command that has just checked the bundle.
+let stamp;
 if (isMainThread) {
-  const print = fingerprint();
-  if (!current(print)) {
+  const files = sources();
+  const print = fingerprint(files);
+  stamp = current(print);
+  if (!stamp) {
     try {
-      build(print);
+      const key = contentKey(files);
+      if (!fromShared(print, key)) build(print, key);
+      stamp = current(print);
     } catch (error) {
       // esbuild has printed each error with its file and line (logLevel error); no stack trace.
       if (!Array.isArray(error && error.errors)) throw error;
@@ -145,5 +326,7 @@ if (isMainThread) {
       process.exit(1);
     }
   }
+  // Only the bundle, no command: for a caller that builds once before several commands run at once.
+  if (process.env.GRAVL_BUILD_ONLY === '1') process.exit(0);
 }
-run();
+run(stamp);

@@ -50,9 +50,9 @@ function git(repo: string, args: readonly string[]): { ok: boolean; out: string;
 const short = (commit: string) => commit.slice(0, 12);
 
 /** A child process's exit code and output, run without blocking the others. */
-function run(command: string, args: readonly string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(command: string, args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, GRAVL_DEBUG: '' } });
+    const child = spawn(command, args, { cwd, env: { ...process.env, GRAVL_DEBUG: '', GRAVL_BUILD_ONLY: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -75,8 +75,10 @@ function filesOf(dir: string): string[] {
 function differingFiles(a: string, b: string): string[] {
   const left = filesOf(a);
   const right = filesOf(b);
+  const inLeft = new Set(left);
+  const inRight = new Set(right);
   const all = [...new Set([...left, ...right])].sort();
-  return all.filter((f) => !left.includes(f) || !right.includes(f) || !fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))));
+  return all.filter((f) => !inLeft.has(f) || !inRight.has(f) || !fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))));
 }
 
 /** The gitops section of an environment file at a revision, or why it cannot be read. */
@@ -162,7 +164,9 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   try {
     const tree = path.join(work, 'revision');
     fs.mkdirSync(tree);
-    const archive = spawnSync('git', ['-C', root, 'archive', '--format=tar', commit], { maxBuffer: 1024 * 1024 * 1024 });
+    // Everything the generator may read, without its tests and docs (a third of the files: each file
+    // written costs, and they are no input of any command).
+    const archive = spawnSync('git', ['-C', root, 'archive', '--format=tar', commit, '--', '.', ':(exclude)test', ':(exclude)docs'], { maxBuffer: 1024 * 1024 * 1024 });
     if (archive.status !== 0) throw new PromoteError(`git archive ${short(commit)} failed: ${archive.stderr.toString().trim()}`);
     const untar = spawnSync('tar', ['-x', '-C', tree], { input: archive.stdout });
     if (untar.status !== 0) throw new PromoteError(`could not extract ${short(commit)}: ${untar.stderr.toString().trim()}`);
@@ -170,8 +174,9 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     // The revision's own launcher where it has one (it compiles that revision's sources), else its main.ts through tsx.
     const main = fs.existsSync(path.join(tree, 'bin', 'gravl.cjs')) ? [path.join('bin', 'gravl.cjs')] : ['--import', 'tsx', 'main.ts'];
     const evidence = options.evidence ?? path.join(tree, 'evidence', gate);
-    // The launcher compiles the revision on its first run: once, before the three runs share it.
-    if (main.length === 1) await run(process.execPath, [...main, '--help'], tree);
+    // The launcher compiles the revision on its first run: once, before the three runs share it
+    // (with GRAVL_BUILD_ONLY, a launcher that knows it runs no command; an older one runs --help).
+    if (main.length === 1) await run(process.execPath, [...main, '--help'], tree, { GRAVL_BUILD_ONLY: '1' });
     const [synth, gateReadiness, ownReadiness] = await Promise.all([
       run(process.execPath, [...main, 'synth', '--out', path.join(work, 'fresh')], tree),
       run(process.execPath, [...main, 'readiness', `dist/${gate}`, '--evidence', evidence], tree),

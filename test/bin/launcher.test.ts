@@ -1,20 +1,60 @@
 /**
  * bin/gravl.cjs runs the compiled bundle of main.ts, and a stale bundle never runs: any change to
- * a source rebuilds it before the command starts.
+ * a source rebuilds it before the command starts. Bundles are shared by content between trees
+ * (node_modules/.cache/gravl): each copy of the project here has a node_modules of its own (links
+ * to the project's packages) whose .cache is one folder of this file, never the project's.
+ * Whether esbuild ran is observed, not assumed: the launcher runs with a preloaded module that
+ * notes each time anything loads esbuild.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../support/cli';
+import { describe, expect, it } from 'vitest';
+import { removedAfterAll } from '../support/cli';
 import { ROOT } from '../support/render';
 
-const project = tempDir('launcher');
-afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
-for (const entry of ['main.ts', 'bin', 'lib', 'imports', 'environments', 'package.json', 'package-lock.json', 'tsconfig.json']) {
-  fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
+const dirs = removedAfterAll();
+/** The shared cache of every copy below (their node_modules/.cache). */
+const cache = dirs.make('launcher-cache');
+const sharedEntries = () => fs.readdirSync(path.join(cache, 'gravl')).filter((name) => /^[0-9a-f]{64}$/.test(name));
+/** Notes in the file $ESBUILD_LOADS each load of esbuild by the process it is preloaded into. */
+const observer = path.join(cache, 'observe-esbuild.cjs');
+fs.writeFileSync(
+  observer,
+  "const Module = require('node:module');\nconst fs = require('node:fs');\nconst load = Module._load;\n" +
+    "Module._load = function (request, ...rest) {\n  if (request === 'esbuild') fs.appendFileSync(process.env.ESBUILD_LOADS, 'loaded\\n');\n  return load.call(this, request, ...rest);\n};\n",
+);
+
+/** The copies' node_modules: links to the project's packages, and .cache to this file's cache. */
+const nodeModules = path.join(cache, 'node_modules');
+fs.mkdirSync(nodeModules);
+for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
+  if (entry !== '.cache') fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(nodeModules, entry));
 }
-fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'));
+fs.symlinkSync(cache, path.join(nodeModules, '.cache'));
+
+/** A copy of the project's sources, with node_modules of links to the project's packages and the shared cache. */
+function copyOfProject(): string {
+  const copy = dirs.make('launcher');
+  for (const entry of ['main.ts', 'bin', 'lib', 'imports', 'environments', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+    fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+  }
+  fs.symlinkSync(nodeModules, path.join(copy, 'node_modules'));
+  return copy;
+}
+
+/** `gravl --help` in a copy, and whether esbuild was loaded to run it. */
+function helpIn(copy: string): { status: number | null; stdout: string; stderr: string; esbuild: boolean } {
+  const loads = path.join(copy, 'esbuild-loads');
+  fs.rmSync(loads, { force: true });
+  const run = spawnSync(process.execPath, ['--require', observer, path.join(copy, 'bin', 'gravl.cjs'), '--help'], { cwd: copy, encoding: 'utf8', env: { ...process.env, ESBUILD_LOADS: loads } });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr, esbuild: fs.existsSync(loads) };
+}
+const origin = (copy: string) => JSON.parse(fs.readFileSync(path.join(copy, '.build', 'stamp.json'), 'utf8')).origin;
+
+const project = copyOfProject();
+/** The shared cache's key of the project's sources as they are (set by the first build). */
+let pristineKey = '';
 const bundle = path.join(project, '.build', 'main.cjs');
 const helpCache = path.join(project, '.build', 'code-cache', 'help.bin');
 
@@ -23,9 +63,12 @@ const help = () => spawnSync(process.execPath, [path.join(project, 'bin', 'gravl
 describe('bin/gravl.cjs', () => {
   it('builds the bundle on the first run, and reuses it while no source changes', () => {
     expect(fs.existsSync(bundle)).toBe(false);
-    const first = help();
+    const first = helpIn(project);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain('Commands:');
+    expect(first.esbuild).toBe(true);
+    expect(origin(project)).toBe('build');
+    pristineKey = JSON.parse(fs.readFileSync(path.join(project, '.build', 'stamp.json'), 'utf8')).key;
     const built = fs.statSync(bundle).mtimeMs;
     expect(help().status).toBe(0);
     expect(fs.statSync(bundle).mtimeMs).toBe(built);
@@ -71,5 +114,80 @@ describe('bin/gravl.cjs', () => {
     expect(run.stderr).toMatch(/commands\.ts:\d+:\d+/);
     expect(run.stderr).toContain('gravl: the sources do not compile (1 error(s) above); nothing was run');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('takes the bundle and its compiled code from the shared cache for another tree of the same sources, without running esbuild', () => {
+    // The project's first run built the bundle of these sources, and its --help stored compiled code.
+    const copy = copyOfProject();
+    // Compiled code that is not the entry's (its header does not match): dropped, never handed to V8.
+    const foreign = path.join(cache, 'gravl', pristineKey, 'code-cache', 'synth.bin');
+    fs.writeFileSync(foreign, Buffer.concat([Buffer.alloc(32), fs.readFileSync(path.join(cache, 'gravl', pristineKey, 'code-cache', 'help.bin')).subarray(32)]));
+    const run = helpIn(copy);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Commands:');
+    expect(run.esbuild).toBe(false);
+    expect(origin(copy)).toBe('cache');
+    expect(JSON.parse(fs.readFileSync(path.join(copy, '.build', 'stamp.json'), 'utf8')).key).toBe(pristineKey);
+    expect(fs.readFileSync(path.join(copy, '.build', 'main.cjs')).equals(fs.readFileSync(path.join(cache, 'gravl', pristineKey, 'main.cjs')))).toBe(true);
+    expect(fs.statSync(path.join(copy, '.build', 'code-cache', 'help.bin')).size).toBeGreaterThan(1000);
+    expect(fs.existsSync(path.join(copy, '.build', 'code-cache', 'synth.bin'))).toBe(false);
+    expect(fs.existsSync(foreign)).toBe(false);
+    // Its next run is the fast path: the stamp matches.
+    const again = helpIn(copy);
+    expect(again.status).toBe(0);
+    expect(again.esbuild).toBe(false);
+  });
+
+  it('with GRAVL_BUILD_ONLY=1 makes the bundle current and runs no command', () => {
+    const copy = copyOfProject();
+    const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'gravl.cjs'), '--help'], { cwd: copy, encoding: 'utf8', env: { ...process.env, GRAVL_BUILD_ONLY: '1' } });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(fs.statSync(path.join(copy, '.build', 'main.cjs')).size).toBeGreaterThan(100_000);
+    expect(helpIn(copy).stdout).toContain('Commands:');
+  });
+
+  it('rebuilds when one byte of a source differs from every bundle in the cache, and keeps the newest eight bundles', () => {
+    const copy = copyOfProject();
+    const file = path.join(copy, 'lib', 'cli', 'commands.ts');
+    // The same size: only the bytes tell the sources apart.
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("Gravl's Kubernetes manifests: render,", "Gravl's Kubernetes manifests: Render,"));
+    // Older entries than any of this file's, to be pruned first.
+    const old = new Date(Date.now() - 86_400_000);
+    const stale = Array.from({ length: 8 }, (_, i) => path.join(cache, 'gravl', String(i).repeat(64)));
+    for (const dir of stale) {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'manifest.json'), '{}');
+      fs.utimesSync(path.join(dir, 'manifest.json'), old, old);
+    }
+    const before = sharedEntries().filter((e) => !stale.some((dir) => dir.endsWith(e)));
+    const run = helpIn(copy);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("Gravl's Kubernetes manifests: Render,");
+    expect(run.esbuild).toBe(true);
+    expect(origin(copy)).toBe('build');
+    const after = sharedEntries();
+    expect(after).toHaveLength(8);
+    expect(after).toEqual(expect.arrayContaining([...before, JSON.parse(fs.readFileSync(path.join(copy, '.build', 'stamp.json'), 'utf8')).key]));
+  });
+
+  it('rejects a damaged cache entry: the bundle is rebuilt and stored again, never run', () => {
+    const pristine = copyOfProject();
+    const key = pristineKey;
+    const cached = path.join(cache, 'gravl', key, 'main.cjs');
+    fs.writeFileSync(cached, fs.readFileSync(cached, 'utf8').replace('Commands:', 'Kommands:'));
+    const run = helpIn(pristine);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Commands:');
+    expect(run.stdout).not.toContain('Kommands:');
+    expect(run.esbuild).toBe(true);
+    expect(fs.readFileSync(cached, 'utf8')).not.toContain('Kommands:');
+    // An entry cut short (no manifest) is no entry either (the copy's stamp removed, so that it looks again).
+    fs.rmSync(path.join(cache, 'gravl', key, 'manifest.json'));
+    fs.rmSync(path.join(pristine, '.build', 'stamp.json'));
+    const partial = helpIn(pristine);
+    expect(partial.status, partial.stderr).toBe(0);
+    expect(partial.esbuild).toBe(true);
+    expect(fs.existsSync(path.join(cache, 'gravl', key, 'manifest.json'))).toBe(true);
   });
 });

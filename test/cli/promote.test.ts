@@ -41,7 +41,8 @@ async function writeEnvironments(sources: readonly EnvironmentSource[]): Promise
 /** Changes the working tree, commits the change on main, and returns the commit. */
 async function commit(message: string, change: () => void | Promise<void>): Promise<string> {
   await change();
-  git('add', '-A');
+  // Blobs into one pack rather than a file each: the first commit holds the whole project.
+  git('-c', 'core.bigFileThreshold=1', 'add', '-A');
   git('commit', '-q', '-m', message);
   return git('rev-parse', 'HEAD');
 }
