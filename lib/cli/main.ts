@@ -364,6 +364,8 @@ async function promoteCommand(cx: Context, args: Parsed): Promise<number | void>
       ...(values.evidence ? { evidence: values.evidence } : {}),
       dryRun: values['dry-run'],
       nodeModules: path.join(ROOT, 'node_modules'),
+      cwd: cx.io.cwd,
+      env: cx.io.env,
       print: (line) => cx.out(line),
     });
     if (refusals.length > 0) {

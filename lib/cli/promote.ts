@@ -30,6 +30,10 @@ export interface PromoteOptions {
   readonly dryRun: boolean;
   /** The node_modules the revision's main.ts runs with (the project's own). */
   readonly nodeModules: string;
+  /** The working folder the user runs in: the evidence folder is shown relative to it. */
+  readonly cwd: string;
+  /** The environment variables the revision's commands run with. */
+  readonly env: NodeJS.ProcessEnv;
   readonly print: (line: string) => void;
 }
 
@@ -50,9 +54,9 @@ function git(repo: string, args: readonly string[]): { ok: boolean; out: string;
 const short = (commit: string) => commit.slice(0, 12);
 
 /** A child process's exit code and output, run without blocking the others. */
-function run(command: string, args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, GRAVL_DEBUG: '', GRAVL_BUILD_ONLY: '', ...env } });
+    const child = spawn(command, args, { cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -152,7 +156,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const mainlineRef = git(root, ['rev-parse', '--verify', '--quiet', remoteMainline]).ok ? remoteMainline : `refs/heads/${mainline}`;
   if (!git(root, ['rev-parse', '--verify', '--quiet', mainlineRef]).ok) refusals.push(`there is no branch ${mainline} (the mainline) to promote from`);
   else if (!git(root, ['merge-base', '--is-ancestor', commit, mainlineRef]).ok) refusals.push(`${short(commit)} is not on ${mainlineRef.replace(/^refs\/(heads|remotes)\//, '')}: only a revision of the mainline, which ${gate} has run, is promoted`);
-  const evidenceShown = options.evidence ? path.relative(process.cwd(), options.evidence) || '.' : `evidence/${gate}/ at ${short(commit)}`;
+  const evidenceShown = options.evidence ? path.relative(options.cwd, options.evidence) || '.' : `evidence/${gate}/ at ${short(commit)}`;
   const committedEvidence = git(root, ['cat-file', '-e', `${commit}:evidence/${gate}`]).ok;
   if (options.evidence ? !fs.existsSync(options.evidence) : !committedEvidence) {
     refusals.push(`${gate} has no evidence for its gate: ${options.evidence ? `${evidenceShown} does not exist` : `${evidenceShown} does not exist and no --evidence DIR was given`}; ${gate} must be GO on the evidence of this revision running there (docs/readiness.md)`);
@@ -176,11 +180,13 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     const evidence = options.evidence ?? path.join(tree, 'evidence', gate);
     // The launcher compiles the revision on its first run: once, before the three runs share it
     // (with GRAVL_BUILD_ONLY, a launcher that knows it runs no command; an older one runs --help).
-    if (main.length === 1) await run(process.execPath, [...main, '--help'], tree, { GRAVL_BUILD_ONLY: '1' });
+    // The revision's commands run with the user's environment, without debug output (its stderr is quoted in refusals).
+    const env = { ...options.env, GRAVL_DEBUG: '', GRAVL_BUILD_ONLY: '' };
+    if (main.length === 1) await run(process.execPath, [...main, '--help'], tree, { ...env, GRAVL_BUILD_ONLY: '1' });
     const [synth, gateReadiness, ownReadiness] = await Promise.all([
-      run(process.execPath, [...main, 'synth', '--out', path.join(work, 'fresh')], tree),
-      run(process.execPath, [...main, 'readiness', `dist/${gate}`, '--evidence', evidence], tree),
-      run(process.execPath, [...main, 'readiness', `dist/${environment}`], tree),
+      run(process.execPath, [...main, 'synth', '--out', path.join(work, 'fresh')], tree, env),
+      run(process.execPath, [...main, 'readiness', `dist/${gate}`, '--evidence', evidence], tree, env),
+      run(process.execPath, [...main, 'readiness', `dist/${environment}`], tree, env),
     ]);
     if (synth.code !== 0) refusals.push(`the sources at ${short(commit)} do not render: ${synth.stderr.trim().split('\n').slice(-2).join(' ')}`);
     else {
