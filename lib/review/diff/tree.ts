@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { parseManifest } from '../inspect/dist';
+import { loadRendered } from '../inspect/yaml-read';
 import { ARGOCD_DIR, KUSTOMIZATION_FILE, type KubeObject, MANIFEST_SUFFIX, MANUAL_DIR, type RenderedFile } from '../../contract';
 
 /** Environment name -> its objects, in apply order (file order, then document order). */
@@ -44,7 +45,8 @@ function fileKind(parts: readonly string[]): FileKind | undefined {
  * with the same objects is no change.
  */
 export function kustomizationObject(text: string, where: string): KubeObject {
-  const value = (parseAllDocuments(text)[0]?.toJS() ?? {}) as Record<string, unknown>;
+  // The first document, as the generator wrote it (read with js-yaml) or else as the `yaml` package reads it.
+  const value = ((loadRendered(text) ?? [parseAllDocuments(text)[0]?.toJS() as unknown])[0] ?? {}) as Record<string, unknown>;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: not a kustomization`);
   const resources = Array.isArray(value.resources) ? { resources: value.resources.map((r) => (typeof r === 'string' ? r.replace(/^\d+-(?=[^/]+$)/, '') : r)) } : {};
   return { apiVersion: String(value.apiVersion ?? 'kustomize.config.k8s.io/v1beta1'), kind: String(value.kind ?? 'Kustomization'), ...value, ...resources, metadata: { name: 'kustomization' } };

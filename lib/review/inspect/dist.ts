@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { KUSTOMIZATION_FILE, type KubeObject, MANIFEST_SUFFIX, MANUAL_DIR, type ManifestFile } from '../../contract';
+import { loadRendered } from './yaml-read';
 
 /** The keys of a kustomization that only list and order the files: any other changes what kubectl applies. */
 export const KUSTOMIZATION_KEYS: readonly string[] = Object.freeze(['apiVersion', 'kind', 'resources', 'sortOptions']);
@@ -25,10 +26,22 @@ export interface DistEnvironment {
 }
 
 /**
- * The Kubernetes objects of a manifest file (empty documents skipped).
+ * The Kubernetes objects of a manifest file (empty documents skipped). A file as the generator
+ * writes it is read with js-yaml (several times faster); any other text, and any text that does
+ * not hold only Kubernetes objects, with the `yaml` package, which words the error.
  * @throws Error naming the file and document that is not valid YAML or not a Kubernetes object.
  */
 export function parseManifest(name: string, text: string): KubeObject[] {
+  const documents = loadRendered(text);
+  if (documents !== undefined) {
+    const objects = documents.filter((d) => d !== null && d !== undefined);
+    if (objects.every(isKubeObject)) return objects;
+  }
+  return parseManifestWithYaml(name, text);
+}
+
+/** {@link parseManifest} with the `yaml` package alone: what every text was read with before js-yaml's fast path. */
+export function parseManifestWithYaml(name: string, text: string): KubeObject[] {
   const objects: KubeObject[] = [];
   parseAllDocuments(text).forEach((doc, index) => {
     if (doc.errors.length > 0) throw new Error(`${name}: document ${index + 1} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
@@ -56,7 +69,10 @@ export function isEnvironmentDir(dir: string): boolean {
 export function readDistEnvironment(dir: string): DistEnvironment {
   const kustomizationFile = path.join(dir, KUSTOMIZATION_FILE);
   if (!isEnvironmentDir(dir)) throw new Error(`${dir}: no ${KUSTOMIZATION_FILE}, not a rendered environment folder`);
-  const kustomization = (parse(fs.readFileSync(kustomizationFile, 'utf8')) ?? {}) as { resources?: unknown };
+  const kustomizationText = fs.readFileSync(kustomizationFile, 'utf8');
+  const rendered = loadRendered(kustomizationText);
+  // `parse` rejects a text of several documents: such a text is left to it.
+  const kustomization = ((rendered !== undefined && rendered.length <= 1 ? rendered[0] : parse(kustomizationText)) ?? {}) as { resources?: unknown };
   const resources = Array.isArray(kustomization?.resources) ? kustomization.resources.map(String) : [];
   const files = resources.map((name) => {
     const file = path.join(dir, name);
