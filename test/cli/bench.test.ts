@@ -3,7 +3,7 @@
  * themselves are measured by `npm run bench` on the machine at hand, not in the test suite.
  */
 import { describe, expect, it } from 'vitest';
-import { describeLoad, judgeTargets, median, scaleModel } from '../../lib/cli/bench';
+import { describeLoad, describeRestore, judgeTargets, median, RESTORE_NOT_MEASURED, scaleModel } from '../../lib/cli/bench';
 
 describe('median', () => {
   it('takes the middle sample of an odd count, whatever the order, and the mean of the middle two of an even one', () => {
@@ -61,5 +61,30 @@ describe('describeLoad', () => {
     expect(describeLoad(0.4, 2)).toBe('load average 0.40 on 2 cores');
     expect(describeLoad(1, 2)).toBe('load average 1.00 on 2 cores');
     expect(describeLoad(3.5, 2)).toBe('load average 3.50 on 2 cores (busy: other processes ran; the times include waiting for a core)');
+  });
+});
+
+describe('describeRestore', () => {
+  const measured = { rows: 200000, databaseBytes: 37_977_447, dumpBytes: 5_804_875, seconds: [2.9, 2.2, 4.3], medianSeconds: 2.9 };
+
+  it("reports the median restore time and the sizes from the measurement's last line", () => {
+    const { line, ok } = describeRestore({ status: 0, stdout: `noise\n${JSON.stringify(measured)}\n`, stderr: '' });
+    expect(ok).toBe(true);
+    expect(line).toMatch(/^ {2}off-site restore \(RTO\), 200000 rows +2900 ms {2}\(median of 3; database 36\.2 MiB, dump 5\.5 MiB; /);
+  });
+
+  it('says "not measured" and why when PostgreSQL or the AWS CLI is missing, with no figure, and is not a failure', () => {
+    const { line, ok } = describeRestore({ status: RESTORE_NOT_MEASURED, stdout: 'not measured: the AWS CLI (aws) is not on PATH\n', stderr: '' });
+    expect(ok).toBe(true);
+    expect(line).toMatch(/off-site restore \(RTO\), 200000 rows +not measured: the AWS CLI \(aws\) is not on PATH$/);
+    expect(line).not.toMatch(/\d+ ms/);
+  });
+
+  it('fails when the round trip failed or printed no measurement, with its last error line', () => {
+    const failed = describeRestore({ status: 1, stdout: '', stderr: 'rto: restore-drill.sh failed (exit 1): check failed\n' });
+    expect(failed.ok).toBe(false);
+    expect(failed.line).toContain('FAILED: rto: restore-drill.sh failed (exit 1): check failed');
+    expect(describeRestore({ status: 0, stdout: 'no json here', stderr: '' }).ok).toBe(false);
+    expect(describeRestore({ status: null, stdout: '', stderr: 'spawnSync node ETIMEDOUT' }).line).toContain('FAILED: spawnSync node ETIMEDOUT');
   });
 });

@@ -5,12 +5,13 @@
  * refused as AWS refuses them (InvalidAccessKeyId, SignatureDoesNotMatch). Clients are the real
  * AWS CLI (`aws`, Debian's awscli): start one per test file (beforeAll), stop it in afterAll.
  * Calls to the CLI must be asynchronous (spawn, not spawnSync): the server runs in this process.
+ * Nothing here imports vitest: test/support/rto.ts uses it outside the test runner.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runAsync } from './cli';
+import { runCommand } from './round-trip';
 
 /** The key pair s3rver accepts. */
 const ACCESS_KEY_ID = 'S3RVER';
@@ -98,7 +99,7 @@ export async function startS3(buckets: readonly string[]): Promise<S3Server> {
       const body = Buffer.from(content);
       await server.store.putObject(new S3Object(bucket, key, body, { 'content-length': String(body.length) }));
     },
-    aws: (args, overrides) => runAsync('aws', ['--endpoint-url', endpoint, ...args], { env: env(overrides) }),
+    aws: (args, overrides) => runCommand('aws', ['--endpoint-url', endpoint, ...args], env(overrides)),
     stop: async () => {
       try {
         await server.close();

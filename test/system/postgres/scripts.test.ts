@@ -172,6 +172,24 @@ describe('the PostgreSQL scripts', () => {
   });
 });
 
+/**
+ * The live database and the backup folder the two drill tests read (a full load and a backup
+ * each, shared): made once, by the first test that asks. The drills never write to either: each
+ * restores into a throwaway database of its own name, and a test that damages a dump does it in a
+ * copy of the folder (copyDir).
+ */
+let drillFixture: Promise<{ db: string; dir: string; name: string }> | undefined;
+function drillSource(): Promise<{ db: string; dir: string; name: string }> {
+  drillFixture ??= (async () => {
+    const db = 'gravl_drill';
+    const dir = temp('pg-backups');
+    server().createDatabase(db);
+    loadGravlData(db);
+    return { db, dir, name: await backup(db, dir) };
+  })();
+  return drillFixture;
+}
+
 describe.concurrent('backup.sh, restore.sh and restore-drill.sh against a real PostgreSQL server', () => {
   it('backs up, and restore.sh brings back every row after a table is dropped, rows deleted and values changed', async () => {
     const db = 'gravl_restore';
@@ -269,11 +287,7 @@ describe.concurrent('backup.sh, restore.sh and restore-drill.sh against a real P
   });
 
   it('passes the restore drill on a good dump, runs DRILL_CHECK_SQL, and drops its throwaway database', async () => {
-    const db = 'gravl_drill';
-    const dir = temp('pg-backups');
-    server().createDatabase(db);
-    loadGravlData(db);
-    const name = await backup(db, dir);
+    const { db, dir, name } = await drillSource();
     const before = contentChecksums(db);
 
     const drill = await runScript('restore-drill.sh', db, {
@@ -290,12 +304,8 @@ describe.concurrent('backup.sh, restore.sh and restore-drill.sh against a real P
   });
 
   it('fails the restore drill on a corrupted dump, a checksum mismatch, a failing DRILL_CHECK_SQL and a missing dump, dropping its database, and refuses to drop the live one', async () => {
-    const db = 'gravl_drill_fail';
+    const { db, dir, name } = await drillSource();
     const drillDb = 'gravl_drill_fail_copy';
-    const dir = temp('pg-backups');
-    server().createDatabase(db);
-    loadGravlData(db);
-    const name = await backup(db, dir);
     const drill = (backupDir: string, env: Record<string, string> = {}) =>
       runScript('restore-drill.sh', db, { BACKUP_DIR: backupDir, DRILL_DATABASE: drillDb, ...env });
 
