@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-import { memoryFolder } from './test/support/tmpfs';
 
 // kubectl unpacked by scripts/setup-system.sh where the machine has none recent enough.
 process.env.PATH = `${path.join(import.meta.dirname, '.tools', 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
@@ -13,8 +12,18 @@ process.env.PATH = `${path.join(import.meta.dirname, '.tools', 'bin')}${path.del
  * files there, and on this project's disk their system time was a fifth of the run. One folder per
  * run, removed when it ends; a TMPDIR the caller set is kept.
  */
+function memoryFolder(): string | undefined {
+  try {
+    const shm = fs.statfsSync('/dev/shm');
+    // A tmpfs (statfs(2)'s magic number) with 2 GiB free.
+    if (shm.type === 0x01021994 && shm.bavail * shm.bsize >= 2 * 1024 ** 3) return fs.mkdtempSync('/dev/shm/gravl-tests-');
+  } catch {
+    // No /dev/shm (not Linux), or not writable: the usual temporary folder.
+  }
+  return undefined;
+}
 if (!process.env.TMPDIR) {
-  const memory = memoryFolder('gravl-tests-', 2 * 1024 ** 3);
+  const memory = memoryFolder();
   if (memory) {
     process.env.TMPDIR = memory;
     process.once('exit', () => fs.rmSync(memory, { recursive: true, force: true }));

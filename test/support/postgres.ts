@@ -13,7 +13,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { memoryFolder } from './tmpfs';
 
 /** A running server, and the libpq settings to reach it as the test user. */
 export interface PostgresServer {
@@ -110,19 +109,29 @@ function postgresOsUser(): { uid: number; gid: number } {
 export interface PostgresOptions {
   /**
    * Where the server's files are: `memory` (a tmpfs, when there is one with room; else as `disk`)
-   * or `disk` (the temporary folder: on disk outside the suite, whose temporary folder vitest.config.ts
-   * puts in memory), for a run that measures the server's own speed (test/support/rto.ts).
+   * or `disk` (the temporary folder), for a test that measures the server's own speed.
    * @default 'memory'
    */
   readonly storage?: 'memory' | 'disk';
 }
 
+/** The tmpfs magic number of statfs(2). */
+const TMPFS_MAGIC = 0x01021994;
 /** Room a server needs (a fresh cluster is about 40 MiB, WAL included), with a margin for the tests' data. */
 const MEMORY_NEEDED = 512 * 1024 * 1024;
 
 /** A fresh folder for a server's files, in memory when asked and possible. */
 function serverFolder(storage: 'memory' | 'disk'): string {
-  return (storage === 'memory' ? memoryFolder('gravl-pg-', MEMORY_NEEDED) : undefined) ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gravl-pg-'));
+  if (storage === 'memory') {
+    const shm = '/dev/shm';
+    try {
+      const stats = fs.statfsSync(shm);
+      if (stats.type === TMPFS_MAGIC && stats.bavail * stats.bsize >= MEMORY_NEEDED) return fs.mkdtempSync(path.join(shm, 'gravl-pg-'));
+    } catch {
+      // No /dev/shm (not Linux), or not writable: the temporary folder.
+    }
+  }
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'gravl-pg-'));
 }
 
 /** Starts a fresh server; the caller must call `stop()`. */
