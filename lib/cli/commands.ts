@@ -117,7 +117,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   },
   {
     name: 'bench',
-    summary: 'time synth, diff, readiness and npm test against kubectl kustomize, the stock cdk8s flow and the targets',
+    summary: 'time synth, diff, readiness, 2/20/100 environments, the off-site restore and npm test against kubectl kustomize, the stock cdk8s flow and the targets',
     options: {
       runs: { type: 'string', value: 'N', default: '5', description: 'runs of each measurement (the median is reported)' },
       'no-tests': { type: 'boolean', description: 'leave out the one timed run of npm test (about a minute)' },
