@@ -5,7 +5,7 @@
  * last, adds what each object still lacks. It never touches a selector: selectors keep the stable
  * keys of `./labels`, so a new version or instance never makes an immutable selector differ.
  */
-import { ApiObject, JsonPatch, type App } from 'cdk8s';
+import { ApiObject, type App } from 'cdk8s';
 import { parseImage } from '../model/formats';
 import { RECOMMENDED_LABELS } from '../contract';
 import { PART_OF } from './labels';
@@ -39,14 +39,12 @@ function at(value: unknown, path: readonly string[]): unknown {
 /**
  * Adds the recommended labels each object lacks: `instance` everywhere, `name` from the object's
  * own name, `component` from its chart, `version` from the release; `part-of` and `managed-by`
- * come from the charts. Each pod template gets every recommended label of its owner it lacks.
+ * come from the charts. Pod templates get theirs from their owner when the object is rendered
+ * (`withPodTemplateLabels`): reading a template here would serialise its owner twice.
  */
 export function applyRecommendedLabels(app: App, defaults: { readonly instance: string; readonly version?: string }): void {
   for (const chart of app.charts) {
     for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-      // Serialising an object resolves all of it: only those that own a pod template need it.
-      const json = TEMPLATE_KINDS.has(obj.kind) ? (obj.toJson() as Record<string, unknown>) : undefined;
-      const labels: Record<string, string | undefined> = Object.fromEntries(RECOMMENDED_LABELS.map((key) => [key, obj.metadata.getLabel(key)]));
       const wanted: Record<string, string | undefined> = {
         'app.kubernetes.io/name': obj.name,
         'app.kubernetes.io/instance': defaults.instance,
@@ -55,26 +53,33 @@ export function applyRecommendedLabels(app: App, defaults: { readonly instance: 
         'app.kubernetes.io/part-of': PART_OF,
         'app.kubernetes.io/managed-by': 'cdk8s',
       };
-      const final: Record<string, string> = {};
       for (const key of RECOMMENDED_LABELS) {
-        const value = labels[key] ?? wanted[key];
-        if (value === undefined) continue;
-        final[key] = value;
-        if (labels[key] === undefined) obj.metadata.addLabel(key, value);
-      }
-      for (const path of json ? TEMPLATE_PATHS : []) {
-        const template = at(json, path) as { metadata?: { labels?: Record<string, string> } } | undefined;
-        if (!template) continue;
-        const base = `/${path.join('/')}/metadata`;
-        const own = template.metadata?.labels;
-        if (!template.metadata) obj.addJsonPatch(JsonPatch.add(base, { labels: { ...final } }));
-        else {
-          // The template's own labels win; keys in order, as every other label map is written.
-          const merged = { ...final, ...own };
-          const sorted = Object.fromEntries(Object.keys(merged).sort().map((k) => [k, merged[k]!]));
-          obj.addJsonPatch(own ? JsonPatch.replace(`${base}/labels`, sorted) : JsonPatch.add(`${base}/labels`, sorted));
-        }
+        const value = wanted[key];
+        if (value !== undefined && obj.metadata.getLabel(key) === undefined) obj.metadata.addLabel(key, value);
       }
     }
   }
+}
+
+/**
+ * The rendered object with each pod template (or the Secret template of a SealedSecret) carrying
+ * every recommended label of its owner that it lacks; the template's own labels win, keys in order
+ * as every other label map is written. Objects that own no template are returned as they are.
+ */
+export function withPodTemplateLabels<T extends { kind: string; metadata: { labels?: Record<string, string> } }>(o: T): T {
+  if (!TEMPLATE_KINDS.has(o.kind)) return o;
+  const owner = o.metadata.labels ?? {};
+  const final: Record<string, string> = {};
+  for (const key of RECOMMENDED_LABELS) if (owner[key] !== undefined) final[key] = owner[key];
+  for (const path of TEMPLATE_PATHS) {
+    const template = at(o, path) as { metadata?: { labels?: Record<string, string> } } | undefined;
+    if (!template || typeof template !== 'object') continue;
+    if (!template.metadata) {
+      template.metadata = { labels: { ...final } };
+      continue;
+    }
+    const merged: Record<string, string> = { ...final, ...template.metadata.labels };
+    template.metadata.labels = Object.fromEntries(Object.keys(merged).sort().map((k) => [k, merged[k]!]));
+  }
+  return o;
 }

@@ -4,6 +4,7 @@
  */
 import { ApiObject, Chart, DependencyGraph, type App } from 'cdk8s';
 import { ManualChart } from '../kit/charts';
+import { withPodTemplateLabels } from '../kit/recommended-labels';
 import { yamlText } from '../kit/yaml';
 import { ProblemsError, type Problem } from '../model/problems';
 import { KUSTOMIZATION_FILE, MANIFEST_SUFFIX, MANUAL_DIR, objectId, SYNC_WAVE_ANNOTATION, type KubeObject, type ManifestFile, type RenderedFile } from '../contract';
@@ -77,7 +78,7 @@ function chartObjectsOf(chart: Chart): KubeObject[] {
   return new DependencyGraph(chart.node)
     .topology()
     .filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart)
-    .map((o) => o.toJson() as KubeObject);
+    .map((o) => withPodTemplateLabels(o.toJson() as KubeObject));
 }
 
 /** kubectl applies a kustomization in the order it lists resources when sortOptions says fifo. */
