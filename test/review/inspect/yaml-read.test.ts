@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { yamlText } from '../../../lib/kit/yaml';
 import { kustomizationObject } from '../../../lib/review/diff/tree';
@@ -131,6 +131,24 @@ const TABLE: ReadonlyArray<{ name: string; text: string; schema?: true }> = [
 ];
 
 describe('scalars and constructs where the schemas could part ways', () => {
+  // The yaml package warns on the process ("Keys with collection values will be stringified") for
+  // the rows that feed it a collection as a key, on purpose: the warning is its, not a finding, and
+  // is kept off the run's output here; every other warning still reaches it.
+  const warnings: string[] = [];
+  beforeAll(() => {
+    const emit = process.emitWarning.bind(process);
+    vi.spyOn(process, 'emitWarning').mockImplementation(((warning: string | Error, ...rest: unknown[]) => {
+      const text = typeof warning === 'string' ? warning : warning.message;
+      if (text.startsWith('Keys with collection values will be stringified')) warnings.push(text);
+      else (emit as (...args: unknown[]) => void)(warning, ...rest);
+    }) as typeof process.emitWarning);
+  });
+  afterAll(() => {
+    vi.mocked(process.emitWarning).mockRestore();
+    // The rows with a collection as a key reached the yaml package (they are read by it, not js-yaml).
+    expect(warnings.length).toBeGreaterThan(0);
+  });
+
   it.each(TABLE)('reads $name as the yaml package does', ({ text, schema }) => {
     const reference = yamlPackage(text);
     // The schema alone reads the scalar rows as the yaml package does (other rows js-yaml rejects,
