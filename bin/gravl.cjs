@@ -7,9 +7,11 @@
  * the stamp written beside the bundle, so a stale build never runs.
  *
  * V8 compiles the bundle once per command: the compiled code of a command's first run is kept in
- * .build/code-cache/<command>.bin and handed to V8 on the next runs (V8 checks it against the
- * source and rejects a mismatch; a rebuild removes them). It holds compiled code only, never a
- * result: every run still reads, renders and writes everything.
+ * .build/code-cache/<command>.bin and handed to V8 on the next runs. V8 checks cached code only
+ * against the source's length, so each file begins with the SHA-256 of the identity (inode, size,
+ * change time) of the bundle it was made from, and code of any other bundle is not used; a command
+ * whose bundle was replaced while it ran keeps none. It holds compiled code only, never a result:
+ * every run still reads, renders and writes everything.
  *
  * Bundles are also kept by content, for a tree whose stamp does not match although its sources
  * are the same bytes (a fresh checkout, a revision extracted by `npm run promote`, a branch switched
@@ -18,7 +20,7 @@
  * version. When the stamp does not match, the launcher computes the key; an entry of that key is
  * copied into .build/ (the bundle, its map and the compiled code kept for it) instead of running
  * esbuild, and a build stores its bundle there. So a stale build cannot run: a changed byte of any
- * source is another key. An entry is written into a temporary folder and renamed into place whole;
+ * source is another key, and a bundle whose sources changed while esbuild read them is not stored. An entry is written into a temporary folder and renamed into place whole;
  * its manifest holds the SHA-256 of each file, checked on every use, and each compiled-code file
  * carries the SHA-256 of itself and of the bundle it was made from: a damaged or partial entry is
  * removed and the bundle rebuilt, compiled code that does not match is dropped. The newest eight
@@ -26,8 +28,8 @@
  * storing prunes the rest. node_modules is shared by the trees promote extracts (a link) and
  * ignored by git. .build/stamp.json says where the bundle came from (`origin`: build or cache).
  *
- * GRAVL_BUILD_ONLY=1 makes the bundle current and runs no command (npm run promote does this once
- * in a revision's tree before it runs three commands there at once).
+ * `node bin/gravl.cjs --build-only` makes the bundle current and runs no command (npm run promote
+ * does this once in a revision's tree before it runs three commands there at once).
  */
 'use strict';
 const fs = require('node:fs');
@@ -47,7 +49,7 @@ const SHARED_KEEP = 8;
 
 /** Every file the bundle is made from: main.ts, lib/ (code and the JSON and JS it imports), the schema, the installed dependencies. */
 function sources() {
-  const files = [path.join(ROOT, 'main.ts'), path.join(ROOT, 'environments', 'environment.schema.json'), path.join(ROOT, 'package-lock.json'), path.join(ROOT, 'tsconfig.json'), __filename];
+  const files = [path.join(ROOT, 'main.ts'), path.join(ROOT, 'environments', 'environment.schema.json'), path.join(ROOT, 'package.json'), path.join(ROOT, 'package-lock.json'), path.join(ROOT, 'tsconfig.json'), __filename];
   // npm rewrites it on every install: the bundle holds the dependencies, so it follows them.
   const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
   if (fs.existsSync(installed)) files.push(installed);
@@ -110,6 +112,40 @@ function contentKey(files) {
   return hash.digest('hex');
 }
 
+/** The identity of the bundle file in .build/ as it is now (inode, size, change time), or undefined. */
+function bundleIdentity() {
+  try {
+    const stat = fs.statSync(BUNDLE);
+    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A compiled-code file of .build/code-cache/ begins with the SHA-256 (hex) of the identity of the
+ * bundle it was made from: V8 checks cached code only against the source's length, so code of
+ * another bundle of the same length would run unnoticed.
+ */
+const localTag = (identity) => Buffer.from(sha256(`gravl code of ${identity}`), 'ascii');
+
+/** Writes compiled code for the bundle of this identity. */
+function writeLocalCode(file, identity, data) {
+  fs.mkdirSync(CODE_CACHE, { recursive: true });
+  replaceFile(file, Buffer.concat([localTag(identity), data]));
+}
+
+/** The compiled code in `file` when it was made from the bundle of this identity, else undefined. */
+function readLocalCode(file, identity) {
+  try {
+    const bytes = fs.readFileSync(file);
+    const tag = localTag(identity);
+    return bytes.length > tag.length && bytes.subarray(0, tag.length).equals(tag) ? bytes.subarray(tag.length) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The manifest of a shared entry whose files are all there with the bytes it names, else undefined. */
 function readEntry(entry, key) {
   try {
@@ -138,40 +174,64 @@ function readSharedCode(file, bundleHash) {
   }
 }
 
-/** Puts the bundle of the shared entry of `key` into .build/, with its compiled code; false when there is no sound entry. */
+/**
+ * Puts the bundle of the shared entry of `key` into .build/, with its compiled code; false when
+ * there is no sound entry, or the copy failed (the caller then builds). A bundle already there with
+ * the same bytes is left in place, so that a command running it (its worker threads check the
+ * file's identity) is not disturbed.
+ */
 function fromShared(print, key) {
-  const entry = path.join(SHARED, key);
-  if (!fs.existsSync(entry)) return false;
-  const found = readEntry(entry, key);
-  if (!found) {
-    // Damaged or partial: removed, and rebuilt (and stored again) by the caller.
-    fs.rmSync(entry, { recursive: true, force: true });
+  try {
+    const entry = path.join(SHARED, key);
+    if (!fs.existsSync(entry)) return false;
+    const found = readEntry(entry, key);
+    if (!found) {
+      // Damaged or partial: removed (where the cache can be written), and rebuilt by the caller.
+      fs.rmSync(entry, { recursive: true, force: true });
+      return false;
+    }
+    const bundleHash = found.manifest.files['main.cjs'];
+    let same = false;
+    try {
+      same = sha256(fs.readFileSync(BUNDLE)) === bundleHash;
+    } catch {
+      // No bundle yet.
+    }
+    if (!same) {
+      fs.mkdirSync(OUT_DIR, { recursive: true });
+      replaceFile(path.join(OUT_DIR, 'main.cjs.map'), found.contents['main.cjs.map']);
+      replaceFile(BUNDLE, found.contents['main.cjs']);
+      fs.rmSync(CODE_CACHE, { recursive: true, force: true });
+    }
+    const identity = bundleIdentity();
+    const shared = path.join(entry, 'code-cache');
+    let names = [];
+    try {
+      names = fs.readdirSync(shared).filter((n) => n.endsWith('.bin'));
+    } catch {
+      // No compiled code kept for this entry yet.
+    }
+    for (const name of names) {
+      const payload = readSharedCode(path.join(shared, name), bundleHash);
+      if (payload === undefined) {
+        fs.rmSync(path.join(shared, name), { force: true });
+        continue;
+      }
+      if (!same || readLocalCode(path.join(CODE_CACHE, name), identity) === undefined) writeLocalCode(path.join(CODE_CACHE, name), identity, payload);
+    }
+    // Used: new again for pruning.
+    try {
+      const now = new Date();
+      fs.utimesSync(path.join(entry, 'manifest.json'), now, now);
+    } catch {
+      // A read-only cache.
+    }
+    replaceFile(STAMP, JSON.stringify({ sources: print, key, bundle: bundleHash, origin: 'cache' }));
+    return true;
+  } catch {
+    // A cache that cannot be read or cleaned (read-only, or pruned by another process meanwhile): build instead.
     return false;
   }
-  fs.mkdirSync(OUT_DIR, { recursive: true });
-  replaceFile(path.join(OUT_DIR, 'main.cjs.map'), found.contents['main.cjs.map']);
-  replaceFile(BUNDLE, found.contents['main.cjs']);
-  fs.rmSync(CODE_CACHE, { recursive: true, force: true });
-  const bundleHash = found.manifest.files['main.cjs'];
-  const shared = path.join(entry, 'code-cache');
-  for (const name of fs.existsSync(shared) ? fs.readdirSync(shared).filter((n) => n.endsWith('.bin')) : []) {
-    const payload = readSharedCode(path.join(shared, name), bundleHash);
-    if (payload === undefined) {
-      fs.rmSync(path.join(shared, name), { force: true });
-      continue;
-    }
-    fs.mkdirSync(CODE_CACHE, { recursive: true });
-    replaceFile(path.join(CODE_CACHE, name), payload);
-  }
-  // Used: new again for pruning.
-  try {
-    const now = new Date();
-    fs.utimesSync(path.join(entry, 'manifest.json'), now, now);
-  } catch {
-    // A read-only cache.
-  }
-  replaceFile(STAMP, JSON.stringify({ sources: print, key, bundle: bundleHash, origin: 'cache' }));
-  return true;
 }
 
 /** Stores a bundle just built in the shared cache (whole, or not at all), and prunes it to the newest entries. */
@@ -251,6 +311,13 @@ function build(print, key) {
   // Compiled code of the previous bundle: of no use to this one.
   fs.rmSync(CODE_CACHE, { recursive: true, force: true });
   const contents = Object.fromEntries(outputs.map((output) => [path.basename(output.path), output.contents]));
+  // esbuild read the sources again: when any changed since the key was made (a save, a checkout),
+  // the bundle is of other bytes than the key says. It is neither shared nor stamped as current,
+  // so the next run builds again.
+  if (contentKey(sources()) !== key) {
+    replaceFile(STAMP, JSON.stringify({ sources: 'changed while building', origin: 'build' }));
+    return;
+  }
   storeShared(key, contents);
   replaceFile(STAMP, JSON.stringify({ sources: print, key, bundle: sha256(contents['main.cjs']), origin: 'build' }));
 }
@@ -261,12 +328,6 @@ function run(stamp) {
   const first = process.argv[2];
   const command = first === undefined ? 'synth' : ['--help', '-h', 'help'].includes(first) ? 'help' : first.startsWith('-') ? 'synth' : first;
   const cacheFile = path.join(CODE_CACHE, `${/^[a-z][a-z-]*$/.test(command) ? command : 'other'}${isMainThread ? '' : '.worker'}.bin`);
-  let cachedData;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
-  }
   const fd = fs.openSync(BUNDLE, 'r');
   const stat = fs.fstatSync(fd);
   const source = fs.readFileSync(fd, 'utf8');
@@ -274,6 +335,7 @@ function run(stamp) {
   // A worker thread runs the bundle its command runs: one rebuilt meanwhile (a source changed and
   // another command started) is refused rather than mixed with it.
   const identity = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  const cachedData = readLocalCode(cacheFile, identity);
   if (isMainThread) process.env.GRAVL_BUNDLE = identity;
   else if (process.env.GRAVL_BUNDLE !== identity) throw new Error('the compiled bundle was rebuilt while this command ran (a source changed): run the command again');
   const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, cachedData });
@@ -283,8 +345,8 @@ function run(stamp) {
       let data;
       try {
         data = script.createCachedData();
-        fs.mkdirSync(CODE_CACHE, { recursive: true });
-        replaceFile(cacheFile, data);
+        // Not when another command replaced the bundle meanwhile: this code is of the old one.
+        if (bundleIdentity() === identity) writeLocalCode(cacheFile, identity, data);
       } catch {
         // A read-only checkout runs without it.
       }
@@ -327,6 +389,7 @@ if (isMainThread) {
     }
   }
   // Only the bundle, no command: for a caller that builds once before several commands run at once.
-  if (process.env.GRAVL_BUILD_ONLY === '1') process.exit(0);
+  // An argument, not a variable: an exported variable would make every later command exit 0 unseen.
+  if (process.argv[2] === '--build-only' && process.argv.length === 3) process.exit(0);
 }
 run(stamp);

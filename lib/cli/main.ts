@@ -2,7 +2,9 @@
  * The commands, as one function of the command line and what the process gives them: the working
  * folder, the environment variables, the two output streams and standard input. It returns the exit
  * code and touches no process state (no exit code, no listeners, no reads of process.env or of the
- * process's working folder), so it runs the same in main.ts, the real process, and in a test.
+ * process's working folder), so it runs the same in main.ts, the real process, and in a test. The
+ * revision's commands promote runs get io.env; git and tar, which promote and `diff --base` run,
+ * inherit the process's environment (the same as io.env in the real process).
  * The commands and their options are declared in lib/cli/commands.ts; `--help` prints them.
  */
 import * as fs from 'node:fs';

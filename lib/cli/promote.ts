@@ -179,10 +179,11 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     const main = fs.existsSync(path.join(tree, 'bin', 'gravl.cjs')) ? [path.join('bin', 'gravl.cjs')] : ['--import', 'tsx', 'main.ts'];
     const evidence = options.evidence ?? path.join(tree, 'evidence', gate);
     // The launcher compiles the revision on its first run: once, before the three runs share it
-    // (with GRAVL_BUILD_ONLY, a launcher that knows it runs no command; an older one runs --help).
+    // (`--build-only`: a launcher that knows it builds and runs no command; an older one builds,
+    // then refuses the unknown option without rendering anything).
     // The revision's commands run with the user's environment, without debug output (its stderr is quoted in refusals).
-    const env = { ...options.env, GRAVL_DEBUG: '', GRAVL_BUILD_ONLY: '' };
-    if (main.length === 1) await run(process.execPath, [...main, '--help'], tree, { ...env, GRAVL_BUILD_ONLY: '1' });
+    const env = { ...options.env, GRAVL_DEBUG: '' };
+    if (main.length === 1) await run(process.execPath, [...main, '--build-only'], tree, env);
     const [synth, gateReadiness, ownReadiness] = await Promise.all([
       run(process.execPath, [...main, 'synth', '--out', path.join(work, 'fresh')], tree, env),
       run(process.execPath, [...main, 'readiness', `dist/${gate}`, '--evidence', evidence], tree, env),

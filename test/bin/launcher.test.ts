@@ -16,7 +16,7 @@ import { ROOT } from '../support/render';
 const dirs = removedAfterAll();
 /** The shared cache of every copy below (their node_modules/.cache). */
 const cache = dirs.make('launcher-cache');
-const sharedEntries = () => fs.readdirSync(path.join(cache, 'gravl')).filter((name) => /^[0-9a-f]{64}$/.test(name));
+const sharedEntries = () => (fs.existsSync(path.join(cache, 'gravl')) ? fs.readdirSync(path.join(cache, 'gravl')) : []).filter((name) => /^[0-9a-f]{64}$/.test(name));
 /** Notes in the file $ESBUILD_LOADS each load of esbuild by the process it is preloaded into. */
 const observer = path.join(cache, 'observe-esbuild.cjs');
 fs.writeFileSync(
@@ -145,13 +145,65 @@ describe('bin/gravl.cjs', () => {
     expect(again.esbuild).toBe(false);
   });
 
-  it('with GRAVL_BUILD_ONLY=1 makes the bundle current and runs no command', () => {
+  it('with --build-only makes the bundle current and runs no command; an exported variable of that name changes nothing', () => {
     const copy = copyOfProject();
-    const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'gravl.cjs'), '--help'], { cwd: copy, encoding: 'utf8', env: { ...process.env, GRAVL_BUILD_ONLY: '1' } });
+    const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'gravl.cjs'), '--build-only'], { cwd: copy, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toBe('');
     expect(fs.statSync(path.join(copy, '.build', 'main.cjs')).size).toBeGreaterThan(100_000);
-    expect(helpIn(copy).stdout).toContain('Commands:');
+    // A command is never silenced by something in the environment.
+    const withVariable = spawnSync(process.execPath, [path.join(copy, 'bin', 'gravl.cjs'), '--help'], { cwd: copy, encoding: 'utf8', env: { ...process.env, GRAVL_BUILD_ONLY: '1' } });
+    expect(withVariable.stdout).toContain('Commands:');
+  });
+
+  it("never runs compiled code made from another bundle: V8 checks only the source's length", () => {
+    const copy = copyOfProject();
+    const first = helpIn(copy);
+    expect(first.stdout).toContain('Commands:');
+    const code = path.join(copy, '.build', 'code-cache', 'help.bin');
+    expect(fs.existsSync(code)).toBe(true);
+    // Another bundle of the same length (a source edit that keeps the size): the code of the first
+    // would print the first's text.
+    const file = path.join(copy, '.build', 'main.cjs');
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toContain('Commands:');
+    const other = text.replace('Commands:', 'Cxmmands:');
+    expect(other.length).toBe(text.length);
+    fs.rmSync(file);
+    fs.writeFileSync(file, other);
+    const run = spawnSync(process.execPath, [path.join(copy, 'bin', 'gravl.cjs'), '--help'], { cwd: copy, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Cxmmands:');
+    expect(run.stdout).not.toContain('Commands:');
+  });
+
+  it('does not share a bundle whose sources changed while esbuild read them, and builds again on the next run', () => {
+    const copy = copyOfProject();
+    const file = path.join(copy, 'lib', 'cli', 'commands.ts');
+    // Sources no bundle in the cache was made from, so that the run builds.
+    fs.appendFileSync(path.join(copy, 'lib', 'contract.ts'), '\n// this copy only\n');
+    const original = fs.readFileSync(file, 'utf8');
+    // A save during the build: esbuild reads the edited file after the key was made of the original.
+    const saver = path.join(copy, 'save-during-build.cjs');
+    fs.writeFileSync(
+      saver,
+      "const Module = require('node:module');\nconst fs = require('node:fs');\nconst load = Module._load;\n" +
+        "Module._load = function (request, ...rest) {\n  const loaded = load.call(this, request, ...rest);\n" +
+        "  if (request !== 'esbuild') return loaded;\n" +
+        `  return { ...loaded, buildSync: (options) => { fs.writeFileSync(${JSON.stringify(file)}, fs.readFileSync(${JSON.stringify(file)}, 'utf8').replace("Gravl's Kubernetes manifests", 'Saved during the build')); return loaded.buildSync(options); } };\n};\n`,
+    );
+    const before = new Set(sharedEntries());
+    const run = spawnSync(process.execPath, ['--require', saver, path.join(copy, 'bin', 'gravl.cjs'), '--help'], { cwd: copy, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Saved during the build');
+    // Not stored under the key of the bytes before the save, nor stamped as current.
+    expect(sharedEntries().filter((e) => !before.has(e))).toEqual([]);
+    expect(JSON.parse(fs.readFileSync(path.join(copy, '.build', 'stamp.json'), 'utf8')).sources).toBe('changed while building');
+    // The file back as it was: a tree of the original bytes never meets the other bundle.
+    fs.writeFileSync(file, original);
+    const next = helpIn(copy);
+    expect(next.stdout).toContain("Gravl's Kubernetes manifests");
+    expect(next.stdout).not.toContain('Saved during the build');
   });
 
   it('rebuilds when one byte of a source differs from every bundle in the cache, and keeps the newest eight bundles', () => {
