@@ -10,13 +10,28 @@ process.env.PATH = `${path.join(import.meta.dirname, '.tools', 'bin')}${path.del
  * The tests' temporary folder (os.tmpdir(), for the test files, the commands they run and every
  * child process) in memory where the machine has a tmpfs with room: the suite writes thousands of
  * files there, and on this project's disk their system time was a fifth of the run. One folder per
- * run, removed when it ends; a TMPDIR the caller set is kept.
+ * run (named with the run's pid), removed when it ends, and by the next run when it was killed; a
+ * TMPDIR the caller set is kept.
  */
+/** Folders of earlier runs that were killed before they could remove theirs (the pid in the name is gone). */
+function sweepKilledRuns(): void {
+  for (const name of fs.readdirSync('/dev/shm')) {
+    const pid = Number(/^gravl-tests-(\d+)-/.exec(name)?.[1]);
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join('/dev/shm', name), { recursive: true, force: true });
+    }
+  }
+}
 function memoryFolder(): string | undefined {
   try {
     const shm = fs.statfsSync('/dev/shm');
     // A tmpfs (statfs(2)'s magic number) with 2 GiB free.
-    if (shm.type === 0x01021994 && shm.bavail * shm.bsize >= 2 * 1024 ** 3) return fs.mkdtempSync('/dev/shm/gravl-tests-');
+    if (shm.type !== 0x01021994) return undefined;
+    sweepKilledRuns();
+    if (shm.bavail * shm.bsize >= 2 * 1024 ** 3) return fs.mkdtempSync(`/dev/shm/gravl-tests-${process.pid}-`);
   } catch {
     // No /dev/shm (not Linux), or not writable: the usual temporary folder.
   }
@@ -25,6 +40,8 @@ function memoryFolder(): string | undefined {
 if (!process.env.TMPDIR) {
   const memory = memoryFolder();
   if (memory) {
+    // Passable by other users, as /tmp is: the tests' PostgreSQL servers run as the postgres user.
+    fs.chmodSync(memory, 0o711);
     process.env.TMPDIR = memory;
     process.once('exit', () => fs.rmSync(memory, { recursive: true, force: true }));
   }

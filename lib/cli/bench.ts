@@ -155,11 +155,12 @@ export function describeRestore(run: { status: number | null; stdout: string; st
   if (run.status === RESTORE_NOT_MEASURED) return { line: `  ${label} not measured: ${lastLine(run.stdout).replace(/^not measured: /, '')}`, ok: true };
   if (run.status === 0) {
     try {
-      const r = JSON.parse(lastLine(run.stdout)) as { rows: number; databaseBytes: number; dumpBytes: number; seconds: number[]; medianSeconds: number };
-      if (typeof r.medianSeconds === 'number' && Array.isArray(r.seconds)) {
+      const r = JSON.parse(lastLine(run.stdout)) as { rows: unknown; databaseBytes: unknown; dumpBytes: unknown; seconds: unknown; medianSeconds: unknown; filesystem: unknown };
+      const sizes = [r.databaseBytes, r.dumpBytes];
+      if (r.rows === RESTORE_ROWS && typeof r.medianSeconds === 'number' && Array.isArray(r.seconds) && sizes.every((b) => typeof b === 'number' && b > 0) && typeof r.filesystem === 'string') {
         const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
         const ms = (r.medianSeconds * 1000).toFixed(0).padStart(6);
-        return { line: `  ${label} ${ms} ms  (median of ${r.seconds.length}; database ${mib(r.databaseBytes)} MiB, dump ${mib(r.dumpBytes)} MiB; fetch, verify, restore, check every row)`, ok: true };
+        return { line: `  ${label} ${ms} ms  (median of ${r.seconds.length}; database ${mib(r.databaseBytes as number)} MiB, dump ${mib(r.dumpBytes as number)} MiB, on ${r.filesystem}; fetch, verify, restore, check every row)`, ok: true };
       }
     } catch {
       // Not the JSON line: reported below as a failure.
@@ -174,11 +175,11 @@ export function describeRestore(run: { status: number | null; stdout: string; st
  * trip the suite proves on a small database (backup.sh, upload.sh, fetch-offsite.sh,
  * restore-drill.sh against a real PostgreSQL server and S3 API), with the median of `runs` restores.
  */
-function measureRestore(root: string, runs: number): { line: string; ok: boolean } {
+function measureRestore(root: string, runs: number, dir: string): { line: string; ok: boolean } {
   const script = path.join(root, 'test', 'support', 'rto.ts');
   if (!fs.existsSync(script)) return describeRestore({ status: RESTORE_NOT_MEASURED, stdout: `not measured: ${script} is missing (it ships with the tests)`, stderr: '' });
   if (!fs.existsSync(path.join(root, 'node_modules', 'tsx'))) return describeRestore({ status: RESTORE_NOT_MEASURED, stdout: 'not measured: tsx (a dev dependency) is not installed: run npm ci', stderr: '' });
-  const result = spawnSync(process.execPath, ['--import', 'tsx', script, '--rows', String(RESTORE_ROWS), '--runs', String(runs)], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script, '--rows', String(RESTORE_ROWS), '--runs', String(runs), '--dir', dir], {
     cwd: root,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -192,6 +193,9 @@ export function runBench(options: BenchOptions): { ok: boolean } {
   // Beside the repository, on the file system dist/ itself lives on (a temporary folder may sit on
   // a far slower one, and synth writes hundreds of files).
   const work = fs.mkdtempSync(path.join(root, '.bench-'));
+  // The restore-time phase's PostgreSQL server runs as its own user (when the bench runs as root)
+  // and keeps its files below: it must be able to pass through (not to list).
+  fs.chmodSync(work, 0o711);
   const phase = (m: Measurement): Measurement => {
     print(`  ${m.label.padEnd(34)} ${m.medianMs.toFixed(0).padStart(6)} ms`);
     return m;
@@ -227,7 +231,7 @@ export function runBench(options: BenchOptions): { ok: boolean } {
     print(`  (100 environments: ${(hundred!.medianMs / 100).toFixed(0)} ms each)`);
     print(`scale: n environments take ${model.start.toFixed(0)} ms + n x ${model.each.toFixed(1)} ms; 20 envs < 1.5x 2 envs needs under ${model.eachWithinTarget.toFixed(1)} ms an environment at this start`);
     print('restore time (RTO) of the off-site copy (docs/backups.md)');
-    const restore = measureRestore(root, Math.min(runs, 3));
+    const restore = measureRestore(root, Math.min(runs, 3), work);
     print(restore.line);
     const test = options.tests ? phase(measure('npm test (once)', 1, npm, ['test', '--silent'], root, [0], false)) : undefined;
 

@@ -65,12 +65,21 @@ describe('describeLoad', () => {
 });
 
 describe('describeRestore', () => {
-  const measured = { rows: 200000, databaseBytes: 37_977_447, dumpBytes: 5_804_875, seconds: [2.9, 2.2, 4.3], medianSeconds: 2.9 };
+  const measured = { rows: 200000, databaseBytes: 37_977_447, dumpBytes: 5_804_875, seconds: [2.9, 2.2, 4.3], medianSeconds: 2.9, filesystem: 'disk' };
 
   it("reports the median restore time and the sizes from the measurement's last line", () => {
     const { line, ok } = describeRestore({ status: 0, stdout: `noise\n${JSON.stringify(measured)}\n`, stderr: '' });
     expect(ok).toBe(true);
-    expect(line).toMatch(/^ {2}off-site restore \(RTO\), 200000 rows +2900 ms {2}\(median of 3; database 36\.2 MiB, dump 5\.5 MiB; /);
+    expect(line).toMatch(/^ {2}off-site restore \(RTO\), 200000 rows +2900 ms {2}\(median of 3; database 36\.2 MiB, dump 5\.5 MiB, on disk; /);
+  });
+
+  it('fails a measurement line that lacks a size, the file system, or is of another row count, rather than print a figure it did not get', () => {
+    for (const broken of [{ ...measured, dumpBytes: undefined }, { ...measured, databaseBytes: 0 }, { ...measured, filesystem: undefined }, { ...measured, rows: 2000 }]) {
+      const { line, ok } = describeRestore({ status: 0, stdout: `${JSON.stringify(broken)}\n`, stderr: '' });
+      expect(ok, JSON.stringify(broken)).toBe(false);
+      expect(line).toContain('FAILED');
+      expect(line).not.toContain('NaN');
+    }
   });
 
   it('says "not measured" and why when PostgreSQL or the AWS CLI is missing, with no figure, and is not a failure', () => {

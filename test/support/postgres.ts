@@ -108,11 +108,15 @@ function postgresOsUser(): { uid: number; gid: number } {
 
 export interface PostgresOptions {
   /**
-   * Where the server's files are: `memory` (a tmpfs, when there is one with room; else as `disk`)
-   * or `disk` (the temporary folder), for a test that measures the server's own speed.
+   * `memory`: a throwaway server, its files on a tmpfs when there is one with room (else the
+   * temporary folder) and durability off (no fsync): what the tests want. `disk`: a server as a
+   * real one runs, PostgreSQL's own durability settings, its files in `under` (or the temporary
+   * folder): for a run that measures the server's own speed (test/support/rto.ts).
    * @default 'memory'
    */
   readonly storage?: 'memory' | 'disk';
+  /** The folder to make the `disk` server's folder in. @default the temporary folder */
+  readonly under?: string;
 }
 
 /** The tmpfs magic number of statfs(2). */
@@ -121,24 +125,27 @@ const TMPFS_MAGIC = 0x01021994;
 const MEMORY_NEEDED = 512 * 1024 * 1024;
 
 /** A fresh folder for a server's files, in memory when asked and possible. */
-function serverFolder(storage: 'memory' | 'disk'): string {
+function serverFolder(storage: 'memory' | 'disk', under?: string): string {
   if (storage === 'memory') {
-    const shm = '/dev/shm';
-    try {
-      const stats = fs.statfsSync(shm);
-      if (stats.type === TMPFS_MAGIC && stats.bavail * stats.bsize >= MEMORY_NEEDED) return fs.mkdtempSync(path.join(shm, 'gravl-pg-'));
-    } catch {
-      // No /dev/shm (not Linux), or not writable: the temporary folder.
+    // The suite's temporary folder where it is in memory already (vitest.config.mts), so that the
+    // run's folder holds the server too; else /dev/shm where it is a tmpfs with room.
+    for (const dir of [os.tmpdir(), '/dev/shm']) {
+      try {
+        const stats = fs.statfsSync(dir);
+        if (stats.type === TMPFS_MAGIC && stats.bavail * stats.bsize >= MEMORY_NEEDED) return fs.mkdtempSync(path.join(dir, 'gravl-pg-'));
+      } catch {
+        // No such folder (not Linux), or not writable: the next, then the temporary folder.
+      }
     }
   }
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'gravl-pg-'));
+  return fs.mkdtempSync(path.join((storage === 'disk' && under) || os.tmpdir(), 'gravl-pg-'));
 }
 
 /** Starts a fresh server; the caller must call `stop()`. */
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const binDir = findServerBinaries();
   const asPostgres = process.getuid?.() === 0;
-  const root = serverFolder(options.storage ?? 'memory');
+  const root = serverFolder(options.storage ?? 'memory', options.under);
   const dataDir = path.join(root, 'data');
   const socketDir = path.join(root, 'socket');
   const logFile = path.join(root, 'server.log');
@@ -173,10 +180,12 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      // Durability is of no use to a throwaway server; turning it off makes the tests fast.
-      const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+      // Durability is of no use to a throwaway server; turning it off makes the tests fast. A server
+      // that measures its own speed keeps PostgreSQL's defaults (fsync on), as a real one does.
+      const durability = (options.storage ?? 'memory') === 'disk' ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+      const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${socketDir}${durability}`;
       try {
-        runServerTool(asPostgres, path.join(binDir, 'pg_ctl'), ['start', '-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '20'], root);
+        runServerTool(asPostgres, path.join(binDir, 'pg_ctl'), ['start', '-D', dataDir, '-l', logFile, '-o', serverOptions, '-w', '-t', '20'], root);
         started = true;
         break;
       } catch (error) {
