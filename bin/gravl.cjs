@@ -27,6 +27,8 @@
  * entries (about 10 MB each with their compiled code) are kept, used entries counting as new;
  * storing prunes the rest. node_modules is shared by the trees promote extracts (a link) and
  * ignored by git. .build/stamp.json says where the bundle came from (`origin`: build or cache).
+ * To force a build from scratch (a dependency patched in place, without a new lockfile), remove
+ * both: `rm -rf .build node_modules/.cache/gravl`.
  *
  * `node bin/gravl.cjs --build-only` makes the bundle current and runs no command (npm run promote
  * does this once in a revision's tree before it runs three commands there at once).
