@@ -2,7 +2,7 @@
  * Runs the project's commands as a user would: `runMain` in this process, `runSpawned` in a child
  * process; both give the exit code and the output.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,12 +10,9 @@ import * as path from 'node:path';
 import { afterAll } from 'vitest';
 import { runCli } from '../../lib/cli/main';
 import { ROOT } from './render';
+import { runAsync as runProgram, type Run } from './run-async';
 
-export interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { Run };
 
 /** Where a command runs (default: the repository root), extra environment variables, its standard input. */
 export interface RunOptions {
@@ -61,21 +58,9 @@ export function runSpawned(args: readonly string[], options: RunOptions = {}): R
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/**
- * Runs a program asynchronously (so that the runs of a test overlap, and a server the test started
- * keeps answering), collecting its output; from the repository root, in `env` when given (whole:
- * nothing of this process's environment is added), with no standard input.
- */
+/** A program run asynchronously (test/support/run-async.ts), from the repository root. */
 export function runAsync(file: string, args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runProgram(file, args, { cwd: ROOT, ...options });
 }
 
 /** A fresh temporary folder, removed by the caller's afterEach/afterAll through `cleanup`. */

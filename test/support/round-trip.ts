@@ -6,29 +6,18 @@
  * the restore time that docs/backups.md quotes (test/support/rto.ts, run by `npm run bench`).
  * It imports nothing of vitest: the measurement runs outside the test runner.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PostgresServer } from './postgres';
 import type { S3Server } from './s3';
+import { runAsync, type Run } from './run-async';
 
-export interface ScriptRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+/** A run of a script or tool: status and output. */
+export type ScriptRun = Run;
 
 /** Runs a command asynchronously (s3rver answers in this process, so never spawnSync). */
 export function runCommand(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<ScriptRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runAsync(file, args, { env });
 }
 
 export interface RoundTripOptions {
