@@ -120,7 +120,7 @@ export interface PostgresOptions {
 }
 
 /** The tmpfs magic number of statfs(2). */
-const TMPFS_MAGIC = 0x01021994;
+export const TMPFS_MAGIC = 0x01021994;
 /** Room a server needs (a fresh cluster is about 40 MiB, WAL included), with a margin for the tests' data. */
 const MEMORY_NEEDED = 512 * 1024 * 1024;
 

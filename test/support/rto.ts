@@ -16,12 +16,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { POSTGRES_SCRIPTS } from '../../lib/system/postgres/scripts';
-import { findServerBinaries, startPostgres, type PostgresServer } from './postgres';
+import { findServerBinaries, startPostgres, TMPFS_MAGIC, type PostgresServer } from './postgres';
 import { offsiteRoundTrip, type ScriptRun } from './round-trip';
 import { requireAwsCli, startS3, type S3Server } from './s3';
-
-/** The tmpfs magic number of statfs(2). */
-const TMPFS_MAGIC = 0x01021994;
 
 /** Exit code when a tool is missing and nothing was measured (lib/cli/bench.ts reads it). */
 const NOT_MEASURED = 3;
