@@ -6,25 +6,13 @@
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { workloadLabels } from './labels';
-import type { NetworkPolicies } from './network/network-policies';
-import { ownServiceAccount, podTemplate } from './pod';
+import { ownServiceAccount, podTemplate, type PodOwnerProps } from './pod';
 import { Workload } from './workload';
 import { DISRUPTION_ANNOTATION } from '../contract';
 
-export interface BatchProps {
-  readonly namespace: string;
-  /** Name of the Job or CronJob, its ServiceAccount and its NetworkPolicy member. */
-  readonly name: string;
-  readonly component: string;
-  readonly network: NetworkPolicies;
-  /** The pod's containers; each gets the restricted securityContext merged under its own. */
-  readonly containers: readonly k8s.Container[];
+/** A Job or CronJob: `name` names the Job or CronJob, its ServiceAccount and its NetworkPolicy member. */
+export interface BatchProps extends PodOwnerProps {
   readonly initContainers?: readonly k8s.Container[];
-  readonly volumes?: readonly k8s.Volume[];
-  /** The numeric user (and group) the containers run as. */
-  readonly user: number;
-  /** Group that owns mounted volumes. @default no fsGroup */
-  readonly fsGroup?: number;
   /** A cron schedule makes a CronJob; without one, a Job. */
   readonly schedule?: string;
   /** Seconds the Job may run before it is stopped. */

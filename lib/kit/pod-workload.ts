@@ -8,7 +8,6 @@ import * as crypto from 'node:crypto';
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { selectorLabels, workloadLabels } from './labels';
-import type { NetworkPolicies } from './network/network-policies';
 import type { MemberPort } from './network/peers';
 
 /** A port the pods listen on, and the Service port that forwards to it. */
@@ -16,7 +15,7 @@ export interface ServicePort extends MemberPort {
   /** @default containerPort */
   readonly servicePort?: number;
 }
-import { bindClusterRole, ownServiceAccount, podTemplate } from './pod';
+import { bindClusterRole, ownServiceAccount, podTemplate, type PodOwnerProps } from './pod';
 import type { PriorityClassKey } from './scheduling';
 import { Workload } from './workload';
 import { DISRUPTION_ANNOTATION, HOST_ACCESS_ANNOTATION } from '../contract';
@@ -31,19 +30,8 @@ export interface ConfigFiles {
   readonly data: Readonly<Record<string, string>>;
 }
 
-export interface PodWorkloadProps {
+export interface PodWorkloadProps extends PodOwnerProps {
   readonly kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
-  readonly namespace: string;
-  readonly name: string;
-  readonly component: string;
-  readonly network: NetworkPolicies;
-  /** Containers; each gets the restricted securityContext merged under its own. */
-  readonly containers: readonly k8s.Container[];
-  readonly volumes?: readonly k8s.Volume[];
-  /** The numeric user (and group) the pod runs as. */
-  readonly user: number;
-  /** Group that owns mounted volumes. @default no fsGroup */
-  readonly fsGroup?: number;
   /** Ports the Service exposes (forwarding to the container ports of the same names). @default no Service */
   readonly servicePorts?: readonly ServicePort[];
   /** Ports the pods listen on, for NetworkPolicies. @default the Service's ports */

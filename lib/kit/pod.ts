@@ -7,6 +7,7 @@ import { priorityClassName, type PriorityClassKey } from './scheduling';
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { Resources } from '../model/schema';
+import type { NetworkPolicies } from './network/network-policies';
 
 /** Kubernetes resource requirements from the environment file's requests/limits. */
 export function resourceRequirements(resources: Resources): k8s.ResourceRequirements {
@@ -59,6 +60,22 @@ export function podSecurityContext(user: number, fsGroup?: number, nodeAgent = f
 }
 
 /** What every pod of the generator shares, whatever owns it. */
+/** What every workload that owns pods is given: where it runs, who it is, and its pod's containers. */
+export interface PodOwnerProps {
+  readonly namespace: string;
+  /** Name of the workload, its ServiceAccount and its NetworkPolicy member. */
+  readonly name: string;
+  readonly component: string;
+  readonly network: NetworkPolicies;
+  /** The pod's containers; each gets the restricted securityContext merged under its own. */
+  readonly containers: readonly k8s.Container[];
+  readonly volumes?: readonly k8s.Volume[];
+  /** The numeric user (and group) the pod runs as. */
+  readonly user: number;
+  /** Group that owns mounted volumes. @default no fsGroup */
+  readonly fsGroup?: number;
+}
+
 export interface PodTemplateProps {
   readonly labels: Record<string, string>;
   readonly annotations?: Record<string, string>;
