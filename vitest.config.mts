@@ -43,7 +43,14 @@ if (!process.env.TMPDIR) {
     // Passable by other users, as /tmp is: the tests' PostgreSQL servers run as the postgres user.
     fs.chmodSync(memory, 0o711);
     process.env.TMPDIR = memory;
-    process.once('exit', () => fs.rmSync(memory, { recursive: true, force: true }));
+    process.once('exit', () => {
+      try {
+        fs.rmSync(memory, { recursive: true, force: true, maxRetries: 3 });
+      } catch (error) {
+        // A process the tests started may still be writing there; the next run removes it.
+        process.stderr.write(`could not remove the tests' temporary folder ${memory}: ${(error as Error).message}\n`);
+      }
+    });
   }
 }
 

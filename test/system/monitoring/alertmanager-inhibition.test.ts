@@ -108,8 +108,17 @@ describe('inhibit rules, on a running Alertmanager', () => {
     statuses = start();
     statuses.catch(() => undefined);
   });
-  afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGTERM');
+  afterAll(async () => {
+    // Alertmanager writes its silences and notification log into the data folder as it stops:
+    // wait for it to exit (killing it after 5 s) before removing the folder under it.
+    const running = child;
+    if (running && running.exitCode === null && running.signalCode === null) {
+      const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+      running.kill('SIGTERM');
+      const timer = setTimeout(() => running.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
     removeDir(dir);
   });
 
