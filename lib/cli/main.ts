@@ -29,9 +29,16 @@ export interface CliIo {
   readonly stdin?: () => Buffer;
   /** Whether stderr shows colours (GRAVL_DEBUG's error, as console.error would print it there). */
   readonly stderrColors?: boolean;
+  /**
+   * The project the command is of: defaulted paths (environments/, secrets/, dist/) resolve against
+   * it, and the schema synth refreshes is its own. This process's project when absent; promote
+   * gives the tree of a revision whose generator is byte for byte this one (lib/cli/promote.ts).
+   */
+  readonly root?: string;
 }
 
-// The repository, whether this runs from source or from the compiled bundle (bin/gravl.cjs).
+// The repository of the running generator, whether this runs from source or from the compiled
+// bundle (bin/gravl.cjs): its node_modules and its launcher. A command's own project is cx.root.
 const ROOT = PROJECT_ROOT;
 /** Whether this runs from the compiled bundle (.build/main.cjs) rather than from the TypeScript sources. */
 const BUNDLED = path.basename(__filename) === 'main.cjs';
@@ -39,6 +46,8 @@ const BUNDLED = path.basename(__filename) === 'main.cjs';
 /** One run: its io, and the ways its commands print and show paths. */
 interface Context {
   readonly io: CliIo;
+  /** The project the command is of (io.root, else this process's). */
+  readonly root: string;
   /** A path as the user sees it: relative to the working folder (empty for the folder itself). */
   shown(file: string): string;
   /** A path given on the command line, made absolute against the working folder. */
@@ -52,6 +61,7 @@ interface Context {
 function contextOf(io: CliIo): Context {
   return {
     io,
+    root: io.root ?? ROOT,
     shown: (file) => path.relative(io.cwd, file),
     resolve: (file) => path.resolve(io.cwd, file),
     out: (line) => io.stdout(`${line}\n`),
@@ -90,15 +100,21 @@ function readEnvironmentSources(cx: Context, dir: string, secretsDir: string): E
   }));
 }
 
-const SCHEMA_SOURCES = [path.join(ROOT, 'lib', 'model', 'schema.ts'), path.join(ROOT, 'lib', 'model', 'sealed-values.ts'), path.join(ROOT, 'lib', 'model', 'formats.ts')];
-const SCHEMA_FILE = path.join(ROOT, 'environments', 'environment.schema.json');
-const VALIDATORS_FILE = path.join(ROOT, 'lib', 'model', 'validators.generated.js');
+/** The schema's sources in a project, and the two files generated from them. */
+function schemaFiles(root: string): { sources: string[]; schema: string; validators: string } {
+  return {
+    sources: ['schema.ts', 'sealed-values.ts', 'formats.ts'].map((name) => path.join(root, 'lib', 'model', name)),
+    schema: path.join(root, 'environments', 'environment.schema.json'),
+    validators: path.join(root, 'lib', 'model', 'validators.generated.js'),
+  };
+}
 
-/** Rewrites the JSON Schema and the precompiled validators from their sources; returns whether either changed. */
-async function writeSchemaFile(): Promise<boolean> {
+/** Rewrites the JSON Schema and the precompiled validators of the project from their sources; returns whether either changed. */
+async function writeSchemaFile(root: string): Promise<boolean> {
   const { schemaJson, validatorsJs } = await import('../model/schema-file');
+  const files = schemaFiles(root);
   let changed = false;
-  for (const [file, text] of [[SCHEMA_FILE, schemaJson()], [VALIDATORS_FILE, validatorsJs()]] as const) {
+  for (const [file, text] of [[files.schema, schemaJson()], [files.validators, validatorsJs()]] as const) {
     if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) {
       // Current already: mark it so, or every synth would check again.
       const now = new Date();
@@ -111,10 +127,11 @@ async function writeSchemaFile(): Promise<boolean> {
   return changed;
 }
 
-/** Whether a source of the schema is newer than what was generated from it. */
-function schemaStale(): boolean {
-  const generated = Math.min(...[SCHEMA_FILE, VALIDATORS_FILE].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)));
-  return SCHEMA_SOURCES.some((f) => fs.statSync(f).mtimeMs > generated);
+/** Whether a source of the project's schema is newer than what was generated from it. */
+function schemaStale(root: string): boolean {
+  const files = schemaFiles(root);
+  const generated = Math.min(...[files.schema, files.validators].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)));
+  return files.sources.some((f) => fs.statSync(f).mtimeMs > generated);
 }
 
 /** A folder the user named (or its default), checked before anything reads it. */
@@ -136,7 +153,7 @@ function requireFolder(cx: Context, option: string, dir: string, expected: strin
 
 /** The seal command to suggest for an environment: carries --secrets when it is not the default. */
 function sealCommandFor(cx: Context, secretsDir: string): string {
-  return cx.resolve(secretsDir) === path.join(ROOT, 'secrets') ? 'npm run seal --' : `npm run seal -- --secrets ${cx.shown(secretsDir) || '.'}`;
+  return cx.resolve(secretsDir) === path.join(cx.root, 'secrets') ? 'npm run seal --' : `npm run seal -- --secrets ${cx.shown(secretsDir) || '.'}`;
 }
 
 // Each command imports the modules it uses where it runs (a literal import(), so the bundle holds
@@ -151,7 +168,7 @@ async function synthCommand(cx: Context, args: Parsed): Promise<void> {
   requireFolder(cx, '--secrets', secretsDir, 'the folder of sealed values (<env>/sealed-values.yaml)');
   requireFolder(cx, '--out', path.dirname(outDir), `an existing folder to hold ${path.basename(outDir)}/`);
   // Synth validates against the JSON rendering of the schema: refresh it when its source changed.
-  if (schemaStale() && (await writeSchemaFile())) cx.out(`updated ${cx.shown(SCHEMA_FILE)} and the validators from lib/model/schema.ts`);
+  if (schemaStale(cx.root) && (await writeSchemaFile(cx.root))) cx.out(`updated ${cx.shown(schemaFiles(cx.root).schema)} and the validators from lib/model/schema.ts`);
   const { synth, formatSummary, checkRemovals } = await import('../render/synth');
   const { copyTree } = await import('../render/write');
   const sources = readEnvironmentSources(cx, environmentsDir, secretsDir);
@@ -228,7 +245,7 @@ async function sealCommand(cx: Context, args: Parsed): Promise<void> {
   fs.writeFileSync(`${valuesFile}.tmp`, text);
   fs.renameSync(`${valuesFile}.tmp`, valuesFile);
   cx.out(`sealed ${request.namespace}/${request.name} key ${request.key} (${request.scope}, ${values.generate ? `generated ${length} characters` : 'provided'}) into ${cx.shown(valuesFile)}`);
-  cx.out(`next: npm run synth${cx.resolve(secretsDir) === path.join(ROOT, 'secrets') ? '' : ` -- --secrets ${cx.shown(secretsDir) || '.'}`}, then commit ${cx.shown(valuesFile)} and dist/ together`);
+  cx.out(`next: npm run synth${cx.resolve(secretsDir) === path.join(cx.root, 'secrets') ? '' : ` -- --secrets ${cx.shown(secretsDir) || '.'}`}, then commit ${cx.shown(valuesFile)} and dist/ together`);
 }
 
 /** The secret keys an environment's constructs read, with their classes (its tree built, nothing rendered). */
@@ -324,7 +341,7 @@ async function readinessCommand(cx: Context, args: Parsed): Promise<number> {
   const evidence = values.evidence ? readEvidence(values.evidence, cx.shown(values.evidence) || '.') : undefined;
   const given = args.positionals.map((d) => cx.resolve(d));
   for (const dir of given) requireFolder(cx, 'DIST_DIR', dir, 'a rendered output folder (dist, or dist/<env>)');
-  const dirs = (given.length ? given : [path.join(ROOT, 'dist')]).flatMap((d) => environmentDirs(d));
+  const dirs = (given.length ? given : [path.join(cx.root, 'dist')]).flatMap((d) => environmentDirs(d));
   if (dirs.length === 0) throw new Error('found no rendered environment (a folder with kustomization.yaml): run npm run synth, or name dist/<env>');
   if (k6Summary && dirs.length > 1) throw new UsageError('--k6-summary: a run judges one environment; name its folder (e.g. dist/staging)', commandSpec('readiness'));
   if (evidence && dirs.length > 1) throw new UsageError('--evidence: evidence is of one environment; name its folder (e.g. dist/production)', commandSpec('readiness'));
@@ -366,6 +383,17 @@ async function promoteCommand(cx: Context, args: Parsed): Promise<number | void>
       ...(values.evidence ? { evidence: values.evidence } : {}),
       dryRun: values['dry-run'],
       nodeModules: path.join(ROOT, 'node_modules'),
+      // This generator, for a revision whose generator it is: the same run as a child process's,
+      // with the revision's tree as the working folder and the project.
+      generator: {
+        root: ROOT,
+        run: async (argv, tree, env) => {
+          let stdout = '';
+          let stderr = '';
+          const code = await runCli(argv, { cwd: tree, root: tree, env, stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) });
+          return { code, stdout, stderr };
+        },
+      },
       cwd: cx.io.cwd,
       env: cx.io.env,
       print: (line) => cx.out(line),
@@ -382,15 +410,16 @@ async function promoteCommand(cx: Context, args: Parsed): Promise<number | void>
 }
 
 async function schemaCommand(cx: Context): Promise<void> {
-  const changed = await writeSchemaFile();
-  cx.out(`${changed ? 'wrote' : 'unchanged:'} ${cx.shown(SCHEMA_FILE)}, ${cx.shown(VALIDATORS_FILE)}`);
+  const changed = await writeSchemaFile(cx.root);
+  const files = schemaFiles(cx.root);
+  cx.out(`${changed ? 'wrote' : 'unchanged:'} ${cx.shown(files.schema)}, ${cx.shown(files.validators)}`);
 }
 
 async function benchCommand(cx: Context, args: Parsed): Promise<number | void> {
   const runs = Number(args.values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: found ${JSON.stringify(args.values.runs)}, expected a whole number of at least 1`, commandSpec('bench'));
   const { runBench } = await import('./bench');
-  const { ok } = runBench({ root: ROOT, runs, tests: !args.values['no-tests'], print: (line) => cx.out(line) });
+  const { ok } = runBench({ root: cx.root, runs, tests: !args.values['no-tests'], print: (line) => cx.out(line) });
   if (!ok) return 1;
 }
 
@@ -427,7 +456,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const cx = contextOf(io);
   try {
-    const args = parseCommand(spec, rest, ROOT, io.cwd);
+    const args = parseCommand(spec, rest, cx.root, io.cwd);
     if (args.help) {
       io.stdout(commandUsage(spec));
       return 0;

@@ -4,7 +4,10 @@
  * the revision's own: its dist/ must be what its sources render, the environment it is promoted
  * from must be GO on runtime evidence, and its own output must not be NO-GO. The revision's
  * generator judges the revision (an older revision, for a rollback, by the code it was made with):
- * the revision is extracted into a temporary folder and its main.ts run there.
+ * the revision is extracted into a temporary folder and its main.ts run there. When the revision's
+ * generator is byte for byte the one running this command (GENERATOR_FILES, compared file by file:
+ * the usual case, promoting what one has checked out), the running one is that generator, and it
+ * judges the extracted tree in this process rather than starting it three times.
  *
  * Nothing is pushed: the ref moves locally and the `git push` to run is printed.
  */
@@ -35,7 +38,31 @@ export interface PromoteOptions {
   /** The environment variables the revision's commands run with. */
   readonly env: NodeJS.ProcessEnv;
   readonly print: (line: string) => void;
+  /** The generator running this command, which judges a revision whose generator it is; none: always the revision's own launcher. */
+  readonly generator?: RunningGenerator;
 }
+
+/** A command's exit code and output. */
+export interface CommandRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The generator running promote. */
+export interface RunningGenerator {
+  /** Its project folder: the one holding its GENERATOR_FILES. */
+  readonly root: string;
+  /** Runs one of its commands in this process on the project `tree` (its working folder and root), with `env`. */
+  run(argv: readonly string[], tree: string, env: NodeJS.ProcessEnv): Promise<CommandRun>;
+}
+
+/**
+ * What a project's generator is made of, as the launcher builds it (bin/gravl.cjs), and the files it
+ * reads as it runs (lib/'s job scripts): the same bytes here, the same commands' results. Inputs
+ * (environments/, secrets/, dist/, evidence/) are not part of it.
+ */
+export const GENERATOR_FILES = ['main.ts', 'bin', 'lib', 'imports', 'package.json', 'package-lock.json', 'tsconfig.json', 'environments/environment.schema.json'] as const;
 
 export interface PromoteResult {
   /** Why the promotion was refused; empty when it went ahead. */
@@ -54,7 +81,7 @@ function git(repo: string, args: readonly string[]): { ok: boolean; out: string;
 const short = (commit: string) => commit.slice(0, 12);
 
 /** A child process's exit code and output, run without blocking the others. */
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CommandRun> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd, env });
     let stdout = '';
@@ -83,6 +110,20 @@ function differingFiles(a: string, b: string): string[] {
   const inRight = new Set(right);
   const all = [...new Set([...left, ...right])].sort();
   return all.filter((f) => !inLeft.has(f) || !inRight.has(f) || !fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))));
+}
+
+/** Whether two projects hold the same generator: every one of GENERATOR_FILES there in both, or in neither, with the same bytes. */
+export function sameGenerator(a: string, b: string): boolean {
+  return GENERATOR_FILES.every((entry) => {
+    const [left, right] = [a, b].map((root) => fs.lstatSync(path.join(root, entry), { throwIfNoEntry: false }));
+    if (!left || !right) return !left && !right;
+    if (left.isDirectory() && right.isDirectory()) {
+      // Links or other special files are not compared by content: such a tree is judged by its own launcher.
+      const special = [a, b].some((root) => (fs.readdirSync(path.join(root, entry), { recursive: true, withFileTypes: true }) as fs.Dirent[]).some((e) => !e.isFile() && !e.isDirectory()));
+      return !special && differingFiles(path.join(a, entry), path.join(b, entry)).length === 0;
+    }
+    return left.isFile() && right.isFile() && fs.readFileSync(path.join(a, entry)).equals(fs.readFileSync(path.join(b, entry)));
+  });
 }
 
 /** The gitops section of an environment file at a revision, or why it cannot be read. */
@@ -174,21 +215,28 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     if (archive.status !== 0) throw new PromoteError(`git archive ${short(commit)} failed: ${archive.stderr.toString().trim()}`);
     const untar = spawnSync('tar', ['-x', '-C', tree], { input: archive.stdout });
     if (untar.status !== 0) throw new PromoteError(`could not extract ${short(commit)}: ${untar.stderr.toString().trim()}`);
-    fs.symlinkSync(options.nodeModules, path.join(tree, 'node_modules'), 'dir');
-    // The revision's own launcher where it has one (it compiles that revision's sources), else its main.ts through tsx.
-    const main = fs.existsSync(path.join(tree, 'bin', 'gravl.cjs')) ? [path.join('bin', 'gravl.cjs')] : ['--import', 'tsx', 'main.ts'];
     const evidence = options.evidence ?? path.join(tree, 'evidence', gate);
-    // The launcher compiles the revision on its first run: once, before the three runs share it
-    // (`--build-only`: a launcher that knows it builds and runs no command; an older one builds,
-    // then refuses the unknown option without rendering anything).
     // The revision's commands run with the user's environment, without debug output (its stderr is quoted in refusals).
     const env = { ...options.env, GRAVL_DEBUG: '' };
-    if (main.length === 1) await run(process.execPath, [...main, '--build-only'], tree, env);
-    const [synth, gateReadiness, ownReadiness] = await Promise.all([
-      run(process.execPath, [...main, 'synth', '--out', path.join(work, 'fresh')], tree, env),
-      run(process.execPath, [...main, 'readiness', `dist/${gate}`, '--evidence', evidence], tree, env),
-      run(process.execPath, [...main, 'readiness', `dist/${environment}`], tree, env),
-    ]);
+    const commands = [['synth', '--out', path.join(work, 'fresh')], ['readiness', `dist/${gate}`, '--evidence', evidence], ['readiness', `dist/${environment}`]];
+    let runs: CommandRun[];
+    const generator = options.generator;
+    if (generator && sameGenerator(tree, generator.root)) {
+      print(`judged in this process: the generator at ${short(commit)} is byte for byte the one running (${GENERATOR_FILES.join(', ')})`);
+      runs = [];
+      for (const argv of commands) runs.push(await generator.run(argv, tree, env));
+    } else {
+      print(`judged by the generator at ${short(commit)}, run from a copy of the revision`);
+      fs.symlinkSync(options.nodeModules, path.join(tree, 'node_modules'), 'dir');
+      // The revision's own launcher where it has one (it compiles that revision's sources), else its main.ts through tsx.
+      const main = fs.existsSync(path.join(tree, 'bin', 'gravl.cjs')) ? [path.join('bin', 'gravl.cjs')] : ['--import', 'tsx', 'main.ts'];
+      // The launcher compiles the revision on its first run: once, before the three runs share it
+      // (`--build-only`: a launcher that knows it builds and runs no command; an older one builds,
+      // then refuses the unknown option without rendering anything).
+      if (main.length === 1) await run(process.execPath, [...main, '--build-only'], tree, env);
+      runs = await Promise.all(commands.map((argv) => run(process.execPath, [...main, ...argv], tree, env)));
+    }
+    const [synth, gateReadiness, ownReadiness] = runs as [CommandRun, CommandRun, CommandRun];
     if (synth.code !== 0) refusals.push(`the sources at ${short(commit)} do not render: ${synth.stderr.trim().split('\n').slice(-2).join(' ')}`);
     else {
       const stale = differingFiles(path.join(tree, 'dist'), path.join(work, 'fresh'));

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSource } from '../../lib/model/load';
+import { GENERATOR_FILES, sameGenerator } from '../../lib/cli/promote';
 import { renderAll, synth } from '../../lib/render/synth';
 import { runMain, runSpawned, tempDir } from '../support/cli';
 import { writeEvidence } from '../support/evidence';
@@ -144,6 +145,26 @@ describe('npm run promote', () => {
     await commit('staging: back to 2 backend replicas', () => undefined);
   }, 30_000);
 
+  it("judges a revision whose generator is not the one running by the revision's own, run from a copy of it", async () => {
+    // Generator code that renders otherwise, committed without rendering dist/: only the revision's
+    // own generator sees that its dist/ is stale (the running one renders the committed dist/).
+    const changed = await commit('kit: keep 6 old ReplicaSets (dist/ not rendered)', () => {
+      const file = path.join(repo, 'lib', 'kit', 'pod-workload.ts');
+      const text = fs.readFileSync(file, 'utf8');
+      expect(text).toContain('revisionHistoryLimit: 5,');
+      fs.writeFileSync(file, text.replace('revisionHistoryLimit: 5,', 'revisionHistoryLimit: 6,'));
+    });
+    const run = await promote('--from', changed, '--dry-run');
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(`judged by the generator at ${changed.slice(0, 12)}, run from a copy of the revision`);
+    expect(run.stdout).not.toContain('judged in this process');
+    expect(run.stderr).toMatch(new RegExp(`refused: dist/ at ${changed.slice(0, 12)} is stale: it is not what its sources render \\(dist/production/[^)]*\\); run npm run synth and commit dist/`));
+    expect(run.stderr).toMatch(/promote: 1 reason\(s\)/);
+    git('checkout', '-q', good, '--', 'lib');
+    await commit('kit: back to 5 old ReplicaSets', () => undefined);
+    expect(git('diff', '--stat', good, 'HEAD')).toBe('');
+  }, 30_000);
+
   it('rejects a revision on which staging is NO-GO on its evidence, or production is NO-GO, naming what fails', async () => {
     const rollout = path.join(repo, 'evidence', 'staging', 'rollout', 'gravl-staging.deployment.backend.json');
     const nogo = await commit('staging evidence: the backend rolled out another image; production: the stand-in certificate again', async () => {
@@ -168,6 +189,8 @@ describe('npm run promote', () => {
     const before = refs();
     const run = await promote('--from', good, '--dry-run');
     expect(run.status, run.stderr).toBe(0);
+    // The revision's generator is this one (the project as committed): it judges in this process.
+    expect(run.stdout).toContain(`judged in this process: the generator at ${good.slice(0, 12)} is byte for byte the one running`);
     expect(run.stdout).toContain(`staging: GO at ${good.slice(0, 12)} on evidence/staging/ at ${good.slice(0, 12)}`);
     expect(run.stdout).toMatch(/^production: READY/m);
     expect(run.stdout).toContain('What production receives');
@@ -215,5 +238,51 @@ describe('npm run promote', () => {
       git('remote', 'remove', 'origin');
       fs.rmSync(remote, { recursive: true, force: true });
     }
+  });
+});
+
+describe('whether a revision holds the generator that runs (promote judges it in this process only then)', () => {
+  /** A small project with every one of GENERATOR_FILES; `edit` changes the copy. */
+  function pair(edit: (copy: string) => void): [string, string] {
+    const [a, b] = [tempDir('generator-a'), tempDir('generator-b')];
+    for (const root of [a, b]) {
+      for (const entry of GENERATOR_FILES) {
+        const file = /\.(ts|json)$/.test(entry) ? path.join(root, entry) : path.join(root, entry, 'index.ts');
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, `// ${entry}\n`);
+      }
+      fs.mkdirSync(path.join(root, 'lib', 'system', 'postgres'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'lib', 'system', 'postgres', 'backup.sh'), '#!/bin/sh\n');
+      // Inputs are no part of it.
+      fs.mkdirSync(path.join(root, 'dist'));
+      fs.writeFileSync(path.join(root, 'dist', 'x.yaml'), root);
+    }
+    edit(b);
+    return [a, b];
+  }
+
+  it('is the same generator when every file is the same bytes, whatever the inputs', () => {
+    expect(sameGenerator(...pair(() => undefined))).toBe(true);
+    expect(sameGenerator(...pair((b) => fs.writeFileSync(path.join(b, 'environments', 'staging.yaml'), 'other input\n')))).toBe(true);
+  });
+
+  it('is another generator when one byte of a file, a script it reads, or the lockfile differs', () => {
+    expect(sameGenerator(...pair((b) => fs.writeFileSync(path.join(b, 'lib', 'index.ts'), '// lib.\n')))).toBe(false);
+    expect(sameGenerator(...pair((b) => fs.writeFileSync(path.join(b, 'lib', 'system', 'postgres', 'backup.sh'), '#!/bin/bash\n')))).toBe(false);
+    expect(sameGenerator(...pair((b) => fs.appendFileSync(path.join(b, 'package-lock.json'), '\n')))).toBe(false);
+  });
+
+  it('is another generator when a file is there on one side only, or is a link', () => {
+    expect(sameGenerator(...pair((b) => fs.writeFileSync(path.join(b, 'lib', 'extra.ts'), '')))).toBe(false);
+    expect(sameGenerator(...pair((b) => fs.rmSync(path.join(b, 'imports'), { recursive: true })))).toBe(false);
+    expect(sameGenerator(...pair((b) => fs.rmSync(path.join(b, 'main.ts'))))).toBe(false);
+    expect(
+      sameGenerator(
+        ...pair((b) => {
+          fs.rmSync(path.join(b, 'lib', 'index.ts'));
+          fs.symlinkSync(path.join(b, 'main.ts'), path.join(b, 'lib', 'index.ts'));
+        }),
+      ),
+    ).toBe(false);
   });
 });

@@ -101,6 +101,23 @@ describe('runCli', () => {
     expect(k6.stderr).toMatch(/^k6\.log: --k6-summary: found no such file/m);
   });
 
+  it("takes the project from io.root: the default environments/, secrets/ and dist/ are its, never this one's", async () => {
+    // A project of production alone (as promote extracts a revision): its own files decide.
+    const project = temps.make('project');
+    for (const entry of ['lib', 'environments', 'secrets']) fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
+    fs.rmSync(path.join(project, 'environments', 'staging.yaml'));
+    fs.rmSync(path.join(project, 'secrets', 'staging'), { recursive: true });
+    const rendered = await runMain(['synth', '--out', 'dist'], { cwd: project, root: project });
+    expect(rendered.status, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toMatch(/^production .* -> dist\/production\/$/m);
+    expect(rendered.stdout).not.toContain('staging');
+    expect(fs.readdirSync(path.join(project, 'dist')).sort()).toEqual(['argocd', 'production']);
+    // readiness without a folder judges the project's dist/, from any working folder.
+    const judged = await runMain(['readiness', '--date', '2026-12-01'], { cwd: temps.make('elsewhere'), root: project });
+    expect(judged.stdout).toMatch(/^production \(.*production\): /m);
+    expect(judged.stdout).not.toMatch(/^staging /m);
+  });
+
   it("takes the environment variables from io: CDK8S_OUTDIR against io's working folder, GRAVL_DEBUG", async () => {
     const dir = temps.make('cdk8s');
     const copied = await runMain(['synth', '--out', 'dist'], { cwd: dir, env: { CDK8S_OUTDIR: 'cdk8s.out' } });

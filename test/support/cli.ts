@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly input?: string;
+  /** runMain only: the project the command is of (io.root), when not this one. */
+  readonly root?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function runMain(args: readonly string[], options: RunOptions = {})
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),
     stdin: () => Buffer.from(options.input ?? '', 'utf8'),
+    ...(options.root ? { root: options.root } : {}),
   });
   return { status, stdout, stderr };
 }
