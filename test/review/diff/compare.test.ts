@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allRisks, diffObject, hasDifferences, objectsOf, REDACTED, runDiff, type ChangedObject, type DiffReport } from '../../../lib/review/diff';
-import { container, copyOf, diff, find, object, PRODUCTION, realTree, remove } from './trees';
+import { container, copyOf, diff, editable, find, object, PRODUCTION, realTree, remove } from './trees';
 
 function changed(report: DiffReport, env: string, id: string): ChangedObject {
   const environment = report.environments.find((e) => e.name === env);
@@ -90,8 +90,9 @@ describe('diffTrees', () => {
 
   it('sees no change when the rules of a NetworkPolicy or a Role only change order', () => {
     const head = copyOf();
-    const policy = (head.get('staging') ?? []).find((o) => o.kind === 'NetworkPolicy' && (o.spec.ingress?.length ?? 0) > 1 && (o.spec.egress?.length ?? 0) > 1);
-    expect(policy, 'a policy with several ingress and egress rules').toBeDefined();
+    const several = (o: any) => o.kind === 'NetworkPolicy' && (o.spec.ingress?.length ?? 0) > 1 && (o.spec.egress?.length ?? 0) > 1;
+    expect(head.get('staging')!.filter(several).length, 'a policy with several ingress and egress rules').toBeGreaterThan(0);
+    const policy = editable(head, 'staging', (o) => o === head.get('staging')!.find(several));
     policy.spec.ingress.reverse();
     policy.spec.egress.reverse();
     const role = find(head, 'staging', 'Role', 'gravl-deployer');
@@ -115,7 +116,8 @@ describe('diffTrees', () => {
 
   it('shows a changed sealed value as re-sealed with its key, never its ciphertext', () => {
     const head = copyOf();
-    const sealed = (head.get('staging') ?? []).find((o) => o.kind === 'SealedSecret' && Object.keys(o.spec.encryptedData).length > 0);
+    const first = head.get('staging')!.find((o) => o.kind === 'SealedSecret' && Object.keys(o.spec.encryptedData).length > 0);
+    const sealed = editable(head, 'staging', (o) => o === first, 'SealedSecret with values');
     const key = Object.keys(sealed.spec.encryptedData)[0]!;
     const old = sealed.spec.encryptedData[key];
     sealed.spec.encryptedData[key] = Buffer.from(`another ciphertext ${'x'.repeat(80)}`).toString('base64');

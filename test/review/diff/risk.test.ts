@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { allRisks, formatMarkdown, formatText, type RiskFlag, type RiskRule } from '../../../lib/review/diff';
 import { objectsOf, readTree, treeOf, type Tree } from '../../../lib/review/diff';
 import { committedText, edit as editText, renderTexts, ROOT } from '../../support/render';
-import { addToBoth, container, copyOf, diff, find, flags, object, realTree, remove, type EditableTree } from './trees';
+import { addToBoth, container, copyOf, diff, editable, find, flags, object, realTree, remove, type EditableTree } from './trees';
 import { type KubeObject } from '../../../lib/contract';
 
 /** Production on the legacy Ingress, as a cluster that still runs ingress-nginx would render it. */
@@ -445,7 +445,7 @@ describe('risk flags: storage', () => {
 describe('risk flags: harmless changes', () => {
   it('does not flag a label added to every object of every environment', () => {
     const head = copyOf();
-    for (const objects of head.values()) for (const o of objects) o.metadata.labels = { ...o.metadata.labels, 'gravl.app/reviewed': 'true' };
+    for (const [env, objects] of head) for (const o of [...objects]) editable(head, env, (x) => x === o).metadata.labels = { ...o.metadata.labels, 'gravl.app/reviewed': 'true' };
     const report = diff(realTree(), head);
     expect(report.environments.map((e) => objectsOf(e, 'changed').length)).toEqual([...realTree().values()].map((objects) => objects.length));
     expect(allRisks(report)).toEqual([]);

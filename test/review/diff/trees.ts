@@ -3,7 +3,12 @@ import { allRisks, diffTrees, treeOf, type DiffReport, type RiskFlag, type RiskR
 import { renderCommitted } from '../../support/render';
 import { type KubeObject } from '../../../lib/contract';
 
-/** A tree whose objects a test may edit freely. */
+/**
+ * A tree a test may edit: its lists are its own, and its objects are shared, frozen copies until
+ * {@link find} (or {@link editable}) hands one out, which puts a copy of its own in its place. So a
+ * copy costs a list per environment rather than a deep copy of every object, and an object edited
+ * without being handed out throws (frozen) instead of changing the other trees.
+ */
 export type EditableTree = Map<string, any[]>;
 
 /** The committed environments, as `npm run diff` reads them from `dist/`. */
@@ -11,16 +16,42 @@ export function realTree(): Tree {
   return treeOf(renderCommitted());
 }
 
-/** A deep copy of a tree (of the real one by default). */
-export function copyOf(tree: Tree = realTree()): EditableTree {
-  return new Map([...tree].map(([env, objects]) => [env, structuredClone(objects) as any[]]));
+/** Freezes a value and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** A frozen deep copy of a tree's objects, by environment. */
+function frozenCopy(tree: Tree): Map<string, readonly unknown[]> {
+  return new Map([...tree].map(([env, objects]) => [env, objects.map((o) => deepFreeze(structuredClone(o)))]));
+}
+
+/** The real tree, copied and frozen once. */
+let frozenReal: Map<string, readonly unknown[]> | undefined;
+
+/** A copy of a tree (of the real one by default) for a test to edit (see {@link EditableTree}). */
+export function copyOf(tree?: Tree): EditableTree {
+  const source = tree ? frozenCopy(tree) : (frozenReal ??= frozenCopy(realTree()));
+  return new Map([...source].map(([env, objects]) => [env, [...objects]]));
+}
+
+/** The one object of an environment of the tree that `matches`, as a copy of its own in the tree, for a test to edit. */
+export function editable(tree: EditableTree, env: string, matches: (o: any) => boolean, what = 'object'): any {
+  const objects = tree.get(env) ?? [];
+  const at = objects.flatMap((o, i) => (matches(o) ? [i] : []));
+  if (at.length !== 1) throw new Error(`expected one ${what} in ${env}, found ${at.length}`);
+  const i = at[0]!;
+  if (Object.isFrozen(objects[i])) objects[i] = structuredClone(objects[i]);
+  return objects[i];
 }
 
 /** The one object of that kind and name in an environment of the tree, for a test to edit. */
 export function find(tree: EditableTree, env: string, kind: string, name: string): any {
-  const found = (tree.get(env) ?? []).filter((o) => o.kind === kind && o.metadata.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${kind} ${name} in ${env}, found ${found.length}`);
-  return found[0];
+  return editable(tree, env, (o) => o.kind === kind && o.metadata.name === name, `${kind} ${name}`);
 }
 
 /** Removes the objects of that kind (and name) from an environment of the tree; fails when there is none. */
