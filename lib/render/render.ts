@@ -33,6 +33,20 @@ export function toYaml(objects: readonly unknown[]): string {
   return objects.map(yamlText).join('---\n');
 }
 
+/**
+ * A file whose text is written when it is first read, and once: a render whose reader wants only
+ * its objects (a test, promote's comparison, the diff of a render in memory) writes no YAML.
+ */
+export function lazyFile(name: string, write: () => string): RenderedFile {
+  let content: string | undefined;
+  return {
+    name,
+    get content(): string {
+      return (content ??= write());
+    },
+  };
+}
+
 /** Renders the App's charts in apply order (the order of their dependencies). */
 export function renderEnvironment(name: string, app: App, file: string): RenderedEnvironment {
   const manifests: ManifestFile[] = [];
@@ -56,9 +70,9 @@ export function renderEnvironment(name: string, app: App, file: string): Rendere
   const manualObjects = manualManifests.flatMap((m) => m.objects);
   checkUnique([...objects, ...manualObjects], file);
   const files: RenderedFile[] = [
-    ...manifests.map((m) => ({ name: m.name, content: toYaml(m.objects) })),
-    { name: KUSTOMIZATION_FILE, content: kustomization(manifests.map((m) => m.name)) },
-    ...manualManifests.map((m) => ({ name: m.name, content: toYaml(m.objects) })),
+    ...manifests.map((m) => lazyFile(m.name, () => toYaml(m.objects))),
+    lazyFile(KUSTOMIZATION_FILE, () => kustomization(manifests.map((m) => m.name))),
+    ...manualManifests.map((m) => lazyFile(m.name, () => toYaml(m.objects))),
   ];
   return { name, files, manifests, manualManifests, objects, manualObjects };
 }

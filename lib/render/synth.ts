@@ -11,7 +11,7 @@ import { argocdOutput } from './applications';
 import { environmentDirs } from '../review/inspect/dist';
 import { environmentName } from '../model/load';
 import { formatMarkdown, readiness } from '../review/readiness/report';
-import { renderEnvironment, toYaml, type RenderedEnvironment } from './render';
+import { lazyFile, renderEnvironment, toYaml, type RenderedEnvironment } from './render';
 import { StagedOutput } from './write';
 import { ARGOCD_DIR, type RenderedFile } from '../contract';
 
@@ -66,7 +66,7 @@ export function renderAll(sources: readonly EnvironmentSource[], options: Render
   if (problems.length > 0) throw new ProblemsError(problems);
   // The Argo CD objects come last: each project is derived from its environment's objects.
   const argocd = argocdOutput(loaded.environments.map((env) => ({ name: env.name, spec: env.spec, objects: environments.find((e) => e.name === env.name)!.objects })));
-  shared.push(...argocd.map((f) => ({ name: f.name, content: toYaml(f.objects) })));
+  shared.push(...argocd.map((f) => lazyFile(f.name, () => toYaml(f.objects))));
   return { environments, shared, summaries, production: loaded.environments.filter((e) => e.spec.production).map((e) => e.name) };
 }
 
@@ -83,10 +83,10 @@ export function renderEnvironmentFiles(env: Environment): { files: RenderedFile[
   };
 }
 
-/** Adds READINESS.md: the go/no-go matrix and the network picture of the rendered files. */
+/** Adds READINESS.md: the go/no-go matrix and the network picture of the rendered files (judged when the file is read). */
 function withReadiness(env: RenderedEnvironment): RenderedEnvironment {
-  const verdict = readiness({ name: env.name, location: `dist/${env.name}`, files: env.manifests, manualFiles: env.manualManifests });
-  return { ...env, files: [...env.files, { name: 'READINESS.md', content: formatMarkdown(verdict, env.objects, env.manualObjects) }] };
+  const markdown = () => formatMarkdown(readiness({ name: env.name, location: `dist/${env.name}`, files: env.manifests, manualFiles: env.manualManifests }), env.objects, env.manualObjects);
+  return { ...env, files: [...env.files, lazyFile('READINESS.md', markdown)] };
 }
 
 /** Renders every environment and replaces outDir with the result. */
