@@ -55,11 +55,11 @@ if (!process.env.TMPDIR) {
 }
 
 /**
- * The files that take longest (promote's real git repositories and revisions; the AWS CLI against
- * S3; the launcher's builds; PostgreSQL), started first so that neither ends the run alone on one core
- * while the other is idle. vitest orders the rest (longest first once it has timed them).
+ * The files that take longest (the AWS CLI against S3; promote's real git repositories; PostgreSQL),
+ * started first so that neither ends the run alone on one core while the other is idle. vitest
+ * orders the rest (longest first once it has timed them).
  */
-const LONGEST_FIRST = ['test/cli/promote.test.ts', 'test/system/postgres/upload.test.ts', 'test/bin/launcher.test.ts', 'test/system/postgres/scripts.test.ts'];
+const LONGEST_FIRST = ['test/system/postgres/upload.test.ts', 'test/cli/promote.test.ts', 'test/system/postgres/roles.test.ts', 'test/system/postgres/scripts.test.ts'];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
