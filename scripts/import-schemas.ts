@@ -328,29 +328,43 @@ const SPEC: CommandSpec = {
   notes: ['Exit codes: 0 written; 1 a problem with the upstream files (nothing written); 2 a wrong command line.'],
 };
 
-function main(): void {
+/** Where a run of the command reads and writes: the process's own in the real command. */
+export interface ImportSchemasIo {
+  /** The working folder: paths on the command line resolve against it, and are shown relative to it. */
+  readonly cwd: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** The command: `argv` without the program; returns the exit code (0 written, 1 a problem with the upstream files, 2 a wrong command line). */
+export function importSchemasCli(argv: readonly string[], io: ImportSchemasIo): number {
   try {
-    const args = parseCommand(SPEC, process.argv.slice(2), ROOT, process.cwd());
+    const args = parseCommand(SPEC, argv, ROOT, io.cwd);
     if (args.help) {
-      process.stdout.write(commandUsage(SPEC));
-      return;
+      io.stdout(commandUsage(SPEC));
+      return 0;
     }
     const from = args.values.from as string;
     const out = args.values.out as string;
     const text = generateSchemas(from);
     const before = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : undefined;
     fs.writeFileSync(out, text);
-    const shown = path.relative(process.cwd(), out);
-    console.log(`${shown}: ${before === text ? 'unchanged' : 'written'} (${text.length} bytes, from ${path.relative(process.cwd(), from) || '.'})`);
+    const shown = path.relative(io.cwd, out);
+    io.stdout(`${shown}: ${before === text ? 'unchanged' : 'written'} (${text.length} bytes, from ${path.relative(io.cwd, from) || '.'})\n`);
+    return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`import-schemas: ${error.message}\n\n${commandUsage(SPEC)}`);
-      process.exitCode = 2;
-    } else if (error instanceof ImportError) {
-      console.error(`import-schemas: ${error.message}`);
-      process.exitCode = 1;
-    } else throw error;
+      io.stderr(`import-schemas: ${error.message}\n\n${commandUsage(SPEC)}`);
+      return 2;
+    }
+    if (error instanceof ImportError) {
+      io.stderr(`import-schemas: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
   }
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  process.exitCode = importSchemasCli(process.argv.slice(2), { cwd: process.cwd(), stdout: (text) => void process.stdout.write(text), stderr: (text) => void process.stderr.write(text) });
+}

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as jsYaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { bodyDigest, DEFAULT_FROM, generateSchemas, ImportError, SCHEMAS_FILE, serialize, type GeneratedSchemas } from '../../scripts/import-schemas';
+import { bodyDigest, DEFAULT_FROM, generateSchemas, ImportError, importSchemasCli, SCHEMAS_FILE, serialize, type GeneratedSchemas } from '../../scripts/import-schemas';
 import { runAsync, tempDir, removedAfterAll } from '../support/cli';
 import { KUBERNETES_VERSION, SCHEMAS_FILE as READ_BY_TESTS } from '../support/kube-schema';
 import { committedText, edit, renderCommitted, renderTexts, ROOT } from '../support/render';
@@ -172,32 +172,47 @@ describe('npm run import-schemas (scripts/import-schemas.ts)', () => {
   });
 });
 
-/** `node --import tsx scripts/import-schemas.ts ...` */
+/** `node --import tsx scripts/import-schemas.ts ...`: the real process, as `npm run import-schemas` starts it. */
 function run(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return runAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'import-schemas.ts'), ...args]);
 }
 
+/** The same command in this process (importSchemasCli, which the real process runs). */
+function runHere(args: readonly string[]): { status: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const status = importSchemasCli(args, { cwd: ROOT, stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) });
+  return { status, stdout, stderr };
+}
+
 describe('the import-schemas command', () => {
-  it('writes the file from --from to --out; prints its options for --help; rejects an unknown option (2) and a folder without the upstream files (1) in one line', async () => {
+  it('writes the file from --from to --out, in a real process, and says so', async () => {
     const from = upstreamFolder(DEFINITIONS, CRDS);
     const out = path.join(tempDir('schemas'), 'schemas.json');
     temps.push(path.dirname(out));
-    const [written, help, unknown, missing] = await Promise.all([
-      run(['--from', from, '--out', out]),
-      run(['--help']),
-      run(['--no-such-option']),
-      run(['--from', path.join(from, 'crds'), '--out', out + '.not-written']),
-    ]);
+    const written = await run(['--from', from, '--out', out]);
     expect(written.status, written.stderr).toBe(0);
+    expect(written.stdout).toBe(`${path.relative(ROOT, out)}: written (${fs.statSync(out).size} bytes, from ${path.relative(ROOT, from)})\n`);
     expect(fs.readFileSync(out, 'utf8')).toBe(generateSchemas(from));
+    // Once more: the same bytes, said to be unchanged.
+    expect(runHere(['--from', from, '--out', out]).stdout).toMatch(/: unchanged \(/);
+  });
+
+  it('prints its options for --help; rejects an unknown option (2) and a folder without the upstream files (1) in one line, writing nothing', () => {
+    const from = upstreamFolder(DEFINITIONS, CRDS);
+    const out = path.join(tempDir('schemas'), 'schemas.json');
+    temps.push(path.dirname(out));
+    const help = runHere(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: npm run import-schemas -- \[options\]/);
     expect(help.stdout).toContain(`--from DIR  the folder holding crds/ and kubernetes-v<version>-definitions.json (default: ${DEFAULT_FROM})`);
+    const unknown = runHere(['--no-such-option']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/^import-schemas: unknown option --no-such-option\n\nUsage:/);
+    const missing = runHere(['--from', path.join(from, 'crds'), '--out', out]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^import-schemas: [^\n]*found 0 files kubernetes-v<version>-definitions\.json, expected one\n$/);
-    expect(fs.existsSync(out + '.not-written')).toBe(false);
+    expect(fs.existsSync(out)).toBe(false);
   });
 });
 
