@@ -104,7 +104,7 @@ describe('runCli', () => {
   it("takes the project from io.root: the default environments/, secrets/ and dist/ are its, never this one's", async () => {
     // A project of production alone (as promote extracts a revision): its own files decide.
     const project = temps.make('project');
-    for (const entry of ['lib', 'environments', 'secrets']) fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
+    for (const entry of ['lib', 'environments', 'secrets']) fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true, preserveTimestamps: true });
     fs.rmSync(path.join(project, 'environments', 'staging.yaml'));
     fs.rmSync(path.join(project, 'secrets', 'staging'), { recursive: true });
     const rendered = await runMain(['synth', '--out', 'dist'], { cwd: project, root: project });
