@@ -545,7 +545,9 @@ describe('risk flags: database roles', () => {
 
 describe('risk flags: Argo CD Applications and projects', () => {
   /** The committed dist/, Applications and projects included (argocd/ is compared as an environment of its own). */
-  const committed = () => readTree(path.join(ROOT, 'dist'));
+  let read: ReturnType<typeof readTree> | undefined;
+  /** The committed dist/ as `npm run diff` reads it (read once: copyOf copies it for each tree). */
+  const committed = () => (read ??= readTree(path.join(ROOT, 'dist')));
   const gitops = (edit: (app: any, project: any) => void) => flagged('gitops', (head) => edit(find(head, 'argocd', 'Application', 'gravl-production'), find(head, 'argocd', 'AppProject', 'gravl-production')), { tree: committed });
 
   it('flags production following another ref than the one promotion moves', () => {

@@ -32,10 +32,13 @@ function frozenCopy(tree: Tree): Map<string, readonly unknown[]> {
 
 /** The real tree, copied and frozen once. */
 let frozenReal: Map<string, readonly unknown[]> | undefined;
+/** Each tree given to copyOf, copied and frozen once. */
+const frozen = new WeakMap<Tree, Map<string, readonly unknown[]>>();
 
 /** A copy of a tree (of the real one by default) for a test to edit (see {@link EditableTree}). */
 export function copyOf(tree?: Tree): EditableTree {
-  const source = tree ? frozenCopy(tree) : (frozenReal ??= frozenCopy(realTree()));
+  let source = tree ? frozen.get(tree) : (frozenReal ??= frozenCopy(realTree()));
+  if (!source) frozen.set(tree!, (source = frozenCopy(tree!)));
   return new Map([...source].map(([env, objects]) => [env, [...objects]]));
 }
 
