@@ -31,7 +31,9 @@
  * both: `rm -rf .build node_modules/.cache/gravl`.
  *
  * `node bin/gravl.cjs --build-only` makes the bundle current and runs no command (npm run promote
- * does this once in a revision's tree before it runs three commands there at once).
+ * does this once in a revision's tree, and reads the key its stamp records).
+ * GRAVL_BUNDLE_KEY, set for the command, is the key of the bundle it runs when that is made from
+ * the sources as they are (promote compares it with the revision's).
  */
 'use strict';
 const fs = require('node:fs');
@@ -390,6 +392,11 @@ if (isMainThread) {
       process.exit(1);
     }
   }
+  // The content key of the bundle about to run, when it is made from the sources as they are now
+  // (npm run promote judges a revision of the same key in this process); none when they changed
+  // while it was built, and never one inherited from another command.
+  if (stamp && stamp.key) process.env.GRAVL_BUNDLE_KEY = stamp.key;
+  else delete process.env.GRAVL_BUNDLE_KEY;
   // Only the bundle, no command: for a caller that builds once before several commands run at once.
   // An argument, not a variable: an exported variable would make every later command exit 0 unseen.
   if (process.argv[2] === '--build-only' && process.argv.length === 3) process.exit(0);

@@ -35,6 +35,13 @@ export interface CliIo {
    * gives the tree of a revision whose generator is byte for byte this one (lib/cli/promote.ts).
    */
   readonly root?: string;
+  /**
+   * The launcher's content key of the code this run executes, given by a caller that runs the
+   * sources it names (a test); the real process reads GRAVL_BUNDLE_KEY, which bin/gravl.cjs sets
+   * when its bundle is made from the sources as they are. promote judges a revision of that key in
+   * this process.
+   */
+  readonly generatorKey?: string;
 }
 
 // The repository of the running generator, whether this runs from source or from the compiled
@@ -387,6 +394,7 @@ async function promoteCommand(cx: Context, args: Parsed): Promise<number | void>
       // with the revision's tree as the working folder and the project.
       generator: {
         root: ROOT,
+        key: cx.io.generatorKey ?? (BUNDLED ? cx.io.env.GRAVL_BUNDLE_KEY : undefined),
         run: async (argv, tree, env) => {
           let stdout = '';
           let stderr = '';

@@ -5,9 +5,12 @@
  * from must be GO on runtime evidence, and its own output must not be NO-GO. The revision's
  * generator judges the revision (an older revision, for a rollback, by the code it was made with):
  * the revision is extracted into a temporary folder and its main.ts run there. When the revision's
- * generator is byte for byte the one running this command (GENERATOR_FILES, compared file by file:
- * the usual case, promoting what one has checked out), the running one is that generator, and it
- * judges the extracted tree in this process rather than starting it three times.
+ * generator is the one running this command (the usual case, promoting what one has checked out),
+ * the running one judges the extracted tree in this process rather than starting three more: its
+ * launcher's content key (every source's bytes, Node's and esbuild's versions) is the key of the
+ * bundle running, which the launcher vouches for only when it was made from the sources as they
+ * are, and every file of lib/ (the scripts and other files the commands read as they run) is the
+ * same bytes in both.
  *
  * Nothing is pushed: the ref moves locally and the `git push` to run is printed.
  */
@@ -51,18 +54,16 @@ export interface CommandRun {
 
 /** The generator running promote. */
 export interface RunningGenerator {
-  /** Its project folder: the one holding its GENERATOR_FILES. */
+  /** Its project folder (whose lib/ it reads files from as it runs). */
   readonly root: string;
+  /**
+   * The launcher's content key of the code running (bin/gravl.cjs: GRAVL_BUNDLE_KEY), when it is
+   * made from the sources as they are; none: every revision is judged by its own launcher.
+   */
+  readonly key: string | undefined;
   /** Runs one of its commands in this process on the project `tree` (its working folder and root), with `env`. */
   run(argv: readonly string[], tree: string, env: NodeJS.ProcessEnv): Promise<CommandRun>;
 }
-
-/**
- * What a project's generator is made of, as the launcher builds it (bin/gravl.cjs), and the files it
- * reads as it runs (lib/'s job scripts): the same bytes here, the same commands' results. Inputs
- * (environments/, secrets/, dist/, evidence/) are not part of it.
- */
-export const GENERATOR_FILES = ['main.ts', 'bin', 'lib', 'imports', 'package.json', 'package-lock.json', 'tsconfig.json', 'environments/environment.schema.json'] as const;
 
 export interface PromoteResult {
   /** Why the promotion was refused; empty when it went ahead. */
@@ -112,18 +113,25 @@ function differingFiles(a: string, b: string): string[] {
   return all.filter((f) => !inLeft.has(f) || !inRight.has(f) || !fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))));
 }
 
-/** Whether two projects hold the same generator: every one of GENERATOR_FILES there in both, or in neither, with the same bytes. */
-export function sameGenerator(a: string, b: string): boolean {
-  return GENERATOR_FILES.every((entry) => {
-    const [left, right] = [a, b].map((root) => fs.lstatSync(path.join(root, entry), { throwIfNoEntry: false }));
-    if (!left || !right) return !left && !right;
-    if (left.isDirectory() && right.isDirectory()) {
-      // Links or other special files are not compared by content: such a tree is judged by its own launcher.
-      const special = [a, b].some((root) => (fs.readdirSync(path.join(root, entry), { recursive: true, withFileTypes: true }) as fs.Dirent[]).some((e) => !e.isFile() && !e.isDirectory()));
-      return !special && differingFiles(path.join(a, entry), path.join(b, entry)).length === 0;
-    }
-    return left.isFile() && right.isFile() && fs.readFileSync(path.join(a, entry)).equals(fs.readFileSync(path.join(b, entry)));
-  });
+/**
+ * Why the running generator cannot judge the revision in `tree` in its process, or undefined when it
+ * can: the revision's launcher stamped its bundle (`--build-only`) with the running bundle's content
+ * key, and every file of lib/ is the same bytes in both (links and other special files are not
+ * compared: such a tree is judged by its own launcher).
+ */
+export function otherGenerator(tree: string, generator: RunningGenerator): string | undefined {
+  if (!generator.key) return 'the running generator is not a bundle made from its sources as they are';
+  let key: unknown;
+  try {
+    key = (JSON.parse(fs.readFileSync(path.join(tree, '.build', 'stamp.json'), 'utf8')) as { key?: unknown }).key;
+  } catch {
+    return "the revision's launcher stamped no bundle";
+  }
+  if (key !== generator.key) return 'its sources are not the running bundle\'s';
+  const lib = [tree, generator.root].map((root) => path.join(root, 'lib'));
+  if (lib.some((dir) => (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]).some((e) => !e.isFile() && !e.isDirectory()))) return 'lib/ holds a link';
+  const differing = differingFiles(lib[0]!, lib[1]!);
+  return differing.length > 0 ? `lib/${differing[0]} differs` : undefined;
 }
 
 /** The gitops section of an environment file at a revision, or why it cannot be read. */
@@ -219,21 +227,23 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     // The revision's commands run with the user's environment, without debug output (its stderr is quoted in refusals).
     const env = { ...options.env, GRAVL_DEBUG: '' };
     const commands = [['synth', '--out', path.join(work, 'fresh')], ['readiness', `dist/${gate}`, '--evidence', evidence], ['readiness', `dist/${environment}`]];
-    let runs: CommandRun[];
+    fs.symlinkSync(options.nodeModules, path.join(tree, 'node_modules'), 'dir');
+    // The revision's own launcher where it has one (it compiles that revision's sources), else its main.ts through tsx.
+    const main = fs.existsSync(path.join(tree, 'bin', 'gravl.cjs')) ? [path.join('bin', 'gravl.cjs')] : ['--import', 'tsx', 'main.ts'];
+    // The launcher compiles the revision on its first run: once, before the three runs share it
+    // (`--build-only`: a launcher that knows it builds and runs no command; an older one builds,
+    // then refuses the unknown option without rendering anything). A revision of the running
+    // generator's sources takes the running bundle from the shared cache.
+    if (main.length === 1) await run(process.execPath, [...main, '--build-only'], tree, env);
     const generator = options.generator;
-    if (generator && sameGenerator(tree, generator.root)) {
-      print(`judged in this process: the generator at ${short(commit)} is byte for byte the one running (${GENERATOR_FILES.join(', ')})`);
+    const other = generator && main.length === 1 ? otherGenerator(tree, generator) : 'it has no launcher';
+    let runs: CommandRun[];
+    if (generator && other === undefined) {
+      print(`judged in this process: the generator at ${short(commit)} is the one running (the same content key as its bundle, the same lib/)`);
       runs = [];
       for (const argv of commands) runs.push(await generator.run(argv, tree, env));
     } else {
-      print(`judged by the generator at ${short(commit)}, run from a copy of the revision`);
-      fs.symlinkSync(options.nodeModules, path.join(tree, 'node_modules'), 'dir');
-      // The revision's own launcher where it has one (it compiles that revision's sources), else its main.ts through tsx.
-      const main = fs.existsSync(path.join(tree, 'bin', 'gravl.cjs')) ? [path.join('bin', 'gravl.cjs')] : ['--import', 'tsx', 'main.ts'];
-      // The launcher compiles the revision on its first run: once, before the three runs share it
-      // (`--build-only`: a launcher that knows it builds and runs no command; an older one builds,
-      // then refuses the unknown option without rendering anything).
-      if (main.length === 1) await run(process.execPath, [...main, '--build-only'], tree, env);
+      print(`judged by the generator at ${short(commit)}, run from a copy of the revision (${other ?? 'no generator runs here'})`);
       runs = await Promise.all(commands.map((argv) => run(process.execPath, [...main, ...argv], tree, env)));
     }
     const [synth, gateReadiness, ownReadiness] = runs as [CommandRun, CommandRun, CommandRun];

@@ -45,8 +45,10 @@ const MINIATURE: Readonly<Record<string, string>> = {
   'main.ts': [
     "import { HELP } from './lib/cli/commands';",
     "import { PROJECT } from './lib/contract';",
+    // A package of node_modules (links to the project's): the bundle holds it, as the project's holds its dependencies.
+    "import { stringify } from 'yaml';",
     'const first = process.argv[2];',
-    "if (first === '--help' || first === '-h' || first === 'help') process.stdout.write(`${PROJECT}\\n${HELP}`);",
+    "if (first === '--help' || first === '-h' || first === 'help') process.stdout.write(`${PROJECT}\\n${HELP}${stringify({ bundled: 'yaml' })}`);",
     'else {',
     "  process.stderr.write(`unknown command: ${first}\\n`);",
     '  process.exitCode = 2;',
@@ -101,6 +103,8 @@ describe('bin/gravl.cjs', () => {
     const first = helpIn(project);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain('Commands:');
+    expect(first.stdout).toContain('bundled: yaml\n');
+    expect(fs.readFileSync(bundle, 'utf8')).toContain('node_modules/yaml/');
     expect(first.esbuild).toBe(true);
     expect(origin(project)).toBe('build');
     pristineKey = JSON.parse(fs.readFileSync(path.join(project, '.build', 'stamp.json'), 'utf8')).key;

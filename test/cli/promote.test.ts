@@ -11,9 +11,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSource } from '../../lib/model/load';
-import { GENERATOR_FILES, sameGenerator } from '../../lib/cli/promote';
+import { otherGenerator, type RunningGenerator } from '../../lib/cli/promote';
 import { renderAll, synth } from '../../lib/render/synth';
-import { runMain, runSpawned, tempDir } from '../support/cli';
+import { removedAfterAll, runMain, runSpawned, sourcesKey, tempDir } from '../support/cli';
 import { writeEvidence } from '../support/evidence';
 import { readySource } from '../support/ready';
 import { committedText, ROOT, sourceFor } from '../support/render';
@@ -58,9 +58,12 @@ function refs(): Record<string, string> {
   return out;
 }
 
-const promote = (...args: string[]) => runMain(['promote', 'production', '--repo', repo, ...args]);
+/** The launcher's key of the code these tests run (the project's sources). */
+let key: string;
+const promote = (...args: string[]) => runMain(['promote', 'production', '--repo', repo, ...args], { generatorKey: key });
 
 beforeAll(async () => {
+  key = sourcesKey();
   repo = tempDir('promote');
   // The project as committed (its working tree's files), in a repository of its own.
   const files = execFileSync('git', ['-C', ROOT, 'ls-files', '-z'], { encoding: 'utf8' }).split('\0').filter(Boolean);
@@ -69,11 +72,15 @@ beforeAll(async () => {
     fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
     fs.copyFileSync(path.join(ROOT, file), path.join(repo, file));
   }
+  // The generator as this process runs it: lib/ and imports/ as they are, files git ignores or does
+  // not track yet included (promote compares the revision's lib/ with the running one's).
+  for (const dir of ['lib', 'imports']) fs.cpSync(path.join(ROOT, dir), path.join(repo, dir), { recursive: true });
   git('init', '-q', '--initial-branch', 'main');
   git('config', 'user.email', 'platform@gravl.app');
   git('config', 'user.name', 'Platform');
   sources = [readySource('staging'), readySource('production')];
   good = await commit('ready: certificate fetched, values sealed, digests pinned; staging evidence', async () => {
+    git('add', '--force', '--all', '--', 'lib', 'imports');
     await writeEnvironments(sources);
     writeEvidence(renderAll([sources[0]!], { readiness: false }).environments[0]!, path.join(repo, 'evidence', 'staging'));
   });
@@ -156,12 +163,24 @@ describe('npm run promote', () => {
     });
     const run = await promote('--from', changed, '--dry-run');
     expect(run.status).toBe(1);
-    expect(run.stdout).toContain(`judged by the generator at ${changed.slice(0, 12)}, run from a copy of the revision`);
+    expect(run.stdout).toContain(`judged by the generator at ${changed.slice(0, 12)}, run from a copy of the revision (its sources are not the running bundle's)`);
     expect(run.stdout).not.toContain('judged in this process');
     expect(run.stderr).toMatch(new RegExp(`refused: dist/ at ${changed.slice(0, 12)} is stale: it is not what its sources render \\(dist/production/[^)]*\\); run npm run synth and commit dist/`));
     expect(run.stderr).toMatch(/promote: 1 reason\(s\)/);
     git('checkout', '-q', good, '--', 'lib');
     await commit('kit: back to 5 old ReplicaSets', () => undefined);
+    expect(git('diff', '--stat', good, 'HEAD')).toBe('');
+  }, 30_000);
+
+  it("judges a revision whose scripts differ by the revision's own generator, though its bundle is the running one's", async () => {
+    // A job script is read as the commands run, not bundled: the same content key, another output.
+    const changed = await commit('postgres: a comment in backup.sh (dist/ not rendered)', () => fs.appendFileSync(path.join(repo, 'lib', 'system', 'postgres', 'scripts', 'backup.sh'), '# a comment\n'));
+    const run = await promote('--from', changed, '--dry-run');
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(`judged by the generator at ${changed.slice(0, 12)}, run from a copy of the revision (lib/system/postgres/scripts/backup.sh differs)`);
+    expect(run.stderr).toMatch(new RegExp(`refused: dist/ at ${changed.slice(0, 12)} is stale: it is not what its sources render`));
+    git('checkout', '-q', good, '--', 'lib');
+    await commit('postgres: backup.sh as it was', () => undefined);
     expect(git('diff', '--stat', good, 'HEAD')).toBe('');
   }, 30_000);
 
@@ -190,7 +209,7 @@ describe('npm run promote', () => {
     const run = await promote('--from', good, '--dry-run');
     expect(run.status, run.stderr).toBe(0);
     // The revision's generator is this one (the project as committed): it judges in this process.
-    expect(run.stdout).toContain(`judged in this process: the generator at ${good.slice(0, 12)} is byte for byte the one running`);
+    expect(run.stdout).toContain(`judged in this process: the generator at ${good.slice(0, 12)} is the one running (the same content key as its bundle, the same lib/)`);
     expect(run.stdout).toContain(`staging: GO at ${good.slice(0, 12)} on evidence/staging/ at ${good.slice(0, 12)}`);
     expect(run.stdout).toMatch(/^production: READY/m);
     expect(run.stdout).toContain('What production receives');
@@ -206,6 +225,8 @@ describe('npm run promote', () => {
     // The real process, end to end, once (the others run the command in this process).
     const run = runSpawned(['promote', 'production', '--repo', repo, '--from', good]);
     expect(run.status, run.stderr).toBe(0);
+    // The real process's launcher vouches for its bundle's key (GRAVL_BUNDLE_KEY): the same generator judges here.
+    expect(run.stdout).toContain(`judged in this process: the generator at ${good.slice(0, 12)} is the one running`);
     expect(run.stdout).toContain(`moved production from (new branch) to ${good.slice(0, 12)} (locally: nothing was pushed)`);
     expect(run.stdout).toContain('to deploy it, run: git push origin production');
     expect(refs()).toEqual({ ...before, 'refs/heads/production': good });
@@ -241,48 +262,48 @@ describe('npm run promote', () => {
   });
 });
 
-describe('whether a revision holds the generator that runs (promote judges it in this process only then)', () => {
-  /** A small project with every one of GENERATOR_FILES; `edit` changes the copy. */
-  function pair(edit: (copy: string) => void): [string, string] {
-    const [a, b] = [tempDir('generator-a'), tempDir('generator-b')];
-    for (const root of [a, b]) {
-      for (const entry of GENERATOR_FILES) {
-        const file = /\.(ts|json)$/.test(entry) ? path.join(root, entry) : path.join(root, entry, 'index.ts');
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, `// ${entry}\n`);
-      }
+describe('whether the running generator judges a revision in its process', () => {
+  const temps = removedAfterAll();
+  const KEY = 'a'.repeat(64);
+  const generator = (root: string, key: string | undefined): RunningGenerator => ({ root, key, run: () => Promise.reject(new Error('not run here')) });
+
+  /** A running project and a revision's tree: the same lib/ (a module and a job script), the revision's bundle stamped with `stamped` (null: no stamp); `edit` changes the tree. */
+  function pair(edit: (tree: string) => void = () => undefined, stamped: string | null = KEY): [string, string] {
+    const [running, tree] = [temps.make('generator-running'), temps.make('generator-tree')];
+    for (const root of [running, tree]) {
       fs.mkdirSync(path.join(root, 'lib', 'system', 'postgres'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'lib', 'index.ts'), 'export const a = 1;\n');
       fs.writeFileSync(path.join(root, 'lib', 'system', 'postgres', 'backup.sh'), '#!/bin/sh\n');
-      // Inputs are no part of it.
-      fs.mkdirSync(path.join(root, 'dist'));
-      fs.writeFileSync(path.join(root, 'dist', 'x.yaml'), root);
     }
-    edit(b);
-    return [a, b];
+    if (stamped !== null) {
+      fs.mkdirSync(path.join(tree, '.build'));
+      fs.writeFileSync(path.join(tree, '.build', 'stamp.json'), JSON.stringify({ key: stamped }));
+    }
+    edit(tree);
+    return [running, tree];
   }
 
-  it('is the same generator when every file is the same bytes, whatever the inputs', () => {
-    expect(sameGenerator(...pair(() => undefined))).toBe(true);
-    expect(sameGenerator(...pair((b) => fs.writeFileSync(path.join(b, 'environments', 'staging.yaml'), 'other input\n')))).toBe(true);
+  it("judges here when the revision's bundle has the running bundle's key and lib/ is the same bytes, whatever the inputs", () => {
+    const [running, tree] = pair((t) => fs.writeFileSync(path.join(t, 'staging.yaml'), 'another input\n'));
+    expect(otherGenerator(tree, generator(running, KEY))).toBeUndefined();
   });
 
-  it('is another generator when one byte of a file, a script it reads, or the lockfile differs', () => {
-    expect(sameGenerator(...pair((b) => fs.writeFileSync(path.join(b, 'lib', 'index.ts'), '// lib.\n')))).toBe(false);
-    expect(sameGenerator(...pair((b) => fs.writeFileSync(path.join(b, 'lib', 'system', 'postgres', 'backup.sh'), '#!/bin/bash\n')))).toBe(false);
-    expect(sameGenerator(...pair((b) => fs.appendFileSync(path.join(b, 'package-lock.json'), '\n')))).toBe(false);
+  it('judges by the revision\'s own launcher when the running code is not a current bundle, or the revision\'s bundle is not stamped or of another key', () => {
+    const [running, tree] = pair();
+    expect(otherGenerator(tree, generator(running, undefined))).toBe('the running generator is not a bundle made from its sources as they are');
+    const [running2, unstamped] = pair(undefined, null);
+    expect(otherGenerator(unstamped, generator(running2, KEY))).toBe("the revision's launcher stamped no bundle");
+    const [running3, other] = pair(undefined, 'b'.repeat(64));
+    expect(otherGenerator(other, generator(running3, KEY))).toBe("its sources are not the running bundle's");
   });
 
-  it('is another generator when a file is there on one side only, or is a link', () => {
-    expect(sameGenerator(...pair((b) => fs.writeFileSync(path.join(b, 'lib', 'extra.ts'), '')))).toBe(false);
-    expect(sameGenerator(...pair((b) => fs.rmSync(path.join(b, 'imports'), { recursive: true })))).toBe(false);
-    expect(sameGenerator(...pair((b) => fs.rmSync(path.join(b, 'main.ts'))))).toBe(false);
-    expect(
-      sameGenerator(
-        ...pair((b) => {
-          fs.rmSync(path.join(b, 'lib', 'index.ts'));
-          fs.symlinkSync(path.join(b, 'main.ts'), path.join(b, 'lib', 'index.ts'));
-        }),
-      ),
-    ).toBe(false);
+  it("judges by the revision's own launcher when a file of lib/ differs, is there on one side only, or is a link", () => {
+    const changed = pair((t) => fs.appendFileSync(path.join(t, 'lib', 'system', 'postgres', 'backup.sh'), 'exit 1\n'));
+    expect(otherGenerator(changed[1], generator(changed[0], KEY))).toBe('lib/system/postgres/backup.sh differs');
+    const extra = pair((t) => fs.writeFileSync(path.join(t, 'lib', 'notes.txt'), ''));
+    expect(otherGenerator(extra[1], generator(extra[0], KEY))).toBe('lib/notes.txt differs');
+    const linked = pair((t) => fs.symlinkSync(path.join(t, 'lib', 'index.ts'), path.join(t, 'lib', 'same.ts')));
+    fs.symlinkSync(path.join(linked[0], 'lib', 'index.ts'), path.join(linked[0], 'lib', 'same.ts'));
+    expect(otherGenerator(linked[1], generator(linked[0], KEY))).toBe('lib/ holds a link');
   });
 });

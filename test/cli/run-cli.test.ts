@@ -107,8 +107,16 @@ describe('runCli', () => {
     for (const entry of ['lib', 'environments', 'secrets']) fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true, preserveTimestamps: true });
     fs.rmSync(path.join(project, 'environments', 'staging.yaml'));
     fs.rmSync(path.join(project, 'secrets', 'staging'), { recursive: true });
+    // Its schema's source newer than the schema: synth refreshes the project's schema, not this one's.
+    const schemaFile = (root: string) => path.join(root, 'environments', 'environment.schema.json');
+    const ours = fs.statSync(schemaFile(ROOT)).mtimeMs;
+    const old = new Date('2000-01-01T00:00:00Z');
+    fs.utimesSync(schemaFile(project), old, old);
     const rendered = await runMain(['synth', '--out', 'dist'], { cwd: project, root: project });
     expect(rendered.status, rendered.stderr).toBe(0);
+    expect(fs.statSync(schemaFile(project)).mtimeMs).toBeGreaterThan(old.getTime());
+    expect(fs.readFileSync(schemaFile(project), 'utf8')).toBe(fs.readFileSync(schemaFile(ROOT), 'utf8'));
+    expect(fs.statSync(schemaFile(ROOT)).mtimeMs).toBe(ours);
     expect(rendered.stdout).toMatch(/^production .* -> dist\/production\/$/m);
     expect(rendered.stdout).not.toContain('staging');
     expect(fs.readdirSync(path.join(project, 'dist')).sort()).toEqual(['argocd', 'production']);

@@ -186,22 +186,18 @@ function runHere(args: readonly string[]): { status: number; stdout: string; std
 }
 
 describe('the import-schemas command', () => {
-  it('writes the file from --from to --out, in a real process, and says so', async () => {
+  it('writes the file from --from to --out, and says so; the same bytes again are unchanged', () => {
     const from = upstreamFolder(DEFINITIONS, CRDS);
     const out = path.join(tempDir('schemas'), 'schemas.json');
     temps.push(path.dirname(out));
-    const written = await run(['--from', from, '--out', out]);
+    const written = runHere(['--from', from, '--out', out]);
     expect(written.status, written.stderr).toBe(0);
     expect(written.stdout).toBe(`${path.relative(ROOT, out)}: written (${fs.statSync(out).size} bytes, from ${path.relative(ROOT, from)})\n`);
     expect(fs.readFileSync(out, 'utf8')).toBe(generateSchemas(from));
-    // Once more: the same bytes, said to be unchanged.
     expect(runHere(['--from', from, '--out', out]).stdout).toMatch(/: unchanged \(/);
   });
 
-  it('prints its options for --help; rejects an unknown option (2) and a folder without the upstream files (1) in one line, writing nothing', () => {
-    const from = upstreamFolder(DEFINITIONS, CRDS);
-    const out = path.join(tempDir('schemas'), 'schemas.json');
-    temps.push(path.dirname(out));
+  it('prints its options for --help; rejects an unknown option (2) in one line and the usage', () => {
     const help = runHere(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: npm run import-schemas -- \[options\]/);
@@ -209,8 +205,15 @@ describe('the import-schemas command', () => {
     const unknown = runHere(['--no-such-option']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/^import-schemas: unknown option --no-such-option\n\nUsage:/);
-    const missing = runHere(['--from', path.join(from, 'crds'), '--out', out]);
+  });
+
+  it('rejects a folder without the upstream files in one line and exit code 1, in a real process, writing nothing', async () => {
+    const from = upstreamFolder(DEFINITIONS, CRDS);
+    const out = path.join(tempDir('schemas'), 'schemas.json');
+    temps.push(path.dirname(out));
+    const missing = await run(['--from', path.join(from, 'crds'), '--out', out]);
     expect(missing.status).toBe(1);
+    expect(missing.stdout).toBe('');
     expect(missing.stderr).toMatch(/^import-schemas: [^\n]*found 0 files kubernetes-v<version>-definitions\.json, expected one\n$/);
     expect(fs.existsSync(out)).toBe(false);
   });

@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly input?: string;
   /** runMain only: the project the command is of (io.root), when not this one. */
   readonly root?: string;
+  /** runMain only: the launcher's content key of the code running (io.generatorKey; see {@link sourcesKey}). */
+  readonly generatorKey?: string;
 }
 
 /**
@@ -45,8 +47,22 @@ export async function runMain(args: readonly string[], options: RunOptions = {})
     stderr: (text) => void (stderr += text),
     stdin: () => Buffer.from(options.input ?? '', 'utf8'),
     ...(options.root ? { root: options.root } : {}),
+    ...(options.generatorKey ? { generatorKey: options.generatorKey } : {}),
   });
   return { status, stdout, stderr };
+}
+
+/**
+ * The launcher's content key of the project's sources as they are: the key of the code runMain
+ * runs, which vitest loaded from those sources (no test edits them). `node bin/gravl.cjs
+ * --build-only` makes the project's bundle current; its stamp records the key.
+ */
+export function sourcesKey(): string {
+  const built = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'gravl.cjs'), '--build-only'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  if (built.status !== 0) throw new Error(`node bin/gravl.cjs --build-only failed:\n${built.stderr}`);
+  const { key } = JSON.parse(fs.readFileSync(path.join(ROOT, '.build', 'stamp.json'), 'utf8')) as { key?: string };
+  if (!key) throw new Error('.build/stamp.json records no key: the sources changed while the bundle was built');
+  return key;
 }
 
 /** `node bin/gravl.cjs <args>` (as the npm scripts run it) in a child process, from the repository root unless `cwd` says. */
