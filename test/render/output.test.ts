@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
-import { synth } from '../../lib/render/synth';
+import { lazyFile, toYaml } from '../../lib/render/render';
+import { renderAll, synth } from '../../lib/render/synth';
 import { tempDir, treeDigest } from '../support/cli';
 import { committedSources, renderCommitted, ROOT } from '../support/render';
 
@@ -59,5 +60,27 @@ describe('rendered output', () => {
     const env = renderCommitted().find((e) => e.name === name)!;
     const whole = env.files.map((f) => `# ${f.name}\n${f.content}`).join('\n');
     expect(whole).toMatchSnapshot();
+  });
+});
+
+describe('a rendered file', () => {
+  it('is written when its text is first read, and once', () => {
+    let writes = 0;
+    const file = lazyFile('0000-x.k8s.yaml', () => `text ${++writes}\n`);
+    expect(file.name).toBe('0000-x.k8s.yaml');
+    expect(writes).toBe(0);
+    expect(file.content).toBe('text 1\n');
+    expect(file.content).toBe('text 1\n');
+    expect(writes).toBe(1);
+    // Copied or cloned, it carries its text.
+    expect({ ...file }).toEqual({ name: '0000-x.k8s.yaml', content: 'text 1\n' });
+    expect(structuredClone(file)).toEqual({ name: '0000-x.k8s.yaml', content: 'text 1\n' });
+  });
+
+  it('holds the YAML of the objects as rendered, whenever it is read', () => {
+    const env = renderAll(committedSources(), { readiness: false }).environments[0]!;
+    const manifest = env.manifests[0]!;
+    expect(env.files[0]!.name).toBe(manifest.name);
+    expect(env.files[0]!.content).toBe(toYaml(manifest.objects));
   });
 });

@@ -52,9 +52,22 @@ export function committedText(name: string): string {
 
 let rendered: RenderedEnvironment[] | undefined;
 
-/** Every committed environment, rendered in memory. */
+/** Freezes a value and everything in it. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Every committed environment, rendered in memory once per worker and shared by its test files
+ * (vitest.config.mts): frozen, so a test that edits it without copying throws instead of changing
+ * what the others read (its files, written when first read, included).
+ */
 export function renderCommitted(): RenderedEnvironment[] {
-  rendered ??= renderAll(committedSources()).environments;
+  rendered ??= deepFreeze(renderAll(committedSources()).environments);
   return rendered;
 }
 

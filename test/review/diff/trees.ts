@@ -1,6 +1,6 @@
 /** Trees for the diff tests: the committed environments rendered in memory, and editable deep copies. */
 import { allRisks, diffTrees, treeOf, type DiffReport, type RiskFlag, type RiskRule, type Tree } from '../../../lib/review/diff';
-import { renderCommitted } from '../../support/render';
+import { deepFreeze, renderCommitted } from '../../support/render';
 import { type KubeObject } from '../../../lib/contract';
 
 /**
@@ -14,15 +14,6 @@ export type EditableTree = Map<string, any[]>;
 /** The committed environments, as `npm run diff` reads them from `dist/`. */
 export function realTree(): Tree {
   return treeOf(renderCommitted());
-}
-
-/** Freezes a value and everything in it. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** A frozen deep copy of a tree's objects, by environment. */
