@@ -42,6 +42,32 @@ export function describeLoad(load: number, cores: number): string {
   return `load average ${load.toFixed(2)} on ${cores} cores${load > cores / 2 ? ' (busy: other processes ran; the times include waiting for a core)' : ''}`;
 }
 
+/** The machine's CPU time in ticks, all of it and what the host took (steal), from the first line of /proc/stat; undefined where it cannot be read. */
+export function cpuTicks(procStat?: string): { total: number; steal: number } | undefined {
+  let text = procStat;
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync('/proc/stat', 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+  const fields = /^cpu\s+(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number);
+  if (!fields || fields.length < 8 || fields.some((n) => !Number.isFinite(n))) return undefined;
+  return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7]! };
+}
+
+/**
+ * The share of the machine's CPU time the host took between two readings (a virtual machine's
+ * steal): above 2%, each time measured meanwhile is slower than the same work on an idle host.
+ */
+export function describeSteal(start: { total: number; steal: number } | undefined, end: { total: number; steal: number } | undefined): string {
+  if (!start || !end || end.total <= start.total) return 'host steal: not measured (no /proc/stat)';
+  const share = (100 * (end.steal - start.steal)) / (end.total - start.total);
+  return `host steal: ${share.toFixed(1)}% of the CPU time during the run${share > 2 ? ' (the host ran other work on these cores: every time above is slower than on an idle host)' : ''}`;
+}
+
 /** Runs a command `runs` times (after one untimed warm-up, unless told not to) and returns the median wall time. */
 function measure(label: string, runs: number, command: string, args: readonly string[], cwd: string, okCodes: readonly number[] = [0], warmUp = true): Measurement {
   const once = () => {
@@ -208,6 +234,7 @@ export function runBench(options: BenchOptions): { ok: boolean } {
     const node = process.execPath;
     print(`median wall time of ${runs} runs (after one warm-up) on ${os.cpus().length} cores, node ${process.version}; each line as it is measured`);
     print(`at the start: ${describeLoad(os.loadavg()[0]!, os.cpus().length)}`);
+    const ticks = cpuTicks();
 
     const synth = phase(measure('npm run synth', runs, npm, ['run', '--silent', 'synth', '--', '--out', out], root));
     const kustomizeArgs = environmentDirs(out);
@@ -239,7 +266,7 @@ export function runBench(options: BenchOptions): { ok: boolean } {
       synth: synth.medianMs, kustomize: kustomize.medianMs, stock: stock.medianMs, twoEnvironments: two!.medianMs, twentyEnvironments: twenty!.medianMs,
       diff: diff.medianMs, readiness: readiness.medianMs, ...(test ? { test: test.medianMs } : {}),
     });
-    print(`at the end: ${describeLoad(os.loadavg()[0]!, os.cpus().length)}`);
+    print(`at the end: ${describeLoad(os.loadavg()[0]!, os.cpus().length)}; ${describeSteal(ticks, cpuTicks())}`);
     print('targets');
     for (const c of checks) print(`  ${c.name.padEnd(34)} ${c.value.toFixed(2).padStart(6)} ${c.unit}  target ${c.target.padEnd(6)} ${c.ok ? 'PASS' : 'FAIL'}`);
     if (!test) print('  npm test                           not measured (--no-tests)');

@@ -2,8 +2,9 @@
  * The arithmetic of `npm run bench`: medians and the product's three targets. The timings
  * themselves are measured by `npm run bench` on the machine at hand, not in the test suite.
  */
+import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeLoad, describeRestore, judgeTargets, median, RESTORE_NOT_MEASURED, scaleModel } from '../../lib/cli/bench';
+import { cpuTicks, describeLoad, describeRestore, describeSteal, judgeTargets, median, RESTORE_NOT_MEASURED, scaleModel } from '../../lib/cli/bench';
 
 describe('median', () => {
   it('takes the middle sample of an odd count, whatever the order, and the mean of the middle two of an even one', () => {
@@ -61,6 +62,29 @@ describe('describeLoad', () => {
     expect(describeLoad(0.4, 2)).toBe('load average 0.40 on 2 cores');
     expect(describeLoad(1, 2)).toBe('load average 1.00 on 2 cores');
     expect(describeLoad(3.5, 2)).toBe('load average 3.50 on 2 cores (busy: other processes ran; the times include waiting for a core)');
+  });
+});
+
+describe('cpuTicks and describeSteal', () => {
+  const stat = (steal: number, idle: number) => `cpu  1000 0 500 ${idle} 10 0 5 ${steal} 0 0\ncpu0 500 0 250 ${idle / 2} 5 0 2 ${steal / 2} 0 0\nintr 1\n`;
+
+  it('reads all CPU time and the steal from the first line of /proc/stat', () => {
+    expect(cpuTicks(stat(300, 8000))).toEqual({ total: 1000 + 500 + 8000 + 10 + 5 + 300, steal: 300 });
+    expect(cpuTicks('intr 1\n')).toBeUndefined();
+    expect(cpuTicks('cpu  1 2 x 4 5 6 7 8\n')).toBeUndefined();
+  });
+
+  it("states the host's share of the CPU time between two readings, and says the times are slower above 2%", () => {
+    expect(describeSteal(cpuTicks(stat(300, 8000)), cpuTicks(stat(310, 8990)))).toBe('host steal: 1.0% of the CPU time during the run');
+    expect(describeSteal(cpuTicks(stat(300, 8000)), cpuTicks(stat(550, 8750)))).toBe('host steal: 25.0% of the CPU time during the run (the host ran other work on these cores: every time above is slower than on an idle host)');
+    expect(describeSteal(undefined, undefined)).toBe('host steal: not measured (no /proc/stat)');
+  });
+
+  it('reads this machine where it has /proc/stat', () => {
+    if (!fs.existsSync('/proc/stat')) return expect(cpuTicks()).toBeUndefined();
+    const now = cpuTicks();
+    expect(now!.total).toBeGreaterThan(0);
+    expect(now!.steal).toBeGreaterThanOrEqual(0);
   });
 });
 
