@@ -31,9 +31,10 @@
  * both: `rm -rf .build node_modules/.cache/gravl`.
  *
  * `node bin/gravl.cjs --build-only` makes the bundle current and runs no command (npm run promote
- * does this once in a revision's tree, and reads the key its stamp records).
+ * does this once in the tree of a revision it judges by that revision's own launcher).
  * GRAVL_BUNDLE_KEY, set for the command, is the key of the bundle it runs when that is made from
- * the sources as they are (promote compares it with the revision's).
+ * the sources as they are; required as a module, this file gives contentKeyOf(tree), the key of a
+ * tree's sources (promote compares the two).
  */
 'use strict';
 const fs = require('node:fs');
@@ -51,11 +52,11 @@ const CODE_CACHE = path.join(OUT_DIR, 'code-cache');
 const SHARED = path.join(ROOT, 'node_modules', '.cache', 'gravl');
 const SHARED_KEEP = 8;
 
-/** Every file the bundle is made from: main.ts, lib/ (code and the JSON and JS it imports), the schema, the installed dependencies. */
-function sources() {
-  const files = [path.join(ROOT, 'main.ts'), path.join(ROOT, 'environments', 'environment.schema.json'), path.join(ROOT, 'package.json'), path.join(ROOT, 'package-lock.json'), path.join(ROOT, 'tsconfig.json'), __filename];
+/** Every file the bundle of a tree (this one's by default) is made from: main.ts, lib/ (code and the JSON and JS it imports), the schema, this launcher, the installed dependencies. */
+function sources(root = ROOT) {
+  const files = ['main.ts', 'environments/environment.schema.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'bin/gravl.cjs'].map((file) => path.join(root, file));
   // npm rewrites it on every install: the bundle holds the dependencies, so it follows them.
-  const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
+  const installed = path.join(root, 'node_modules', '.package-lock.json');
   if (fs.existsSync(installed)) files.push(installed);
   const walk = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -64,8 +65,8 @@ function sources() {
       else if (/\.(ts|js|json)$/.test(entry.name)) files.push(full);
     }
   };
-  walk(path.join(ROOT, 'lib'));
-  walk(path.join(ROOT, 'imports'));
+  walk(path.join(root, 'lib'));
+  walk(path.join(root, 'imports'));
   return files.sort();
 }
 
@@ -104,13 +105,13 @@ function esbuildVersion() {
   }
 }
 
-/** The shared cache's key of a bundle made from these sources: every file's path and bytes, and what builds and runs it. */
-function contentKey(files) {
+/** The shared cache's key of a bundle made from these sources of a tree: every file's path and bytes, and what builds and runs it. */
+function contentKey(files, root = ROOT) {
   const hash = crypto.createHash('sha256');
   hash.update(`gravl bundle 1\0node ${process.version} ${process.arch}\0esbuild ${esbuildVersion()}\0`);
   for (const file of files) {
     const bytes = fs.readFileSync(file);
-    hash.update(`${path.relative(ROOT, file).split(path.sep).join('/')}\0${bytes.length}\0`);
+    hash.update(`${path.relative(root, file).split(path.sep).join('/')}\0${bytes.length}\0`);
     hash.update(bytes);
   }
   return hash.digest('hex');
@@ -374,31 +375,42 @@ function run(stamp) {
   script.runInThisContext().call(bundle.exports, bundle.exports, requireFromBundle, bundle, BUNDLE, OUT_DIR);
 }
 
-// A worker thread is started by a command that has just checked the bundle.
-let stamp;
-if (isMainThread) {
-  const files = sources();
-  const print = fingerprint(files);
-  stamp = current(print);
-  if (!stamp) {
-    try {
-      const key = contentKey(files);
-      if (!fromShared(print, key)) build(print, key);
-      stamp = current(print);
-    } catch (error) {
-      // esbuild has printed each error with its file and line (logLevel error); no stack trace.
-      if (!Array.isArray(error && error.errors)) throw error;
-      console.error(`gravl: the sources do not compile (${error.errors.length} error(s) above); nothing was run`);
-      process.exit(1);
+/**
+ * For npm run promote (required by the command this launcher runs, or by a test): the key the
+ * launcher of `root` gives its bundle when that launcher is this file's bytes (it is one of the
+ * sources: another launcher, another key). Throws when a source cannot be read.
+ */
+module.exports.contentKeyOf = (root) => contentKey(sources(root), root);
+
+// Run as a program (node bin/gravl.cjs, or a worker thread of a parallel synth), it runs the command;
+// required as a module, it only gives contentKeyOf.
+if (require.main === module) {
+  // A worker thread is started by a command that has just checked the bundle.
+  let stamp;
+  if (isMainThread) {
+    const files = sources();
+    const print = fingerprint(files);
+    stamp = current(print);
+    if (!stamp) {
+      try {
+        const key = contentKey(files);
+        if (!fromShared(print, key)) build(print, key);
+        stamp = current(print);
+      } catch (error) {
+        // esbuild has printed each error with its file and line (logLevel error); no stack trace.
+        if (!Array.isArray(error && error.errors)) throw error;
+        console.error(`gravl: the sources do not compile (${error.errors.length} error(s) above); nothing was run`);
+        process.exit(1);
+      }
     }
+    // The content key of the bundle about to run, when it is made from the sources as they are now
+    // (npm run promote judges a revision of the same key in this process); none when they changed
+    // while it was built, and never one inherited from another command.
+    if (stamp && stamp.key) process.env.GRAVL_BUNDLE_KEY = stamp.key;
+    else delete process.env.GRAVL_BUNDLE_KEY;
+    // Only the bundle, no command: for a caller that builds once before several commands run at once.
+    // An argument, not a variable: an exported variable would make every later command exit 0 unseen.
+    if (process.argv[2] === '--build-only' && process.argv.length === 3) process.exit(0);
   }
-  // The content key of the bundle about to run, when it is made from the sources as they are now
-  // (npm run promote judges a revision of the same key in this process); none when they changed
-  // while it was built, and never one inherited from another command.
-  if (stamp && stamp.key) process.env.GRAVL_BUNDLE_KEY = stamp.key;
-  else delete process.env.GRAVL_BUNDLE_KEY;
-  // Only the bundle, no command: for a caller that builds once before several commands run at once.
-  // An argument, not a variable: an exported variable would make every later command exit 0 unseen.
-  if (process.argv[2] === '--build-only' && process.argv.length === 3) process.exit(0);
+  run(stamp);
 }
-run(stamp);

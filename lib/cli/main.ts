@@ -8,6 +8,7 @@
  * The commands and their options are declared in lib/cli/commands.ts; `--help` prints them.
  */
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatWithOptions } from 'node:util';
@@ -49,6 +50,8 @@ export interface CliIo {
 const ROOT = PROJECT_ROOT;
 /** Whether this runs from the compiled bundle (.build/main.cjs) rather than from the TypeScript sources. */
 const BUNDLED = path.basename(__filename) === 'main.cjs';
+/** The launcher of the running generator (bin/gravl.cjs). */
+const LAUNCHER = path.join(ROOT, 'bin', 'gravl.cjs');
 
 /** One run: its io, and the ways its commands print and show paths. */
 interface Context {
@@ -191,7 +194,7 @@ async function synthCommand(cx: Context, args: Parsed): Promise<void> {
   const idleCores = Math.max(1, Math.round(os.availableParallelism() - os.loadavg()[0]!));
   const threads = Number(cx.io.env.GRAVL_THREADS) || Math.min(idleCores, Math.floor(sources.length / 2));
   const summaries = BUNDLED && threads > 1 && sources.length > 1
-    ? await (await import('../render/parallel')).synthInParallel(sources, outDir, { threads, workerScript: path.join(ROOT, 'bin', 'gravl.cjs') })
+    ? await (await import('../render/parallel')).synthInParallel(sources, outDir, { threads, workerScript: LAUNCHER })
     : await synth(sources, outDir);
   for (const summary of summaries) cx.out(formatSummary(shown, summary));
   for (const name of removing) cx.out(`removed ${shown}/${name}/ and its Argo CD Application, as --remove ${name} asked`);
@@ -395,6 +398,8 @@ async function promoteCommand(cx: Context, args: Parsed): Promise<number | void>
       generator: {
         root: ROOT,
         key: cx.io.generatorKey ?? (BUNDLED ? cx.io.env.GRAVL_BUNDLE_KEY : undefined),
+        // The running launcher's: in the bundle, the module that runs it (already loaded).
+        keyOf: (tree) => (createRequire(LAUNCHER)(LAUNCHER) as { contentKeyOf(root: string): string }).contentKeyOf(tree),
         run: async (argv, tree, env) => {
           let stdout = '';
           let stderr = '';

@@ -6,11 +6,11 @@
  * generator judges the revision (an older revision, for a rollback, by the code it was made with):
  * the revision is extracted into a temporary folder and its main.ts run there. When the revision's
  * generator is the one running this command (the usual case, promoting what one has checked out),
- * the running one judges the extracted tree in this process rather than starting three more: its
- * launcher's content key (every source's bytes, Node's and esbuild's versions) is the key of the
- * bundle running, which the launcher vouches for only when it was made from the sources as they
- * are, and every file of lib/ (the scripts and other files the commands read as they run) is the
- * same bytes in both.
+ * the running one judges the extracted tree in this process rather than starting four more: the
+ * content key of the revision's sources (every source's bytes, the launcher's included, and Node's
+ * and esbuild's versions, computed by the running launcher) is the key of the bundle running, which
+ * the launcher vouches for only when it was made from the sources as they are, and every file of
+ * lib/ (the scripts and other files the commands read as they run) is the same bytes in both.
  *
  * Nothing is pushed: the ref moves locally and the `git push` to run is printed.
  */
@@ -61,6 +61,8 @@ export interface RunningGenerator {
    * made from the sources as they are; none: every revision is judged by its own launcher.
    */
   readonly key: string | undefined;
+  /** The key the launcher of a tree gives its bundle, computed by the running launcher (its bytes are one of the sources: another launcher, another key); throws when a source cannot be read. */
+  keyOf(tree: string): string;
   /** Runs one of its commands in this process on the project `tree` (its working folder and root), with `env`. */
   run(argv: readonly string[], tree: string, env: NodeJS.ProcessEnv): Promise<CommandRun>;
 }
@@ -115,17 +117,17 @@ function differingFiles(a: string, b: string): string[] {
 
 /**
  * Why the running generator cannot judge the revision in `tree` in its process, or undefined when it
- * can: the revision's launcher stamped its bundle (`--build-only`) with the running bundle's content
- * key, and every file of lib/ is the same bytes in both (links and other special files are not
- * compared: such a tree is judged by its own launcher).
+ * can: the revision's sources have the running bundle's content key, and every file of lib/ is the
+ * same bytes in both (links and other special files are not compared: such a tree is judged by its
+ * own launcher).
  */
 export function otherGenerator(tree: string, generator: RunningGenerator): string | undefined {
   if (!generator.key) return 'the running generator is not a bundle made from its sources as they are';
-  let key: unknown;
+  let key: string;
   try {
-    key = (JSON.parse(fs.readFileSync(path.join(tree, '.build', 'stamp.json'), 'utf8')) as { key?: unknown }).key;
-  } catch {
-    return "the revision's launcher stamped no bundle";
+    key = generator.keyOf(tree);
+  } catch (error) {
+    return `its sources cannot be read as a bundle's: ${(error as Error).message}`;
   }
   if (key !== generator.key) return 'its sources are not the running bundle\'s';
   const lib = [tree, generator.root].map((root) => path.join(root, 'lib'));
@@ -230,11 +232,6 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     fs.symlinkSync(options.nodeModules, path.join(tree, 'node_modules'), 'dir');
     // The revision's own launcher where it has one (it compiles that revision's sources), else its main.ts through tsx.
     const main = fs.existsSync(path.join(tree, 'bin', 'gravl.cjs')) ? [path.join('bin', 'gravl.cjs')] : ['--import', 'tsx', 'main.ts'];
-    // The launcher compiles the revision on its first run: once, before the three runs share it
-    // (`--build-only`: a launcher that knows it builds and runs no command; an older one builds,
-    // then refuses the unknown option without rendering anything). A revision of the running
-    // generator's sources takes the running bundle from the shared cache.
-    if (main.length === 1) await run(process.execPath, [...main, '--build-only'], tree, env);
     const generator = options.generator;
     const other = generator && main.length === 1 ? otherGenerator(tree, generator) : 'it has no launcher';
     let runs: CommandRun[];
@@ -244,6 +241,10 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       for (const argv of commands) runs.push(await generator.run(argv, tree, env));
     } else {
       print(`judged by the generator at ${short(commit)}, run from a copy of the revision (${other ?? 'no generator runs here'})`);
+      // The launcher compiles the revision on its first run: once, before the three runs share it
+      // (`--build-only`: a launcher that knows it builds and runs no command; an older one builds,
+      // then refuses the unknown option without rendering anything).
+      if (main.length === 1) await run(process.execPath, [...main, '--build-only'], tree, env);
       runs = await Promise.all(commands.map((argv) => run(process.execPath, [...main, ...argv], tree, env)));
     }
     const [synth, gateReadiness, ownReadiness] = runs as [CommandRun, CommandRun, CommandRun];

@@ -113,6 +113,17 @@ describe('bin/gravl.cjs', () => {
     expect(fs.statSync(bundle).mtimeMs).toBe(built);
   });
 
+  it("gives the key of a tree's sources, as the tree's own build stamps it, when required as a module, and runs no command then", () => {
+    // Required (as promote does), not run: no command, no exit.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const launcher = require(path.join(project, 'bin', 'gravl.cjs')) as { contentKeyOf(root: string): string };
+    expect(launcher.contentKeyOf(project)).toBe(pristineKey);
+    const other = copyOfProject();
+    fs.appendFileSync(path.join(other, 'lib', 'contract.ts'), '// another source\n');
+    expect(launcher.contentKeyOf(other)).not.toBe(pristineKey);
+    expect(() => launcher.contentKeyOf(path.join(other, 'missing'))).toThrow(/ENOENT/);
+  });
+
   it("keeps V8's compiled code of a command after its first run, and runs over a damaged copy as if there were none, replacing it", () => {
     expect(help().status).toBe(0);
     const kept = fs.readFileSync(helpCache);

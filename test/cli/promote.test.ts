@@ -265,36 +265,39 @@ describe('npm run promote', () => {
 describe('whether the running generator judges a revision in its process', () => {
   const temps = removedAfterAll();
   const KEY = 'a'.repeat(64);
-  const generator = (root: string, key: string | undefined): RunningGenerator => ({ root, key, run: () => Promise.reject(new Error('not run here')) });
+  /** The running generator of `root`, whose bundle has `key`; the launcher's key of a tree is `treeKey` (an Error: its sources cannot be read). */
+  const generator = (root: string, key: string | undefined, treeKey: string | Error = KEY): RunningGenerator => ({
+    root,
+    key,
+    keyOf: () => {
+      if (treeKey instanceof Error) throw treeKey;
+      return treeKey;
+    },
+    run: () => Promise.reject(new Error('not run here')),
+  });
 
-  /** A running project and a revision's tree: the same lib/ (a module and a job script), the revision's bundle stamped with `stamped` (null: no stamp); `edit` changes the tree. */
-  function pair(edit: (tree: string) => void = () => undefined, stamped: string | null = KEY): [string, string] {
+  /** A running project and a revision's tree with the same lib/ (a module and a job script); `edit` changes the tree. */
+  function pair(edit: (tree: string) => void = () => undefined): [string, string] {
     const [running, tree] = [temps.make('generator-running'), temps.make('generator-tree')];
     for (const root of [running, tree]) {
       fs.mkdirSync(path.join(root, 'lib', 'system', 'postgres'), { recursive: true });
       fs.writeFileSync(path.join(root, 'lib', 'index.ts'), 'export const a = 1;\n');
       fs.writeFileSync(path.join(root, 'lib', 'system', 'postgres', 'backup.sh'), '#!/bin/sh\n');
     }
-    if (stamped !== null) {
-      fs.mkdirSync(path.join(tree, '.build'));
-      fs.writeFileSync(path.join(tree, '.build', 'stamp.json'), JSON.stringify({ key: stamped }));
-    }
     edit(tree);
     return [running, tree];
   }
 
-  it("judges here when the revision's bundle has the running bundle's key and lib/ is the same bytes, whatever the inputs", () => {
+  it("judges here when the revision's sources have the running bundle's key and lib/ is the same bytes, whatever the inputs", () => {
     const [running, tree] = pair((t) => fs.writeFileSync(path.join(t, 'staging.yaml'), 'another input\n'));
     expect(otherGenerator(tree, generator(running, KEY))).toBeUndefined();
   });
 
-  it('judges by the revision\'s own launcher when the running code is not a current bundle, or the revision\'s bundle is not stamped or of another key', () => {
+  it("judges by the revision's own launcher when the running code is not a current bundle, or the revision's sources are of another key or cannot be read", () => {
     const [running, tree] = pair();
     expect(otherGenerator(tree, generator(running, undefined))).toBe('the running generator is not a bundle made from its sources as they are');
-    const [running2, unstamped] = pair(undefined, null);
-    expect(otherGenerator(unstamped, generator(running2, KEY))).toBe("the revision's launcher stamped no bundle");
-    const [running3, other] = pair(undefined, 'b'.repeat(64));
-    expect(otherGenerator(other, generator(running3, KEY))).toBe("its sources are not the running bundle's");
+    expect(otherGenerator(tree, generator(running, KEY, 'b'.repeat(64)))).toBe("its sources are not the running bundle's");
+    expect(otherGenerator(tree, generator(running, KEY, new Error('ENOENT: no such file, open tsconfig.json')))).toBe("its sources cannot be read as a bundle's: ENOENT: no such file, open tsconfig.json");
   });
 
   it("judges by the revision's own launcher when a file of lib/ differs, is there on one side only, or is a link", () => {
