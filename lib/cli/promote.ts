@@ -233,14 +233,14 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     // The revision's own launcher where it has one (it compiles that revision's sources), else its main.ts through tsx.
     const main = fs.existsSync(path.join(tree, 'bin', 'gravl.cjs')) ? [path.join('bin', 'gravl.cjs')] : ['--import', 'tsx', 'main.ts'];
     const generator = options.generator;
-    const other = generator && main.length === 1 ? otherGenerator(tree, generator) : 'it has no launcher';
+    const other = !generator ? 'no running generator was given' : main.length !== 1 ? 'it has no launcher, bin/gravl.cjs' : otherGenerator(tree, generator);
     let runs: CommandRun[];
     if (generator && other === undefined) {
       print(`judged in this process: the generator at ${short(commit)} is the one running (the same content key as its bundle, the same lib/)`);
       runs = [];
       for (const argv of commands) runs.push(await generator.run(argv, tree, env));
     } else {
-      print(`judged by the generator at ${short(commit)}, run from a copy of the revision (${other ?? 'no generator runs here'})`);
+      print(`judged by the generator at ${short(commit)}, run from a copy of the revision (${other})`);
       // The launcher compiles the revision on its first run: once, before the three runs share it
       // (`--build-only`: a launcher that knows it builds and runs no command; an older one builds,
       // then refuses the unknown option without rendering anything).
