@@ -21,14 +21,17 @@ function frozenCopy(tree: Tree): Map<string, readonly unknown[]> {
   return new Map([...tree].map(([env, objects]) => [env, objects.map((o) => deepFreeze(structuredClone(o)))]));
 }
 
-/** The real tree, copied and frozen once. */
+/**
+ * The real tree, frozen once: its objects are the shared render's, frozen already
+ * (test/support/render.ts), but for the kustomization each tree makes of its own.
+ */
 let frozenReal: Map<string, readonly unknown[]> | undefined;
-/** Each tree given to copyOf, copied and frozen once. */
+/** Each tree given to copyOf, copied and frozen once (a caller's tree is not ours to freeze). */
 const frozen = new WeakMap<Tree, Map<string, readonly unknown[]>>();
 
 /** A copy of a tree (of the real one by default) for a test to edit (see {@link EditableTree}). */
 export function copyOf(tree?: Tree): EditableTree {
-  let source = tree ? frozen.get(tree) : (frozenReal ??= frozenCopy(realTree()));
+  let source = tree ? frozen.get(tree) : (frozenReal ??= new Map([...realTree()].map(([env, objects]) => [env, objects.map(deepFreeze)])));
   if (!source) frozen.set(tree!, (source = frozenCopy(tree!)));
   return new Map([...source].map(([env, objects]) => [env, [...objects]]));
 }
