@@ -9,6 +9,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ApiObject, App, Chart, type ApiObjectProps } from 'cdk8s';
+import { loadAll } from 'js-yaml';
+import { MANIFEST_SUFFIX } from '../contract';
+import { toYaml } from '../render/render';
 import { environmentDirs } from '../review/inspect/dist';
 
 export interface BenchOptions {
@@ -108,6 +112,59 @@ export function scaleModel(twoEnvironments: number, twentyEnvironments: number):
   return { start, each, eachWithinTarget: start / 34 };
 }
 
+/** What re-emitting one rendered environment costs: see outputFloor. */
+export interface OutputFloor {
+  /** Objects of the environment's manifests. */
+  readonly objects: number;
+  /** Manifest files written per environment. */
+  readonly files: number;
+  /** Milliseconds per environment, warm. */
+  readonly eachMs: number;
+}
+
+/**
+ * The least any cdk8s generator of this output pays for one more environment, before any logic of
+ * its own: the objects of one rendered environment (the manifests of `envDir`), each a plain
+ * ApiObject in one Chart per file, serialised by cdk8s (ApiObject.toJson) and written as YAML by the
+ * generator's writer (lib/kit/yaml.ts) into files below `outDir`, one folder per round. No
+ * construct builds anything, nothing is validated, and READINESS.md, the kustomization and the
+ * manual manifests are left out: a lower bound. Timed in this process after `warmUp` rounds.
+ */
+export function outputFloor(envDir: string, outDir: string, rounds: number, warmUp = 2): OutputFloor {
+  const manifests = fs
+    .readdirSync(envDir)
+    .filter((name) => name.endsWith(MANIFEST_SUFFIX))
+    .sort()
+    .map((name) => ({ name, objects: loadAll(fs.readFileSync(path.join(envDir, name), 'utf8')) as ApiObjectProps[] }));
+  const once = (folder: string) => {
+    const dir = path.join(outDir, folder);
+    fs.mkdirSync(dir, { recursive: true });
+    const app = new App();
+    for (const { name, objects } of manifests) {
+      const chart = new Chart(app, name);
+      const apiObjects = objects.map((props, i) => new ApiObject(chart, String(i), props));
+      fs.writeFileSync(path.join(dir, name), toYaml(apiObjects.map((o) => o.toJson())));
+    }
+  };
+  for (let i = 0; i < warmUp; i++) once(`warm-up-${i}`);
+  const start = performance.now();
+  for (let i = 0; i < rounds; i++) once(`env-${i}`);
+  const eachMs = (performance.now() - start) / rounds;
+  return { objects: manifests.reduce((n, m) => n + m.objects.length, 0), files: manifests.length, eachMs };
+}
+
+/** The bench's `floor:` line: the output floor against the cost per environment the 20/2 target allows at the start measured. */
+export function describeFloor(floor: OutputFloor, eachWithinTarget: number): string {
+  const verdict =
+    floor.eachMs < eachWithinTarget
+      ? 'within reach: the rest is this generator\'s own work'
+      : 'out of reach for any cdk8s generator of this output at this start, however little its own logic costs';
+  return (
+    `floor: the ${floor.objects} objects of one environment, as plain cdk8s ApiObjects serialised and written as YAML into ${floor.files} files, ` +
+    `cost ${floor.eachMs.toFixed(1)} ms an environment (warm); 20 envs < 1.5x 2 envs needs under ${eachWithinTarget.toFixed(1)} ms: ${verdict}`
+  );
+}
+
 /** One target: the figure measured, the bound, and whether it holds. */
 export interface TargetCheck {
   readonly name: string;
@@ -134,6 +191,9 @@ export function judgeTargets(t: BenchTimes): TargetCheck[] {
   return checks;
 }
 
+/** The name of the bench's i-th environment. */
+const benchEnvironment = (i: number): string => `env${String(i).padStart(2, '0')}`;
+
 /**
  * `count` environments derived from staging, each with its own namespace, host and sealed values:
  * the folder of environment files and the folder of their secrets.
@@ -144,7 +204,7 @@ function environments(root: string, dir: string, count: number): string[] {
   const envs = path.join(dir, 'environments');
   fs.mkdirSync(envs, { recursive: true });
   for (let i = 0; i < count; i++) {
-    const name = `env${String(i).padStart(2, '0')}`;
+    const name = benchEnvironment(i);
     const text = staging.replace(/^namespace: .*$/m, `namespace: gravl-${name}`).replace(/^host: .*$/m, `host: ${name}.gravl.app`);
     fs.writeFileSync(path.join(envs, `${name}.yaml`), text);
     fs.mkdirSync(path.join(dir, 'secrets', name), { recursive: true });
@@ -250,13 +310,15 @@ export function runBench(options: BenchOptions): { ok: boolean } {
     const stockApp = `npx ts-node ${main} synth --out ${path.join(work, 'stock')}`;
     const stock = phase(measure('stock flow: cdk8s synth + ts-node', Math.min(runs, 3), cdk8s, ['synth', '--no-check-upgrade', '--app', stockApp, '--output', path.join(work, 'stock-cli')], root));
     const scale = (count: number) => environments(root, path.join(work, `envs${count}`), count);
-    const sized = [2, 20, 100].map((count) => ({ count, args: [...scale(count), '--out', path.join(work, `out${count}`)] }));
+    const outOf = (count: number) => path.join(work, `out${count}`);
+    const sized = [2, 20, 100].map((count) => ({ count, args: [...scale(count), '--out', outOf(count)] }));
     const [two, twenty, hundred] = sized.map(({ count, args }) => phase(measure(`render ${count} environments`, count === 100 ? Math.min(runs, 3) : runs, node, [launcher, 'synth', ...args], root)));
     print('peak memory (resident) of synth');
     for (const { count, args } of sized) print(`  ${`${count} environments`.padEnd(34)} ${peakRss(root, ['synth', ...args]).toFixed(0).padStart(6)} MiB`);
     const model = scaleModel(two!.medianMs, twenty!.medianMs);
     print(`  (100 environments: ${(hundred!.medianMs / 100).toFixed(0)} ms each)`);
     print(`scale: n environments take ${model.start.toFixed(0)} ms + n x ${model.each.toFixed(1)} ms; 20 envs < 1.5x 2 envs needs under ${model.eachWithinTarget.toFixed(1)} ms an environment at this start`);
+    print(describeFloor(outputFloor(path.join(outOf(2), benchEnvironment(0)), path.join(work, 'floor'), 20), model.eachWithinTarget));
     print('restore time (RTO) of the off-site copy (docs/backups.md)');
     const restore = measureRestore(root, Math.min(runs, 3), work);
     print(restore.line);
