@@ -84,7 +84,7 @@ export function renderEnvironmentFiles(env: Environment): { files: RenderedFile[
 }
 
 /** Adds READINESS.md: the go/no-go matrix and the network picture of the rendered files (judged when the file is read). */
-function withReadiness(env: RenderedEnvironment): RenderedEnvironment {
+export function withReadiness(env: RenderedEnvironment): RenderedEnvironment {
   const markdown = () => formatMarkdown(readiness({ name: env.name, location: `dist/${env.name}`, files: env.manifests, manualFiles: env.manualManifests }), env.objects, env.manualObjects);
   return { ...env, files: [...env.files, lazyFile('READINESS.md', markdown)] };
 }

@@ -1,18 +1,16 @@
 /**
- * The arithmetic of `npm run bench`: medians and the product's targets, and the work its output
- * floor does. The timings themselves are measured by `npm run bench` on the machine at hand, not in
+ * The arithmetic of `npm run bench`: medians and the product's targets, and the work its timing of
+ * one environment's phases does. The timings themselves are measured by `npm run bench` on the machine at hand, not in
  * the test suite.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { cpuTicks, describeFloor, describeLoad, describeRestore, describeSteal, judgeTargets, median, outputFloor, RESTORE_NOT_MEASURED, scaleModel } from '../../lib/cli/bench';
+import { cpuTicks, describeEnvironmentCost, describeLoad, describeRestore, describeSteal, environmentCost, judgeTargets, median, RESTORE_NOT_MEASURED, scaleModel } from '../../lib/cli/bench';
+import { ProblemsError } from '../../lib/model/problems';
 import { MANIFEST_SUFFIX } from '../../lib/contract';
 import { PROJECT_ROOT } from '../../lib/kit/project-root';
-import { removedAfterAll } from '../support/cli';
-
-const temps = removedAfterAll();
 
 describe('median', () => {
   it('takes the middle sample of an odd count, whatever the order, and the mean of the middle two of an even one', () => {
@@ -65,29 +63,40 @@ describe('scaleModel', () => {
   });
 });
 
-describe('outputFloor and describeFloor', () => {
-  it("re-emits every object of an environment's manifests through cdk8s and the YAML writer, into each round's own files", ({ expect }) => {
-    const envDir = path.join(PROJECT_ROOT, 'dist', 'staging');
-    const out = temps.make('bench-floor');
-    const manifests = fs.readdirSync(envDir).filter((f) => f.endsWith(MANIFEST_SUFFIX)).sort();
-    const objectsOf = (dir: string) => manifests.map((f) => loadAll(fs.readFileSync(path.join(dir, f), 'utf8')));
-    const floor = outputFloor(envDir, out, 2, 1);
-    const committed = objectsOf(envDir);
-    expect(floor.files).toBe(manifests.length);
-    expect(floor.objects).toBe(committed.flat().length);
-    expect(floor.eachMs).toBeGreaterThan(0);
-    expect(fs.readdirSync(out).sort()).toEqual(['env-0', 'env-1', 'warm-up-0']);
-    // The same objects (cdk8s orders an object's keys its own way; the values are the committed ones).
-    for (const round of ['env-0', 'env-1']) expect(objectsOf(path.join(out, round))).toEqual(committed);
+describe('environmentCost and describeEnvironmentCost', () => {
+  const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
+  const staging = {
+    file: 'environments/staging.yaml',
+    text: read('environments/staging.yaml'),
+    sealedValues: { file: 'secrets/staging/sealed-values.yaml', text: read('secrets/staging/sealed-values.yaml') },
+    sealingCertificate: { file: 'secrets/staging/sealing-cert.pem', text: read('secrets/staging/sealing-cert.pem') },
+  };
+
+  it('times the phases of a render that writes the same text as synth: every manifest, the kustomization and READINESS.md of the committed output', () => {
+    const cost = environmentCost(staging, 2, 1);
+    const dist = path.join(PROJECT_ROOT, 'dist', 'staging');
+    const files = fs.readdirSync(dist, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const chars = (names: readonly string[]) => names.reduce((n, name) => n + fs.readFileSync(path.join(dist, name), 'utf8').length, 0);
+    const names = files.map((e) => path.relative(dist, path.join(e.parentPath, e.name)));
+    expect(cost.yamlChars).toBe(chars(names.filter((n) => n !== 'READINESS.md')));
+    expect(cost.readinessChars).toBe(chars(['READINESS.md']));
+    const applied = fs.readdirSync(dist).filter((f) => f.endsWith(MANIFEST_SUFFIX));
+    expect(cost.objects).toBe(applied.flatMap((f) => loadAll(fs.readFileSync(path.join(dist, f), 'utf8'))).length);
+    expect(cost.rounds).toBe(2);
+    for (const phase of [cost.model, cost.yaml, cost.readiness]) expect(phase).toBeGreaterThan(0);
   });
 
-  it('says whether the floor alone leaves room within the cost per environment the 20/2 target allows', () => {
-    const floor = { objects: 113, files: 14, eachMs: 11.64 };
-    expect(describeFloor(floor, 7.2)).toBe(
-      'floor: the 113 objects of one environment, as plain cdk8s ApiObjects serialised and written as YAML into 14 files, cost 11.6 ms an environment (warm); ' +
-        '20 envs < 1.5x 2 envs needs under 7.2 ms: out of reach for any cdk8s generator of this output at this start, however little its own logic costs',
+  it('refuses a count of rounds it cannot take a median of, and an environment the loader refuses', () => {
+    expect(() => environmentCost(staging, 0)).toThrow('environmentCost: found 0 rounds, expected a whole number of at least 1');
+    expect(() => environmentCost({ ...staging, text: 'namespace: [' }, 1)).toThrow(ProblemsError);
+  });
+
+  it("states each phase, their sum, and what the 20/2 target allows an environment and as CPU on every core", () => {
+    const cost = { objects: 113, model: 12.94, yaml: 5.4, readiness: 4.06, yamlChars: 1, readinessChars: 1, rounds: 20 };
+    expect(describeEnvironmentCost(cost, 5.2, 2)).toBe(
+      'each environment (113 objects), warm, median of 20 in this process: cdk8s model 12.9 ms (constructs built, objects serialised), YAML 5.4 ms, READINESS.md 4.1 ms: 22.4 ms of CPU; ' +
+        '20 envs < 1.5x 2 envs allows 5.2 ms an environment, 10.4 ms of CPU on 2 cores with none lost',
     );
-    expect(describeFloor({ ...floor, eachMs: 5 }, 7.2)).toMatch(/cost 5\.0 ms an environment \(warm\); 20 envs < 1\.5x 2 envs needs under 7\.2 ms: within reach: the rest is this generator's own work$/);
   });
 });
 
