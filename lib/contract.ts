@@ -109,6 +109,8 @@ export interface RenderedFile {
 
 /** The file of dist/<env>/ that lists the chart files in apply order. */
 export const KUSTOMIZATION_FILE = 'kustomization.yaml';
+/** The file of dist/<env>/ that holds the environment's go/no-go matrix and network picture. */
+export const READINESS_FILE = 'READINESS.md';
 /** The ending of every manifest file the generator writes (`NNNN-<chart>.k8s.yaml`, in apply order). */
 export const MANIFEST_SUFFIX = '.k8s.yaml';
 /** Folder of dist/<env>/ that holds the manual charts: applied on purpose only, never by a sync. */

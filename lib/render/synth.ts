@@ -13,7 +13,7 @@ import { environmentName } from '../model/load';
 import { formatMarkdown, readiness } from '../review/readiness/report';
 import { lazyFile, renderEnvironment, toYaml, type RenderedEnvironment } from './render';
 import { StagedOutput } from './write';
-import { ARGOCD_DIR, type RenderedFile } from '../contract';
+import { ARGOCD_DIR, READINESS_FILE, type RenderedFile } from '../contract';
 
 export interface SynthSummary {
   readonly environment: string;
@@ -86,7 +86,7 @@ export function renderEnvironmentFiles(env: Environment): { files: RenderedFile[
 /** Adds READINESS.md: the go/no-go matrix and the network picture of the rendered files (judged when the file is read). */
 export function withReadiness(env: RenderedEnvironment): RenderedEnvironment {
   const markdown = () => formatMarkdown(readiness({ name: env.name, location: `dist/${env.name}`, files: env.manifests, manualFiles: env.manualManifests }), env.objects, env.manualObjects);
-  return { ...env, files: [...env.files, lazyFile('READINESS.md', markdown)] };
+  return { ...env, files: [...env.files, lazyFile(READINESS_FILE, markdown)] };
 }
 
 /** Renders every environment and replaces outDir with the result. */
