@@ -1,7 +1,7 @@
 /**
  * The arithmetic of `npm run bench`: medians and the product's targets, and the work its timing of
- * one environment's phases does. The timings themselves are measured by `npm run bench` on the machine at hand, not in
- * the test suite.
+ * one environment's phases does. The timings themselves are measured by `npm run bench` on the
+ * machine at hand, not in the test suite.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,7 +9,7 @@ import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { cpuTicks, describeEnvironmentCost, describeLoad, describeRestore, describeSteal, environmentCost, judgeTargets, median, RESTORE_NOT_MEASURED, scaleModel } from '../../lib/cli/bench';
 import { ProblemsError } from '../../lib/model/problems';
-import { MANIFEST_SUFFIX } from '../../lib/contract';
+import { MANIFEST_SUFFIX, READINESS_FILE } from '../../lib/contract';
 import { PROJECT_ROOT } from '../../lib/kit/project-root';
 
 describe('median', () => {
@@ -78,8 +78,8 @@ describe('environmentCost and describeEnvironmentCost', () => {
     const files = fs.readdirSync(dist, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     const chars = (names: readonly string[]) => names.reduce((n, name) => n + fs.readFileSync(path.join(dist, name), 'utf8').length, 0);
     const names = files.map((e) => path.relative(dist, path.join(e.parentPath, e.name)));
-    expect(cost.yamlChars).toBe(chars(names.filter((n) => n !== 'READINESS.md')));
-    expect(cost.readinessChars).toBe(chars(['READINESS.md']));
+    expect(cost.yamlChars).toBe(chars(names.filter((n) => n !== READINESS_FILE)));
+    expect(cost.readinessChars).toBe(chars([READINESS_FILE]));
     const applied = fs.readdirSync(dist).filter((f) => f.endsWith(MANIFEST_SUFFIX));
     expect(cost.objects).toBe(applied.flatMap((f) => loadAll(fs.readFileSync(path.join(dist, f), 'utf8'))).length);
     expect(cost.rounds).toBe(2);
