@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { median } from '../../lib/cli/bench';
 import { POSTGRES_SCRIPTS } from '../../lib/system/postgres/scripts';
 import { findServerBinaries, startPostgres, TMPFS_MAGIC, type PostgresServer } from './postgres';
 import { offsiteRoundTrip, type ScriptRun } from './round-trip';
@@ -83,9 +84,7 @@ async function main(): Promise<void> {
       if (r.drill.status !== 0) failed('restore-drill.sh', r.drill);
     }
     const seconds = trip.restores.map((r) => r.seconds);
-    const sorted = [...seconds].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    const medianSeconds = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    const medianSeconds = median(seconds);
     console.log(JSON.stringify({ rows, databaseBytes: trip.databaseBytes, dumpBytes: trip.restores[0]!.dumpBytes, seconds, medianSeconds, filesystem }));
   } finally {
     await s3?.stop();
