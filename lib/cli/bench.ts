@@ -3,15 +3,16 @@
  * the same output, of `npm run diff` and `npm run readiness`, of the stock cdk8s flow (the same app
  * under ts-node, which type-checks as it loads), of rendering 2, 20 and 100 environments and their
  * peak memory, and of `npm test` once, against the product's targets; the phases of one
- * environment's render, timed warm in this process; and the restore time (RTO) of the off-site
- * backup copy that docs/backups.md quotes.
+ * environment's render, timed warm in this process; the cdk8s floor, what one more environment
+ * costs a generator that does only the cdk8s part of this output (scripts/cdk8s-floor.cjs); and
+ * the restore time (RTO) of the off-site backup copy that docs/backups.md quotes.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { READINESS_FILE } from '../contract';
-import { loadEnvironments, type EnvironmentSource } from '../model/load';
+import { READINESS_FILE, type KubeObject } from '../contract';
+import { loadEnvironments, type Environment, type EnvironmentSource } from '../model/load';
 import { ProblemsError } from '../model/problems';
 import { renderEnvironment } from '../render/render';
 import { withReadiness } from '../render/synth';
@@ -132,6 +133,13 @@ export interface EnvironmentCost {
   readonly rounds: number;
 }
 
+/** One environment loaded from its source; throws ProblemsError when the loader refuses it. */
+function loadOne(source: EnvironmentSource): Environment {
+  const loaded = loadEnvironments([source]);
+  if (!loaded.ok) throw new ProblemsError(loaded.problems);
+  return loaded.environments[0]!;
+}
+
 /**
  * The phases of one environment's render as synth runs them, timed in this process: the construct
  * tree built and its objects serialised by cdk8s, the YAML of its manifests, its READINESS.md (the
@@ -140,9 +148,7 @@ export interface EnvironmentCost {
  */
 export function environmentCost(source: EnvironmentSource, rounds: number, warmUp = 3): EnvironmentCost {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`environmentCost: found ${rounds} rounds, expected a whole number of at least 1`);
-  const loaded = loadEnvironments([source]);
-  if (!loaded.ok) throw new ProblemsError(loaded.problems);
-  const env = loaded.environments[0]!;
+  const env = loadOne(source);
   const samples = { model: [] as number[], yaml: [] as number[], readiness: [] as number[] };
   let last = { objects: 0, yamlChars: 0, readinessChars: 0 };
   for (let round = 0; round < warmUp + rounds; round++) {
@@ -224,22 +230,81 @@ function environments(root: string, dir: string, count: number): string[] {
   return ['--environments', envs, '--secrets', path.join(dir, 'secrets')];
 }
 
+/** The bench's environment `name` as `environments` wrote it into `dir`: its file and sealed values. */
+function benchSource(dir: string, name: string): EnvironmentSource {
+  const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
+  const file = path.join(dir, 'environments', `${name}.yaml`);
+  const sealed = path.join(dir, 'secrets', name, 'sealed-values.yaml');
+  const text = read(file);
+  if (text === undefined) throw new Error(`${file} is missing`);
+  return { file, text, sealedValues: { file: sealed, text: read(sealed) } };
+}
+
+/** Why a line was not measured: the loader's problems, or the error's message. */
+function whyNot(error: unknown): string {
+  return error instanceof ProblemsError ? error.problems.map((p) => p.message).join('; ') : (error as Error).message;
+}
+
 /**
  * The `each environment:` line for the bench's environment `name` (written by `environments` into
  * `dir`), or why it was not measured: the run goes on to the restore, npm test and the targets.
  */
 function environmentCostLine(dir: string, name: string, eachWithinTarget: number): string {
-  const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
-  const file = path.join(dir, 'environments', `${name}.yaml`);
-  const sealed = path.join(dir, 'secrets', name, 'sealed-values.yaml');
   try {
-    const text = read(file);
-    if (text === undefined) throw new Error(`${file} is missing`);
-    const cost = environmentCost({ file, text, sealedValues: { file: sealed, text: read(sealed) } }, 20);
+    const cost = environmentCost(benchSource(dir, name), 20);
     return describeEnvironmentCost(cost, eachWithinTarget, os.availableParallelism());
   } catch (error) {
-    const why = error instanceof ProblemsError ? error.problems.map((p) => p.message).join('; ') : (error as Error).message;
-    return `each environment: not measured (${why})`;
+    return `each environment: not measured (${whyNot(error)})`;
+  }
+}
+
+/** The objects one environment applies, rendered in this process (the input of the cdk8s floor). */
+export function renderedObjects(source: EnvironmentSource): KubeObject[] {
+  const env = loadOne(source);
+  return [...renderEnvironment(env.name, new GravlEnvironment(env).app, env.file).objects];
+}
+
+/** Wall times, in ms (medians of fresh runs), of scripts/cdk8s-floor.cjs. */
+export interface FloorTimes {
+  /** Objects an environment. */
+  readonly objects: number;
+  readonly two: number;
+  readonly twenty: number;
+  /** 20 environments on two threads. */
+  readonly twentyOnTwoThreads: number;
+}
+
+/**
+ * The bench's `cdk8s floor:` line: what one more environment costs a generator that does nothing
+ * but the cdk8s part of this output (scripts/cdk8s-floor.cjs), on one thread and on two, against
+ * what the 20/2 target allows an environment for everything synth does.
+ */
+export function describeFloor(t: FloorTimes, eachWithinTarget: number): string {
+  const each = (twenty: number) => ((twenty - t.two) / 18).toFixed(1);
+  return (
+    `cdk8s floor (${t.objects} objects an environment made plain cdk8s ApiObjects, serialised by cdk8s, written as JSON; no typed construct, validation, YAML or READINESS.md): ` +
+    `${each(t.twenty)} ms an environment on 1 thread, ${each(t.twentyOnTwoThreads)} ms on 2, from fresh runs of 2 and 20 environments (${t.two.toFixed(0)} / ${t.twenty.toFixed(0)} / ${t.twentyOnTwoThreads.toFixed(0)} ms); ` +
+    `20 envs < 1.5x 2 envs allows ${eachWithinTarget.toFixed(1)} ms an environment for all synth does`
+  );
+}
+
+/**
+ * The `cdk8s floor:` line for the bench's environment `name`: its rendered objects handed to
+ * scripts/cdk8s-floor.cjs, timed for 2 and 20 environments on one thread and 20 on two; or why it
+ * was not measured.
+ */
+function floorLine(root: string, dir: string, name: string, runs: number, eachWithinTarget: number): string {
+  try {
+    const script = path.join(root, 'scripts', 'cdk8s-floor.cjs');
+    if (!fs.existsSync(script)) throw new Error(`${script} is missing`);
+    const objects = renderedObjects(benchSource(dir, name));
+    const file = path.join(dir, 'floor-objects.json');
+    fs.writeFileSync(file, JSON.stringify(objects));
+    const time = (count: number, threads: number) =>
+      measure(`cdk8s floor ${count}/${threads}`, runs, process.execPath, [script, '--objects', file, '--name', name, '--count', String(count), '--threads', String(threads), '--out', path.join(dir, `floor-${count}-${threads}`)], root).medianMs;
+    return describeFloor({ objects: objects.length, two: time(2, 1), twenty: time(20, 1), twentyOnTwoThreads: time(20, 2) }, eachWithinTarget);
+  } catch (error) {
+    return `cdk8s floor: not measured (${whyNot(error)})`;
   }
 }
 
@@ -349,6 +414,7 @@ export function runBench(options: BenchOptions): { ok: boolean } {
     print(`  (100 environments: ${(hundred!.medianMs / 100).toFixed(0)} ms each)`);
     print(`scale: n environments take ${model.start.toFixed(0)} ms + n x ${model.each.toFixed(1)} ms; 20 envs < 1.5x 2 envs needs under ${model.eachWithinTarget.toFixed(1)} ms an environment at this start`);
     print(environmentCostLine(envsOf(2), benchEnvironment(0), model.eachWithinTarget));
+    print(floorLine(root, envsOf(2), benchEnvironment(0), runs, model.eachWithinTarget));
     print('restore time (RTO) of the off-site copy (docs/backups.md)');
     const restore = measureRestore(root, Math.min(runs, 3), work);
     print(restore.line);

@@ -5,12 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { cpuTicks, describeEnvironmentCost, describeLoad, describeRestore, describeSteal, environmentCost, judgeTargets, median, RESTORE_NOT_MEASURED, scaleModel } from '../../lib/cli/bench';
+import { cpuTicks, describeEnvironmentCost, describeFloor, describeLoad, describeRestore, describeSteal, environmentCost, judgeTargets, median, renderedObjects, RESTORE_NOT_MEASURED, scaleModel } from '../../lib/cli/bench';
 import { ProblemsError } from '../../lib/model/problems';
 import { MANIFEST_SUFFIX, READINESS_FILE } from '../../lib/contract';
 import { PROJECT_ROOT } from '../../lib/kit/project-root';
+import { removedAfterAll } from '../support/cli';
 
 describe('median', () => {
   it('takes the middle sample of an odd count, whatever the order, and the mean of the middle two of an even one', () => {
@@ -96,6 +98,74 @@ describe('environmentCost and describeEnvironmentCost', () => {
     expect(describeEnvironmentCost(cost, 5.2, 2)).toBe(
       'each environment (113 objects), warm, median of 20 in this process: cdk8s model 12.9 ms (constructs built, objects serialised), YAML 5.4 ms, READINESS.md 4.1 ms: 22.4 ms of CPU; ' +
         '20 envs < 1.5x 2 envs allows 5.2 ms an environment, 10.4 ms of CPU on 2 cores with none lost',
+    );
+  });
+});
+
+describe('the cdk8s floor: scripts/cdk8s-floor.cjs, renderedObjects and describeFloor', () => {
+  const temps = removedAfterAll();
+  const script = path.join(PROJECT_ROOT, 'scripts', 'cdk8s-floor.cjs');
+  const floor = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
+  // Keys out of cdk8s's order (apiVersion, kind, metadata, then the rest sorted), an empty value
+  // cdk8s leaves out, and the environment's name in a namespace and a host.
+  const objects = [
+    { spec: { rules: [{ host: 'env07.gravl.app' }], empty: undefined }, metadata: { namespace: 'gravl-env07', name: 'web' }, kind: 'Ingress', apiVersion: 'networking.k8s.io/v1' },
+    { metadata: { name: 'gravl-env07' }, apiVersion: 'v1', kind: 'Namespace' },
+  ];
+
+  it('writes each environment as cdk8s synthesises the objects made ApiObjects, under its own name, the same on one thread or two', () => {
+    const dir = temps.make('floor');
+    const file = path.join(dir, 'objects.json');
+    fs.writeFileSync(file, JSON.stringify(objects));
+    const out = (threads: number) => {
+      const into = path.join(dir, `out-${threads}`);
+      const run = floor('--objects', file, '--name', 'env07', '--count', '3', '--threads', String(threads), '--out', into);
+      expect(run.status, run.stderr).toBe(0);
+      return Object.fromEntries(fs.readdirSync(into).map((f) => [f, fs.readFileSync(path.join(into, f), 'utf8')]));
+    };
+    const one = out(1);
+    expect(Object.keys(one).sort()).toEqual(['env00.json', 'env01.json', 'env02.json']);
+    const lines = one['env02.json']!.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'gravl-env02' }, spec: { rules: [{ host: 'env02.gravl.app' }] } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gravl-env02' } },
+    ]);
+    // Serialised by cdk8s (ApiObject.toJson), not copied: its order of keys.
+    expect(lines.map((o) => Object.keys(o))).toEqual([['apiVersion', 'kind', 'metadata', 'spec'], ['apiVersion', 'kind', 'metadata']]);
+    expect(one['env00.json']).not.toContain('env07');
+    expect(out(2)).toEqual(one);
+  });
+
+  it('refuses arguments it cannot run, with exit code 2, what is wrong and its usage', () => {
+    const dir = temps.make('floor');
+    const file = path.join(dir, 'objects.json');
+    fs.writeFileSync(file, JSON.stringify(objects));
+    const base = ['--objects', file, '--name', 'env07', '--out', dir];
+    for (const [args, message] of [
+      [[...base, '--count', '0'], '--count: found 0, expected a whole number from 1 to 100'],
+      [[...base, '--count', '2', '--threads', '0'], '--threads: found 0, expected a whole number of at least 1'],
+      [['--name', 'env07', '--count', '2', '--out', dir], '--objects is missing'],
+      [['--objects', file, '--name', 'env99', '--count', '2', '--out', dir], `--name: ${file} never mentions env99`],
+      [[...base, '--count', '2', '--fast', 'yes'], 'unexpected argument --fast'],
+    ] as const) {
+      const run = floor(...args);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain(`cdk8s-floor: ${message}\nusage: node scripts/cdk8s-floor.cjs`);
+    }
+  });
+
+  it("hands it the objects of the environment's render: those synth writes into dist/", () => {
+    const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
+    const rendered = renderedObjects({ file: 'environments/staging.yaml', text: read('environments/staging.yaml'), sealedValues: { file: 'secrets/staging/sealed-values.yaml', text: read('secrets/staging/sealed-values.yaml') }, sealingCertificate: { file: 'secrets/staging/sealing-cert.pem', text: read('secrets/staging/sealing-cert.pem') } });
+    const dist = path.join(PROJECT_ROOT, 'dist', 'staging');
+    const applied = fs.readdirSync(dist).filter((f) => f.endsWith(MANIFEST_SUFFIX)).sort().flatMap((f) => loadAll(fs.readFileSync(path.join(dist, f), 'utf8')));
+    expect(rendered).toEqual(applied);
+  });
+
+  it('states what one more environment costs on one thread and on two, the runs it comes from, and what the 20/2 target allows', () => {
+    expect(describeFloor({ objects: 113, two: 114, twenty: 206, twentyOnTwoThreads: 240.4 }, 5.4)).toBe(
+      'cdk8s floor (113 objects an environment made plain cdk8s ApiObjects, serialised by cdk8s, written as JSON; no typed construct, validation, YAML or READINESS.md): ' +
+        '5.1 ms an environment on 1 thread, 7.0 ms on 2, from fresh runs of 2 and 20 environments (114 / 206 / 240 ms); 20 envs < 1.5x 2 envs allows 5.4 ms an environment for all synth does',
     );
   });
 });
