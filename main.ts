@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import { runCli } from './lib/cli/main';
+import { runCli, userFolder } from './lib/cli/main';
 
 /**
  * `npm run -s diff | head -1`: a reader that stops early is no error. Later output is dropped, and
@@ -30,8 +30,9 @@ function reportPeakMemory(): void {
 async function main(): Promise<void> {
   endQuietlyOnClosedPipe();
   reportPeakMemory();
-  process.exitCode = await runCli(process.argv.slice(2), {
-    cwd: process.cwd(),
+  const argv = process.argv.slice(2);
+  process.exitCode = await runCli(argv, {
+    cwd: userFolder(argv, process.cwd(), process.env),
     env: process.env,
     // Each through the stream's write as it is then (endQuietlyOnClosedPipe may replace it).
     stdout: (text) => void process.stdout.write(text),

@@ -25,6 +25,16 @@ describe('the documentation', () => {
     expect(missing).toEqual([]);
   });
 
+  it('names only sections that exist where the tool points a user to one (docs/<file>.md, "<heading>", or README\'s "<heading>")', () => {
+    const sources = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    const headings = (doc: string) => [...fs.readFileSync(path.join(ROOT, doc), 'utf8').matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!.trim());
+    const pointers = sources(path.join(ROOT, 'lib')).flatMap((file) =>
+      [...fs.readFileSync(file, 'utf8').matchAll(/(docs\/[a-z-]+\.md), "([^"]+)"|README's "([^"]+)"/g)].map((m) => ({ file: path.relative(ROOT, file), doc: m[1] ?? 'README.md', heading: m[2] ?? m[3]! })),
+    );
+    expect(pointers.length).toBeGreaterThan(0);
+    expect(pointers.filter((p) => !fs.existsSync(path.join(ROOT, p.doc)) || !headings(p.doc).includes(p.heading))).toEqual([]);
+  });
+
   it('links every runbook from the README', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     for (const doc of documents.filter((d) => d !== 'README.md')) expect(readme, doc).toContain(`](${doc})`);

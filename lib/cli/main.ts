@@ -324,7 +324,7 @@ async function diffCommand(cx: Context, args: Parsed): Promise<number | void> {
   requireFolder(cx, '--environments', environmentsDir, 'the folder of environment files (<name>.yaml)');
   requireFolder(cx, '--secrets', secretsDir, 'the folder of sealed values (<env>/sealed-values.yaml)');
   const { renderAll } = await import('../render/synth');
-  const { readTree, readTreeAtRef, runDiff, treeOf } = await import('../review/diff');
+  const { hasUncommittedChanges, readTree, readTreeAtRef, runDiff, treeOf } = await import('../review/diff');
   // The head is rendered in memory: diff never writes dist/.
   // The diff compares objects: READINESS.md is not rendered for it.
   const { environments, shared, production } = renderAll(readEnvironmentSources(cx, environmentsDir, secretsDir), { readiness: false });
@@ -334,6 +334,11 @@ async function diffCommand(cx: Context, args: Parsed): Promise<number | void> {
   const base = values.base ? readTreeAtRef(path.dirname(dist), values.base, dist) : readTree(dist);
   const result = runDiff({ head: treeOf(environments, shared), base, production: new Set(production), format: values.format });
   if (result.output) cx.io.stdout(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
+  // Right after `npm run synth`, dist/ on disk is the fresh render: say where the change is to be seen.
+  if (!values.base && !result.differs && hasUncommittedChanges(dist)) {
+    const shown = cx.shown(dist) || '.';
+    cx.err(`${shown}/ differs from the last commit (npm run synth has written it): to see what the change does, compare with the commit: npm run diff -- --base HEAD${shown === 'dist' ? '' : ` --dist ${shown}`}`);
+  }
   if (values['exit-code'] && result.differs) return 1;
 }
 
@@ -343,8 +348,11 @@ async function readinessCommand(cx: Context, args: Parsed): Promise<number> {
   const { readiness, formatText, EXIT_CODES } = await import('../review/readiness/report');
   const { parseK6Summary } = await import('../review/readiness/k6');
   const { readEvidence } = await import('../review/readiness/evidence');
-  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) throw new UsageError(`--date: found ${JSON.stringify(values.date)}, expected YYYY-MM-DD`, commandSpec('readiness'));
   const now = values.date ? new Date(`${values.date}T00:00:00Z`) : new Date();
+  // A day of the calendar: 2026-13-01 or 2026-02-30 would judge every rotation date against no day at all.
+  if (values.date !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(values.date) || Number.isNaN(now.getTime()) || now.toISOString().slice(0, 10) !== values.date)) {
+    throw new UsageError(`--date: found ${JSON.stringify(values.date)}, expected a day of the calendar as YYYY-MM-DD`, commandSpec('readiness'));
+  }
   const summaryFile = values['k6-summary'];
   const k6Summary = summaryFile ? parseK6Summary(readInputFile(cx, '--k6-summary', summaryFile, "the log of the load test's Job (kubectl logs job/load-test > k6.log)"), cx.shown(summaryFile)) : undefined;
   if (values.evidence) requireFolder(cx, '--evidence', values.evidence, 'the folder the printed evidence commands write (evidence/<env>/)');
@@ -454,6 +462,32 @@ const COMMANDS: Record<string, (cx: Context, args: Parsed) => Promise<number | v
  * readiness NO-GO, a refused promote); 2 a wrong command line; 3 READY. Every problem is printed on
  * stderr as one line per problem, never a stack trace (GRAVL_DEBUG=1 prints the error whole).
  */
+/**
+ * Options npm kept for itself: without `--`, `npm run promote production --dry-run` hands npm the
+ * option, which sets npm_config_dry_run=true in the script's environment and passes nothing on, so
+ * the command would run without it (a real promotion where a dry run was meant). Run as the npm
+ * script of the same name (npm_lifecycle_event), an option of the command that npm set to true and
+ * the command line lacks is a wrong command line.
+ */
+export function optionsNpmKept(command: string, options: readonly string[], argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  if (env.npm_lifecycle_event !== command) return [];
+  return options.filter((name) => env[`npm_config_${name.replace(/-/g, '_')}`] === 'true' && !argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
+}
+
+/**
+ * The folder the user ran the command in: npm runs a script in its package's root and names the
+ * folder it was started in INIT_CWD, so `npm run synth -- --out ../out` run in environments/ means
+ * environments/../out. Only when this process is the npm script of the command it runs, in that
+ * package's root: a command started by another script (a test run by `npm test`, the revision's
+ * generator promote starts) keeps its own working folder.
+ */
+export function userFolder(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): string {
+  const command = argv[0] === undefined || argv[0].startsWith('-') ? 'synth' : argv[0];
+  const scriptRoot = env.npm_package_json ? path.dirname(env.npm_package_json) : undefined;
+  if (env.INIT_CWD && env.npm_lifecycle_event === command && scriptRoot && path.resolve(scriptRoot) === path.resolve(cwd)) return path.resolve(env.INIT_CWD);
+  return cwd;
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout(programUsage());
@@ -465,6 +499,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const run = COMMANDS[command];
   if (!spec || !run) {
     io.stderr(`unknown command ${JSON.stringify(command)}\n\n${programUsage()}`);
+    return 2;
+  }
+  const kept = optionsNpmKept(command, Object.keys(spec.options), rest, io.env);
+  if (kept.length > 0) {
+    const options = kept.map((o) => `--${o}`).join(', ');
+    io.stderr(`${command}: npm took ${options} as its own option${kept.length > 1 ? 's' : ''} and did not pass ${kept.length > 1 ? 'them' : 'it'} on, so nothing was run: put -- before the command's arguments (npm run ${command} -- ${kept.map((o) => `--${o}`).join(' ')} ...)\n`);
     return 2;
   }
   const cx = contextOf(io);

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { runCli } from '../../lib/cli/main';
+import { spawnSync } from 'node:child_process';
+import { optionsNpmKept, runCli, userFolder } from '../../lib/cli/main';
 import { runMain, runSpawned, treeDigest, removedAfterAll, type Run } from '../support/cli';
 import { ROOT } from '../support/render';
 
@@ -161,5 +162,45 @@ describe('runCli', () => {
     expect(reads).toBe(1);
     const data = parse(fs.readFileSync(path.join(secrets, 'staging', 'sealed-values.yaml'), 'utf8'))['gravl-staging']['gravl-db-credentials'].data;
     expect([data.password.origin, data.username.origin]).toEqual(['provided', 'generated']);
+  });
+});
+
+describe('run by npm', () => {
+  /** `npm run --silent <args>` (npm on PATH, as the README's commands run), from `cwd`. */
+  const npm = (args: readonly string[], cwd: string) => {
+    const run = spawnSync('npm', ['run', '--silent', ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+
+  it("refuses an option npm kept for itself (no --), so that promote's --dry-run is never dropped, and runs nothing", async () => {
+    const kept = await runMain(['promote', 'production'], { env: { npm_lifecycle_event: 'promote', npm_config_dry_run: 'true' } });
+    expect(kept.status).toBe(2);
+    expect(kept.stderr).toBe("promote: npm took --dry-run as its own option and did not pass it on, so nothing was run: put -- before the command's arguments (npm run promote -- --dry-run ...)\n");
+    expect(kept.stdout).toBe('');
+    // The real npm, as a user types it: the option goes to npm, and the command sees the variable.
+    const real = npm(['diff', '--exit-code', '--base', 'HEAD'], ROOT);
+    expect(real.status).toBe(2);
+    expect(real.stderr).toContain("diff: npm took --base, --exit-code as its own options and did not pass them on, so nothing was run: put -- before the command's arguments (npm run diff -- --base --exit-code ...)");
+  });
+
+  it('takes only options of the command npm runs as that script, set to true, and missing from the command line', () => {
+    const env = { npm_lifecycle_event: 'diff', npm_config_exit_code: 'true', npm_config_base: 'true', npm_config_format: 'markdown' };
+    expect(optionsNpmKept('diff', ['base', 'format', 'exit-code'], [], env)).toEqual(['base', 'exit-code']);
+    expect(optionsNpmKept('diff', ['base', 'format', 'exit-code'], ['--base=HEAD', '--exit-code'], env)).toEqual([]);
+    // Another script (npm test running a test that runs diff) decides nothing.
+    expect(optionsNpmKept('diff', ['base', 'format', 'exit-code'], [], { ...env, npm_lifecycle_event: 'test' })).toEqual([]);
+  });
+
+  it('resolves paths against the folder npm was run in, as a user means them', () => {
+    const result = npm(['readiness', '--', 'staging', '--date', '2026-12-01'], path.join(ROOT, 'dist'));
+    expect(result.stdout).toMatch(/^staging \(staging\): READY/m);
+    expect(result.status).toBe(3);
+    const script = { INIT_CWD: path.join(ROOT, 'dist'), npm_lifecycle_event: 'readiness', npm_package_json: path.join(ROOT, 'package.json') };
+    expect(userFolder(['readiness', 'staging'], ROOT, script)).toBe(path.join(ROOT, 'dist'));
+    // Not the script of this command, or not in its package's root: the process's own folder.
+    expect(userFolder(['synth'], ROOT, script)).toBe(ROOT);
+    expect(userFolder(['readiness'], ROOT, { ...script, npm_lifecycle_event: 'test' })).toBe(ROOT);
+    expect(userFolder(['readiness'], path.join(ROOT, 'lib'), script)).toBe(path.join(ROOT, 'lib'));
+    expect(userFolder(['readiness'], ROOT, { ...script, INIT_CWD: undefined })).toBe(ROOT);
   });
 });

@@ -10,7 +10,7 @@ export { allRisks, diffTrees, diffObject, hasDifferences, objectsOf, REDACTED } 
 export type { AddedObject, ChangedObject, DiffOptions, DiffReport, EnvironmentDiff, FieldChange, ObjectDiff, RemovedObject } from './compare';
 export { formatMarkdown, formatText, formatValue } from './format';
 export type { RiskFlag, RiskRule, Severity } from './risk';
-export { readTree, readTreeAtRef, treeOf } from './tree';
+export { hasUncommittedChanges, readTree, readTreeAtRef, treeOf } from './tree';
 export type { Tree } from './tree';
 
 /** What `npm run diff` compares and how it prints the result. */

@@ -200,6 +200,18 @@ function readBlobs(repoDir: string, oids: readonly string[]): string[] {
   return texts;
 }
 
+/**
+ * Whether git sees a change in the folder `dir` against its repository's last commit (an edited,
+ * added or removed file); false outside a repository, or where git cannot tell.
+ */
+export function hasUncommittedChanges(dir: string): boolean {
+  try {
+    return git(dir, ['status', '--porcelain', '--', '.']).trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
 function git(cwd: string, args: readonly string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -413,7 +413,7 @@ function dbCredentials(v: View): CriterionResult {
       continue;
     }
     const due = addDays(rotated, ROTATION_DAYS);
-    if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(sealed)}: key ${key} last rotated ${rotated}, ${daysBetween(rotated, v.input.now)} days ago (due ${due}): rotate it as README's "Rotating the database password" says`);
+    if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(sealed)}: key ${key} last rotated ${rotated}, ${daysBetween(rotated, v.input.now)} days ago (due ${due}): rotate it as docs/database-roles.md, "Passwords and rotation", says`);
     else evidence.push(`${id(sealed)}: key ${key} sealed, rotated ${rotated}, next rotation due ${due}`);
   }
   return result('db-credentials', title, problems, evidence);

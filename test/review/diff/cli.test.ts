@@ -71,6 +71,18 @@ describe('npm run diff', () => {
     const strict = await runMain(['diff', '--dist', dist, '--base', 'HEAD', '--exit-code']);
     expect(strict.status).toBe(1);
     expect(strict.stdout).toMatch(/spec\.replicas: 5 -> 2/);
+    // Against dist/ on disk, the committed one: the change shows, and nothing more is said.
+    const onDisk = await runMain(['diff', '--dist', dist], { cwd: repo });
+    expect(onDisk.stdout).toMatch(/spec\.replicas: 5 -> 2/);
+    expect(onDisk.stderr).toBe('');
+    // Once synth has written the fresh render, dist/ on disk has no change left to show: diff says
+    // where the change is to be seen.
+    fs.cpSync(path.join(ROOT, 'dist'), dist, { recursive: true });
+    const afterSynth = await runMain(['diff', '--dist', dist], { cwd: repo });
+    expect(afterSynth.stdout).toMatch(/^no change/);
+    expect(afterSynth.stderr).toBe('dist/ differs from the last commit (npm run synth has written it): to see what the change does, compare with the commit: npm run diff -- --base HEAD\n');
+    const elsewhere = await runMain(['diff', '--dist', dist], { cwd: ROOT });
+    expect(elsewhere.stderr).toContain(`npm run diff -- --base HEAD --dist ${path.relative(ROOT, dist)}\n`);
   });
 });
 

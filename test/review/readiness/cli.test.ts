@@ -70,6 +70,19 @@ describe('npm run readiness', () => {
     expect(run.stdout).toContain('measured (public host): p95 6.98 ms, p99 14.59 ms, 119.6 requests/s; error rate 0');
   });
 
+  it('refuses a --date that is no day of the calendar, with exit 2, rather than judge rotations against no day', async () => {
+    for (const date of ['2026-13-01', '2026-02-30', '1.12.2026']) {
+      const run = await runMain(['readiness', 'dist/staging', '--date', date]);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain(`readiness: --date: found "${date}", expected a day of the calendar as YYYY-MM-DD`);
+      expect(run.stdout).toBe('');
+    }
+    // A leap day is a day: the rotations are judged against it (overdue by then: NO-GO).
+    const leap = await runMain(['readiness', 'dist/staging', '--date', '2028-02-29']);
+    expect(leap.status).toBe(1);
+    expect(leap.stdout).toContain('last rotated 2026-11-22, 464 days ago');
+  });
+
   it('names a missing --k6-summary file plainly, with exit 1 and no stack trace', async () => {
     const run = await runMain(['readiness', 'dist/staging', '--k6-summary', 'no-such-k6.log']);
     expect(run.status).toBe(1);

@@ -213,7 +213,7 @@ describe('readiness', () => {
   it('fails database credentials last rotated more than 90 days before the day judged', () => {
     const r = judge(copy('staging'), 'staging', { now: new Date('2027-06-01T00:00:00Z') });
     // Every sealed value is then overdue, so the secrets criterion fails as well.
-    expectFails(r, 'db-credentials', /key password last rotated 2026-11-22, 191 days ago \(due 2027-02-20\): rotate it as README's "Rotating the database password" says/, ['secrets']);
+    expectFails(r, 'db-credentials', /key password last rotated 2026-11-22, 191 days ago \(due 2027-02-20\): rotate it as docs\/database-roles\.md, "Passwords and rotation", says/, ['secrets']);
   });
 
   it('fails the network criterion without the default deny, and without DNS egress', () => {
