@@ -16,7 +16,7 @@ import { renderAll, synth } from '../../lib/render/synth';
 import { removedAfterAll, runMain, runSpawned, sourcesKey, tempDir } from '../support/cli';
 import { writeEvidence } from '../support/evidence';
 import { readySource } from '../support/ready';
-import { committedText, ROOT, sourceFor } from '../support/render';
+import { committedText, edit, ROOT, sourceFor } from '../support/render';
 
 let repo: string;
 let good: string;
@@ -138,9 +138,9 @@ describe('npm run promote', () => {
   }, 30_000);
 
   it('rejects a revision whose dist/ is not what its sources render', async () => {
-    const stale = await commit('staging: 3 backend replicas (dist/ not rendered)', () => {
+    const stale = await commit('staging: one more backend replica (dist/ not rendered)', () => {
       const file = path.join(repo, 'environments', 'staging.yaml');
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^(backend:\n(?:  .*\n)*?  replicas:) 2$/m, '$1 3'));
+      fs.writeFileSync(file, edit(fs.readFileSync(file, 'utf8'), (doc) => doc.setIn(['backend', 'replicas'], Number(doc.getIn(['backend', 'replicas'])) + 1)));
     });
     expect(git('show', '--stat', '--format=', stale)).toContain('environments/staging.yaml');
     const run = await promote('--from', stale);
@@ -149,7 +149,7 @@ describe('npm run promote', () => {
     // The stale revision is refused for that reason only: its gates pass on their own.
     expect(run.stderr).toMatch(/promote: 1 reason\(s\)/);
     git('checkout', '-q', good, '--', 'environments');
-    await commit('staging: back to 2 backend replicas', () => undefined);
+    await commit('staging: back to its backend replicas', () => undefined);
   }, 30_000);
 
   it("judges a revision whose generator is not the one running by the revision's own, run from a copy of it", async () => {

@@ -215,7 +215,10 @@ describe('environment files', () => {
   });
 
   it('rejects an HPA whose minimum is above its maximum', () => {
-    const text = edit(production, (doc) => doc.setIn(['backend', 'autoscaling', 'minReplicas'], 12));
+    const text = edit(production, (doc) => {
+      doc.setIn(['backend', 'autoscaling', 'minReplicas'], 12);
+      doc.setIn(['backend', 'autoscaling', 'maxReplicas'], 10);
+    });
     expect(problemsOf({ production: text })).toEqual([expect.stringContaining('backend.autoscaling.minReplicas: found 12 above maxReplicas 10')]);
   });
 

@@ -8,6 +8,7 @@ import { parseDocument } from 'yaml';
 import { loadEnvironments, type Environment, type EnvironmentSource } from '../../lib/model/load';
 import { formatProblem } from '../../lib/model/problems';
 import { renderAll } from '../../lib/render/synth';
+import { imageVersion } from '../../lib/system/postgres/migrations';
 import type { RenderedEnvironment } from '../../lib/render/render';
 import { type KubeObject } from '../../lib/contract';
 
@@ -36,7 +37,6 @@ export function committedSources(): EnvironmentSource[] {
     .map((n) => sourceFor(n.replace(/\.yaml$/, ''), fs.readFileSync(path.join(ENVIRONMENTS_DIR, n), 'utf8')));
 }
 
-/** The text of one committed environment file. */
 /** A committed environment as the model loads it (for building a component on its own). */
 export function loadedEnvironment(name: string): Environment {
   const loaded = loadEnvironments(committedSources());
@@ -46,8 +46,33 @@ export function loadedEnvironment(name: string): Environment {
   return env;
 }
 
+/** The text of one committed environment file. */
 export function committedText(name: string): string {
   return fs.readFileSync(path.join(ENVIRONMENTS_DIR, `${name}.yaml`), 'utf8');
+}
+
+/**
+ * A value of a committed environment file, as the file says it today: for a test of what the
+ * generator makes of the file's data (an image, a replica count), which must follow the file when
+ * a release or a scaling changes it. Throws when the file has no such key.
+ */
+export function committedValue(name: string, at: readonly string[]): unknown {
+  const value = at.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), parseDocument(committedText(name)).toJS());
+  if (value === undefined) throw new Error(`environments/${name}.yaml has no ${at.join('.')}`);
+  return value;
+}
+
+/** The name of the migration Job of the backend release a committed environment names today (backend-migrate-1-4-2). */
+export function migrationJobName(name: string): string {
+  return `backend-migrate-${imageVersion(String(committedValue(name, ['backend', 'image'])))}`;
+}
+
+/** The tag of a committed environment's image (`backend` or `frontend`), as the file says it today. */
+export function committedTag(name: string, component: 'backend' | 'frontend'): string {
+  const image = String(committedValue(name, [component, 'image']));
+  const tag = /:([^:/]+)$/.exec(image.split('@')[0]!)?.[1];
+  if (!tag) throw new Error(`environments/${name}.yaml: ${component}.image ${image} has no tag`);
+  return tag;
 }
 
 let rendered: RenderedEnvironment[] | undefined;

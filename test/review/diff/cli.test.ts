@@ -4,10 +4,14 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMain, treeDigest, removedAfterAll } from '../../support/cli';
 import { readTree, runDiff, treeOf } from '../../../lib/review/diff';
-import { committedText, edit, renderTexts, ROOT } from '../../support/render';
+import { committedTag, committedText, committedValue, edit, renderTexts, ROOT } from '../../support/render';
 
 const temps = removedAfterAll();
 const temp = (prefix: string): string => temps.make(prefix);
+/** Staging's backend replicas as the file says them today: a change is one more. */
+const replicas = committedValue('staging', ['backend', 'replicas']) as number;
+/** The text in a regular expression, literally. */
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('npm run diff', () => {
   it('prints one line and exits 0 when the committed dist/ is current, and never writes dist/', async () => {
@@ -21,14 +25,14 @@ describe('npm run diff', () => {
   it('names the object and field of a change, flags a limit raised a lot, and writes a pull-request comment', () => {
     // In-process: the command renders the environments and compares them with dist/ exactly so.
     const head = treeOf(renderTexts({
-      staging: edit(committedText('staging'), (doc) => doc.setIn(['backend', 'replicas'], 3)),
+      staging: edit(committedText('staging'), (doc) => doc.setIn(['backend', 'replicas'], replicas + 1)),
       production: edit(committedText('production'), (doc) => doc.setIn(['backend', 'resources', 'limits', 'memory'], '4Gi')),
     }));
     const base = readTree(path.join(ROOT, 'dist'));
     const text = runDiff({ head, base, production: new Set(['production']), format: 'text' });
     expect(text.differs).toBe(true);
     expect(text.output).toContain('~ Deployment gravl-staging/backend');
-    expect(text.output).toMatch(/spec\.replicas: 2 -> 3/);
+    expect(text.output).toContain(`spec.replicas: ${replicas} -> ${replicas + 1}`);
     expect(text.output).toMatch(/RISK/);
     expect(text.output).toMatch(/Deployment gravl-prod\/backend.*memory limit/i);
     const markdown = runDiff({ head, base, production: new Set(['production']), format: 'markdown' });
@@ -37,43 +41,50 @@ describe('npm run diff', () => {
   });
 
   it('reads a release bump as the backend\'s change and one line for the objects only relabelled with the version', () => {
+    // The release the file names today, and the next patch release.
+    const from = committedTag('staging', 'backend');
+    const to = from.replace(/\d+(?=\D*$)/, (n) => String(Number(n) + 1));
+    expect(to).not.toBe(from);
     const head = treeOf(renderTexts({
-      staging: committedText('staging').replace('gravl/backend:1.4.2', 'gravl/backend:1.4.3'),
+      staging: committedText('staging').replace(`gravl/backend:${from}`, `gravl/backend:${to}`),
       production: committedText('production'),
     }));
     // The Applications are not rendered in memory here: compared without them.
     const base = new Map([...readTree(path.join(ROOT, 'dist'))].filter(([env]) => env !== 'argocd'));
     const text = runDiff({ head, base, production: new Set(['production']), format: 'text' }).output;
-    expect(text).toMatch(/^ {2}~ Deployment gravl-staging\/backend\n(.*\n)*? {6}spec\.template\.spec\.containers\[backend\]\.image: .*backend:1\.4\.2 -> .*backend:1\.4\.3$/m);
-    expect(text).toMatch(/^ {2}~ \d+ objects with only their app\.kubernetes\.io\/version label changed, 1\.4\.2 -> 1\.4\.3 \(Namespace gravl-staging, .*, and \d+ more\)$/m);
+    const [f, t] = [literally(from), literally(to)];
+    expect(text).toMatch(new RegExp(`^ {2}~ Deployment gravl-staging\\/backend\\n(.*\\n)*? {6}spec\\.template\\.spec\\.containers\\[backend\\]\\.image: .*backend:${f} -> .*backend:${t}$`, 'm'));
+    expect(text).toMatch(new RegExp(`^ {2}~ \\d+ objects with only their app\\.kubernetes\\.io\\/version label changed, ${f} -> ${t} \\(Namespace gravl-staging, .*, and \\d+ more\\)$`, 'm'));
     expect(text).not.toMatch(/~ Namespace gravl-staging$/m);
     expect(text.split('\n').length).toBeLessThan(20);
     const markdown = runDiff({ head, base, production: new Set(['production']), format: 'markdown' }).output;
-    expect(markdown).toMatch(/objects with only their app\.kubernetes\.io\/version label changed, 1\.4\.2 -\\?> 1\.4\.3/);
+    expect(markdown).toMatch(new RegExp(`objects with only their app\\.kubernetes\\.io\\/version label changed, ${f} -\\\\?> ${t}`));
   });
 
   it('compares with dist/ at a git ref given with --base', async () => {
-    // A repository whose only commit holds a dist/ in which the backend has 5 replicas.
+    // A repository whose only commit holds a dist/ in which the backend has 3 replicas more than the file says.
     const repo = temp('repo');
     const dist = path.join(repo, 'dist');
     fs.cpSync(path.join(ROOT, 'dist'), dist, { recursive: true });
     const backend = fs.readdirSync(path.join(dist, 'staging')).find((n) => n.endsWith('-backend.k8s.yaml'))!;
     const file = path.join(dist, 'staging', backend);
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  replicas: 2\n', '  replicas: 5\n'));
+    const committed = fs.readFileSync(file, 'utf8');
+    expect(committed).toContain(`  replicas: ${replicas}\n`);
+    fs.writeFileSync(file, committed.replace(`  replicas: ${replicas}\n`, `  replicas: ${replicas + 3}\n`));
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
     git('init', '-q');
     git('add', '.');
     git('-c', 'user.name=ci', '-c', 'user.email=ci@gravl.app', 'commit', '-q', '-m', 'base');
     const run = await runMain(['diff', '--dist', dist, '--base', 'HEAD']);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/spec\.replicas: 5 -> 2/);
+    expect(run.stdout).toContain(`spec.replicas: ${replicas + 3} -> ${replicas}`);
     // --exit-code: 1 when anything differs, for a CI step that must stop.
     const strict = await runMain(['diff', '--dist', dist, '--base', 'HEAD', '--exit-code']);
     expect(strict.status).toBe(1);
-    expect(strict.stdout).toMatch(/spec\.replicas: 5 -> 2/);
+    expect(strict.stdout).toContain(`spec.replicas: ${replicas + 3} -> ${replicas}`);
     // Against dist/ on disk, the committed one: the change shows, and nothing more is said.
     const onDisk = await runMain(['diff', '--dist', dist], { cwd: repo });
-    expect(onDisk.stdout).toMatch(/spec\.replicas: 5 -> 2/);
+    expect(onDisk.stdout).toContain(`spec.replicas: ${replicas + 3} -> ${replicas}`);
     expect(onDisk.stderr).toBe('');
     // Once synth has written the fresh render, dist/ on disk has no change left to show: diff says
     // where the change is to be seen.

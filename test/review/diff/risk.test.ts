@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allRisks, formatMarkdown, formatText, type RiskFlag, type RiskRule } from '../../../lib/review/diff';
 import { objectsOf, readTree, treeOf, type Tree } from '../../../lib/review/diff';
-import { committedText, edit as editText, renderTexts, ROOT } from '../../support/render';
+import { committedText, edit as editText, migrationJobName, renderTexts, ROOT } from '../../support/render';
 import { addToBoth, container, copyOf, diff, editable, find, flags, object, realTree, remove, type EditableTree } from './trees';
 import { type KubeObject } from '../../../lib/contract';
 
@@ -488,8 +488,9 @@ describe('risk flags: objects added', () => {
 
 describe('risk flags: fields the API server does not change in place', () => {
   it('flags a migration Job whose command changes under the same name, and not one left alone', () => {
-    const found = flagged('immutable', (head) => (find(head, 'production', 'Job', 'backend-migrate-1-4-2').spec.template.spec.containers[0].command = ['node', 'migrate.js']));
-    expectFlag(found, 'Job gravl-prod/backend-migrate-1-4-2', /spec\.template changed.*rejected until Job backend-migrate-1-4-2 is deleted/);
+    const job = migrationJobName('production');
+    const found = flagged('immutable', (head) => (find(head, 'production', 'Job', job).spec.template.spec.containers[0].command = ['node', 'migrate.js']));
+    expectFlag(found, `Job gravl-prod/${job}`, new RegExp(`spec\\.template changed.*rejected until Job ${job} is deleted`));
     expect(found[0]!.severity).toBe('high');
     expect(flagged('immutable', () => undefined)).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { parseK6Summary } from '../../../lib/review/readiness/k6';
 import { runMain, tempDir, removedAfterAll } from '../../support/cli';
 import { writeEvidence } from '../../support/evidence';
 import { readyEnvironment } from '../../support/ready';
-import { ROOT } from '../../support/render';
+import { committedValue, ROOT } from '../../support/render';
 
 const temps = removedAfterAll();
 
@@ -61,7 +61,7 @@ describe('npm run readiness', () => {
   it('judges the load test from the logs of a real k6 run', async () => {
     const dir = tempDir('k6');
     temps.push(dir);
-    const summary = { metrics: { 'http_req_duration{scope:public}': { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, 'http_reqs{scope:public}': { values: { rate: 119.6 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app', release: 'registry.gravl.app/gravl/backend:1.4.2' } };
+    const summary = { metrics: { 'http_req_duration{scope:public}': { values: { 'p(95)': 6.98, 'p(99)': 14.59 } }, 'http_reqs{scope:public}': { values: { rate: 119.6 } }, http_req_failed: { values: { rate: 0 } } }, gravl: { apiUrl: 'https://staging.gravl.app', release: committedValue('staging', ['backend', 'image']) } };
     const log = path.join(dir, 'k6.log');
     fs.writeFileSync(log, `running (5m00.0s), 00/10 VUs, 600 complete\n\nK6_SUMMARY_JSON ${JSON.stringify(summary)}\n`);
     const run = await runMain(['readiness', path.join(ROOT, 'dist', 'staging'), '--k6-summary', log, '--date', '2026-12-01']);

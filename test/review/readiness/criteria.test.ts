@@ -8,14 +8,15 @@ import { parse, stringify } from 'yaml';
 import type { ReadinessInput } from '../../../lib/review/readiness/criteria';
 import { readiness } from '../../../lib/review/readiness/report';
 import { PINNED_DIGEST, readyEnvironment as environment, readySource, STAND_IN_DIGEST } from '../../support/ready';
-import { committedText, edit } from '../../support/render';
+import { committedText, committedValue, edit } from '../../support/render';
 import { renderAll } from '../../../lib/render/synth';
 import { type KubeObject, type ManifestFile } from '../../../lib/contract';
 
 type Json = Record<string, any>;
 
 /** The backend image staging renders: the release a load-test run must name. */
-const STAGING_RELEASE = 'registry.gravl.app/gravl/backend:1.4.2';
+/** The release staging's file names today: a load test counts only for the release it ran against. */
+const STAGING_RELEASE = String(committedValue('staging', ['backend', 'image']));
 
 /** A deep copy of an environment's files, open to mutation. */
 function copy(name: string): { files: Array<{ name: string; objects: Json[] }>; manualFiles: Array<{ name: string; objects: Json[] }> } {
@@ -159,7 +160,7 @@ describe('readiness', () => {
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0.002) }), 'load-test', /error rate 0.002 is not under 0.001/);
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://gravl.app') }), 'load-test', /a run against https:\/\/gravl.app, not https:\/\/staging.gravl.app/);
     // A run of another release of the same host does not count.
-    expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://staging.gravl.app', 119.6, 'registry.gravl.app/gravl/backend:1.4.1') }), 'load-test', /a run of release registry.gravl.app\/gravl\/backend:1.4.1, not the rendered .*: it does not count/);
+    expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://staging.gravl.app', 119.6, 'registry.gravl.app/gravl/backend:0.0.1') }), 'load-test', /a run of release registry.gravl.app\/gravl\/backend:0.0.1, not the rendered .*: it does not count/);
   });
 
   it('fails the load test when the public traffic is paced by waiting users, or arrives at 100 requests a second or fewer', () => {

@@ -14,7 +14,7 @@ import type { RenderedEnvironment } from '../../../lib/render/render';
 import { tempDir, removedAfterAll } from '../../support/cli';
 import { completedJob, trivyReport, vulnerability, writeEvidence } from '../../support/evidence';
 import { readyEnvironment } from '../../support/ready';
-import { environment, ROOT } from '../../support/render';
+import { committedTag, environment, migrationJobName, ROOT } from '../../support/render';
 
 type Json = Record<string, any>;
 const temps = removedAfterAll();
@@ -74,7 +74,8 @@ describe('the committed output', () => {
     ]) expect(ready).toContain(command);
     const go = text.slice(text.indexOf('reach **GO**'), text.indexOf('## Network'));
     expect(go).toContain('kubectl -n gravl-prod logs job/load-test > evidence/production/k6.log');
-    expect(go).toContain('trivy image --format json --output evidence/production/trivy/backend-1.4.2.json registry.gravl.app/gravl/backend:1.4.2@sha256:');
+    const tag = committedTag('production', 'backend');
+    expect(go).toContain(`trivy image --format json --output evidence/production/trivy/backend-${tag}.json registry.gravl.app/gravl/backend:${tag}@sha256:`);
     expect(go).toContain('npm run readiness -- dist/production --evidence evidence/production');
   });
 
@@ -183,7 +184,7 @@ describe('evidence matched to the rendered output', () => {
   it('refuses the migration Job of another version or namespace, and one that did not complete', () => {
     const job = env().objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('backend-migrate'))!;
     const variants: Array<[(o: Json) => void, RegExp]> = [
-      [(o) => { o.metadata.name = 'backend-migrate-1-4-1'; }, /Job backend-migrate-1-4-1, not the rendered backend-migrate-1-4-2 \(another migration version\): does not count/],
+      [(o) => { o.metadata.name = 'backend-migrate-0-0-1'; }, new RegExp(`Job backend-migrate-0-0-1, not the rendered ${migrationJobName('production')} \\(another migration version\\): does not count`)],
       [(o) => { o.metadata.namespace = 'gravl-staging'; }, /of namespace gravl-staging, not gravl-prod: does not count/],
       [(o) => { o.status = { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] }; }, /failed \(BackoffLimitExceeded\)/],
     ];
@@ -197,7 +198,7 @@ describe('evidence matched to the rendered output', () => {
       expect(statusOf(r, 'migrations-applied').evidence.join('\n')).toMatch(message);
     }
     const accepted = judge(env(), { evidence: evidenceFor(env()) });
-    expect(statusOf(accepted, 'migrations-applied')).toMatchObject({ status: 'PASS', evidence: ['Job gravl-prod/backend-migrate-1-4-2 completed (evidence/migrations.json)'] });
+    expect(statusOf(accepted, 'migrations-applied')).toMatchObject({ status: 'PASS', evidence: [`Job gravl-prod/${migrationJobName('production')} completed (evidence/migrations.json)`] });
   });
 
   it('refuses a scan report of another digest, naming the file', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { renderAll } from '../../../lib/render/synth';
-import { committedText, edit, environment, object, objects, podSpecOf, sourceFor } from '../../support/render';
+import { committedText, committedValue, edit, environment, object, objects, podSpecOf, renderTexts, sourceFor } from '../../support/render';
 
 describe('backend', () => {
   const staging = environment('staging');
@@ -78,15 +78,28 @@ describe('backend', () => {
   });
 
   it('takes replicas from the file in staging, with no PodDisruptionBudget below two replicas', () => {
-    expect((object(staging, 'Deployment', 'backend').spec as any).replicas).toBe(2);
-    expect(objects(staging, 'PodDisruptionBudget', 'frontend')).toHaveLength(0);
+    for (const name of ['backend', 'frontend'] as const) {
+      const replicas = committedValue('staging', [name, 'replicas']) as number;
+      expect((object(staging, 'Deployment', name).spec as any).replicas).toBe(replicas);
+      expect(objects(staging, 'PodDisruptionBudget', name)).toHaveLength(replicas >= 2 ? 1 : 0);
+    }
+    // Whatever the file says today, both sides of the rule.
+    const [edited] = renderTexts({
+      staging: edit(committedText('staging'), (doc) => {
+        doc.setIn(['backend', 'replicas'], 1);
+        doc.setIn(['frontend', 'replicas'], 2);
+      }),
+    });
+    expect([(object(edited!, 'Deployment', 'backend').spec as any).replicas, objects(edited!, 'PodDisruptionBudget', 'backend').length, objects(edited!, 'PodDisruptionBudget', 'frontend').length]).toEqual([1, 0, 1]);
   });
 
   it('in production leaves replicas to an HPA of at least 2 and has a PodDisruptionBudget and spread over nodes', () => {
     const deployment = object(production, 'Deployment', 'backend');
     expect((deployment.spec as any).replicas).toBeUndefined();
     const hpa = object(production, 'HorizontalPodAutoscaler', 'backend');
-    expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10, scaleTargetRef: { kind: 'Deployment', name: 'backend' } });
+    const autoscaling = committedValue('production', ['backend', 'autoscaling']) as { minReplicas: number; maxReplicas: number };
+    expect(autoscaling.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa.spec).toMatchObject({ minReplicas: autoscaling.minReplicas, maxReplicas: autoscaling.maxReplicas, scaleTargetRef: { kind: 'Deployment', name: 'backend' } });
     expect(object(production, 'PodDisruptionBudget', 'backend').spec).toMatchObject({ maxUnavailable: 1 });
     const spread = podSpecOf(deployment)!.topologySpreadConstraints;
     expect(spread).toContainEqual(expect.objectContaining({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' }));

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { imageVersion } from '../../../lib/system/postgres/migrations';
-import { committedText, edit, environment, objects, podSpecOf, renderTexts } from '../../support/render';
+import { committedText, edit, environment, migrationJobName, objects, podSpecOf, renderTexts } from '../../support/render';
 
 describe('migrations', () => {
   const staging = environment('staging');
   const job = () => objects(staging, 'Job').find((j) => j.metadata.name.startsWith('backend-migrate-'))!;
+  const jobName = migrationJobName('staging');
 
   it('runs the backend image\'s migration command against the database, once per backend version', () => {
-    expect(job().metadata.name).toBe('backend-migrate-1-4-2');
+    expect(job().metadata.name).toBe(jobName);
     const [container] = podSpecOf(job())!.containers;
     const backend = podSpecOf(objects(staging, 'Deployment', 'backend')[0]!)!.containers[0];
     expect(container.image).toBe(backend.image);
@@ -45,7 +46,7 @@ describe('migrations', () => {
     const [env] = renderTexts({ staging: text });
     const migrate = objects(env!, 'Job').find((j) => j.metadata.name.startsWith('backend-migrate-'))!;
     expect(podSpecOf(migrate)!.containers[0].command).toEqual(['node', 'dist/migrate.js']);
-    expect(migrate.metadata.name).toBe('backend-migrate-1-4-2');
+    expect(migrate.metadata.name).toBe(jobName);
   });
 
   it('names the version from the tag, or from the digest when there is no tag', () => {
