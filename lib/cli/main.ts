@@ -292,7 +292,16 @@ async function certificateCommand(cx: Context, values: { env?: string; from?: st
     checkFetchedCertificate(values.from, pem);
     text = markedCertificate(pem, 'fetched', `kubeseal --fetch-cert output (${path.basename(values.from)})`, today);
   } else {
-    const fetched = fetchWithKubectl({ namespace: values['controller-namespace'], name: values['controller-name'], ...(values.context ? { context: values.context } : {}) }, cx.io.env);
+    let fetched: { pem: string; source: string };
+    try {
+      fetched = fetchWithKubectl({ namespace: values['controller-namespace'], name: values['controller-name'], ...(values.context ? { context: values.context } : {}) }, cx.io.env);
+    } catch (error) {
+      // What else can be done: another context, a file kubeseal wrote, or no cluster yet.
+      throw new Error(
+        `${(error as Error).message}; fetch through another kubectl context with --context CONTEXT, take a file kubeseal --fetch-cert wrote with --from FILE, ` +
+          `or, with no cluster yet, make a marked stand-in with --stand-in-cert (production stays NO-GO on it)`,
+      );
+    }
     checkFetchedCertificate(`the certificate of ${values['controller-namespace']}/${values['controller-name']}`, fetched.pem);
     text = markedCertificate(fetched.pem, 'fetched', fetched.source, today);
   }

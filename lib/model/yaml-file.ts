@@ -75,7 +75,7 @@ export function schemaProblems(yaml: YamlFile, validate: ValidateFunction, schem
         break;
       }
       default:
-        problem = { path, key: false, message: `found ${describeValue(valueAt(yaml.data, path))}, expected ${expectation(error)}` };
+        problem = { path, key: false, message: `found ${describeValue(valueAt(yaml.data, path))}, expected ${expectation(error, valueAt(yaml.data, path))}` };
     }
     const line = `${joinPath(problem.path)}|${problem.message}`;
     if (seen.has(line)) continue;
@@ -133,10 +133,11 @@ function schemaAt(schema: unknown, pointer: string): Record<string, unknown> | u
   return node as Record<string, unknown> | undefined;
 }
 
-function expectation(error: ErrorObject): string {
+function expectation(error: ErrorObject, value: unknown): string {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case 'type': return `a value of type ${String(params.type).replace(',', ' or ')}`;
+    // `cpu: 1` is a number to YAML: a string wanted there is written in quotes.
+    case 'type': return params.type === 'string' && typeof value === 'number' ? `a string: write it in quotes, "${String(value)}"` : `a value of type ${String(params.type).replace(',', ' or ')}`;
     case 'format': return FORMATS[String(params.format)]?.expected ?? `format ${String(params.format)}`;
     case 'minimum': return `a number of at least ${String(params.limit)}`;
     case 'maximum': return `a number of at most ${String(params.limit)}`;

@@ -97,6 +97,10 @@ describe('the sealing certificate', () => {
     const wrongName = await runMain(['seal', '--fetch-cert', '--env', 'staging', '--secrets', dir, '--controller-name', 'sealed-secrets'], { env: { KUBECONFIG: kubeconfig } });
     expect(wrongName.status).toBe(1);
     expect(wrongName.stderr).toMatch(/seal failed: kubectl .*get --raw .*sealed-secrets:\/proxy\/v1\/cert\.pem: /);
+    // A kubectl with no cluster at all: what else can be done, rather than kubectl's error alone.
+    const noCluster = await runMain(['seal', '--fetch-cert', '--env', 'staging', '--secrets', dir], { env: { KUBECONFIG: path.join(dir, 'no-kubeconfig') } });
+    expect(noCluster.status).toBe(1);
+    expect(noCluster.stderr).toMatch(/^seal failed: kubectl config current-context: .*; fetch through another kubectl context with --context CONTEXT, take a file kubeseal --fetch-cert wrote with --from FILE, or, with no cluster yet, make a marked stand-in with --stand-in-cert \(production stays NO-GO on it\) \(set GRAVL_DEBUG=1 for details\)$/m);
   });
 });
 

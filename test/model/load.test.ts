@@ -167,6 +167,11 @@ describe('environment files', () => {
     ]);
   });
 
+  it('says to quote a number where a string is wanted (cpu: 1 is a number to YAML)', () => {
+    const text = edit(production, (doc) => doc.setIn(['backend', 'resources', 'limits', 'cpu'], 1));
+    expect(problemsOf({ production: text })).toEqual([expect.stringMatching(/^environments\/production\.yaml:\d+:\d+: backend\.resources\.limits\.cpu: found 1, expected a string: write it in quotes, "1"$/)]);
+  });
+
   it('rejects a missing required key', () => {
     const text = edit(staging, (doc) => doc.deleteIn(['host']));
     expect(problemsOf({ staging: text })).toEqual([expect.stringMatching(/^environments\/staging\.yaml:\d+:1: host: found nothing, expected this key to be set$/)]);

@@ -11,7 +11,7 @@ import { isDenyAll } from '../inspect/network-policy';
 import { ISSUER_ANNOTATIONS } from '../inspect/secrets';
 import { BROAD_CLUSTER_ROLES, type Grant, grants, riskyGrants, wildcardFields } from '../inspect/rbac';
 import { minReplicas, podSpecOf, scaleOf } from '../inspect/workloads';
-import { databaseRoleRank } from '../../contract';
+import { databaseRoleRank, SYNC_WAVE_ANNOTATION } from '../../contract';
 import { deepEqual, isRecord } from '../../model/json';
 import { cidrContains } from '../../model/cidr';
 import { type KubeObject } from '../../contract';
@@ -167,7 +167,13 @@ function immutable(base: KubeObject | undefined, head: KubeObject | undefined): 
   if (head.kind === 'StatefulSet' && was.serviceName !== now.serviceName) fields.push('spec.serviceName');
   if (head.kind === 'Service' && was.clusterIP !== undefined && was.clusterIP !== now.clusterIP) fields.push('spec.clusterIP');
   if (fields.length === 0) return [];
-  return [high('immutable', `${fields.join(', ')} changed, which the API server does not change in place: the apply is rejected until ${head.kind} ${String(record(head.metadata).name)} is deleted (or renamed)`)];
+  const name = String(record(head.metadata).name);
+  // An object of manual/ (no sync wave: the kustomization never lists it) stops no sync: whoever
+  // applies it next deletes the earlier run first.
+  if (record(record(head.metadata).annotations)[SYNC_WAVE_ANNOTATION] === undefined) {
+    return [medium('immutable', `${fields.join(', ')} changed in an object applied by hand (manual/), which no sync applies: delete the earlier ${head.kind} before applying it (kubectl -n ${String(record(head.metadata).namespace)} delete ${head.kind.toLowerCase()} ${name}), or the apply is rejected`)];
+  }
+  return [high('immutable', `${fields.join(', ')} changed, which the API server does not change in place: the apply is rejected until ${head.kind} ${name} is deleted (or renamed)`)];
 }
 
 /** Checks that also read other objects (a Deployment's replicas depend on its HPA). */

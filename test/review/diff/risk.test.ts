@@ -495,6 +495,12 @@ describe('risk flags: fields the API server does not change in place', () => {
     expect(flagged('immutable', () => undefined)).toEqual([]);
   });
 
+  it('flags a changed Job applied by hand (manual/) as a step for whoever applies it next, not as a sync that fails', () => {
+    const found = flagged('immutable', (head) => (find(head, 'staging', 'Job', 'load-test').spec.template.spec.containers[0].args = ['run', 'other.js']));
+    expectFlag(found, 'Job gravl-staging/load-test', /spec\.template changed in an object applied by hand \(manual\/\), which no sync applies: delete the earlier Job before applying it \(kubectl -n gravl-staging delete job load-test\), or the apply is rejected/, 'staging');
+    expect(found[0]!.severity).toBe('medium');
+  });
+
   it('flags a changed workload selector, and lets a Deployment\'s pod template change', () => {
     const selector = flagged('immutable', (head) => (find(head, 'production', 'Deployment', 'backend').spec.selector.matchLabels.tier = 'api'));
     expectFlag(selector, 'Deployment gravl-prod/backend', /spec\.selector changed/);
