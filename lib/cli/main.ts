@@ -296,7 +296,9 @@ async function certificateCommand(cx: Context, values: { env?: string; from?: st
     try {
       fetched = fetchWithKubectl({ namespace: values['controller-namespace'], name: values['controller-name'], ...(values.context ? { context: values.context } : {}) }, cx.io.env);
     } catch (error) {
-      // What else can be done: another context, a file kubeseal wrote, or no cluster yet.
+      // kubectl ran and could not fetch: what else can be done (another context, a file kubeseal
+      // wrote, or no cluster yet). Where kubectl cannot run at all, its message says what to do.
+      if (/^kubectl could not run/.test((error as Error).message)) throw error;
       throw new Error(
         `${(error as Error).message}; fetch through another kubectl context with --context CONTEXT, take a file kubeseal --fetch-cert wrote with --from FILE, ` +
           `or, with no cluster yet, make a marked stand-in with --stand-in-cert (production stays NO-GO on it)`,
@@ -343,10 +345,11 @@ async function diffCommand(cx: Context, args: Parsed): Promise<number | void> {
   const base = values.base ? readTreeAtRef(path.dirname(dist), values.base, dist) : readTree(dist);
   const result = runDiff({ head: treeOf(environments, shared), base, production: new Set(production), format: values.format });
   if (result.output) cx.io.stdout(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
-  // Right after `npm run synth`, dist/ on disk is the fresh render: say where the change is to be seen.
-  if (!values.base && !result.differs && hasUncommittedChanges(dist)) {
+  // After `npm run synth`, dist/ on disk holds the new render (all of it, or what was rendered before
+  // a later edit): say where the whole change is to be seen.
+  if (!values.base && hasUncommittedChanges(dist)) {
     const shown = cx.shown(dist) || '.';
-    cx.err(`${shown}/ differs from the last commit (npm run synth has written it): to see what the change does, compare with the commit: npm run diff -- --base HEAD${shown === 'dist' ? '' : ` --dist ${shown}`}`);
+    cx.err(`${shown}/ differs from the last commit (npm run synth has written it): to see the whole change against the commit: npm run diff -- --base HEAD${shown === 'dist' ? '' : ` --dist ${shown}`}`);
   }
   if (values['exit-code'] && result.differs) return 1;
 }
@@ -472,15 +475,28 @@ const COMMANDS: Record<string, (cx: Context, args: Parsed) => Promise<number | v
  * stderr as one line per problem, never a stack trace (GRAVL_DEBUG=1 prints the error whole).
  */
 /**
+ * npm's own settings among the commands' option names: a user's .npmrc sets them as well, so only
+ * npm's --dry-run, set to true, is taken for the command's (a .npmrc that always dry-runs is
+ * nobody's); a lost --scope, --key or --name leaves seal refusing or sealing strictly.
+ */
+const NPM_SETTINGS = new Set(['dry-run', 'scope', 'key', 'name']);
+
+/**
  * Options npm kept for itself: without `--`, `npm run promote production --dry-run` hands npm the
  * option, which sets npm_config_dry_run=true in the script's environment and passes nothing on, so
- * the command would run without it (a real promotion where a dry run was meant). Run as the npm
- * script of the same name (npm_lifecycle_event), an option of the command that npm set to true and
- * the command line lacks is a wrong command line.
+ * the command would run without it (a real promotion where a dry run was meant), as `--from=REV`
+ * would promote HEAD. Run as the npm script of the same name (npm_lifecycle_event), an option of
+ * the command the command line lacks and npm set (npm_config_<option>, any value; `--no-tests` sets
+ * npm_config_tests) is a wrong command line.
  */
 export function optionsNpmKept(command: string, options: readonly string[], argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
   if (env.npm_lifecycle_event !== command) return [];
-  return options.filter((name) => env[`npm_config_${name.replace(/-/g, '_')}`] === 'true' && !argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)));
+  const setting = (name: string) => env[`npm_config_${name.replace(/-/g, '_')}`];
+  return options.filter((name) => {
+    if (argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))) return false;
+    if (NPM_SETTINGS.has(name)) return name === 'dry-run' && setting(name) === 'true';
+    return setting(name) !== undefined || (name.startsWith('no-') && setting(name.slice(3)) !== undefined);
+  });
 }
 
 /**
@@ -513,7 +529,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const kept = optionsNpmKept(command, Object.keys(spec.options), rest, io.env);
   if (kept.length > 0) {
     const options = kept.map((o) => `--${o}`).join(', ');
-    io.stderr(`${command}: npm took ${options} as its own option${kept.length > 1 ? 's' : ''} and did not pass ${kept.length > 1 ? 'them' : 'it'} on, so nothing was run: put -- before the command's arguments (npm run ${command} -- ${kept.map((o) => `--${o}`).join(' ')} ...)\n`);
+    const variables = kept.map((o) => `npm_config_${o.replace(/^no-/, '').replace(/-/g, '_')}`).join(', ');
+    io.stderr(
+      `${command}: npm took ${options} as its own option${kept.length > 1 ? 's' : ''} and did not pass ${kept.length > 1 ? 'them' : 'it'} on (${variables} ${kept.length > 1 ? 'are' : 'is'} set), so nothing was run: ` +
+        `put -- before the command's arguments (npm run ${command} -- ${kept.map((o) => `--${o}`).join(' ')} ...); where an .npmrc or an NPM_CONFIG_ variable sets it, run node bin/gravl.cjs ${command} ... instead\n`,
+    );
     return 2;
   }
   const cx = contextOf(io);

@@ -175,18 +175,27 @@ describe('run by npm', () => {
   it("refuses an option npm kept for itself (no --), so that promote's --dry-run is never dropped, and runs nothing", async () => {
     const kept = await runMain(['promote', 'production'], { env: { npm_lifecycle_event: 'promote', npm_config_dry_run: 'true' } });
     expect(kept.status).toBe(2);
-    expect(kept.stderr).toBe("promote: npm took --dry-run as its own option and did not pass it on, so nothing was run: put -- before the command's arguments (npm run promote -- --dry-run ...)\n");
+    expect(kept.stderr).toBe(
+      "promote: npm took --dry-run as its own option and did not pass it on (npm_config_dry_run is set), so nothing was run: put -- before the command's arguments (npm run promote -- --dry-run ...); " +
+        'where an .npmrc or an NPM_CONFIG_ variable sets it, run node bin/gravl.cjs promote ... instead\n',
+    );
     expect(kept.stdout).toBe('');
-    // The real npm, as a user types it: the option goes to npm, and the command sees the variable.
-    const real = npm(['diff', '--exit-code', '--base', 'HEAD'], ROOT);
+    // The real npm, as a user types it: the options go to npm (with a value too), and the command sees the variables.
+    const real = npm(['diff', '--exit-code', '--base=HEAD'], ROOT);
     expect(real.status).toBe(2);
-    expect(real.stderr).toContain("diff: npm took --base, --exit-code as its own options and did not pass them on, so nothing was run: put -- before the command's arguments (npm run diff -- --base --exit-code ...)");
+    expect(real.stderr).toContain('diff: npm took --base, --exit-code as its own options and did not pass them on (npm_config_base, npm_config_exit_code are set), so nothing was run');
   });
 
-  it('takes only options of the command npm runs as that script, set to true, and missing from the command line', () => {
-    const env = { npm_lifecycle_event: 'diff', npm_config_exit_code: 'true', npm_config_base: 'true', npm_config_format: 'markdown' };
-    expect(optionsNpmKept('diff', ['base', 'format', 'exit-code'], [], env)).toEqual(['base', 'exit-code']);
-    expect(optionsNpmKept('diff', ['base', 'format', 'exit-code'], ['--base=HEAD', '--exit-code'], env)).toEqual([]);
+  it('takes an option of the command npm runs as that script, whatever npm set it to, unless the command line has it; of npm\'s own settings, only --dry-run', () => {
+    const env = { npm_lifecycle_event: 'diff', npm_config_exit_code: 'true', npm_config_base: 'HEAD~1', npm_config_format: 'markdown' };
+    expect(optionsNpmKept('diff', ['base', 'format', 'exit-code'], [], env)).toEqual(['base', 'format', 'exit-code']);
+    expect(optionsNpmKept('diff', ['base', 'format', 'exit-code'], ['--base=HEAD', '--exit-code', '--format', 'text'], env)).toEqual([]);
+    // --no-tests: npm sets tests to false (an empty variable).
+    expect(optionsNpmKept('bench', ['runs', 'no-tests'], [], { npm_lifecycle_event: 'bench', npm_config_tests: '' })).toEqual(['no-tests']);
+    // npm's own settings come from an .npmrc too: a scope set there is nobody's seal option.
+    const seal = ['env', 'namespace', 'name', 'key', 'scope'];
+    expect(optionsNpmKept('seal', seal, [], { npm_lifecycle_event: 'seal', npm_config_scope: '@acme', npm_config_key: 'client.key', npm_config_name: 'x' })).toEqual([]);
+    expect(optionsNpmKept('promote', ['dry-run'], [], { npm_lifecycle_event: 'promote', npm_config_dry_run: 'false' })).toEqual([]);
     // Another script (npm test running a test that runs diff) decides nothing.
     expect(optionsNpmKept('diff', ['base', 'format', 'exit-code'], [], { ...env, npm_lifecycle_event: 'test' })).toEqual([]);
   });

@@ -101,6 +101,9 @@ describe('the sealing certificate', () => {
     const noCluster = await runMain(['seal', '--fetch-cert', '--env', 'staging', '--secrets', dir], { env: { KUBECONFIG: path.join(dir, 'no-kubeconfig') } });
     expect(noCluster.status).toBe(1);
     expect(noCluster.stderr).toMatch(/^seal failed: kubectl config current-context: .*; fetch through another kubectl context with --context CONTEXT, take a file kubeseal --fetch-cert wrote with --from FILE, or, with no cluster yet, make a marked stand-in with --stand-in-cert \(production stays NO-GO on it\) \(set GRAVL_DEBUG=1 for details\)$/m);
+    // No kubectl at all: its own advice, without the options that need one.
+    const noKubectl = await runMain(['seal', '--fetch-cert', '--env', 'staging', '--secrets', dir], { env: { PATH: dir } });
+    expect(noKubectl.stderr).toMatch(/^seal failed: kubectl could not run \(ENOENT\): install kubectl, or pass a file written by kubeseal --fetch-cert with --from \(set GRAVL_DEBUG=1 for details\)$/m);
   });
 });
 

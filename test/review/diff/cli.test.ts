@@ -86,12 +86,18 @@ describe('npm run diff', () => {
     const onDisk = await runMain(['diff', '--dist', dist], { cwd: repo });
     expect(onDisk.stdout).toContain(`spec.replicas: ${replicas + 3} -> ${replicas}`);
     expect(onDisk.stderr).toBe('');
+    // A dist/ on disk that differs from the commit and from a fresh render (an edit after synth):
+    // what differs from dist/ shows, and diff says where the whole change is.
+    fs.appendFileSync(path.join(dist, 'staging', 'READINESS.md'), '\nedited\n');
+    const partly = await runMain(['diff', '--dist', dist], { cwd: repo });
+    expect(partly.stdout).toContain(`spec.replicas: ${replicas + 3} -> ${replicas}`);
+    expect(partly.stderr).toContain('dist/ differs from the last commit (npm run synth has written it)');
     // Once synth has written the fresh render, dist/ on disk has no change left to show: diff says
     // where the change is to be seen.
     fs.cpSync(path.join(ROOT, 'dist'), dist, { recursive: true });
     const afterSynth = await runMain(['diff', '--dist', dist], { cwd: repo });
     expect(afterSynth.stdout).toMatch(/^no change/);
-    expect(afterSynth.stderr).toBe('dist/ differs from the last commit (npm run synth has written it): to see what the change does, compare with the commit: npm run diff -- --base HEAD\n');
+    expect(afterSynth.stderr).toBe('dist/ differs from the last commit (npm run synth has written it): to see the whole change against the commit: npm run diff -- --base HEAD\n');
     const elsewhere = await runMain(['diff', '--dist', dist], { cwd: ROOT });
     expect(elsewhere.stderr).toContain(`npm run diff -- --base HEAD --dist ${path.relative(ROOT, dist)}\n`);
   });

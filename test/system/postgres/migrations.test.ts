@@ -49,6 +49,11 @@ describe('migrations', () => {
     expect(migrate.metadata.name).toBe(jobName);
   });
 
+  it('names the Job after the backend release the file names, so another release is another Job', () => {
+    const [env] = renderTexts({ staging: edit(committedText('staging'), (doc) => doc.setIn(['backend', 'image'], 'registry.gravl.app/gravl/backend:9.9.9')) });
+    expect(objects(env!, 'Job').filter((j) => j.metadata.name.startsWith('backend-migrate-')).map((j) => j.metadata.name)).toEqual(['backend-migrate-9-9-9']);
+  });
+
   it('names the version from the tag, or from the digest when there is no tag', () => {
     expect(imageVersion('registry.gravl.app/gravl/backend:1.4.2')).toBe('1-4-2');
     expect(imageVersion(`registry.gravl.app/gravl/backend@sha256:${'ab'.repeat(32)}`)).toBe('abababababab');
