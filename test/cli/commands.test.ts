@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMAND_SPECS, commandUsage, optionSynopsis, parseCommand, programUsage, UsageError } from '../../lib/cli/commands';
 import { runAsync, runMain, type Run } from '../support/cli';
 import { ROOT } from '../support/render';
+import { literalPattern } from '../support/text';
 
 /** `node bin/gravl.cjs ...` (as the npm scripts run it) in a child process, asynchronously so that the runs of a test overlap; with a shell pipeline when given. */
 function runThroughShell(args: readonly string[], pipeTo?: string): Promise<Run> {
@@ -23,7 +24,7 @@ describe('--help', () => {
       const result = await runMain([flag]);
       expect(result.status).toBe(0);
       expect(result.stdout).toBe(programUsage());
-      for (const spec of COMMAND_SPECS) expect(result.stdout).toMatch(new RegExp(`^  ${spec.name} +${spec.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      for (const spec of COMMAND_SPECS) expect(result.stdout).toMatch(new RegExp(`^  ${spec.name} +${literalPattern(spec.summary)}$`, 'm'));
     }
   });
 
@@ -35,7 +36,7 @@ describe('--help', () => {
     }
     for (const [name, option] of Object.entries(spec.options)) {
       expect(long.stdout).toContain(optionSynopsis(name, option));
-      if (option.default !== undefined) expect(long.stdout).toMatch(new RegExp(`${optionSynopsis(name, option)} .*\\(default: ${option.default.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`));
+      if (option.default !== undefined) expect(long.stdout).toMatch(new RegExp(`${optionSynopsis(name, option)} .*\\(default: ${literalPattern(option.default)}\\)`));
     }
   });
 

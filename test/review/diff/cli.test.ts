@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMain, treeDigest, removedAfterAll } from '../../support/cli';
+import { literalPattern } from '../../support/text';
 import { readTree, runDiff, treeOf } from '../../../lib/review/diff';
 import { committedTag, committedText, committedValue, edit, renderTexts, ROOT } from '../../support/render';
 
@@ -10,8 +11,6 @@ const temps = removedAfterAll();
 const temp = (prefix: string): string => temps.make(prefix);
 /** Staging's backend replicas as the file says them today: a change is one more. */
 const replicas = committedValue('staging', ['backend', 'replicas']) as number;
-/** The text in a regular expression, literally. */
-const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('npm run diff', () => {
   it('prints one line and exits 0 when the committed dist/ is current, and never writes dist/', async () => {
@@ -52,7 +51,7 @@ describe('npm run diff', () => {
     // The Applications are not rendered in memory here: compared without them.
     const base = new Map([...readTree(path.join(ROOT, 'dist'))].filter(([env]) => env !== 'argocd'));
     const text = runDiff({ head, base, production: new Set(['production']), format: 'text' }).output;
-    const [f, t] = [literally(from), literally(to)];
+    const [f, t] = [literalPattern(from), literalPattern(to)];
     expect(text).toMatch(new RegExp(`^ {2}~ Deployment gravl-staging\\/backend\\n(.*\\n)*? {6}spec\\.template\\.spec\\.containers\\[backend\\]\\.image: .*backend:${f} -> .*backend:${t}$`, 'm'));
     expect(text).toMatch(new RegExp(`^ {2}~ \\d+ objects with only their app\\.kubernetes\\.io\\/version label changed, ${f} -> ${t} \\(Namespace gravl-staging, .*, and \\d+ more\\)$`, 'm'));
     expect(text).not.toMatch(/~ Namespace gravl-staging$/m);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { allRisks, formatMarkdown, formatText, type RiskFlag, type RiskRule } from '../../../lib/review/diff';
 import { objectsOf, readTree, treeOf, type Tree } from '../../../lib/review/diff';
 import { committedText, edit as editText, migrationJobName, renderTexts, ROOT } from '../../support/render';
+import { literalPattern } from '../../support/text';
 import { addToBoth, container, copyOf, diff, editable, find, flags, object, realTree, remove, type EditableTree } from './trees';
 import { type KubeObject } from '../../../lib/contract';
 
@@ -21,12 +22,9 @@ function flagged(rule: RiskRule, edit: (head: EditableTree, base: EditableTree) 
 
 /** One flag, of that object, whose message matches. */
 function expectFlag(found: readonly RiskFlag[], objectId: string, message: RegExp, environment = 'production'): void {
-  expect(found.map((f) => `${f.environment} | ${f.objectId} | ${f.message}`)).toEqual([expect.stringMatching(new RegExp(`^${environment} \\| ${escape(objectId)} \\| .*${message.source}`))]);
+  expect(found.map((f) => `${f.environment} | ${f.objectId} | ${f.message}`)).toEqual([expect.stringMatching(new RegExp(`^${environment} \\| ${literalPattern(objectId)} \\| .*${message.source}`))]);
 }
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
 
 const POLICY = object('networking.k8s.io/v1', 'NetworkPolicy', 'reviewed', 'gravl-prod', {
   spec: {
@@ -139,7 +137,7 @@ describe('risk flags: TLS and issuers', () => {
   it('flags an Ingress losing its tls entry', () => {
     const found = flagged('tls', (head) => (find(head, 'production', 'Ingress', 'gravl').spec.tls = []), { tree: onIngress });
     const host = find(copyOf(onIngress()), 'production', 'Ingress', 'gravl').spec.tls[0].hosts[0];
-    expectFlag(found, 'Ingress gravl-prod/gravl', new RegExp(`TLS removed for host ${escape(host)}`));
+    expectFlag(found, 'Ingress gravl-prod/gravl', new RegExp(`TLS removed for host ${literalPattern(host)}`));
   });
 
   it('flags an Ingress losing one host of its tls entry', () => {
