@@ -8,7 +8,7 @@
  *   verified by fetch-offsite.sh first), the one that survives the loss of the cluster; otherwise
  *   the copy on the volume. Its label `gravl.app/drill-copy` and its alerts say which;
  * - Job `postgres-restore` (rendered for manual use, never applied by a sync) restores a dump into
- *   the live database, see the README's runbook.
+ *   the live database, see docs/database.md's runbook.
  * The scripts are the files in ./scripts, shipped in ConfigMap `postgres-scripts` and tested
  * against a real PostgreSQL server and a real S3 API. The dump and the drill connect as the backup
  * role, the manual restore as the owner role (./role-names), never as the superuser.
@@ -153,8 +153,8 @@ export class Backups extends Construct {
     const drillEnv = [{ name: 'DRILL_COPY', value: drillCopy(storage) }];
     const scriptsMount = { name: 'scripts', mountPath: MOUNT_SCRIPTS, readOnly: true };
     /** The pod of a job that fetches and verifies the newest off-site copy into a scratch folder, then runs `file` on it. */
-    const fromOffsite = (storage: ObjectStorage, consumer: string, name: string, file: string, role: DatabaseRole, env: readonly k8s.EnvVar[]) => ({
-      initContainers: [this.s3Container('fetch', 'fetch-offsite.sh', storage, props, consumer, [{ name: 'BACKUP_DIR', value: offsiteDir.mountPath }], [scriptsMount, offsiteDir, ...scratchMounts(SCRATCH)])],
+    const fromOffsite = (storage: ObjectStorage, consumer: string, name: string, file: string, role: DatabaseRole, env: readonly k8s.EnvVar[], fetchEnv: readonly k8s.EnvVar[] = []) => ({
+      initContainers: [this.s3Container('fetch', 'fetch-offsite.sh', storage, props, consumer, [{ name: 'BACKUP_DIR', value: offsiteDir.mountPath }, ...fetchEnv], [scriptsMount, offsiteDir, ...scratchMounts(SCRATCH)])],
       containers: [script(name, file, consumer, role, [...env], [scriptsMount, { ...offsiteDir, readOnly: true }, ...scratchMounts(SCRATCH)], offsiteDir.mountPath)],
       volumes: [
         { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
@@ -200,7 +200,7 @@ export class Backups extends Construct {
     db.allowClient(this.restore);
 
     // After the cluster (and the backup volume with it) is lost: the same restore, of the newest
-    // off-site copy, fetched and verified first.
+    // off-site copy (or the one BACKUP_FILE names), fetched and verified first.
     if (storage) {
       this.restoreOffsite = new BatchWorkload(props.offsiteRestoreScope ?? props.manualScope, 'restore-offsite', {
         ...common,
@@ -208,7 +208,8 @@ export class Backups extends Construct {
         component: 'backup',
         backoffLimit: 0,
         activeDeadlineSeconds: 3600,
-        ...fromOffsite(storage, 'Job postgres-restore-offsite', 'restore', 'restore.sh', 'owner', [{ name: 'CONFIRM_RESTORE', value: 'yes' }]),
+        // BACKUP_FILE empty fetches the newest off-site dump; a name fetches that one (after a bad night).
+        ...fromOffsite(storage, 'Job postgres-restore-offsite', 'restore', 'restore.sh', 'owner', [{ name: 'CONFIRM_RESTORE', value: 'yes' }], [{ name: 'BACKUP_FILE', value: '' }]),
       });
       db.allowClient(this.restoreOffsite);
       this.restoreOffsite.allowTo(internet('object storage over HTTPS'), 443);

@@ -102,6 +102,10 @@ describe('backups', () => {
     expect(objects(production, 'Job', 'postgres-restore-offsite')).toHaveLength(0);
     const pod = podSpecOf(job)!;
     expect(pod.initContainers[0]).toMatchObject({ name: 'fetch', command: ['sh', '/scripts/fetch-offsite.sh'] });
+    // The dump to fetch: the newest unless the runbook's engineer names one.
+    expect(pod.initContainers[0].env).toContainEqual({ name: 'BACKUP_FILE', value: '' });
+    const drill = podSpecOf(objects(production, 'CronJob', 'postgres-restore-drill')[0]!)!;
+    expect(drill.initContainers[0].env.map((e: { name: string }) => e.name)).not.toContain('BACKUP_FILE');
     expect(pod.containers[0].command).toEqual(['sh', '/scripts/restore.sh']);
     expect(pod.containers[0].env).toContainEqual({ name: 'BACKUP_DIR', value: '/offsite' });
     expect(pod.containers[0].env).toContainEqual({ name: 'PGUSER', value: 'gravl_owner' });
