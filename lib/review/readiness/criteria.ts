@@ -195,6 +195,28 @@ function tls(v: View): CriterionResult {
   return result('tls', 'TLS: the host under TLS from a defined issuer, HTTP redirected, HSTS as decided, no retired controller in production', problems, evidence);
 }
 
+/** What the superuser's keys need when they are due: its password the runbook's order (the database first). */
+const SUPERUSER_ROTATION = 'rotate it as docs/database-roles.md, "Passwords and rotation", says';
+
+/**
+ * The keys of the PostgreSQL superuser's name and password (`namespace/secret/key`), as the
+ * postgres StatefulSet reads them (POSTGRES_USER, POSTGRES_PASSWORD). The name is not rotated: the
+ * server reads it only when it creates the database, and another name would lock the role Job out
+ * of an existing one. The password is rotated in the database before it is sealed.
+ */
+function superuserKeys(objects: readonly KubeObject[]): { name: Set<string>; password: Set<string> } {
+  const keys = { name: new Set<string>(), password: new Set<string>() };
+  for (const o of objects.filter((x) => x.kind === 'StatefulSet' && x.metadata.name === 'postgres')) {
+    for (const e of ((podSpec(o)?.containers ?? []) as Json[]).flatMap((c) => (c.env ?? []) as Json[])) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (!ref) continue;
+      if (e.name === 'POSTGRES_USER') keys.name.add(`${o.metadata.namespace}/${ref.name}/${ref.key}`);
+      if (e.name === 'POSTGRES_PASSWORD') keys.password.add(`${o.metadata.namespace}/${ref.name}/${ref.key}`);
+    }
+  }
+  return keys;
+}
+
 function secrets(v: View): CriterionResult {
   const all = [...v.objects, ...v.manual];
   // Provided credentials recorded as missing are the credentials criterion's to judge.
@@ -207,13 +229,16 @@ function secrets(v: View): CriterionResult {
     ...unproduced.map(({ reference, missingKeys }) =>
       `${reference.readBy}: secret ${reference.namespace}/${reference.name}${missingKeys.length ? ` (keys ${missingKeys.join(', ')})` : ''} is produced by no SealedSecret or ExternalSecret here`),
   ];
-  // Every sealed value is rotated at least every ROTATION_DAYS days.
+  // Every sealed value is rotated at least every ROTATION_DAYS days, but the superuser's name.
+  const superuser = superuserKeys(all);
   let oldest: string | undefined;
   for (const o of all.filter((x) => x.kind === 'SealedSecret')) {
     for (const key of Object.keys(((o.spec as Json | undefined)?.encryptedData ?? {}) as Json)) {
+      const at = `${o.metadata.namespace}/${o.metadata.name}/${key}`;
+      if (superuser.name.has(at)) continue;
       const rotated = rotatedOn(o, key);
       if (!rotated) problems.push(`${id(o)}: key ${key} has no rotation date`);
-      else if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(o)}: key ${key} last rotated ${rotated}, more than ${ROTATION_DAYS} days ago: seal a new value`);
+      else if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(o)}: key ${key} last rotated ${rotated}, more than ${ROTATION_DAYS} days ago: ${superuser.password.has(at) ? SUPERUSER_ROTATION : 'seal a new value'}`);
       else if (!oldest || rotated < oldest) oldest = rotated;
     }
   }
@@ -393,7 +418,7 @@ function backup(v: View): CriterionResult {
 }
 
 function dbCredentials(v: View): CriterionResult {
-  const title = `Database credentials sealed and rotated within ${ROTATION_DAYS} days`;
+  const title = `Database credentials sealed, the password rotated within ${ROTATION_DAYS} days`;
   const postgres = v.objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres');
   const env = ((podSpec(postgres ?? ({} as KubeObject))?.containers ?? []) as Json[]).flatMap((c) => (c.env ?? []) as Json[]);
   const ref = env.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef;
@@ -406,14 +431,19 @@ function dbCredentials(v: View): CriterionResult {
   if (!sealed) return result('db-credentials', title, [`secret ${namespace}/${ref.name} is not produced by a SealedSecret or ExternalSecret`], []);
   const problems: string[] = [];
   const evidence: string[] = [];
+  const superuser = superuserKeys([postgres]);
   for (const key of Object.keys((sealed.spec as Json).encryptedData ?? {})) {
+    if (superuser.name.has(`${namespace}/${sealed.metadata.name}/${key}`)) {
+      evidence.push(`${id(sealed)}: key ${key} sealed; the superuser's name, which is not rotated`);
+      continue;
+    }
     const rotated = rotatedOn(sealed, key);
     if (!rotated) {
       problems.push(`${id(sealed)}: key ${key} has no rotation date (${ROTATED_ANNOTATION_PREFIX}${key})`);
       continue;
     }
     const due = addDays(rotated, ROTATION_DAYS);
-    if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(sealed)}: key ${key} last rotated ${rotated}, ${daysBetween(rotated, v.input.now)} days ago (due ${due}): rotate it as docs/database-roles.md, "Passwords and rotation", says`);
+    if (v.input.now && daysBetween(rotated, v.input.now) > ROTATION_DAYS) problems.push(`${id(sealed)}: key ${key} last rotated ${rotated}, ${daysBetween(rotated, v.input.now)} days ago (due ${due}): ${SUPERUSER_ROTATION}`);
     else evidence.push(`${id(sealed)}: key ${key} sealed, rotated ${rotated}, next rotation due ${due}`);
   }
   return result('db-credentials', title, problems, evidence);

@@ -215,6 +215,15 @@ describe('readiness', () => {
     const r = judge(copy('staging'), 'staging', { now: new Date('2027-06-01T00:00:00Z') });
     // Every sealed value is then overdue, so the secrets criterion fails as well.
     expectFails(r, 'db-credentials', /key password last rotated 2026-11-22, 191 days ago \(due 2027-02-20\): rotate it as docs\/database-roles\.md, "Passwords and rotation", says/, ['secrets']);
+    // The superuser's name is never due (the server reads it only when it creates the database),
+    // and its password is rotated in the database first, as the runbook says, not just sealed anew.
+    const judged = (id: string) => r.results.find((c) => c.id === id)!.evidence.join('\n');
+    expect(judged('db-credentials')).not.toMatch(/key username/);
+    const current = judge(copy('staging'), 'staging', { now: new Date('2026-12-01T00:00:00Z') }).results.find((c) => c.id === 'db-credentials')!;
+    expect(current.evidence).toContain("SealedSecret gravl-staging/gravl-db-credentials: key username sealed; the superuser's name, which is not rotated");
+    expect(judged('secrets')).not.toMatch(/gravl-db-credentials: key username/);
+    expect(judged('secrets')).toContain('SealedSecret gravl-staging/gravl-db-credentials: key password last rotated 2026-11-22, more than 90 days ago: rotate it as docs/database-roles.md, "Passwords and rotation", says');
+    expect(judged('secrets')).toContain('SealedSecret gravl-staging/gravl-db-app: key password last rotated 2026-11-22, more than 90 days ago: seal a new value');
   });
 
   it('fails the network criterion without the default deny, and without DNS egress', () => {
