@@ -145,6 +145,18 @@ export function checkRules(spec: unknown): RuleProblem[] {
       message: `found ${JSON.stringify(version)}, expected 1.${GATEWAY_API_MIN_MINOR} or later for the Gateway API edge (edge.kind ${JSON.stringify(edgeKind)}), or edge.kind "ingress"`,
     });
   }
+  // Envoy Gateway labels the proxies of a Gateway with the Gateway's namespace: a copied file that
+  // keeps another environment's would open this one's policies to that one's proxies, and scrape them.
+  const OWNING_NAMESPACE = 'gateway.envoyproxy.io/owning-gateway-namespace';
+  const podLabels = at(spec, 'edge', 'gateway', 'dataPlane', 'podLabels');
+  const namespace = at(spec, 'namespace');
+  // (A namespace that is no DNS label is the schema's to refuse, once.)
+  if (edgeKind !== 'ingress' && isRecord(podLabels) && typeof namespace === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) && podLabels[OWNING_NAMESPACE] !== undefined && podLabels[OWNING_NAMESPACE] !== namespace) {
+    problems.push({
+      path: ['edge', 'gateway', 'dataPlane', 'podLabels', OWNING_NAMESPACE],
+      message: `found ${JSON.stringify(podLabels[OWNING_NAMESPACE])}, expected ${JSON.stringify(namespace)}, the namespace of this environment's Gateway (Envoy Gateway labels its proxies with it)`,
+    });
+  }
   const hsts = at(spec, 'edge', 'hsts');
   if (isRecord(hsts) && typeof hsts.maxAge === 'number') {
     if (production && hsts.maxAge < HSTS_PRODUCTION_MAX_AGE) {

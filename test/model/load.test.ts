@@ -227,6 +227,13 @@ describe('environment files', () => {
     expect(problemsOf({ production: text })).toEqual([expect.stringContaining('backend.autoscaling.minReplicas: found 12 above maxReplicas 10')]);
   });
 
+  it("rejects a copy that keeps another environment's Gateway proxies (Envoy Gateway's owning-gateway-namespace label)", () => {
+    const copied = edit(staging, (doc) => doc.set('namespace', 'gravl-qa'));
+    expect(problemsOf({ qa: copied })).toEqual([expect.stringContaining('found "gravl-staging", expected "gravl-qa", the namespace of this environment\'s Gateway (Envoy Gateway labels its proxies with it)')]);
+    const fixed = edit(copied, (doc) => doc.setIn(['edge', 'gateway', 'dataPlane', 'podLabels', 'gateway.envoyproxy.io/owning-gateway-namespace'], 'gravl-qa'));
+    expect(problemsOf({ qa: fixed }).filter((p) => p.includes('owning-gateway'))).toEqual([]);
+  });
+
   it('rejects a cluster issuer the environment does not define', () => {
     const text = edit(staging, (doc) => doc.setIn(['tls', 'clusterIssuer'], 'letsencrypt'));
     expect(problemsOf({ staging: text })).toEqual([
@@ -249,7 +256,7 @@ describe('environment files', () => {
   });
 
   it('rejects two environments serving the same host', () => {
-    expect(problemsOf({ staging, 'staging-copy': staging.replace('gravl-staging', 'gravl-staging2') })).toEqual([
+    expect(problemsOf({ staging, 'staging-copy': staging.replaceAll('gravl-staging', 'gravl-staging2') })).toEqual([
       'environments/staging-copy.yaml: host: found "staging.gravl.app", which environments/staging.yaml serves already; expected a host of its own',
     ]);
   });
