@@ -222,7 +222,8 @@ function environments(root: string, dir: string, count: number): string[] {
   fs.mkdirSync(envs, { recursive: true });
   for (let i = 0; i < count; i++) {
     const name = benchEnvironment(i);
-    const text = staging.replace(/^namespace: .*$/m, `namespace: gravl-${name}`).replace(/^host: .*$/m, `host: ${name}.gravl.app`);
+    // Its own namespace everywhere staging's is named (the namespace, its Gateway's proxies, its alert channel).
+    const text = staging.replaceAll('gravl-staging', `gravl-${name}`).replace(/^host: .*$/m, `host: ${name}.gravl.app`);
     fs.writeFileSync(path.join(envs, `${name}.yaml`), text);
     fs.mkdirSync(path.join(dir, 'secrets', name), { recursive: true });
     fs.writeFileSync(path.join(dir, 'secrets', name, 'sealed-values.yaml'), sealed.replace(/^gravl-staging:$/m, `gravl-${name}:`));

@@ -116,7 +116,7 @@ export interface RemovalCheck {
 
 /**
  * Refuses to drop an environment from the output unless --remove names it: its folder would go,
- * and with it the Argo CD Application, whose deletion prunes everything it deployed.
+ * and with it the Argo CD Application, whose deletion in the cluster prunes everything it deployed.
  * Throws ProblemsError, before anything is written.
  */
 export function checkRemovals(check: RemovalCheck): void {
@@ -130,7 +130,7 @@ export function checkRemovals(check: RemovalCheck): void {
       path: '',
       message:
         `${check.environmentsDir}/${name}.yaml is gone, so synth would delete ${check.shownOut}/${name}/ and ${check.shownOut}/${ARGOCD_DIR}/gravl-${name}.yaml (with gravl-${name}-root.yaml); ` +
-        `once that is pushed, Argo CD deletes the Application gravl-${name} and prunes every resource it deployed. ` +
+        `once that is pushed, delete the Application in that cluster's Argo CD (argocd app delete gravl-${name}: it prunes every resource it deployed but the namespaces and the volumes; the root Application never prunes; docs/deploying.md, "Removing an environment"). ` +
         `If the environment is to go, confirm with: npm run synth -- --remove ${name}; otherwise restore ${check.environmentsDir}/${name}.yaml`,
     });
   }

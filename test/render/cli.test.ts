@@ -58,7 +58,7 @@ describe('npm run synth', () => {
     // A preview cluster takes its secrets from a store: it needs no sealed values of its own.
     const preview = edit(
       committedText('staging')
-        .replace('namespace: gravl-staging', 'namespace: gravl-preview')
+        .replaceAll('gravl-staging', 'gravl-preview')
         .replace('host: staging.gravl.app', 'host: preview.gravl.app'),
       (doc) => doc.set('secrets', doc.createNode({ provider: 'external', external: { store: { kind: 'ClusterSecretStore', name: 'gravl' }, refreshInterval: '1h', keyPrefix: 'gravl/preview' } })),
     );
@@ -136,7 +136,7 @@ describe('problems found while rendering', () => {
   });
 
   it('uses the plain seal command when the secrets folder is the default', async () => {
-    const envs = environmentsWith({ 'staging.yaml': committedText('staging').replace('namespace: gravl-staging', 'namespace: gravl-other').replace('host: staging.gravl.app', 'host: other.gravl.app') });
+    const envs = environmentsWith({ 'staging.yaml': committedText('staging').replaceAll('gravl-staging', 'gravl-other').replace('host: staging.gravl.app', 'host: other.gravl.app') });
     const run = await runMain(['synth', '--environments', envs, '--out', path.join(temp('out'), 'dist')]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('npm run seal -- --env staging --namespace gravl-other --name gravl-db-credentials');
@@ -176,7 +176,7 @@ describe('an environment whose file is gone', () => {
     expect(run.stderr).toContain('production.yaml is gone, so synth would delete');
     expect(run.stderr).toContain('/production/ and');
     expect(run.stderr).toContain('argocd/gravl-production.yaml');
-    expect(run.stderr).toContain('Argo CD deletes the Application gravl-production and prunes every resource it deployed');
+    expect(run.stderr).toContain("once that is pushed, delete the Application in that cluster's Argo CD (argocd app delete gravl-production: it prunes every resource it deployed but the namespaces and the volumes; the root Application never prunes");
     expect(run.stderr).toContain('npm run synth -- --remove production');
     expect(run.stderr).toMatch(/synth: 1 problem\(s\); nothing was written/);
     expect(treeDigest(out)).toEqual(before);

@@ -21,7 +21,7 @@ function environments(copies: readonly string[], drop: Record<string, string> = 
   for (const name of ['staging', 'production']) fs.writeFileSync(path.join(envs, `${name}.yaml`), committedText(name));
   const sealed = fs.readFileSync(path.join(ROOT, 'secrets', 'staging', 'sealed-values.yaml'), 'utf8');
   for (const name of copies) {
-    fs.writeFileSync(path.join(envs, `${name}.yaml`), committedText('staging').replace(/^namespace: .*$/m, `namespace: gravl-${name}`).replace(/^host: .*$/m, `host: ${name}.gravl.app`));
+    fs.writeFileSync(path.join(envs, `${name}.yaml`), committedText('staging').replaceAll('gravl-staging', `gravl-${name}`).replace(/^host: .*$/m, `host: ${name}.gravl.app`));
     fs.mkdirSync(path.join(secrets, name));
     fs.writeFileSync(path.join(secrets, name, 'sealed-values.yaml'), sealed.replace(/^gravl-staging:$/m, `gravl-${name}:`));
   }
