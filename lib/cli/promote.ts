@@ -158,11 +158,11 @@ function remoteFor(repo: string, repoURL: string): string {
 }
 
 /** What blocks a verdict, from a readiness report: each blocking criterion of that status with its first line of evidence. */
-function blocking(stdout: string, status: 'FAIL' | 'RUNTIME'): string {
+export function blocking(stdout: string, statuses: readonly ('FAIL' | 'RUNTIME' | 'WARN')[]): string {
   const lines = stdout.split('\n');
   const found: string[] = [];
   lines.forEach((line, i) => {
-    const m = new RegExp(`^ {2}(${status})\\s+blocking\\s+([^:]+)`).exec(line);
+    const m = new RegExp(`^ {2}(${statuses.join('|')})\\s+blocking\\s+([^:]+)`).exec(line);
     if (!m) return;
     const detail = lines.slice(i + 1).find((l) => /^\s+- /.test(l) || /^ {2}\S/.test(l));
     found.push(`${m[1]} ${m[2]!.trim()}${detail && /^\s+- /.test(detail) ? ` (${detail.trim().slice(2)})` : ''}`);
@@ -207,6 +207,15 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const mainlineRef = git(root, ['rev-parse', '--verify', '--quiet', remoteMainline]).ok ? remoteMainline : `refs/heads/${mainline}`;
   if (!git(root, ['rev-parse', '--verify', '--quiet', mainlineRef]).ok) refusals.push(`there is no branch ${mainline} (the mainline) to promote from`);
   else if (!git(root, ['merge-base', '--is-ancestor', commit, mainlineRef]).ok) refusals.push(`${short(commit)} is not on ${mainlineRef.replace(/^refs\/(heads|remotes)\//, '')}: only a revision of the mainline, which ${gate} has run, is promoted`);
+  // The ref as the remote has it, where this clone knows it: a clone that never had the branch, or
+  // had it before another promotion, would compare with the wrong revision and print the wrong push.
+  const remoteRef = git(root, ['rev-parse', '--verify', '--quiet', `refs/remotes/${remote}/${ref}^{commit}`]);
+  const localRef = git(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${ref}^{commit}`]);
+  if (remoteRef.ok && !localRef.ok) refusals.push(`${remote}/${ref} exists but the branch ${ref} does not here: run git fetch ${remote} ${ref}:${ref} first (promote compares with it and moves it)`);
+  // Behind only: a branch moved here and not pushed yet (a rollback among them) is this clone's to push.
+  else if (remoteRef.ok && remoteRef.out !== localRef.out && git(root, ['merge-base', '--is-ancestor', localRef.out, remoteRef.out]).ok) {
+    refusals.push(`the branch ${ref} (${short(localRef.out)}) is behind ${remote}/${ref} (${short(remoteRef.out)}), which another promotion moved: run git fetch ${remote} ${ref}:${ref} first`);
+  }
   const evidenceShown = options.evidence ? path.relative(options.cwd, options.evidence) || '.' : `evidence/${gate}/ at ${short(commit)}`;
   const committedEvidence = git(root, ['cat-file', '-e', `${commit}:evidence/${gate}`]).ok;
   if (options.evidence ? !fs.existsSync(options.evidence) : !committedEvidence) {
@@ -253,11 +262,11 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       const stale = differingFiles(path.join(tree, 'dist'), path.join(work, 'fresh'));
       if (stale.length > 0) refusals.push(`dist/ at ${short(commit)} is stale: it is not what its sources render (${stale.slice(0, 5).map((f) => `dist/${f}`).join(', ')}${stale.length > 5 ? `, and ${stale.length - 5} more` : ''}); run npm run synth and commit dist/`);
     }
-    if (gateReadiness.code === 3) refusals.push(`${gate} is READY, not GO, at ${short(commit)} on ${evidenceShown}: runtime evidence is missing or does not match${blocking(gateReadiness.stdout, 'RUNTIME')}`);
-    else if (gateReadiness.code === 1) refusals.push(`${gate} is NO-GO at ${short(commit)}${gateReadiness.stdout ? ` on ${evidenceShown}` : ''}${blocking(gateReadiness.stdout, 'FAIL')}${gateReadiness.stdout ? '' : `: ${gateReadiness.stderr.trim().split('\n').at(-1)}`}`);
+    if (gateReadiness.code === 3) refusals.push(`${gate} is READY, not GO, at ${short(commit)} on ${evidenceShown}: a blocking criterion waits for runtime evidence or warns${blocking(gateReadiness.stdout, ['RUNTIME', 'WARN'])}`);
+    else if (gateReadiness.code === 1) refusals.push(`${gate} is NO-GO at ${short(commit)}${gateReadiness.stdout ? ` on ${evidenceShown}` : ''}${blocking(gateReadiness.stdout, ['FAIL'])}${gateReadiness.stdout ? '' : `: ${gateReadiness.stderr.trim().split('\n').at(-1)}`}`);
     else if (gateReadiness.code !== 0) refusals.push(`the readiness of ${gate} could not be judged at ${short(commit)}: ${gateReadiness.stderr.trim().split('\n').at(-1) ?? `exit ${String(gateReadiness.code)}`}`);
     else print(`${gate}: GO at ${short(commit)} on ${evidenceShown}`);
-    if (ownReadiness.code === 1) refusals.push(`${environment} is NO-GO at ${short(commit)}${blocking(ownReadiness.stdout, 'FAIL')}${ownReadiness.stdout ? '' : `: ${ownReadiness.stderr.trim().split('\n').at(-1)}`}`);
+    if (ownReadiness.code === 1) refusals.push(`${environment} is NO-GO at ${short(commit)}${blocking(ownReadiness.stdout, ['FAIL'])}${ownReadiness.stdout ? '' : `: ${ownReadiness.stderr.trim().split('\n').at(-1)}`}`);
     else if (ownReadiness.code !== 0 && ownReadiness.code !== 3) refusals.push(`the readiness of ${environment} could not be judged at ${short(commit)}: ${ownReadiness.stderr.trim().split('\n').at(-1) ?? `exit ${String(ownReadiness.code)}`}`);
     else print(`${environment}: ${ownReadiness.code === 0 ? 'GO' : 'READY (its runtime evidence comes once it runs)'} at ${short(commit)}`);
   } finally {

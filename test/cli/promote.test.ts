@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentSource } from '../../lib/model/load';
-import { otherGenerator, type RunningGenerator } from '../../lib/cli/promote';
+import { blocking, otherGenerator, type RunningGenerator } from '../../lib/cli/promote';
 import { renderAll, synth } from '../../lib/render/synth';
 import { removedAfterAll, runMain, runSpawned, sourcesKey, tempDir } from '../support/cli';
 import { writeEvidence } from '../support/evidence';
@@ -131,7 +131,7 @@ describe('npm run promote', () => {
     });
     const run = await promote('--from', partial);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`refused: staging is READY, not GO, at ${partial.slice(0, 12)} on evidence/staging/ at ${partial.slice(0, 12)}: runtime evidence is missing or does not match: RUNTIME `));
+    expect(run.stderr).toMatch(new RegExp(`refused: staging is READY, not GO, at ${partial.slice(0, 12)} on evidence/staging/ at ${partial.slice(0, 12)}: a blocking criterion waits for runtime evidence or warns: RUNTIME `));
     expect(run.stderr).toMatch(/promote: 1 reason\(s\)/);
     git('checkout', '-q', good, '--', 'evidence');
     await commit('staging evidence restored', () => undefined);
@@ -255,10 +255,42 @@ describe('npm run promote', () => {
       const run = await promote('--from', local);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`refused: ${local.slice(0, 12)} is not on origin/main: only a revision of the mainline, which staging has run, is promoted`);
+      // The environment's branch where the remote has it: behind it here, or not here at all (a
+      // fresh clone), would compare with the wrong revision and print the wrong push.
+      git('push', '-q', 'origin', 'main:refs/heads/production');
+      git('fetch', '-q', 'origin');
+      const before = git('rev-parse', 'refs/heads/production');
+      try {
+        git('update-ref', 'refs/heads/production', good);
+        const behind = await promote('--from', good, '--dry-run');
+        expect(behind.status).toBe(1);
+        expect(behind.stderr).toContain(`refused: the branch production (${good.slice(0, 12)}) is behind origin/production (${local.slice(0, 12)}), which another promotion moved: run git fetch origin production:production first`);
+        git('update-ref', '-d', 'refs/heads/production');
+        const missing = await promote('--from', good, '--dry-run');
+        expect(missing.status).toBe(1);
+        expect(missing.stderr).toContain('refused: origin/production exists but the branch production does not here: run git fetch origin production:production first');
+      } finally {
+        git('update-ref', 'refs/heads/production', before);
+      }
     } finally {
       git('remote', 'remove', 'origin');
       fs.rmSync(remote, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the reasons promote gives for a gate', () => {
+  it('names every blocking criterion that keeps READY from GO, warnings as well as runtime ones, and only blocking ones', () => {
+    const stdout = [
+      'staging (dist/staging): READY  [16 PASS, 0 FAIL, 2 WARN, 1 RUNTIME]',
+      '  PASS    blocking  TLS: the host under TLS',
+      '  WARN    blocking  Sealing: values sealed for the controller\'s certificate (fetched from the cluster)',
+      '           - the sealing certificate is a stand-in made by this project',
+      '  RUNTIME blocking  Load test: defined with the signed-off thresholds, and passed',
+      '  WARN    advisory  Something advisory: not blocking',
+    ].join('\n');
+    expect(blocking(stdout, ['RUNTIME', 'WARN'])).toBe(": WARN Sealing (the sealing certificate is a stand-in made by this project); RUNTIME Load test");
+    expect(blocking(stdout, ['FAIL'])).toBe('');
   });
 });
 
