@@ -166,3 +166,14 @@ export const DATABASE_ROLES_COMPONENT = 'database-roles';
 
 /** The libpq and postgres_exporter variables that name the user a container connects as. */
 export const DATABASE_USER_VARIABLES: readonly string[] = Object.freeze(['PGUSER', 'DATA_SOURCE_USER']);
+
+/**
+ * Said after a command that seals the database superuser's key again, as a shell comment: on a
+ * database that exists already, a new password must be set in the database first and a new name
+ * would lock the role Job out (POSTGRES_USER is read only when the database is created).
+ */
+export const SUPERUSER_RESEAL_NOTE: Readonly<Record<string, string>> = {
+  password: '# a database that exists already: set it there first, as docs/database-roles.md, "Passwords and rotation", says',
+  username: '# a database that exists already: seal its current name (< FILE), never a new one',
+};
+

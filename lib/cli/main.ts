@@ -317,10 +317,19 @@ async function certificateCommand(cx: Context, values: { env?: string; from?: st
   if (!fs.existsSync(valuesFile)) return;
   const { parseSealedValues } = await import('../model/sealed-values');
   const { values: sealed } = parseSealedValues(cx.shown(valuesFile), fs.readFileSync(valuesFile, 'utf8'));
+  // The database superuser's Secret (the environment file's database.credentialsSecret, in its
+  // namespace): on a database that exists already, its keys are not simply generated anew.
+  const { parse } = await import('yaml');
+  const { DATABASE_DEFAULTS } = await import('../model/defaults');
+  const { SUPERUSER_RESEAL_NOTE } = await import('../contract');
+  const file = parse(fs.readFileSync(path.join(cx.resolve(values.environments), `${environment}.yaml`), 'utf8')) as { namespace?: string; database?: { credentialsSecret?: string } } | null;
+  const superuser = `${file?.namespace}/${file?.database?.credentialsSecret ?? DATABASE_DEFAULTS.credentialsSecret}`;
   const stale = Object.entries(sealed).flatMap(([namespace, secrets]) =>
     Object.entries(secrets).flatMap(([name, entry]) =>
-      Object.entries(entry.data).filter(([, v]) => v.certificate !== written.fingerprint).map(([key, v]) =>
-        `npm run seal -- --env ${environment} --namespace ${namespace} --name ${name} --key ${key}${entry.scope && entry.scope !== 'strict' ? ` --scope ${entry.scope}` : ''} ${v.origin === 'generated' ? '--generate' : '< FILE-WITH-THE-VALUE'}`)));
+      Object.entries(entry.data).filter(([, v]) => v.certificate !== written.fingerprint).map(([key, v]) => {
+        const note = `${namespace}/${name}` === superuser ? SUPERUSER_RESEAL_NOTE[key] : undefined;
+        return `npm run seal -- --env ${environment} --namespace ${namespace} --name ${name} --key ${key}${entry.scope && entry.scope !== 'strict' ? ` --scope ${entry.scope}` : ''} ${v.origin === 'generated' ? '--generate' : '< FILE-WITH-THE-VALUE'}${note ? `  ${note}` : ''}`;
+      })));
   if (stale.length > 0) {
     cx.out(`${stale.length} sealed value(s) were sealed for another certificate; seal each again:`);
     for (const line of stale) cx.out(`  ${line}`);

@@ -171,6 +171,16 @@ export function blocking(stdout: string, statuses: readonly ('FAIL' | 'RUNTIME' 
 }
 
 /**
+ * Whether the local branch was last moved by promote from the remote's revision: a promotion (or a
+ * rollback) made here and not pushed yet, which its printed push completes.
+ */
+function unpushedPromotion(root: string, ref: string, remoteCommit: string): boolean {
+  const last = git(root, ['reflog', '-1', '--format=%gs', `refs/heads/${ref}`]);
+  const before = git(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${ref}@{1}`]);
+  return last.ok && last.out.startsWith('promote: ') && before.ok && before.out === remoteCommit;
+}
+
+/**
  * Promotes a revision to an environment, or says why not. Throws PromoteError when the command
  * line names no revision, or git cannot run; every refusal of the gate is in the result.
  */
@@ -212,9 +222,9 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const remoteRef = git(root, ['rev-parse', '--verify', '--quiet', `refs/remotes/${remote}/${ref}^{commit}`]);
   const localRef = git(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${ref}^{commit}`]);
   if (remoteRef.ok && !localRef.ok) refusals.push(`${remote}/${ref} exists but the branch ${ref} does not here: run git fetch ${remote} ${ref}:${ref} first (promote compares with it and moves it)`);
-  // Behind only: a branch moved here and not pushed yet (a rollback among them) is this clone's to push.
-  else if (remoteRef.ok && remoteRef.out !== localRef.out && git(root, ['merge-base', '--is-ancestor', localRef.out, remoteRef.out]).ok) {
-    refusals.push(`the branch ${ref} (${short(localRef.out)}) is behind ${remote}/${ref} (${short(remoteRef.out)}), which another promotion moved: run git fetch ${remote} ${ref}:${ref} first`);
+  else if (remoteRef.ok && remoteRef.out !== localRef.out && !unpushedPromotion(root, ref, remoteRef.out)) {
+    // Not a promotion of this clone waiting for its push (forward or back): the remote moved.
+    refusals.push(`the branch ${ref} (${short(localRef.out)}) is not ${remote}/${ref} (${short(remoteRef.out)}), and no promotion here moved it from there: another promotion or rollback moved the remote's; run git fetch ${remote} and git branch -f ${ref} ${remote}/${ref} first`);
   }
   const evidenceShown = options.evidence ? path.relative(options.cwd, options.evidence) || '.' : `evidence/${gate}/ at ${short(commit)}`;
   const committedEvidence = git(root, ['cat-file', '-e', `${commit}:evidence/${gate}`]).ok;

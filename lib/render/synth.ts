@@ -130,7 +130,7 @@ export function checkRemovals(check: RemovalCheck): void {
       path: '',
       message:
         `${check.environmentsDir}/${name}.yaml is gone, so synth would delete ${check.shownOut}/${name}/ and ${check.shownOut}/${ARGOCD_DIR}/gravl-${name}.yaml (with gravl-${name}-root.yaml); ` +
-        `once that is pushed, delete the Application in that cluster's Argo CD (argocd app delete gravl-${name}: it prunes every resource it deployed but the namespaces and the volumes; the root Application never prunes; docs/deploying.md, "Removing an environment"). ` +
+        `once that is merged, delete gravl-${name}-root and then gravl-${name} in that cluster's Argo CD, which prunes what it deployed but the namespaces and volumes (the root never prunes: docs/deploying.md, "Removing an environment"). ` +
         `If the environment is to go, confirm with: npm run synth -- --remove ${name}; otherwise restore ${check.environmentsDir}/${name}.yaml`,
     });
   }

@@ -264,7 +264,13 @@ describe('npm run promote', () => {
         git('update-ref', 'refs/heads/production', good);
         const behind = await promote('--from', good, '--dry-run');
         expect(behind.status).toBe(1);
-        expect(behind.stderr).toContain(`refused: the branch production (${good.slice(0, 12)}) is behind origin/production (${local.slice(0, 12)}), which another promotion moved: run git fetch origin production:production first`);
+        expect(behind.stderr).toContain(`refused: the branch production (${good.slice(0, 12)}) is not origin/production (${local.slice(0, 12)}), and no promotion here moved it from there: another promotion or rollback moved the remote's; run git fetch origin and git branch -f production origin/production first`);
+        // A rollback promote made here from the remote's revision, not pushed yet: its push completes it.
+        git('update-ref', 'refs/heads/production', local);
+        git('update-ref', '-m', `promote: production to ${good.slice(0, 12)}`, 'refs/heads/production', good, local);
+        const rolledBack = await promote('--from', good, '--dry-run');
+        expect(rolledBack.status, rolledBack.stderr).toBe(0);
+        expect(rolledBack.stdout).toContain(`production is at ${good.slice(0, 12)} already: nothing to move`);
         git('update-ref', '-d', 'refs/heads/production');
         const missing = await promote('--from', good, '--dry-run');
         expect(missing.status).toBe(1);

@@ -61,6 +61,10 @@ describe('the sealing certificate', () => {
     expect(written).toMatchObject({ provenance: 'fetched', fingerprint: certificateFingerprint(FIXTURE_CERT) });
     expect(run.stdout).toContain('8 sealed value(s) were sealed for another certificate; seal each again:');
     expect(run.stdout).toContain('npm run seal -- --env staging --namespace gravl-staging --name gravl-db-credentials --key password --generate');
+    // The superuser's keys say what a database that exists already needs instead.
+    expect(run.stdout).toContain('--name gravl-db-credentials --key password --generate  # a database that exists already: set it there first, as docs/database-roles.md, "Passwords and rotation", says');
+    expect(run.stdout).toContain('--name gravl-db-credentials --key username --generate  # a database that exists already: seal its current name (< FILE), never a new one');
+    expect(run.stdout).not.toMatch(/--name gravl-db-app --key password --generate {2}#/);
   });
 
   it('rejects a stand-in given as the controller\'s certificate', async () => {

@@ -232,6 +232,9 @@ describe('environment files', () => {
     expect(problemsOf({ qa: copied })).toEqual([expect.stringContaining('found "gravl-staging", expected "gravl-qa", the namespace of this environment\'s Gateway (Envoy Gateway labels its proxies with it)')]);
     const fixed = edit(copied, (doc) => doc.setIn(['edge', 'gateway', 'dataPlane', 'podLabels', 'gateway.envoyproxy.io/owning-gateway-namespace'], 'gravl-qa'));
     expect(problemsOf({ qa: fixed }).filter((p) => p.includes('owning-gateway'))).toEqual([]);
+    // During a migration (both) the Gateway serves too; behind ingress-nginx alone the label is not read.
+    expect(problemsOf({ qa: edit(copied, (doc) => doc.setIn(['edge', 'kind'], 'both')) }).filter((p) => p.includes('owning-gateway'))).toHaveLength(1);
+    expect(problemsOf({ qa: edit(copied, (doc) => doc.setIn(['edge', 'kind'], 'ingress')) }).filter((p) => p.includes('owning-gateway'))).toEqual([]);
   });
 
   it('rejects a cluster issuer the environment does not define', () => {

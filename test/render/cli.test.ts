@@ -176,7 +176,7 @@ describe('an environment whose file is gone', () => {
     expect(run.stderr).toContain('production.yaml is gone, so synth would delete');
     expect(run.stderr).toContain('/production/ and');
     expect(run.stderr).toContain('argocd/gravl-production.yaml');
-    expect(run.stderr).toContain("once that is pushed, delete the Application in that cluster's Argo CD (argocd app delete gravl-production: it prunes every resource it deployed but the namespaces and the volumes; the root Application never prunes");
+    expect(run.stderr).toContain("once that is merged, delete gravl-production-root and then gravl-production in that cluster's Argo CD, which prunes what it deployed but the namespaces and volumes (the root never prunes: docs/deploying.md, \"Removing an environment\")");
     expect(run.stderr).toContain('npm run synth -- --remove production');
     expect(run.stderr).toMatch(/synth: 1 problem\(s\); nothing was written/);
     expect(treeDigest(out)).toEqual(before);

@@ -15,7 +15,7 @@ import { LONG_RUNNING, POD_OWNERS, podSpecOf as podSpec, scaleOf } from '../insp
 import { SIGN_OFF } from '../../model/sign-off';
 import { databaseRoles, offsiteBackups } from './data-safety';
 import { EVIDENCE_FILES, type Evidence } from './evidence';
-import { credentials, sealCommand, sealedKeys, sealing, undeliverable } from './provenance';
+import { credentials, sealCommand, sealedKeys, sealing, SUPERUSER_ROTATION, superuserKeys, undeliverable } from './provenance';
 import { evidenceDir, imageScan, migrationsApplied, podsHealthy } from './runtime';
 import { edgeErrors, gracefulShutdown, metaMonitoring, recommendedLabels, scheduling } from './operability';
 import type { Subject } from './subject';
@@ -193,28 +193,6 @@ function tls(v: View): CriterionResult {
     }
   }
   return result('tls', 'TLS: the host under TLS from a defined issuer, HTTP redirected, HSTS as decided, no retired controller in production', problems, evidence);
-}
-
-/** What the superuser's keys need when they are due: its password the runbook's order (the database first). */
-const SUPERUSER_ROTATION = 'rotate it as docs/database-roles.md, "Passwords and rotation", says';
-
-/**
- * The keys of the PostgreSQL superuser's name and password (`namespace/secret/key`), as the
- * postgres StatefulSet reads them (POSTGRES_USER, POSTGRES_PASSWORD). The name is not rotated: the
- * server reads it only when it creates the database, and another name would lock the role Job out
- * of an existing one. The password is rotated in the database before it is sealed.
- */
-function superuserKeys(objects: readonly KubeObject[]): { name: Set<string>; password: Set<string> } {
-  const keys = { name: new Set<string>(), password: new Set<string>() };
-  for (const o of objects.filter((x) => x.kind === 'StatefulSet' && x.metadata.name === 'postgres')) {
-    for (const e of ((podSpec(o)?.containers ?? []) as Json[]).flatMap((c) => (c.env ?? []) as Json[])) {
-      const ref = e.valueFrom?.secretKeyRef;
-      if (!ref) continue;
-      if (e.name === 'POSTGRES_USER') keys.name.add(`${o.metadata.namespace}/${ref.name}/${ref.key}`);
-      if (e.name === 'POSTGRES_PASSWORD') keys.password.add(`${o.metadata.namespace}/${ref.name}/${ref.key}`);
-    }
-  }
-  return keys;
 }
 
 function secrets(v: View): CriterionResult {

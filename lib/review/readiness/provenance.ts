@@ -7,7 +7,8 @@
  */
 import { productionVerdict, type CriterionResult } from './result';
 import type { Subject } from './subject';
-import { CERTIFICATE_ANNOTATION, CERTIFICATE_PROVENANCE_ANNOTATION, CREDENTIAL_ANNOTATION_PREFIX, type KubeObject, ORIGIN_ANNOTATION_PREFIX, SEALED_ENVIRONMENT_ANNOTATION, SEALED_FOR_ANNOTATION_PREFIX } from '../../contract';
+import { CERTIFICATE_ANNOTATION, CERTIFICATE_PROVENANCE_ANNOTATION, CREDENTIAL_ANNOTATION_PREFIX, type KubeObject, ORIGIN_ANNOTATION_PREFIX, SEALED_ENVIRONMENT_ANNOTATION, SEALED_FOR_ANNOTATION_PREFIX, SUPERUSER_RESEAL_NOTE } from '../../contract';
+import { podSpecOf as podSpec } from '../inspect/workloads';
 
 type Json = Record<string, any>;
 
@@ -76,6 +77,28 @@ function environmentOf(subject: Subject, k: SealedKey): string {
   return k.object.metadata.annotations?.[SEALED_ENVIRONMENT_ANNOTATION] ?? subject.name;
 }
 
+/** What the superuser's keys need when they are due: its password the runbook's order (the database first). */
+export const SUPERUSER_ROTATION = 'rotate it as docs/database-roles.md, "Passwords and rotation", says';
+
+/**
+ * The keys of the PostgreSQL superuser's name and password (`namespace/secret/key`), as the
+ * postgres StatefulSet reads them (POSTGRES_USER, POSTGRES_PASSWORD). The name is not rotated: the
+ * server reads it only when it creates the database, and another name would lock the role Job out
+ * of an existing one. The password is rotated in the database before it is sealed.
+ */
+export function superuserKeys(objects: readonly KubeObject[]): { name: Set<string>; password: Set<string> } {
+  const keys = { name: new Set<string>(), password: new Set<string>() };
+  for (const o of objects.filter((x) => x.kind === 'StatefulSet' && x.metadata.name === 'postgres')) {
+    for (const e of ((podSpec(o)?.containers ?? []) as Json[]).flatMap((c) => (c.env ?? []) as Json[])) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (!ref) continue;
+      if (e.name === 'POSTGRES_USER') keys.name.add(`${o.metadata.namespace}/${ref.name}/${ref.key}`);
+      if (e.name === 'POSTGRES_PASSWORD') keys.password.add(`${o.metadata.namespace}/${ref.name}/${ref.key}`);
+    }
+  }
+  return keys;
+}
+
 /** Every sealed value can be unsealed by the cluster's controller: its certificate, and each value sealed for it. */
 export function sealing(subject: Subject): CriterionResult {
   const title = 'Sealing: values sealed for the controller\'s certificate (fetched from the cluster)';
@@ -99,7 +122,12 @@ export function sealing(subject: Subject): CriterionResult {
     // Fetching the controller's certificate changes the current one: every value is sealed again.
     const reseal = provenance === 'fetched' && certificates.size === 1 ? stale : keyed;
     if (provenance !== 'fetched' || certificates.size > 1) fix.push(`npm run seal -- --fetch-cert --env ${env}`);
-    for (const k of reseal) fix.push(sealCommand(environmentOf(subject, k), k));
+    const superuser = superuserKeys(subject.objects);
+    for (const k of reseal) {
+      const at = `${k.namespace}/${k.name}/${k.key}`;
+      const note = superuser.name.has(at) ? SUPERUSER_RESEAL_NOTE.username : superuser.password.has(at) ? SUPERUSER_RESEAL_NOTE.password : undefined;
+      fix.push(`${sealCommand(environmentOf(subject, k), k)}${note ? `  ${note}` : ''}`);
+    }
   }
   return productionVerdict(subject, 'sealing', title, problems, [`${secrets.length} SealedSecret(s) for certificate ${certificate} (${provenance}); all ${keyed.length} value(s) sealed for it`], fix);
 }

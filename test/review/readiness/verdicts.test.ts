@@ -70,7 +70,7 @@ describe('the committed output', () => {
       'npm run seal -- --fetch-cert --env production',
       'npm run seal -- --env production --namespace gravl-monitoring --name alertmanager-receivers --key slack-webhook-url < FILE-WITH-THE-VALUE',
       'npm run seal -- --env production --namespace gravl-monitoring --name alertmanager-receivers --key smtp-password < FILE-WITH-THE-VALUE',
-      'npm run seal -- --env production --namespace gravl-prod --name gravl-db-credentials --key password --generate',
+      'npm run seal -- --env production --namespace gravl-prod --name gravl-db-credentials --key password --generate  # a database that exists already: set it there first',
     ]) expect(ready).toContain(command);
     const go = text.slice(text.indexOf('reach **GO**'), text.indexOf('## Network'));
     expect(go).toContain('kubectl -n gravl-prod logs job/load-test > evidence/production/k6.log');

@@ -191,7 +191,9 @@ describe.concurrent('fetch-offsite.sh against a real S3 API (s3rver) with the AW
   });
 
   it('fetches the dump BACKUP_FILE names instead of the newest, and refuses a name that is not off-site with its checksum', async ({ expect }) => {
-    const dir = localDumps([stamp(20), stamp(21)]);
+    const dir = localDumps([stamp(20), stamp(21), stamp(22)]);
+    // An interrupted copy: the dump off-site without its checksum.
+    fs.rmSync(path.join(dir, `${stamp(22)}.sha256`));
     await seed(dir, 'named');
     const into = path.join(temp('s3-fetch'), 'offsite');
     const named = await runScript('fetch-offsite.sh', { BACKUP_DIR: into, BACKUP_S3_URI: `s3://${BUCKET}/named`, BACKUP_FILE: stamp(20) });
@@ -199,9 +201,9 @@ describe.concurrent('fetch-offsite.sh against a real S3 API (s3rver) with the AW
     expect(named.stdout).toContain(`off-site dump named by BACKUP_FILE: s3://${BUCKET}/named/${stamp(20)}`);
     expect(fs.readdirSync(into).sort()).toEqual([stamp(20), `${stamp(20)}.sha256`]);
     expect(named.stdout).toContain('checksum verified');
-    const absent = await runScript('fetch-offsite.sh', { BACKUP_DIR: temp('s3-fetch'), BACKUP_S3_URI: `s3://${BUCKET}/named`, BACKUP_FILE: stamp(19) });
-    expect(absent.status).toBe(1);
-    expect(absent.stderr).toContain(`BACKUP_FILE: ${stamp(19)} is not in s3://${BUCKET}/named/ with its checksum (the newest there is ${stamp(21)})`);
+    const interrupted = await runScript('fetch-offsite.sh', { BACKUP_DIR: temp('s3-fetch'), BACKUP_S3_URI: `s3://${BUCKET}/named`, BACKUP_FILE: stamp(22) });
+    expect(interrupted.status).toBe(1);
+    expect(interrupted.stderr).toContain(`BACKUP_FILE: ${stamp(22)} is not in s3://${BUCKET}/named/ with its checksum (the newest there is ${stamp(21)})`);
     // Not a dump's name: refused before the bucket is asked.
     const traversal = await runScript('fetch-offsite.sh', { BACKUP_DIR: temp('s3-fetch'), BACKUP_S3_URI: `s3://${BUCKET}/named`, BACKUP_FILE: `../${stamp(20)}` });
     expect(traversal.status).toBe(1);
