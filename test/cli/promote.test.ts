@@ -268,9 +268,16 @@ describe('npm run promote', () => {
         // A rollback promote made here from the remote's revision, not pushed yet: its push completes it.
         git('update-ref', 'refs/heads/production', local);
         git('update-ref', '-m', `promote: production to ${good.slice(0, 12)}`, 'refs/heads/production', good, local);
-        const rolledBack = await promote('--from', good, '--dry-run');
-        expect(rolledBack.status, rolledBack.stderr).toBe(0);
-        expect(rolledBack.stdout).toContain(`production is at ${good.slice(0, 12)} already: nothing to move`);
+        // (A change in the working tree stops it before anything is rendered: only the branch is judged here.)
+        fs.writeFileSync(path.join(repo, 'notes.txt'), 'draft\n');
+        try {
+          const rolledBack = await promote('--from', good, '--dry-run');
+          expect(rolledBack.stderr).toContain('refused: the working tree has uncommitted changes (notes.txt)');
+          expect(rolledBack.stderr).not.toContain('origin/production');
+          expect(rolledBack.stderr).toMatch(/promote: 1 reason\(s\)/);
+        } finally {
+          fs.rmSync(path.join(repo, 'notes.txt'));
+        }
         git('update-ref', '-d', 'refs/heads/production');
         const missing = await promote('--from', good, '--dry-run');
         expect(missing.status).toBe(1);
