@@ -478,12 +478,6 @@ const COMMANDS: Record<string, (cx: Context, args: Parsed) => Promise<number | v
 };
 
 /**
- * Runs one command line (`argv` without the program: `['synth', '--out', 'dist']`) and returns its
- * exit code: 0 done; 1 a problem in the input, or a result that calls for it (diff --exit-code,
- * readiness NO-GO, a refused promote); 2 a wrong command line; 3 READY. Every problem is printed on
- * stderr as one line per problem, never a stack trace (GRAVL_DEBUG=1 prints the error whole).
- */
-/**
  * npm's own settings among the commands' option names: a user's .npmrc sets them as well, so only
  * npm's --dry-run, set to true, is taken for the command's (a .npmrc that always dry-runs is
  * nobody's); a lost --scope, --key or --name leaves seal refusing or sealing strictly.
@@ -522,6 +516,12 @@ export function userFolder(argv: readonly string[], cwd: string, env: NodeJS.Pro
   return cwd;
 }
 
+/**
+ * Runs one command line (`argv` without the program: `['synth', '--out', 'dist']`) and returns its
+ * exit code: 0 done; 1 a problem in the input, or a result that calls for it (diff --exit-code,
+ * readiness NO-GO, a refused promote); 2 a wrong command line; 3 READY. Every problem is printed on
+ * stderr as one line per problem, never a stack trace (GRAVL_DEBUG=1 prints the error whole).
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout(programUsage());
