@@ -177,3 +177,13 @@ export const SUPERUSER_RESEAL_NOTE: Readonly<Record<string, string>> = {
   username: '# a database that exists already: seal its current name (< FILE), never a new one',
 };
 
+/**
+ * The ports an edge's data-plane pods listen on, as NetworkPolicies see them (after the Service's
+ * translation): Envoy Gateway runs its proxies unprivileged and moves a listener port below 1024 up
+ * by 10000 in the container (80 -> 10080, 443 -> 10443); ingress-nginx binds 80 and 443 themselves.
+ */
+export const DATA_PLANE_PORTS = {
+  gateway: { http: 10080, https: 10443 },
+  ingress: { http: 80, https: 443 },
+} as const;
+

@@ -85,7 +85,7 @@ export class GravlEnvironment {
       host: spec.host,
       backend: backend.api,
       release: spec.backend.image,
-      edge: backend.edge.dataPlanes,
+      edge: backend.edge.servers,
     });
     const monitoring = new Monitoring(app, 'Monitoring', {
       charts: { monitoring: charts.chart('monitoring'), nodeAgents: charts.chart('node-agents') },

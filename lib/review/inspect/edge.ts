@@ -5,7 +5,7 @@
  */
 import { isRecord } from '../../model/json';
 import type { NetPod } from './network-policy';
-import { DATA_PLANE_ANNOTATION, type KubeObject, parseDataPlane } from '../../contract';
+import { DATA_PLANE_ANNOTATION, DATA_PLANE_PORTS, EDGE_SCRAPE, type KubeObject, parseDataPlane } from '../../contract';
 
 /** The objects that take the host's traffic in: Gateways and Ingresses. */
 export function edgeObjects(objects: readonly KubeObject[]): KubeObject[] {
@@ -13,13 +13,15 @@ export function edgeObjects(objects: readonly KubeObject[]): KubeObject[] {
 }
 
 /**
- * One pod of each edge's data plane, as NetworkPolicies see it (80 `http` and 443 `https`), at
+ * One pod of each edge's data plane, as NetworkPolicies see it (its `http` and `https` ports,
+ * DATA_PLANE_PORTS: Envoy Gateway's proxies listen on 10080 and 10443; and its metrics port), at
  * 10.244.0.5x: never an address `podsFromObjects` gives. Edges without the annotation have none.
  */
 export function edgeDataPlanes(objects: readonly KubeObject[]): Array<{ readonly edge: KubeObject; readonly pod: NetPod }> {
   return edgeObjects(objects).flatMap((edge, i) => {
     const pods = parseDataPlane(edge.metadata.annotations?.[DATA_PLANE_ANNOTATION]);
     if (!pods) return [];
+    const kind = edge.kind === 'Gateway' ? 'gateway' : 'ingress';
     const pod: NetPod = {
       kind: 'pod',
       name: `${edge.kind.toLowerCase()}-data-plane`,
@@ -27,8 +29,10 @@ export function edgeDataPlanes(objects: readonly KubeObject[]): Array<{ readonly
       labels: { ...pods.podLabels },
       ip: `10.244.0.${50 + i}`,
       ports: [
-        { name: 'http', port: 80, protocol: 'TCP' },
-        { name: 'https', port: 443, protocol: 'TCP' },
+        { name: 'http', port: DATA_PLANE_PORTS[kind].http, protocol: 'TCP' },
+        { name: 'https', port: DATA_PLANE_PORTS[kind].https, protocol: 'TCP' },
+        // Where Prometheus scrapes it: the network picture shows that flow too.
+        { name: 'metrics', port: EDGE_SCRAPE[kind].port, protocol: 'TCP' },
       ],
     };
     return [{ edge, pod }];

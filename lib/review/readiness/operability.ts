@@ -80,7 +80,9 @@ export function metaMonitoring(v: Subject): CriterionResult {
   // TargetDown for every scrape job, including a job with no target at all.
   const jobs = ((prometheus.scrape_configs ?? []) as Json[]).map((j) => String(j.job_name));
   const targetDown = String(rules.get('TargetDown')?.expr ?? '');
-  const unwatched = jobs.filter((job) => !targetDown.includes(`absent(up{job="${job}"})`) || !new RegExp(`up\\{job=~"[^"]*\\b${job.replace(/[-.]/g, '\\$&')}\\b`).test(targetDown));
+  // absent(up{job="<job>"}), or narrowed to its namespace (absent(up{job="<job>", namespace="..."})).
+  const escaped = (job: string) => job.replace(/[-.]/g, '\\$&');
+  const unwatched = jobs.filter((job) => !new RegExp(`absent\\(up\\{job="${escaped(job)}"(, namespace="[^"]+")?\\}\\)`).test(targetDown) || !new RegExp(`up\\{job=~"[^"]*\\b${escaped(job)}\\b`).test(targetDown));
   if (!targetDown) problems.push('no TargetDown alert');
   else if (unwatched.length) problems.push(`TargetDown does not watch the scrape job(s) ${unwatched.join(', ')} (down, or without any target)`);
   else evidence.push(`TargetDown watches all ${jobs.length} scrape jobs: ${jobs.join(', ')}`);

@@ -53,7 +53,16 @@ function unfinished(o: KubeObject): string | undefined {
 export function rolloutCommand(subject: Subject): string {
   const dir = `${evidenceDir(subject.name)}/${EVIDENCE_FILES.rollout}`;
   const workloads = subject.objects.filter((o) => LONG_RUNNING.includes(o.kind));
-  return `mkdir -p ${dir} && for w in ${workloads.map((o) => `${o.metadata.namespace}/${o.kind.toLowerCase()}/${o.metadata.name}`).join(' ')}; do ns="\${w%%/*}"; r="\${w#*/}"; kubectl -n "$ns" rollout status "$r" --timeout=5m && kubectl -n "$ns" get "$r" -o json > "${dir}/$ns.\${r%%/*}.\${r#*/}.json" || exit 1; done`;
+  // In a subshell: the first rollout that fails stops the loop, not the shell it was pasted into.
+  return `mkdir -p ${dir} && (for w in ${workloads.map((o) => `${o.metadata.namespace}/${o.kind.toLowerCase()}/${o.metadata.name}`).join(' ')}; do ns="\${w%%/*}"; r="\${w#*/}"; kubectl -n "$ns" rollout status "$r" --timeout=5m && kubectl -n "$ns" get "$r" -o json > "${dir}/$ns.\${r%%/*}.\${r#*/}.json" || exit 1; done)`;
+}
+
+/**
+ * Waits, in a shell, until a Job has ended, completed or failed: `kubectl wait` takes one
+ * condition, so a Job that failed would hold it until its timeout. The Job's own deadline ends it.
+ */
+export function waitForJobEnd(namespace: string | undefined, job: string): string {
+  return `until kubectl -n ${namespace} get job/${job} -o jsonpath='{.status.conditions[?(@.status=="True")].type}' | grep -qE 'Complete|Failed'; do sleep 10; done`;
 }
 
 /** Every Deployment, StatefulSet and DaemonSet rolled out, running the rendered images. */
@@ -96,7 +105,8 @@ export function migrationsApplied(subject: Subject): CriterionResult {
   const job = subject.objects.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('backend-migrate'));
   if (!job) return { ...base, status: 'FAIL', evidence: ['no migration Job (backend-migrate-<version>) in the output'] };
   const ns = job.metadata.namespace;
-  const command = `mkdir -p ${evidenceDir(subject.name)} && kubectl -n ${ns} wait --for=condition=complete --timeout=10m job/${job.metadata.name} && kubectl -n ${ns} get job ${job.metadata.name} -o json > ${evidenceDir(subject.name)}/${EVIDENCE_FILES.migrations}`;
+  // Its status either way: a failed migration is evidence too, judged FAIL with its reason.
+  const command = `mkdir -p ${evidenceDir(subject.name)} && ${waitForJobEnd(ns, job.metadata.name)}; kubectl -n ${ns} get job ${job.metadata.name} -o json > ${evidenceDir(subject.name)}/${EVIDENCE_FILES.migrations}`;
   const errors = errorsOf(subject.evidence, 'migrations');
   if (errors.length) return { ...base, status: 'FAIL', evidence: errors, command };
   const seen = subject.evidence?.migrations;

@@ -21,11 +21,12 @@ import type { EnvironmentFile, Resources } from '../../model/schema';
 import { selectorLabels } from '../../kit/labels';
 import { SIGN_OFF } from '../../model/sign-off';
 import type { NetworkPolicies } from '../../kit/network/network-policies';
-import { internet, type ForeignPods } from '../../kit/network/peers';
+import { internet } from '../../kit/network/peers';
 import { resourceRequirements, scratchMounts, scratchVolumes } from '../../kit/pod';
 import type { ServiceDeployment } from '../../kit/service-deployment';
 import { PROJECT_ROOT } from '../../kit/project-root';
-import { LOAD_TEST_OPTIONS_PREFIX, PUBLIC_DURATION_METRIC, PUBLIC_REQUESTS_METRIC } from '../../contract';
+import { DATA_PLANE_PORTS, LOAD_TEST_OPTIONS_PREFIX, PUBLIC_DURATION_METRIC, PUBLIC_REQUESTS_METRIC } from '../../contract';
+import type { EdgeServer } from '../backend';
 
 const SCRATCH = [{ name: 'tmp', mountPath: '/tmp' }];
 
@@ -114,6 +115,9 @@ export function loadTestOptions(profile: LoadProfile): Record<string, unknown> {
       metrics: { executor: 'constant-vus', exec: 'scrape', vus: 1, duration: total, tags: { scope: 'internal' } },
     },
     thresholds: LOAD_TEST_THRESHOLDS,
+    // The statistics k6 writes into the summary handleSummary prints: its default stops at p(95),
+    // and readiness judges p(99) from that summary.
+    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
     // Only the status is checked: bodies are not kept, which keeps hundreds of users in little memory.
     discardResponseBodies: true,
     ...((profile.verifiableCertificate ?? true) ? {} : { insecureSkipTLSVerify: true }),
@@ -138,8 +142,8 @@ export interface LoadTestProps {
   readonly backend: ServiceDeployment;
   /** The backend image the environment runs: the release a run measures, named in its summary. */
   readonly release: string;
-  /** The data planes of the edge: a cluster routes its own public address straight to them. */
-  readonly edge: readonly ForeignPods[];
+  /** The data planes of the edge, by implementation: a cluster routes its own public address straight to their pods. */
+  readonly edge: readonly EdgeServer[];
 }
 
 /** The `k6` user of the grafana/k6 image. */
@@ -186,7 +190,7 @@ export class LoadTest extends Construct {
     // Through the public entry point, as users arrive (a cluster may route its own load balancer's
     // address straight to the edge's pods), and to the metrics port inside the cluster.
     job.allowTo(internet(`https://${props.host}`), 443);
-    for (const dataPlane of props.edge) job.allowTo(dataPlane, 443);
+    for (const server of props.edge) job.allowTo(server.pods, DATA_PLANE_PORTS[server.kind].https);
     job.allowTo(props.backend, 'metrics');
   }
 }

@@ -149,6 +149,16 @@ export function scrapeJobNames(edges: readonly EdgeScrapeKind[] = []): string[] 
   return [...Object.values(SCRAPE_JOBS), ...edges.map((e) => EDGE_SCRAPE[e].job)];
 }
 
+/**
+ * The selector of TargetDown's absent() term for a job: the jobs of the application's namespace
+ * name it, so that the alert carries the namespace the inhibitions of BackendDown and PostgresDown
+ * match on (absent() takes its labels from the selector's equalities).
+ */
+function absentSelector(job: string, namespace?: string): string {
+  return namespace && APP_NAMESPACE_JOBS.includes(job) ? `job="${job}", namespace="${namespace}"` : `job="${job}"`;
+}
+const APP_NAMESPACE_JOBS: readonly string[] = [SCRAPE_JOBS.backend, SCRAPE_JOBS.postgresExporter];
+
 /** "1%", "0.5%": a ratio as people read it. */
 export function percent(ratio: number): string {
   return `${Number((ratio * 100).toFixed(4))}%`;
@@ -476,7 +486,7 @@ function metaRules(o: ResolvedOptions): AlertRule[] {
       'TargetDown',
       'warning',
       '5m',
-      [`up{job=~"${oneOf(jobs)}"} == 0`, ...jobs.flatMap((job) => ['or', `absent(up{job="${job}"})`])].join('\n'),
+      [`up{job=~"${oneOf(jobs)}"} == 0`, ...jobs.flatMap((job) => ['or', `absent(up{${absentSelector(job, o.namespace)}})`])].join('\n'),
       'Scrape target {{ $labels.job }} {{ $labels.instance }} is down',
       'Prometheus cannot scrape {{ $labels.job }} {{ $labels.instance }} (or finds no target of that job at all) for 5 minutes: the alerts that read its metrics cannot fire.',
       'Open Prometheus\'s Targets page for the scrape error; check the pod (kubectl get pods -A -o wide | grep {{ $labels.job }}) and the NetworkPolicy that admits Prometheus on its metrics port.',

@@ -15,7 +15,7 @@ describe('npm run readiness', () => {
     expect(run.status, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/^production \(dist\/production\): NO-GO {2}\[15 PASS, 5 FAIL, 0 WARN, 4 RUNTIME\]$/m);
     expect(run.stdout).toMatch(/^staging \(dist\/staging\): READY {2}\[16 PASS, 0 FAIL, 4 WARN, 4 RUNTIME\]$/m);
-    expect(run.stdout).toMatch(/collect: mkdir -p evidence\/staging\/rollout && for w in .*gravl-staging\/deployment\/backend.* rollout status/);
+    expect(run.stdout).toMatch(/collect: mkdir -p evidence\/staging\/rollout && \(for w in .*gravl-staging\/deployment\/backend.* rollout status/);
     const staging = await runMain(['readiness', 'dist/staging', '--date', '2026-12-01']);
     expect(staging.status).toBe(3);
   });

@@ -163,7 +163,7 @@ describe('readiness', () => {
     expectFails(judge(copy('staging'), 'staging', { k6Summary: summary(6.98, 0, 'https://staging.gravl.app', 119.6, 'registry.gravl.app/gravl/backend:0.0.1') }), 'load-test', /a run of release registry.gravl.app\/gravl\/backend:0.0.1, not the rendered .*: it does not count/);
   });
 
-  it('fails the load test when the public traffic is paced by waiting users, or arrives at 100 requests a second or fewer', () => {
+  it('fails the load test when the public traffic is paced by waiting users, arrives at 100 requests a second or fewer, or its summary would not hold p(99)', () => {
     const options = (files: ReturnType<typeof copy>) => {
       const script = find(files, 'ConfigMap', 'load-test-script');
       const [first, ...rest] = (script.data['load-test.js'] as string).split('\n');
@@ -180,6 +180,12 @@ describe('readiness', () => {
     s.parsed.scenarios.public.rate = 100;
     s.write();
     expectFails(judge(slow), 'load-test', /peaks at 100 requests a second, not more than the signed-off 100/);
+    // k6's default summary stops at p(95): a script that does not ask for p(99) never shows it.
+    const stock = copy('staging');
+    const t = options(stock);
+    delete t.parsed.summaryTrendStats;
+    t.write();
+    expectFails(judge(stock), 'load-test', /summaryTrendStats null lacks p\(95\) and p\(99\): k6's summary of a real run would not hold the latency judged/);
   });
 
   it('fails the production load test at a constant rate: it must ramp for the HPA to scale', () => {

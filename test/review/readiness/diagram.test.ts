@@ -26,6 +26,10 @@ describe.each(renderCommitted().map((e) => [e.name, e] as const))('the %s networ
       `${key(app, 'postgres_backup')} -->|5432| ${key(app, 'postgres')}`,
       `gravl_monitoring_prometheus -->|3001| ${key(app, 'backend')}`,
       'gravl_node_agents_alloy -->|3100| gravl_monitoring_loki',
+      // Prometheus scrapes the edge's proxies; the load test may reach them in-cluster, on the
+      // port Envoy Gateway's proxies listen on for 443.
+      'gravl_monitoring_prometheus -->|19001| edge_Gateway',
+      `${key(app, 'load_test')} -->|10443| edge_Gateway`,
     ]) {
       expect(drawn).toContain(edge);
     }

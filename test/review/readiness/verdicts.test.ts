@@ -74,6 +74,11 @@ describe('the committed output', () => {
     ]) expect(ready).toContain(command);
     const go = text.slice(text.indexOf('reach **GO**'), text.indexOf('## Network'));
     expect(go).toContain('kubectl -n gravl-prod logs job/load-test > evidence/production/k6.log');
+    // Until the Job ends either way (kubectl wait takes one condition: a failed run would hold it to its timeout),
+    // and the rollouts in a subshell, so that a failed one does not close the shell they are pasted into.
+    expect(go).toContain(`until kubectl -n gravl-prod get job/load-test -o jsonpath='{.status.conditions[?(@.status=="True")].type}' | grep -qE 'Complete|Failed'; do sleep 10; done; kubectl -n gravl-prod logs job/load-test`);
+    expect(go).toMatch(/&& \(for w in .*\|\| exit 1; done\)/);
+    expect(go).not.toContain('--for=condition=complete');
     const tag = committedTag('production', 'backend');
     expect(go).toContain(`trivy image --format json --output evidence/production/trivy/backend-${tag}.json registry.gravl.app/gravl/backend:${tag}@sha256:`);
     expect(go).toContain('npm run readiness -- dist/production --evidence evidence/production');

@@ -24,6 +24,8 @@ describe.each(['staging', 'production'])('the %s load test', (name) => {
     });
     // No latency threshold over every request: the internal scrape stays out of it.
     expect(options.thresholds.http_req_duration).toBeUndefined();
+    // The summary readiness judges holds both percentiles (k6's default stops at p(95)).
+    expect(options.summaryTrendStats).toEqual(expect.arrayContaining(['p(95)', 'p(99)']));
   });
 
   it('sends the public traffic at an arrival rate above 100 requests a second, and the internal scrape beside it, tagged apart', () => {

@@ -62,7 +62,8 @@ const latency = (cumulative: Readonly<Record<string, number>>) =>
 
 /** Every fixed scrape job, and one target of it as Prometheus labels it. */
 const ALL_JOBS = ['prometheus', 'alertmanager', 'backend', 'postgres-exporter', 'kube-state-metrics', 'node-exporter', 'kubelet', 'cadvisor', 'grafana', 'loki', 'cert-manager', 'alloy'];
-const target = (job: string) => ({ job, instance: `10.0.1.${ALL_JOBS.indexOf(job) + 10}:9000`, pod: `${job}-0` });
+/** A scraped target's labels as the relabelling writes them: the application's jobs carry its namespace. */
+const target = (job: string) => ({ job, instance: `10.0.1.${ALL_JOBS.indexOf(job) + 10}:9000`, pod: `${job}-0`, ...(['backend', 'postgres-exporter'].includes(job) ? { namespace: NS } : {}) });
 
 /** The edge's 5xx share for the host, per edge implementation. */
 function edgeCases(): Case[] {
@@ -489,6 +490,13 @@ const CASES: readonly Case[] = [
     series: ALL_JOBS.filter((job) => job !== 'loki').map((job) => ['up', target(job), '1x15'] as const),
     at: '10m',
     fires: [{ job: 'loki', severity: 'warning' }],
+  },
+  {
+    alert: 'TargetDown',
+    name: "names the namespace of a job of the application's with no target, as BackendDown's inhibition matches on",
+    series: ALL_JOBS.filter((job) => job !== 'backend').map((job) => ['up', target(job), '1x15'] as const),
+    at: '10m',
+    fires: [{ job: 'backend', namespace: NS, severity: 'warning' }],
   },
   {
     alert: 'TargetDown',

@@ -96,9 +96,11 @@ describe('alert rules file', () => {
 
   it('watches every scrape job with TargetDown, the edge jobs included', () => {
     const expr = alertRules({ namespace: 'gravl-prod', host: 'gravl.app', edges: ['gateway'] }).groups.flatMap((g) => g.rules).find((r) => r.alert === 'TargetDown')!.expr;
-    for (const job of ['prometheus', 'alertmanager', 'backend', 'postgres-exporter', 'kube-state-metrics', 'node-exporter', 'kubelet', 'cadvisor', 'grafana', 'loki', 'cert-manager', 'alloy', 'edge-gateway']) {
+    for (const job of ['prometheus', 'alertmanager', 'kube-state-metrics', 'node-exporter', 'kubelet', 'cadvisor', 'grafana', 'loki', 'cert-manager', 'alloy', 'edge-gateway']) {
       expect(expr, job).toContain(`absent(up{job="${job}"})`);
     }
+    // The application's jobs with its namespace, which the inhibitions of BackendDown and PostgresDown match on.
+    for (const job of ['backend', 'postgres-exporter']) expect(expr, job).toContain(`absent(up{job="${job}", namespace="gravl-prod"})`);
   });
 
   it('rejects an edge kind it does not know, naming the field, as a programming error', () => {
