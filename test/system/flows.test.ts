@@ -49,6 +49,8 @@ const ALLOWED: readonly Row[] = [
   ['load-test', 'internet', 443],
   // Envoy Gateway's proxies listen on 10443 for the listener on 443 (DATA_PLANE_PORTS).
   ['load-test', 'edge', 10443],
+  // Its stats, on Envoy Gateway's stock metrics port.
+  ['prometheus', 'edge', 19001],
   ['load-test', 'backend', 3001],
   // Machines NetworkPolicies can name only by address: the nodes and the API server.
   ['prometheus', 'node', 10250],
@@ -118,7 +120,7 @@ describe.each(renderCommitted().map((env) => [env.name, env] as const))('%s', (_
   const cluster = file.cluster as { nodeAddresses: string[]; apiServer: { addresses: string[]; ports: number[] } };
   // The edge's data plane as the environment file describes it (Envoy Gateway's proxies of this Gateway).
   const dataPlane = file.edge.gateway.dataPlane as { namespace: string; podLabels: Record<string, string> };
-  const edgePod: NetPod = { kind: 'pod', name: 'envoy-gravl', namespace: dataPlane.namespace, labels: dataPlane.podLabels, ip: '10.244.0.21', ports: [{ port: 10080, protocol: 'TCP' }, { port: 10443, protocol: 'TCP' }] };
+  const edgePod: NetPod = { kind: 'pod', name: 'envoy-gravl', namespace: dataPlane.namespace, labels: dataPlane.podLabels, ip: '10.244.0.21', ports: [{ port: 10080, protocol: 'TCP' }, { port: 10443, protocol: 'TCP' }, { port: 19001, protocol: 'TCP' }] };
   const otherGateway: NetPod = { ...edgePod, name: 'envoy-other', labels: { ...dataPlane.podLabels, 'gateway.envoyproxy.io/owning-gateway-name': 'other' }, ip: '10.244.0.22' };
   /** The tenth address of a block such as 10.0.0.0/24. */
   const hostIn = (cidr: string) => cidr.replace(/\.\d+\/\d+$/, '.10');

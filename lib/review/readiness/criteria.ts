@@ -285,7 +285,7 @@ function loadTest(v: View): CriterionResult {
     return {
       id: 'load-test', title, blocking: true, status: 'RUNTIME', evidence: [defined, `not run yet: judged from a real run's log (${dir}/${EVIDENCE_FILES.k6})`],
       // Its log either way: a run that failed its thresholds still prints its summary, judged FAIL.
-      command: `mkdir -p ${dir} && kubectl apply -f ${v.input.location}/manual/load-test.k8s.yaml && ${waitForJobEnd(ns, 'load-test')}; kubectl -n ${ns} logs job/load-test > ${dir}/${EVIDENCE_FILES.k6}`,
+      command: `mkdir -p ${dir} && kubectl apply -f ${v.input.location}/manual/load-test.k8s.yaml && ${waitForJobEnd(ns, 'load-test')} && kubectl -n ${ns} logs job/load-test > ${dir}/${EVIDENCE_FILES.k6}`,
     };
   }
   const ranAgainst = summary.gravl?.apiUrl;

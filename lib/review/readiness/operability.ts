@@ -80,9 +80,15 @@ export function metaMonitoring(v: Subject): CriterionResult {
   // TargetDown for every scrape job, including a job with no target at all.
   const jobs = ((prometheus.scrape_configs ?? []) as Json[]).map((j) => String(j.job_name));
   const targetDown = String(rules.get('TargetDown')?.expr ?? '');
-  // absent(up{job="<job>"}), or narrowed to its namespace (absent(up{job="<job>", namespace="..."})).
+  // absent(up{job="<job>"}), or narrowed to a namespace the job discovers (absent(up{job="<job>", namespace="..."})):
+  // another namespace would find no target there, and fire for ever.
   const escaped = (job: string) => job.replace(/[-.]/g, '\\$&');
-  const unwatched = jobs.filter((job) => !new RegExp(`absent\\(up\\{job="${escaped(job)}"(, namespace="[^"]+")?\\}\\)`).test(targetDown) || !new RegExp(`up\\{job=~"[^"]*\\b${escaped(job)}\\b`).test(targetDown));
+  const discovers = (job: string) => ((prometheus.scrape_configs ?? []) as Json[]).filter((j) => j.job_name === job).flatMap((j) => ((j.kubernetes_sd_configs ?? []) as Json[]).flatMap((c) => (c.namespaces?.names ?? []) as string[]));
+  const absentWatched = (job: string) => {
+    const m = new RegExp(`absent\\(up\\{job="${escaped(job)}"(?:, namespace="([^"]+)")?\\}\\)`).exec(targetDown);
+    return m !== null && (m[1] === undefined || discovers(job).includes(m[1]));
+  };
+  const unwatched = jobs.filter((job) => !absentWatched(job) || !new RegExp(`up\\{job=~"[^"]*\\b${escaped(job)}\\b`).test(targetDown));
   if (!targetDown) problems.push('no TargetDown alert');
   else if (unwatched.length) problems.push(`TargetDown does not watch the scrape job(s) ${unwatched.join(', ')} (down, or without any target)`);
   else evidence.push(`TargetDown watches all ${jobs.length} scrape jobs: ${jobs.join(', ')}`);

@@ -58,11 +58,13 @@ export function rolloutCommand(subject: Subject): string {
 }
 
 /**
- * Waits, in a shell, until a Job has ended, completed or failed: `kubectl wait` takes one
- * condition, so a Job that failed would hold it until its timeout. The Job's own deadline ends it.
+ * Waits, in a shell, until a Job has ended, completed or failed (`kubectl wait` takes one
+ * condition, so a Job that failed would hold it until its timeout; the Job's own deadline ends
+ * it), and fails at once where kubectl cannot read the Job (not there yet, another context): in
+ * a subshell, so that `exit` leaves only the wait. Chain what follows with &&.
  */
 export function waitForJobEnd(namespace: string | undefined, job: string): string {
-  return `until kubectl -n ${namespace} get job/${job} -o jsonpath='{.status.conditions[?(@.status=="True")].type}' | grep -qE 'Complete|Failed'; do sleep 10; done`;
+  return `(while :; do s=$(kubectl -n ${namespace} get job/${job} -o jsonpath='{.status.conditions[?(@.status=="True")].type}') || exit 1; case "$s" in *Complete*|*Failed*) exit 0 ;; esac; sleep 10; done)`;
 }
 
 /** Every Deployment, StatefulSet and DaemonSet rolled out, running the rendered images. */
@@ -106,7 +108,7 @@ export function migrationsApplied(subject: Subject): CriterionResult {
   if (!job) return { ...base, status: 'FAIL', evidence: ['no migration Job (backend-migrate-<version>) in the output'] };
   const ns = job.metadata.namespace;
   // Its status either way: a failed migration is evidence too, judged FAIL with its reason.
-  const command = `mkdir -p ${evidenceDir(subject.name)} && ${waitForJobEnd(ns, job.metadata.name)}; kubectl -n ${ns} get job ${job.metadata.name} -o json > ${evidenceDir(subject.name)}/${EVIDENCE_FILES.migrations}`;
+  const command = `mkdir -p ${evidenceDir(subject.name)} && ${waitForJobEnd(ns, job.metadata.name)} && kubectl -n ${ns} get job ${job.metadata.name} -o json > ${evidenceDir(subject.name)}/${EVIDENCE_FILES.migrations}`;
   const errors = errorsOf(subject.evidence, 'migrations');
   if (errors.length) return { ...base, status: 'FAIL', evidence: errors, command };
   const seen = subject.evidence?.migrations;

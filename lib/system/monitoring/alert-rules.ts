@@ -151,8 +151,8 @@ export function scrapeJobNames(edges: readonly EdgeScrapeKind[] = []): string[] 
 
 /**
  * The selector of TargetDown's absent() term for a job: the jobs of the application's namespace
- * name it, so that the alert carries the namespace the inhibitions of BackendDown and PostgresDown
- * match on (absent() takes its labels from the selector's equalities).
+ * name it, so that the alert carries the namespace BackendDown's inhibition matches on (absent()
+ * takes its labels from the selector's equalities).
  */
 function absentSelector(job: string, namespace?: string): string {
   return namespace && APP_NAMESPACE_JOBS.includes(job) ? `job="${job}", namespace="${namespace}"` : `job="${job}"`;

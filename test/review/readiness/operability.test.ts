@@ -70,6 +70,12 @@ describe('operability criteria', () => {
     expectBlocks('meta-monitoring', /TargetDown does not watch the scrape job\(s\) extra/, (f) =>
       editConfig(f, 'prometheus-config', 'prometheus.yml', (c) => c.scrape_configs.push({ job_name: 'extra', static_configs: [{ targets: ['x:1'] }] })),
     );
+    // A job's absent() narrowed to a namespace it does not discover would fire for ever.
+    expectBlocks('meta-monitoring', /TargetDown does not watch the scrape job\(s\) backend/, (f) =>
+      editConfig(f, 'prometheus-rules', 'gravl-alerts.yaml', (c) => {
+        for (const g of c.groups) for (const r of g.rules) if (r.alert === 'TargetDown') r.expr = String(r.expr).replace(/absent\(up\{job="backend", namespace="[^"]+"\}\)/, 'absent(up{job="backend", namespace="gravl-elsewhere"})');
+      }),
+    );
   });
 
   it('fails meta-monitoring without the kube-state-metrics guard, or with the Watchdog routed nowhere', () => {

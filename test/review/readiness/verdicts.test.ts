@@ -4,12 +4,14 @@
  * fetched and the credentials given is READY; with matching evidence it is GO. Evidence of another
  * digest, version or namespace does not count, and malformed evidence fails naming its file.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReadinessInput } from '../../../lib/review/readiness/criteria';
 import { readEvidence } from '../../../lib/review/readiness/evidence';
 import { readiness } from '../../../lib/review/readiness/report';
+import { waitForJobEnd } from '../../../lib/review/readiness/runtime';
 import type { RenderedEnvironment } from '../../../lib/render/render';
 import { tempDir, removedAfterAll } from '../../support/cli';
 import { completedJob, trivyReport, vulnerability, writeEvidence } from '../../support/evidence';
@@ -76,7 +78,7 @@ describe('the committed output', () => {
     expect(go).toContain('kubectl -n gravl-prod logs job/load-test > evidence/production/k6.log');
     // Until the Job ends either way (kubectl wait takes one condition: a failed run would hold it to its timeout),
     // and the rollouts in a subshell, so that a failed one does not close the shell they are pasted into.
-    expect(go).toContain(`until kubectl -n gravl-prod get job/load-test -o jsonpath='{.status.conditions[?(@.status=="True")].type}' | grep -qE 'Complete|Failed'; do sleep 10; done; kubectl -n gravl-prod logs job/load-test`);
+    expect(go).toContain(`${waitForJobEnd('gravl-prod', 'load-test')} && kubectl -n gravl-prod logs job/load-test`);
     expect(go).toMatch(/&& \(for w in .*\|\| exit 1; done\)/);
     expect(go).not.toContain('--for=condition=complete');
     const tag = committedTag('production', 'backend');
@@ -284,5 +286,26 @@ describe('evidence matched to the rendered output', () => {
       writeJson(path.join(rollout, 'all.json'), { apiVersion: 'v1', kind: 'List', items });
     }) });
     expect(statusOf(r, 'pods-healthy').status).toBe('PASS');
+  });
+});
+
+describe('the wait the evidence commands use', () => {
+  const temps = removedAfterAll();
+  /** Runs the wait under `shell` with a kubectl on PATH that prints `conditions` (or fails). */
+  const run = (shell: string, kubectl: string) => {
+    const bin = temps.make('kubectl');
+    fs.writeFileSync(path.join(bin, 'kubectl'), `#!/bin/sh\n${kubectl}\n`, { mode: 0o755 });
+    return spawnSync(shell, ['-c', `${waitForJobEnd('gravl-staging', 'load-test')} && echo ended`], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` } });
+  };
+
+  it.each(['sh', 'bash'])('ends when the Job completed or failed, and fails at once when kubectl cannot read it (%s)', (shell) => {
+    for (const conditions of ['SuccessCriteriaMet Complete', 'FailureTarget Failed']) {
+      const ended = run(shell, `echo '${conditions}'`);
+      expect(ended.status, ended.stderr).toBe(0);
+      expect(ended.stdout).toBe('ended\n');
+    }
+    const unread = run(shell, 'echo "Error from server (NotFound): jobs.batch \\"load-test\\" not found" >&2; exit 1');
+    expect(unread.status).toBe(1);
+    expect(unread.stdout).toBe('');
   });
 });
