@@ -3,7 +3,7 @@
  * per chart in apply order, and a `kustomization.yaml` that lists them in that order.
  */
 import { ApiObject, Chart, DependencyGraph, type App } from 'cdk8s';
-import { ManualChart } from '../kit/charts';
+import { LastWaveChart, ManualChart } from '../kit/charts';
 import { withPodTemplateLabels } from '../kit/recommended-labels';
 import { yamlText } from '../kit/yaml';
 import { ProblemsError, type Problem } from '../model/problems';
@@ -55,13 +55,17 @@ export function renderEnvironment(name: string, app: App, file: string): Rendere
   // App.charts is topologically sorted by chart dependencies; the charts of an environment are
   // chained in the order they are declared, so this is the apply order.
   let index = 0;
+  // The charts of the last wave share the wave of the first of them; each keeps a file of its own.
+  let lastWave: number | undefined;
   for (const chart of app.charts) {
     const chartObjects = chartObjectsOf(chart);
     if (chartObjects.length === 0) continue;
     if (ManualChart.isManual(chart)) manualManifests.push({ name: `${MANUAL_DIR}/${chart.node.id}${MANIFEST_SUFFIX}`, objects: chartObjects });
     else {
-      const wave = index++;
-      manifests.push({ name: `${String(wave).padStart(4, '0')}-${chart.node.id}${MANIFEST_SUFFIX}`, objects: chartObjects.map((o) => inWave(o, wave)) });
+      const file = index++;
+      if (LastWaveChart.isLastWave(chart)) lastWave ??= file;
+      const wave = lastWave ?? file;
+      manifests.push({ name: `${String(file).padStart(4, '0')}-${chart.node.id}${MANIFEST_SUFFIX}`, objects: chartObjects.map((o) => inWave(o, wave)) });
     }
   }
   // Manual files have no apply order: they are kept in name order, as a folder lists them.

@@ -22,7 +22,14 @@ import { Postgres } from './postgres';
 import { Security } from './security';
 
 /** The charts a sync applies, in apply order (one file of dist/<env>/ each), and the manual ones. */
-const APPLIED = ['namespaces', 'secrets', 'network-policies', 'rbac', 'cert-manager', 'postgres', 'migrations', 'backend', 'frontend', 'edge', 'logging', 'monitoring', 'node-agents', 'postgres-backup'] as const;
+const APPLIED = ['namespaces', 'secrets', 'network-policies', 'rbac', 'cert-manager', 'postgres', 'migrations', 'backend', 'frontend', 'logging', 'monitoring', 'node-agents', 'postgres-backup', 'edge'] as const;
+/**
+ * The last wave, together: the backups' claim binds only when the first backup pod runs, and the
+ * edge's HTTPS listener waits for a certificate only its own HTTP-01 challenge can win once DNS
+ * points at it. Argo CD proceeds from a wave only once it is healthy, and fails a sync on a Degraded
+ * one: in an earlier wave either would stop a first rollout before monitoring and backups.
+ */
+const LAST_WAVE = ['postgres-backup', 'edge'] as const;
 const MANUAL = ['load-test', 'postgres-restore', 'postgres-restore-offsite'] as const;
 
 /** The construct tree of one environment. */
@@ -35,7 +42,7 @@ export class GravlEnvironment {
     const spec = env.spec;
     const features = { ...FEATURE_DEFAULTS, ...spec.features };
     const app = (this.app = new App({ outdir: '/nonexistent' }));
-    const charts = new ApplyOrder(app, APPLIED, MANUAL, { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' });
+    const charts = new ApplyOrder(app, APPLIED, MANUAL, { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': 'cdk8s' }, LAST_WAVE);
     const cluster = clusterAddresses(spec.cluster);
     const edge = edgeSettings(spec.edge);
     const ns = new Namespaces(charts.chart('namespaces'), 'namespaces', { environment: env.name, app: spec.namespace, production: spec.production, cluster: spec.cluster });

@@ -121,9 +121,14 @@ describe('the Applications', () => {
     expect(docs.flatMap((o) => validateObject(o as KubeObject))).toEqual([]);
   });
 
-  it('puts every applied object in the wave of its chart, namespaces first and the migrations before the backend', () => {
+  it('puts every applied object in the wave of its chart, namespaces first, the migrations before the backend, and the backups and the edge together last', () => {
     for (const env of renderCommitted()) {
-      env.manifests.forEach((file, wave) => {
+      // The last wave is shared by the backups and the edge (lib/system/gravl.ts LAST_WAVE); every
+      // other file is a wave of its own, numbered as the file.
+      const lastWave = env.manifests.findIndex((m) => m.name.endsWith('-postgres-backup.k8s.yaml'));
+      expect(env.manifests.slice(lastWave).map((m) => m.name.replace(/^\d+-/, ''))).toEqual(['postgres-backup.k8s.yaml', 'edge.k8s.yaml']);
+      env.manifests.forEach((file, index) => {
+        const wave = Math.min(index, lastWave);
         for (const o of file.objects) expect(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'], `${file.name} ${o.kind} ${o.metadata.name}`).toBe(String(wave));
       });
       const waveOf = (kind: string, prefix: string) => Number(env.objects.find((o) => o.kind === kind && o.metadata.name.startsWith(prefix))!.metadata.annotations!['argocd.argoproj.io/sync-wave']);

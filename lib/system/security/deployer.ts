@@ -17,7 +17,6 @@ const KEEP = ['get', 'list', 'watch', 'create', 'update', 'patch'];
 export const DEPLOYER_RULES: readonly k8s.PolicyRule[] = [
   { apiGroups: [''], resources: ['configmaps', 'services', 'serviceaccounts'], verbs: MANAGE },
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: KEEP },
-  { apiGroups: [''], resources: ['secrets'], verbs: READ },
   { apiGroups: [''], resources: ['pods', 'pods/log', 'events', 'endpoints'], verbs: READ },
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: MANAGE },
   { apiGroups: ['apps'], resources: ['replicasets'], verbs: READ },

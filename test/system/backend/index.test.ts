@@ -6,14 +6,17 @@ import { fileOf } from '../../support/waves';
 describe.each(['staging', 'production'])('Backend in %s', (name) => {
   const env = environment(name);
 
-  it('applies the API, then the frontend, then the edge that routes to both', () => {
+  it('applies the API, then the frontend, and the edge that routes to both in the last wave, where its listener may wait for its certificate', () => {
     const wave = (kind: string, n: string) => env.manifests.findIndex((m) => m.name === fileOf(env, kind, n));
     const api = wave('Deployment', 'backend');
     const frontend = wave('Deployment', 'frontend');
     const route = env.manifests.findIndex((m) => m.objects.some((o) => o.kind === 'HTTPRoute' || o.kind === 'Ingress'));
     expect(api).toBeGreaterThanOrEqual(0);
     expect(frontend).toBe(api + 1);
-    expect(route).toBe(frontend + 1);
+    expect(route).toBe(env.manifests.length - 1);
+    const waves = env.objects.map((o) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']));
+    const edge = env.manifests[route]!.objects.map((o) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']));
+    expect(new Set(edge)).toEqual(new Set([Math.max(...waves)]));
   });
 
   it('routes /api to the API and / to the frontend', () => {

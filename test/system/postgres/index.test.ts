@@ -14,8 +14,12 @@ describe.each(['staging', 'production'])('Postgres in %s', (name) => {
     const api = env.manifests.findIndex((m) => m.name === fileOf(env, 'Deployment', 'backend'));
     expect(migrations).toBe(server + 1);
     expect(api).toBeGreaterThan(migrations);
-    // The backups' claim binds only when the first backup pod runs: nothing may wait behind it.
-    expect(fileOf(env, 'CronJob', 'postgres-backup')).toBe(env.manifests[env.manifests.length - 1]!.name);
+    // The backups' claim binds only when the first backup pod runs: nothing may wait behind it, so
+    // it is in the last wave (which the edge shares).
+    const waveOf = (o: { metadata: { annotations?: Record<string, string> } }) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+    const claim = env.objects.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === 'postgres-backups')!;
+    expect(waveOf(claim)).toBe(Math.max(...env.objects.map(waveOf)));
+    expect(fileOf(env, 'CronJob', 'postgres-backup')).toBe(fileOf(env, 'PersistentVolumeClaim', 'postgres-backups'));
     expect(fileOf(env, 'Job', 'postgres-restore')).toBe('manual/postgres-restore.k8s.yaml');
   });
 });
