@@ -83,7 +83,7 @@ function isDuration(value: string): boolean {
 }
 
 /** RFC 1123 DNS label, as Kubernetes names of namespaces and most objects. */
-function isDnsLabel(value: string): boolean {
+export function isDnsLabel(value: string): boolean {
   return value.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value);
 }
 

@@ -8,7 +8,7 @@
 import { ISSUER_NAMES } from './issuer-names';
 import { isRecord } from './json';
 import { CLUSTER_DEFAULTS, EDGE_DEFAULTS, FEATURE_DEFAULTS, GITOPS_DEFAULTS } from './defaults';
-import { HOUR_MS, parseDuration, parseImage, parseQuantity } from './formats';
+import { HOUR_MS, isDnsLabel, parseDuration, parseImage, parseQuantity } from './formats';
 
 /** Gateway API (v1.1 and later) supports Kubernetes 1.26 and later. */
 export const GATEWAY_API_MIN_MINOR = 26;
@@ -151,7 +151,7 @@ export function checkRules(spec: unknown): RuleProblem[] {
   const podLabels = at(spec, 'edge', 'gateway', 'dataPlane', 'podLabels');
   const namespace = at(spec, 'namespace');
   // (A namespace that is no DNS label is the schema's to refuse, once.)
-  if (edgeKind !== 'ingress' && isRecord(podLabels) && typeof namespace === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) && podLabels[OWNING_NAMESPACE] !== undefined && podLabels[OWNING_NAMESPACE] !== namespace) {
+  if (edgeKind !== 'ingress' && isRecord(podLabels) && typeof namespace === 'string' && isDnsLabel(namespace) && podLabels[OWNING_NAMESPACE] !== undefined && podLabels[OWNING_NAMESPACE] !== namespace) {
     problems.push({
       path: ['edge', 'gateway', 'dataPlane', 'podLabels', OWNING_NAMESPACE],
       message: `found ${JSON.stringify(podLabels[OWNING_NAMESPACE])}, expected ${JSON.stringify(namespace)}, the namespace of this environment's Gateway (Envoy Gateway labels its proxies with it)`,

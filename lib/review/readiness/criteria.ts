@@ -405,18 +405,19 @@ function backup(v: View): CriterionResult {
 function dbCredentials(v: View): CriterionResult {
   const title = `Database credentials sealed, the password rotated within ${ROTATION_DAYS} days`;
   const postgres = v.objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres');
-  const env = ((podSpec(postgres ?? ({} as KubeObject))?.containers ?? []) as Json[]).flatMap((c) => (c.env ?? []) as Json[]);
-  const ref = env.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef;
-  if (!postgres || !ref) return result('db-credentials', title, ['StatefulSet postgres does not read POSTGRES_PASSWORD from a Secret'], []);
+  const superuser = superuserKeys(postgres ? [postgres] : []);
+  // `namespace/secret/key` of the Secret POSTGRES_PASSWORD reads.
+  const [password] = superuser.password;
+  if (!postgres || !password) return result('db-credentials', title, ['StatefulSet postgres does not read POSTGRES_PASSWORD from a Secret'], []);
   const namespace = postgres.metadata.namespace;
-  const producers = secretProducers(v.objects).filter((p) => p.namespace === namespace && p.name === ref.name).map((p) => p.object);
+  const secretName = password.split('/')[1]!;
+  const producers = secretProducers(v.objects).filter((p) => p.namespace === namespace && p.name === secretName).map((p) => p.object);
   const sealed = producers.find((o) => o.kind === 'SealedSecret');
   const external = producers.find((o) => o.kind === 'ExternalSecret');
   if (external) return result('db-credentials', title, [], [`${id(external)}: from ${(external.spec as Json).secretStoreRef?.kind} ${(external.spec as Json).secretStoreRef?.name}, refreshed every ${(external.spec as Json).refreshInterval}; rotation is the store's`]);
-  if (!sealed) return result('db-credentials', title, [`secret ${namespace}/${ref.name} is not produced by a SealedSecret or ExternalSecret`], []);
+  if (!sealed) return result('db-credentials', title, [`secret ${namespace}/${secretName} is not produced by a SealedSecret or ExternalSecret`], []);
   const problems: string[] = [];
   const evidence: string[] = [];
-  const superuser = superuserKeys([postgres]);
   for (const key of Object.keys((sealed.spec as Json).encryptedData ?? {})) {
     if (superuser.name.has(`${namespace}/${sealed.metadata.name}/${key}`)) {
       evidence.push(`${id(sealed)}: key ${key} sealed; the superuser's name, which is not rotated`);
